@@ -1,0 +1,236 @@
+// End-to-end: the built frontend in Debian's Chromium against a real Tessera server.
+// Needs TESSERA_E2E_SERVER_URL and TESSERA_E2E_API_KEY (an ADMIN key); scripts/desktop-test.sh
+// starts `bin/tessera serve -memory` and sets both. Data is seeded through GraphQL with a
+// per-run suffix, so the test also runs against a server that already has data.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serveDist } from './static-server.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SERVER = process.env.TESSERA_E2E_SERVER_URL;
+const KEY = process.env.TESSERA_E2E_API_KEY;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = process.env.TESSERA_ARTIFACTS ?? path.resolve(here, '../../../artifacts');
+if (!SERVER || !KEY) throw new Error('set TESSERA_E2E_SERVER_URL and TESSERA_E2E_API_KEY (see scripts/desktop-test.sh)');
+
+const suffix = Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 6).padEnd(6, 'q');
+const shop = `e2e-shop-${suffix}`;
+const crm = `e2e-crm-${suffix}`;
+const lastName = `Quill${suffix}`;
+const email = `zelda.${suffix}@example.com`;
+const pagerName = `Pager${suffix}`;
+
+async function gql(query, variables = {}) {
+  const res = await fetch(`${SERVER}/query`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors?.length) throw new Error(`seed: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function seed() {
+  const createSource = `mutation($input: SourceInput!) { createSource(input: $input) { name } }`;
+  await gql(createSource, { input: { name: shop, kind: 'WEB_SHOP', priority: 1, identifierFields: [{ field: 'email', target: 'email' }] } });
+  await gql(createSource, { input: { name: crm, kind: 'CRM', priority: 2, identifierFields: [{ field: 'email', target: 'email' }] } });
+  const ingest = `mutation($source: String!, $records: [RecordInput!]!) { ingestRecords(source: $source, records: $records) { created merged rejected rejects { reason } } }`;
+  const a = await gql(ingest, { source: shop, records: [{ externalId: 'o-1', payload: { email, firstName: 'Zelda', lastName } }] });
+  const b = await gql(ingest, { source: crm, records: [{ externalId: 'c-1', payload: { email: email.toUpperCase(), firstName: 'Zelda', lastName, phone: '+4722334455' } }] });
+  assert.equal(a.ingestRecords.rejected + b.ingestRecords.rejected, 0, JSON.stringify([a, b]));
+  // More than one page (25) of matches, for "load more".
+  const many = Array.from({ length: 27 }, (_, i) => ({ externalId: `p-${i}`, payload: { email: `pager${i}.${suffix}@example.com`, firstName: `P${i}`, lastName: pagerName } }));
+  const c = await gql(ingest, { source: crm, records: many });
+  assert.equal(c.ingestRecords.rejected, 0, JSON.stringify(c));
+  await gql(`mutation($input: CustomerInput!) { createCustomer(input: $input) { id } }`, {
+    input: { firstName: 'Otto', lastName, emails: [`otto.${suffix}@example.com`], phones: [] },
+  });
+}
+
+describe('desktop frontend (browser host)', () => {
+  let site, context, page, profileDir;
+  const pageErrors = [];
+
+  before(async () => {
+    await seed();
+    site = await serveDist(path.resolve(here, '../dist'));
+    profileDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-e2e-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15000);
+    page.on('pageerror', (e) => pageErrors.push(e));
+    await page.goto(site.url);
+  });
+
+  after(async () => {
+    await context?.close();
+    await site?.close();
+    if (profileDir) await rm(profileDir, { recursive: true, force: true });
+  });
+
+  async function shot(name) {
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${name}.png`), fullPage: true });
+  }
+
+  // Keep a picture of whatever state a failing step left behind.
+  async function step(name, fn) {
+    try {
+      await fn();
+    } catch (e) {
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page?.screenshot({ path: path.join(ARTIFACTS, `e2e-failed-${name}.png`), fullPage: true }).catch(() => {});
+      throw e;
+    }
+  }
+
+  test('a remembered key that no longer works leads to the connect screen with the reason', () =>
+    step('stale-key', async () => {
+      await page.evaluate(
+        ([url]) => localStorage.setItem('tessera.desktop.settings', JSON.stringify({ serverUrl: url, apiKey: 'revoked-key' })),
+        [SERVER],
+      );
+      await page.reload();
+      await page.getByRole('alert').filter({ hasText: 'rejected the API key' }).waitFor();
+      assert.equal(await page.getByLabel('Server URL').inputValue(), SERVER);
+    }));
+
+  test('unreachable server is reported as such', () =>
+    step('unreachable', async () => {
+      await page.getByLabel('Server URL').fill('http://127.0.0.1:9'); // discard port: nothing listens
+      await page.getByLabel('API key').fill(KEY);
+      await page.getByRole('button', { name: 'Connect' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Cannot reach server at http://127.0.0.1:9' }).waitFor();
+    }));
+
+  test('a wrong key is reported as rejected', () =>
+    step('wrong-key', async () => {
+      await page.getByLabel('Server URL').fill(SERVER);
+      await page.getByLabel('API key').fill('definitely-not-a-key');
+      await page.getByRole('button', { name: 'Connect' }).click();
+      await page.getByRole('alert').filter({ hasText: 'rejected the API key' }).waitFor();
+      await shot('connect-wrong-key');
+    }));
+
+  test('the right key connects and the settings are remembered', () =>
+    step('connect', async () => {
+      await page.getByLabel('API key').fill(KEY);
+      await page.getByRole('button', { name: 'Connect' }).click();
+      await page.getByRole('searchbox', { name: 'Search customers' }).waitFor();
+      await page.getByText('ADMIN').first().waitFor();
+      // A reload reconnects from the remembered settings without the connect screen.
+      await page.reload();
+      await page.getByRole('searchbox', { name: 'Search customers' }).waitFor();
+    }));
+
+  test('search finds the seeded customers as you type', () =>
+    step('search', async () => {
+      await page.getByRole('searchbox', { name: 'Search customers' }).pressSequentially(lastName, { delay: 20 });
+      const results = page.getByRole('list', { name: 'Customers' }).getByRole('link');
+      await page.getByText('2 customers').waitFor();
+      assert.deepEqual((await results.allInnerTexts()).map((t) => t.split('\n')[0]).sort(), [`Otto ${lastName}`, `Zelda ${lastName}`]);
+    }));
+
+  test('"load more" fetches the next page', () =>
+    step('load-more', async () => {
+      const search = page.getByRole('searchbox', { name: 'Search customers' });
+      await search.fill(pagerName);
+      await page.getByText('27 customers').waitFor();
+      const results = page.getByRole('list', { name: 'Customers' }).getByRole('listitem');
+      assert.equal(await results.count(), 25);
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await results.nth(26).waitFor();
+      assert.equal(await results.count(), 27);
+      assert.equal(await page.getByRole('button', { name: 'Load more' }).count(), 0);
+      await search.fill(lastName);
+      await page.getByText('2 customers').waitFor();
+    }));
+
+  test('the 360 view shows identities and trait provenance', () =>
+    step('customer360', async () => {
+      await page.getByRole('link', { name: new RegExp(`Zelda ${lastName}`) }).click();
+      await page.getByRole('heading', { level: 1, name: `Zelda ${lastName}` }).waitFor();
+
+      const identity = page.locator('table.identities tr', { hasText: email });
+      await identity.waitFor();
+      assert.match(await identity.innerText(), new RegExp(`${shop}[\\s\\S]*${crm}|${crm}[\\s\\S]*${shop}`), 'email identity lists both sources');
+
+      const trait = page.locator('tr.trait', { hasText: 'Zelda' }).first();
+      await trait.hover();
+      const tip = trait.getByRole('tooltip');
+      await tip.waitFor({ state: 'visible' });
+      const text = await tip.innerText();
+      assert.match(text, new RegExp(`from (${shop}|${crm}), received`));
+      assert.match(text, /rule: /);
+
+      const records = page.locator('table.records tbody tr');
+      assert.equal(await records.count(), 2);
+      await shot('customer360');
+    }));
+
+  test('unmerge asks for confirmation and splits the picked record off', () =>
+    step('unmerge', async () => {
+      const button = page.getByRole('button', { name: 'Unmerge selected…' });
+      assert.equal(await button.isDisabled(), true, 'nothing selected yet');
+      await page.getByLabel(`Select ${crm}:c-1`).check();
+      await button.click();
+      const dialog = page.getByRole('dialog', { name: 'Unmerge records?' });
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await button.click();
+      await dialog.getByRole('button', { name: 'Unmerge' }).click();
+      await page.getByRole('status').filter({ hasText: 'Split off 1 record' }).waitFor();
+      await page.locator('table.records tbody tr').nth(1).waitFor({ state: 'detached' });
+      // The remaining profile's history is restored as if never merged; the UNMERGE
+      // entry lives on the split-off profile, which the status names.
+      const status = await page.getByRole('status').filter({ hasText: 'Split off 1 record' }).innerText();
+      assert.match(status, /into: cus_[0-9a-z]{26}/);
+    }));
+
+  test('sources list record counts and import a CSV in batches', () =>
+    step('import', async () => {
+      await page.getByRole('link', { name: 'Sources' }).click();
+      const row = page.locator(`tr[data-source="${shop}"]`);
+      await row.waitFor();
+      assert.equal((await row.locator('td.records').innerText()).trim(), '1');
+
+      const csv = path.join(profileDir, 'people.csv');
+      const lines = ['customer_no,email,firstName,lastName'];
+      for (let i = 1; i <= 3; i++) lines.push(`n-${i},imp${i}.${suffix}@example.com,Imp${i},${lastName}`);
+      lines.push(',no-id@example.com,Nobody,Nothing'); // skipped: empty id
+      await writeFile(csv, lines.join('\n') + '\n');
+
+      const chooser = page.waitForEvent('filechooser');
+      await page.getByRole('button', { name: 'Import CSV…' }).click();
+      await (await chooser).setFiles(csv);
+      const panel = page.getByLabel('Import CSV');
+      await panel.getByText('4 rows, 4 columns.').waitFor();
+      // The guess (a column named like an id, else email) is only a default: pick the real one.
+      assert.equal(await panel.getByLabel('External id column').inputValue(), 'email');
+      await panel.getByLabel('External id column').selectOption('customer_no');
+      await panel.getByLabel('Into source').selectOption(shop);
+      await panel.getByText('1 row(s) will be skipped').waitFor();
+      await panel.getByRole('button', { name: 'Import 3 records' }).click();
+      await panel.getByRole('status').filter({ hasText: 'Import finished.' }).waitFor();
+      assert.match(await panel.locator('.progress').innerText(), /3 \/ 3/);
+      await row.locator('td.records', { hasText: /^4$/ }).waitFor();
+      await shot('sources-import');
+
+      await page.getByRole('link', { name: 'Customers' }).click();
+      await page.getByRole('searchbox', { name: 'Search customers' }).fill(`imp2.${suffix}@example.com`);
+      await page.getByRole('link', { name: new RegExp(`Imp2 ${lastName}`) }).waitFor();
+    }));
+
+  test('no uncaught errors in the page', () => assert.deepEqual(pageErrors.map(String), []));
+});

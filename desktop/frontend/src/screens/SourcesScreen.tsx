@@ -1,0 +1,325 @@
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import type {
+  CreateSourceMutation as CreateSourceData,
+  CreateSourceMutationVariables,
+  FinishIngestJobMutation as FinishData,
+  FinishIngestJobMutationVariables,
+  IngestRecordsMutation as IngestData,
+  IngestRecordsMutationVariables,
+  Role,
+  SourceKind,
+  SourcesQuery as SourcesData,
+  StartIngestJobMutation as StartData,
+  StartIngestJobMutationVariables,
+} from '../gql/graphql';
+import { guessIdColumn, parseCsv, rowsToRecords, type ParsedCsv } from '../lib/csv';
+import { errorMessage, type Client } from '../lib/graphql';
+import type { Host } from '../lib/host';
+import { BATCH_SIZE, runImport, type ImportProgress, type IngestApi } from '../lib/ingest';
+import { parseMappings } from '../lib/mapping';
+import { formatTime } from '../lib/provenance';
+import { CreateSourceMutation, FinishIngestJobMutation, IngestRecordsMutation, SourcesQuery, StartIngestJobMutation } from '../operations';
+
+type Source = SourcesData['sources'][number];
+
+const KINDS: SourceKind[] = ['WEB_SHOP', 'NEWSLETTER', 'SUPPORT_DESK', 'POINT_OF_SALE', 'CRM', 'API', 'OTHER'];
+
+export function SourcesScreen({ client, host, role }: { client: Client; host: Host; role: Role }) {
+  const [sources, setSources] = useState<Source[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [file, setFile] = useState<{ name: string; csv: ParsedCsv } | null>(null);
+  const [creating, setCreating] = useState(false);
+  const canIngest = role === 'ADMIN' || role === 'INGEST';
+
+  const load = useCallback(async () => {
+    try {
+      setSources((await client<SourcesData>(SourcesQuery)).sources);
+      setError(null);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }, [client]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const openCsv = async () => {
+    try {
+      const f = await host.openCsv();
+      if (f) setFile({ name: f.name, csv: parseCsv(f.text) });
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  return (
+    <section className="sources">
+      <header className="section-header">
+        <h1>Sources</h1>
+        <div className="actions">
+          {role === 'ADMIN' && <button onClick={() => setCreating((c) => !c)}>New source…</button>}
+          {canIngest && (
+            <button className="primary" onClick={openCsv} disabled={!sources?.length}>
+              Import CSV…
+            </button>
+          )}
+        </div>
+      </header>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {creating && (
+        <NewSource
+          client={client}
+          onCreated={() => {
+            setCreating(false);
+            void load();
+          }}
+        />
+      )}
+      {file && sources && (
+        <ImportPanel
+          fileName={file.name}
+          csv={file.csv}
+          sources={sources}
+          client={client}
+          onClose={() => setFile(null)}
+          onDone={() => void load()}
+        />
+      )}
+      {sources === null ? (
+        !error && <p className="loading">Loading sources…</p>
+      ) : sources.length === 0 ? (
+        <p className="empty">No sources yet.</p>
+      ) : (
+        <table className="source-list" aria-label="Sources">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th className="num">Priority</th>
+              <th className="num">Records</th>
+              <th>Identifiers</th>
+              <th>Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sources.map((s) => (
+              <tr key={s.name} data-source={s.name}>
+                <td>
+                  <strong>{s.name}</strong>
+                </td>
+                <td>{s.kind}</td>
+                <td className="num">{s.priority}</td>
+                <td className="num records">{s.recordCount}</td>
+                <td className="muted">{s.identifierFields.map((m) => `${m.field} → ${m.target}`).join(', ') || '—'}</td>
+                <td>{formatTime(s.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function NewSource({ client, onCreated }: { client: Client; onCreated(): void }) {
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<SourceKind>('WEB_SHOP');
+  const [priority, setPriority] = useState(0);
+  const [identifiers, setIdentifiers] = useState('email:email');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const { mappings, errors } = parseMappings(identifiers);
+    if (errors.length) return setError(errors.join('; '));
+    if (!mappings.length) return setError('Map at least one payload field to an identifier type.');
+    setBusy(true);
+    setError(null);
+    try {
+      await client<CreateSourceData, CreateSourceMutationVariables>(CreateSourceMutation, {
+        input: { name: name.trim(), kind, priority, identifierFields: mappings },
+      });
+      onCreated();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card inline" onSubmit={submit} aria-label="New source">
+      <label>
+        Name
+        <input value={name} onChange={(e) => setName(e.target.value)} required pattern="[A-Za-z0-9_.\-]+" title="letters, digits, _ . -" />
+      </label>
+      <label>
+        Kind
+        <select value={kind} onChange={(e) => setKind(e.target.value as SourceKind)}>
+          {KINDS.map((k) => (
+            <option key={k}>{k}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Priority
+        <input type="number" value={priority} onChange={(e) => setPriority(Number(e.target.value) || 0)} />
+      </label>
+      <label className="wide">
+        Identifier fields (payload field:identifier type)
+        <input value={identifiers} onChange={(e) => setIdentifiers(e.target.value)} placeholder="email:email, mobile:phone" />
+      </label>
+      <p className="hint wide">Traits are mapped from payload fields named like them (firstName, email, …).</p>
+      {error && (
+        <p className="error wide" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions wide">
+        <button type="submit" className="primary" disabled={busy}>
+          Create source
+        </button>
+      </div>
+    </form>
+  );
+}
+
+interface ImportProps {
+  fileName: string;
+  csv: ParsedCsv;
+  sources: Source[];
+  client: Client;
+  onClose(): void;
+  onDone(): void;
+}
+
+function ImportPanel({ fileName, csv, sources, client, onClose, onDone }: ImportProps) {
+  const [idColumn, setIdColumn] = useState(() => guessIdColumn(csv.columns) ?? '');
+  const [source, setSource] = useState(sources[0]?.name ?? '');
+  const [progress, setProgress] = useState<ImportProgress | null>(null);
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const { records, skipped } = useMemo(() => rowsToRecords(csv.rows, idColumn), [csv, idColumn]);
+  const done = progress !== null && !running;
+
+  const api: IngestApi = useMemo(
+    () => ({
+      startJob: async (src, total) =>
+        (await client<StartData, StartIngestJobMutationVariables>(StartIngestJobMutation, { source: src, total })).startIngestJob.id,
+      ingest: async (src, recs, jobId) =>
+        (await client<IngestData, IngestRecordsMutationVariables>(IngestRecordsMutation, { source: src, records: recs, jobId })).ingestRecords,
+      finishJob: async (id) => {
+        await client<FinishData, FinishIngestJobMutationVariables>(FinishIngestJobMutation, { id });
+      },
+    }),
+    [client],
+  );
+
+  const start = async () => {
+    setRunning(true);
+    setError(null);
+    try {
+      await runImport(api, source, records, setProgress, BATCH_SIZE);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setRunning(false);
+      onDone();
+    }
+  };
+
+  return (
+    <div className="card import" aria-label="Import CSV">
+      <h2>
+        Import <span className="mono">{fileName}</span>
+      </h2>
+      <p>
+        {csv.rows.length} rows, {csv.columns.length} columns.
+      </p>
+      {csv.problems.length > 0 && (
+        <ul className="warnings">
+          {csv.problems.map((p, i) => (
+            <li key={i}>{p}</li>
+          ))}
+        </ul>
+      )}
+      <div className="form-row">
+        <label>
+          External id column
+          <select value={idColumn} onChange={(e) => setIdColumn(e.target.value)} disabled={running || done}>
+            {csv.columns.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Into source
+          <select value={source} onChange={(e) => setSource(e.target.value)} disabled={running || done}>
+            {sources.map((s) => (
+              <option key={s.name}>{s.name}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {skipped.length > 0 && (
+        <details className="warnings" open={skipped.length <= 5}>
+          <summary>{skipped.length} row(s) will be skipped</summary>
+          <ul>
+            {skipped.slice(0, 50).map((s) => (
+              <li key={s.line}>
+                line {s.line}: {s.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {progress && (
+        <div className="progress">
+          <progress max={Math.max(progress.total, 1)} value={progress.processed} aria-label="Import progress" />
+          <span>
+            {progress.processed} / {progress.total} · {progress.created} created, {progress.updated} updated, {progress.unchanged} unchanged,{' '}
+            {progress.merged} merged, {progress.rejected} rejected
+          </span>
+        </div>
+      )}
+      {progress && progress.rejects.length > 0 && (
+        <details className="warnings">
+          <summary>{progress.rejects.length} rejected</summary>
+          <ul>
+            {progress.rejects.slice(0, 50).map((r) => (
+              <li key={r.index}>
+                {r.externalId}: {r.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          Import stopped: {error}
+        </p>
+      )}
+      {done && !error && (
+        <p className="notice" role="status">
+          Import finished.
+        </p>
+      )}
+      <div className="actions">
+        <button onClick={onClose} disabled={running}>
+          {done ? 'Close' : 'Cancel'}
+        </button>
+        {!done && (
+          <button className="primary" onClick={start} disabled={running || records.length === 0 || !source}>
+            {running ? 'Importing…' : `Import ${records.length} record${records.length === 1 ? '' : 's'}`}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

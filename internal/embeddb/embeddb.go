@@ -1,0 +1,119 @@
+// Package embeddb runs FerretDB in-process on SQLite (or PostgreSQL), so the server and
+// the tests talk to a real MongoDB wire protocol server through the official driver with
+// no setup.
+package embeddb
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// Config selects the backend.
+type Config struct {
+	// Dir is the SQLite data directory; ignored when Memory or PostgreSQLURL is set.
+	Dir string
+	// Memory keeps nothing: SQLite files go to a temporary directory removed on Close.
+	// (FerretDB's own in-memory mode gives SQLite a single connection, which deadlocks
+	// as soon as a cursor stays open while another query runs.)
+	Memory bool
+	// PostgreSQLURL switches to FerretDB's PostgreSQL handler, much faster on large
+	// collections.
+	PostgreSQLURL string
+	Logger        *slog.Logger
+}
+
+// DB is a running embedded FerretDB.
+type DB struct {
+	URI    string
+	cancel context.CancelFunc
+	done   chan struct{}
+	tmp    string
+}
+
+// Start runs FerretDB on a free loopback port and returns once it accepts connections.
+func Start(cfg Config) (*DB, error) {
+	fc := &ferretdb.Config{Handler: "sqlite"}
+	tmp := ""
+	switch {
+	case cfg.PostgreSQLURL != "":
+		fc.Handler, fc.PostgreSQLURL = "postgresql", cfg.PostgreSQLURL
+	default:
+		dir, err := filepath.Abs(cfg.Dir)
+		if cfg.Memory {
+			dir, err = os.MkdirTemp("", "tessera-db-")
+			tmp = dir
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		fc.SQLiteURL = "file:" + strings.TrimSuffix(dir, "/") + "/"
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	fc.Listener.TCP = addr
+	// FerretDB logs every connection at info level; only its warnings matter to us.
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	fc.Logger = slog.New(levelFilter{logger.Handler(), slog.LevelWarn})
+	f, err := ferretdb.New(fc)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded FerretDB: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	db := &DB{URI: "mongodb://" + addr + "/", cancel: cancel, done: make(chan struct{}), tmp: tmp}
+	go func() {
+		defer close(db.done)
+		_ = f.Run(ctx)
+	}()
+	for i := 0; ; i++ {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return db, nil
+		}
+		if i == 100 {
+			cancel()
+			return nil, fmt.Errorf("embedded FerretDB did not start on %s: %w", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Close stops FerretDB and waits for it to release its files.
+func (d *DB) Close() {
+	d.cancel()
+	<-d.done
+	if d.tmp != "" {
+		os.RemoveAll(d.tmp)
+	}
+}
+
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+func (h levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
+	return levelFilter{h.Handler.WithAttrs(a), h.min}
+}
+func (h levelFilter) WithGroup(n string) slog.Handler { return levelFilter{h.Handler.WithGroup(n), h.min} }

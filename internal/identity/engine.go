@@ -1,0 +1,591 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/profile"
+)
+
+// Engine resolves records into profiles.
+type Engine struct {
+	Store        Store
+	Rules        Rules
+	Survivorship profile.Rules
+	Now          func() time.Time
+
+	idMu sync.Mutex
+	ids  *ulid.MonotonicEntropy
+}
+
+// NewEngine returns an engine with default rules.
+func NewEngine(s Store) *Engine {
+	return &Engine{Store: s, Rules: DefaultRules(), Survivorship: profile.DefaultRules(), Now: func() time.Time { return time.Now().UTC() }}
+}
+
+// NewProfileID returns a time-ordered id, so "the oldest profile survives" is simply the
+// smallest id, the same answer on every instance.
+func (e *Engine) NewProfileID() string {
+	e.idMu.Lock()
+	defer e.idMu.Unlock()
+	if e.ids == nil {
+		e.ids = ulid.Monotonic(rand.Reader, 0)
+	}
+	return "cus_" + strings.ToLower(ulid.MustNew(ulid.Timestamp(time.Now()), e.ids).String())
+}
+
+// Outcome summarises one Resolve call.
+type Outcome struct {
+	ProfileOf map[string]string // record id -> profile id
+	Created   int               // new profiles
+	Merged    int               // profiles absorbed by merges
+}
+
+type merge struct {
+	absorbed, survivor, recordID, rule string
+}
+
+type node struct {
+	id        string
+	parent    string
+	ids       map[string]bool
+	keepApart map[string]bool
+	history   []profile.MergeEvent
+}
+
+// plan is the in-memory resolution of one batch against the identity graph as read.
+type plan struct {
+	e       *Engine
+	nodes   map[string]*node
+	owner   map[string]string // identity key -> profile id as stored or claimed
+	claims  []profile.Identity
+	have    map[string][]string // sources an identity already lists
+	sources map[string][]string // sources to add to existing identities
+	merges  []merge
+	assign  map[string]string
+	dropped map[string][]profile.Dropped
+	created []string
+	orphans []string // shells deleted after lost claims
+	now     time.Time
+}
+
+func (p *plan) find(id string) string {
+	for {
+		n := p.nodes[id]
+		if n == nil || n.parent == "" {
+			return id
+		}
+		id = n.parent
+	}
+}
+
+func (p *plan) node(id string) *node {
+	n := p.nodes[id]
+	if n == nil {
+		n = &node{id: id, ids: map[string]bool{}, keepApart: map[string]bool{}}
+		p.nodes[id] = n
+	}
+	return n
+}
+
+func typeOf(key string) string {
+	if i := strings.IndexByte(key, ':'); i >= 0 {
+		return key[:i]
+	}
+	return key
+}
+
+func (p *plan) countType(n *node, t string) int {
+	c := 0
+	for k := range n.ids {
+		if typeOf(k) == t {
+			c++
+		}
+	}
+	return c
+}
+
+// conflict says why groups a and b (either may be "") together with the record's own
+// new identifiers may not form one profile, or "" if they may.
+func (p *plan) conflict(a, b string, extra map[string]bool) string {
+	if a != "" && b != "" {
+		for k := range p.nodes[a].keepApart {
+			if p.find(k) == b {
+				return "kept apart by an earlier unmerge"
+			}
+		}
+		for k := range p.nodes[b].keepApart {
+			if p.find(k) == a {
+				return "kept apart by an earlier unmerge"
+			}
+		}
+	}
+	union := map[string]bool{}
+	for _, g := range []string{a, b} {
+		if g != "" {
+			for k := range p.nodes[g].ids {
+				union[k] = true
+			}
+		}
+	}
+	for k := range extra {
+		union[k] = true
+	}
+	for t, r := range p.e.Rules.Types {
+		if r.Limit > 0 && p.countType(&node{ids: union}, t) > r.Limit {
+			return fmt.Sprintf("limit of %d %s per profile", r.Limit, t)
+		}
+	}
+	return ""
+}
+
+func (p *plan) union(a, b, recordID, rule string) string {
+	s, x := a, b
+	if x < s {
+		s, x = x, s
+	}
+	ns, nx := p.nodes[s], p.nodes[x]
+	nx.parent = s
+	for k := range nx.ids {
+		ns.ids[k] = true
+	}
+	for k := range nx.keepApart {
+		ns.keepApart[k] = true
+	}
+	p.merges = append(p.merges, merge{absorbed: x, survivor: s, recordID: recordID, rule: rule})
+	return s
+}
+
+func (e *Engine) newPlan() *plan {
+	return &plan{e: e, nodes: map[string]*node{}, owner: map[string]string{}, have: map[string][]string{}, sources: map[string][]string{},
+		assign: map[string]string{}, dropped: map[string][]profile.Dropped{}, now: e.Now()}
+}
+
+// load reads the identities the batch touches and the profiles they point to, following
+// merge redirects.
+func (p *plan) load(ctx context.Context, keys []string, profileIDs []string) error {
+	idents, err := p.e.Store.GetIdentities(ctx, keys)
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, id := range profileIDs {
+		want[id] = true
+	}
+	for _, it := range idents {
+		p.owner[it.ID] = it.ProfileID
+		p.have[it.ID] = it.Sources
+		want[it.ProfileID] = true
+	}
+	for len(want) > 0 {
+		var ids []string
+		for id := range want {
+			if _, ok := p.nodes[id]; !ok {
+				ids = append(ids, id)
+			}
+		}
+		want = map[string]bool{}
+		if len(ids) == 0 {
+			break
+		}
+		ps, err := p.e.Store.GetProfiles(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, pr := range ps {
+			n := p.node(pr.ID)
+			n.parent = pr.MergedInto
+			n.history = pr.History
+			for _, k := range pr.Identifiers {
+				n.ids[k] = true
+			}
+			for _, k := range pr.KeepApart {
+				n.keepApart[k] = true
+			}
+			if pr.MergedInto != "" {
+				want[pr.MergedInto] = true
+			}
+			for _, k := range pr.KeepApart {
+				want[k] = true
+			}
+		}
+		// A profile id without a document (a shell another writer has not created yet)
+		// is still a valid group.
+		for _, id := range ids {
+			p.node(id)
+		}
+	}
+	return nil
+}
+
+// resolveRecord places one record, claiming, merging and dropping identifiers.
+func (p *plan) resolveRecord(r *profile.Record, newID func(string) string) {
+	var keys []string
+	for _, idf := range r.Identifiers {
+		if p.e.Rules.Blocked(idf.Type, idf.Value) {
+			p.dropped[r.ID] = append(p.dropped[r.ID], profile.Dropped{Identifier: idf, Reason: "blocked value"})
+			continue
+		}
+		if !slices.Contains(keys, idf.Key()) {
+			keys = append(keys, idf.Key())
+		}
+	}
+	p.e.Rules.sortByPriority(keys, typeOf)
+	g := ""
+	switch {
+	case r.PinnedProfile != "":
+		g = p.find(r.PinnedProfile)
+	case r.ProfileID != "":
+		g = p.find(r.ProfileID)
+	}
+	// Identifiers in priority order: a known one joins (or merges) its profile, a new one
+	// waits in pending until the record's profile is known. Whatever would break a
+	// limit or a keep-apart rule is dropped, lower priority first.
+	pending := map[string]bool{}
+	var claimOrder []string
+	for _, k := range keys {
+		o, ok := p.owner[k]
+		if !ok {
+			withK := map[string]bool{k: true}
+			for x := range pending {
+				withK[x] = true
+			}
+			if why := p.conflict(g, "", withK); why != "" {
+				p.drop(r, k, why)
+				continue
+			}
+			pending[k] = true
+			claimOrder = append(claimOrder, k)
+			continue
+		}
+		if !slices.Contains(p.have[k], r.Source) && !slices.Contains(p.sources[k], r.Source) {
+			p.sources[k] = append(p.sources[k], r.Source)
+		}
+		o = p.find(o)
+		p.nodes[o].ids[k] = true
+		switch {
+		case o == g:
+		default:
+			if why := p.conflict(g, o, pending); why != "" {
+				msg := why
+				if g != "" {
+					msg = "would merge " + g + " and " + o + ": " + why
+				}
+				p.drop(r, k, msg)
+				continue
+			}
+			if g == "" {
+				g = o
+			} else {
+				g = p.union(g, o, r.ID, "shared "+k)
+			}
+		}
+	}
+	if g == "" {
+		g = newID(r.ID)
+		p.node(g)
+		p.created = append(p.created, g)
+	}
+	for _, k := range claimOrder {
+		t := typeOf(k)
+		p.owner[k] = g
+		p.nodes[g].ids[k] = true
+		p.claims = append(p.claims, profile.Identity{ID: k, Type: t, Value: k[len(t)+1:], ProfileID: g, Sources: []string{r.Source}, FirstSeen: p.now})
+	}
+	p.assign[r.ID] = g
+}
+
+func (p *plan) drop(r *profile.Record, key, why string) {
+	t := typeOf(key)
+	p.dropped[r.ID] = append(p.dropped[r.ID], profile.Dropped{Identifier: profile.Identifier{Type: t, Value: key[len(t)+1:]}, Reason: why})
+}
+
+// Resolve places records (already saved by the caller) into profiles. The batch is
+// planned in memory, in input order, from one read of the graph, then written in a few
+// bulk steps. A claim lost to a concurrent writer means the read was stale: the batch is
+// planned again from a fresh read, reusing its new profile ids so no orphans pile up.
+func (e *Engine) Resolve(ctx context.Context, recs []*profile.Record) (Outcome, error) {
+	newIDs := map[string]string{}
+	newID := func(recID string) string {
+		if id, ok := newIDs[recID]; ok {
+			return id
+		}
+		id := e.NewProfileID()
+		newIDs[recID] = id
+		return id
+	}
+	var keys, pids []string
+	for _, r := range recs {
+		for _, idf := range r.Identifiers {
+			keys = append(keys, idf.Key())
+		}
+		for _, id := range []string{r.PinnedProfile, r.ProfileID} {
+			if id != "" {
+				pids = append(pids, id)
+			}
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		if attempt == 20 {
+			return Outcome{}, errors.New("identity: too much contention resolving batch")
+		}
+		p := e.newPlan()
+		if err := p.load(ctx, keys, pids); err != nil {
+			return Outcome{}, err
+		}
+		for _, r := range recs {
+			p.resolveRecord(r, newID)
+		}
+		retry, out, err := e.write(ctx, p, recs)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if !retry {
+			return out, nil
+		}
+		for rec, id := range newIDs {
+			if slices.Contains(p.orphans, id) {
+				delete(newIDs, rec)
+			}
+		}
+	}
+}
+
+func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bool, Outcome, error) {
+	st := e.Store
+	// Shells first, so that every profile id an identity points to has a document.
+	var shells []profile.Profile
+	for _, id := range p.created {
+		shells = append(shells, profile.Profile{ID: id, CreatedAt: p.now, UpdatedAt: p.now})
+	}
+	if len(shells) > 0 {
+		if err := st.InsertProfiles(ctx, shells); err != nil {
+			return false, Outcome{}, err
+		}
+	}
+	if len(p.claims) > 0 {
+		taken, err := st.ClaimIdentities(ctx, p.claims)
+		if err != nil {
+			return false, Outcome{}, err
+		}
+		if len(taken) > 0 {
+			// Claims that did go in belong to shells that the next plan will see as
+			// existing profiles and merge by the usual rules. A shell that lost every
+			// claim is known to nobody: delete it and let the next plan pick afresh.
+			lost := map[string]bool{}
+			for _, k := range taken {
+				lost[k] = true
+			}
+			claimed := map[string]bool{}
+			for _, c := range p.claims {
+				if !lost[c.ID] {
+					claimed[c.ProfileID] = true
+				}
+			}
+			var orphans []string
+			for _, id := range p.created {
+				if !claimed[id] {
+					orphans = append(orphans, id)
+				}
+			}
+			if err := st.DeleteEmptyProfiles(ctx, orphans); err != nil {
+				return false, Outcome{}, err
+			}
+			p.orphans = orphans
+			return true, Outcome{}, nil
+		}
+	}
+	if len(p.sources) > 0 {
+		if err := st.AddIdentitySources(ctx, p.sources); err != nil {
+			return false, Outcome{}, err
+		}
+	}
+	if err := e.applyMerges(ctx, p.merges, p.nodes, "system", p.now); err != nil {
+		return false, Outcome{}, err
+	}
+	out := Outcome{ProfileOf: map[string]string{}, Created: len(p.created), Merged: len(p.merges)}
+	var as []Assignment
+	touched := map[string]bool{}
+	newIdents := map[string][]string{}
+	for _, c := range p.claims {
+		f := p.find(c.ProfileID)
+		newIdents[f] = append(newIdents[f], c.ID)
+	}
+	for _, r := range recs {
+		f := p.find(p.assign[r.ID])
+		out.ProfileOf[r.ID] = f
+		touched[f] = true
+		a := Assignment{RecordID: r.ID, ProfileID: f, Dropped: p.dropped[r.ID]}
+		if r.OriginProfileID == "" {
+			a.Origin = p.assign[r.ID]
+		}
+		as = append(as, a)
+	}
+	if err := st.AssignRecords(ctx, as); err != nil {
+		return false, Outcome{}, err
+	}
+	var ds []Delta
+	for id := range touched {
+		ds = append(ds, Delta{ID: id, AddIdentifiers: newIdents[id], At: p.now})
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
+	if err := st.UpdateProfiles(ctx, ds); err != nil {
+		return false, Outcome{}, err
+	}
+	final, err := e.settle(ctx, keysOf(touched), out.ProfileOf)
+	if err != nil {
+		return false, Outcome{}, err
+	}
+	return false, out, e.Recompute(ctx, final)
+}
+
+// applyMerges marks absorbed profiles, moves their identities and records to the
+// survivor, and gives the survivor the absorbed profiles' identifiers and history.
+// Each step is idempotent, so an interrupted merge is finished by the next one.
+func (e *Engine) applyMerges(ctx context.Context, ms []merge, nodes map[string]*node, actor string, at time.Time) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	find := func(id string) string {
+		for nodes[id] != nil && nodes[id].parent != "" {
+			id = nodes[id].parent
+		}
+		return id
+	}
+	bySurvivor := map[string][]merge{}
+	for _, m := range ms {
+		if _, err := e.Store.MarkMerged(ctx, m.absorbed, m.survivor, at); err != nil {
+			return err
+		}
+		f := find(m.survivor)
+		bySurvivor[f] = append(bySurvivor[f], m)
+	}
+	var ds []Delta
+	for s, group := range bySurvivor {
+		d := Delta{ID: s, At: at}
+		var from []string
+		for _, m := range group {
+			from = append(from, m.absorbed)
+			an := nodes[m.absorbed]
+			for k := range an.ids {
+				d.AddIdentifiers = append(d.AddIdentifiers, k)
+			}
+			for k := range an.keepApart {
+				d.AddKeepApart = append(d.AddKeepApart, k)
+			}
+			d.History = append(d.History, an.history...)
+			d.History = append(d.History, profile.MergeEvent{At: at, Kind: profile.EventMerge, ProfileIDs: []string{m.absorbed}, Into: m.survivor, RecordID: m.recordID, Rule: m.rule, Actor: actor})
+		}
+		if err := e.Store.Repoint(ctx, from, s); err != nil {
+			return err
+		}
+		ds = append(ds, d)
+	}
+	return e.Store.UpdateProfiles(ctx, ds)
+}
+
+// settle follows redirects of the profiles just written: a concurrent batch may have
+// absorbed one of them after we read it. Records and identities that landed on an
+// absorbed profile are moved on to its survivor.
+func (e *Engine) settle(ctx context.Context, ids []string, profileOf map[string]string) ([]string, error) {
+	finals := map[string]bool{}
+	for _, id := range ids {
+		f, err := e.Final(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if f != id {
+			if err := e.Store.Repoint(ctx, []string{id}, f); err != nil {
+				return nil, err
+			}
+			if err := e.Store.UpdateProfiles(ctx, []Delta{{ID: f, At: e.Now()}}); err != nil {
+				return nil, err
+			}
+			for r, p := range profileOf {
+				if p == id {
+					profileOf[r] = f
+				}
+			}
+		}
+		finals[f] = true
+	}
+	return keysOf(finals), nil
+}
+
+// Final follows merge redirects from id to the live profile.
+func (e *Engine) Final(ctx context.Context, id string) (string, error) {
+	for range 64 {
+		ps, err := e.Store.GetProfiles(ctx, []string{id})
+		if err != nil {
+			return "", err
+		}
+		if len(ps) == 0 {
+			return "", apperr.NotFoundf("customer %q not found", id)
+		}
+		if ps[0].MergedInto == "" {
+			return id, nil
+		}
+		id = ps[0].MergedInto
+	}
+	return "", errors.New("identity: merge redirect chain too long")
+}
+
+// Recompute derives traits of profiles from their records, retrying profiles whose
+// record set changed while it read (rev moved on).
+func (e *Engine) Recompute(ctx context.Context, ids []string) error {
+	prio, err := e.Store.SourcePriorities(ctx)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; len(ids) > 0; attempt++ {
+		if attempt == 20 {
+			return errors.New("identity: profiles keep changing during recompute")
+		}
+		ps, err := e.Store.GetProfiles(ctx, ids)
+		if err != nil {
+			return err
+		}
+		recs, err := e.Store.RecordsOfProfiles(ctx, ids)
+		if err != nil {
+			return err
+		}
+		byProfile := map[string][]profile.Record{}
+		for _, r := range recs {
+			byProfile[r.ProfileID] = append(byProfile[r.ProfileID], r)
+		}
+		var out []profile.Profile
+		for _, p := range ps {
+			if p.MergedInto != "" {
+				continue
+			}
+			rs := byProfile[p.ID]
+			p.Traits, p.Provenance, p.Invalid = profile.Compute(rs, prio, e.Survivorship)
+			p.SearchTokens = profile.SearchTokens(p.ID, p.Traits)
+			p.RecordCount = len(rs)
+			p.UpdatedAt = e.Now()
+			out = append(out, p)
+		}
+		if ids, err = e.Store.SaveComputed(ctx, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func keysOf(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

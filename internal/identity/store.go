@@ -1,0 +1,57 @@
+package identity
+
+import (
+	"context"
+	"time"
+
+	"github.com/tessera-cdp/tessera/internal/profile"
+)
+
+// Store is what resolution needs from the database. Every method is a single batched
+// round trip (or a few), never one per record.
+type Store interface {
+	GetIdentities(ctx context.Context, keys []string) ([]profile.Identity, error)
+	IdentitiesOfProfiles(ctx context.Context, ids []string) ([]profile.Identity, error)
+	GetProfiles(ctx context.Context, ids []string) ([]profile.Profile, error)
+	// InsertProfiles creates empty profile shells; ids that exist already are skipped.
+	InsertProfiles(ctx context.Context, ps []profile.Profile) error
+	// DeleteEmptyProfiles removes shells that never got a record.
+	DeleteEmptyProfiles(ctx context.Context, ids []string) error
+	// ClaimIdentities inserts identity documents; it returns the keys that another
+	// writer owns already (unique _id), having inserted the rest.
+	ClaimIdentities(ctx context.Context, ids []profile.Identity) (taken []string, err error)
+	AddIdentitySources(ctx context.Context, sources map[string][]string) error
+	// SetIdentityOwners points identities at profiles, creating missing ones.
+	SetIdentityOwners(ctx context.Context, ids []profile.Identity) error
+	// MarkMerged sets absorbed.mergedInto = survivor unless it is set already.
+	MarkMerged(ctx context.Context, absorbed, survivor string, at time.Time) (bool, error)
+	// Repoint moves identities and records of the given profiles to another profile.
+	Repoint(ctx context.Context, from []string, to string) error
+	AssignRecords(ctx context.Context, as []Assignment) error
+	UpdateProfiles(ctx context.Context, ds []Delta) error
+	// ReplaceProfiles writes whole profile documents (used by unmerge).
+	ReplaceProfiles(ctx context.Context, ps []profile.Profile) error
+	RecordsOfProfiles(ctx context.Context, ids []string) ([]profile.Record, error)
+	// SaveComputed writes computed traits of profiles whose rev is unchanged; it returns
+	// the ids whose rev moved on meanwhile.
+	SaveComputed(ctx context.Context, ps []profile.Profile) (stale []string, err error)
+	SourcePriorities(ctx context.Context) (map[string]int, error)
+}
+
+// Assignment resolves one record into a profile.
+type Assignment struct {
+	RecordID  string
+	ProfileID string
+	// Origin is set only the first time a record is resolved.
+	Origin  string
+	Dropped []profile.Dropped
+}
+
+// Delta is an incremental change of a profile document; it always bumps rev.
+type Delta struct {
+	ID             string
+	AddIdentifiers []string
+	AddKeepApart   []string
+	History        []profile.MergeEvent
+	At             time.Time
+}

@@ -1,0 +1,126 @@
+package matching
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// EM must recover known m, u and match rate from comparison vectors drawn
+// from them (conditional independence holds by construction).
+func TestEMRecoversKnownParameters(t *testing.T) {
+	fields := []FieldSpec{{Name: "a", Kind: KindName}, {Name: "b", Kind: KindDate}, {Name: "c", Kind: KindCode}, {Name: "d", Kind: KindExact}}
+	want := newModel(fields, 0.2)
+	want.Fields[0].M, want.Fields[0].U = []float64{0.7, 0.15, 0.05, 0.02, 0.08}, []float64{0.01, 0.02, 0.05, 0.001, 0.919}
+	want.Fields[1].M, want.Fields[1].U = []float64{0.85, 0.08, 0.03, 0.04}, []float64{0.003, 0.01, 0.1, 0.887}
+	want.Fields[2].M, want.Fields[2].U = []float64{0.8, 0.1, 0.1}, []float64{0.05, 0.1, 0.85}
+	want.Fields[3].M, want.Fields[3].U = []float64{0.95, 0.05}, []float64{0.3, 0.7}
+	rng := rand.New(rand.NewPCG(1, 2))
+	draw := func(p []float64) int {
+		x := rng.Float64()
+		for l, v := range p {
+			if x -= v; x < 0 {
+				return l
+			}
+		}
+		return len(p) - 1
+	}
+	counts := map[gamma]int{}
+	for i := 0; i < 200000; i++ {
+		match := rng.Float64() < want.Lambda
+		var g gamma
+		for f, fm := range want.Fields {
+			if rng.Float64() < 0.05 { // some missing values
+				continue
+			}
+			if match {
+				g.set(f, draw(fm.M))
+			} else {
+				g.set(f, draw(fm.U))
+			}
+		}
+		counts[g]++
+	}
+	got := newModel(fields, 0.05)
+	got.em(countPatterns(counts), 500, false)
+	if !got.Converged {
+		t.Fatalf("EM did not converge in %d iterations", got.Iterations)
+	}
+	t.Logf("EM: %d iterations, lambda %.4f", got.Iterations, got.Lambda)
+	if math.Abs(got.Lambda-want.Lambda) > 0.01 {
+		t.Errorf("lambda = %.4f, want %.4f", got.Lambda, want.Lambda)
+	}
+	for f := range want.Fields {
+		for l := range want.Fields[f].M {
+			if d := math.Abs(got.Fields[f].M[l] - want.Fields[f].M[l]); d > 0.02 {
+				t.Errorf("field %d level %d: m = %.3f, want %.3f", f, l, got.Fields[f].M[l], want.Fields[f].M[l])
+			}
+			if d := math.Abs(got.Fields[f].U[l] - want.Fields[f].U[l]); d > 0.02 {
+				t.Errorf("field %d level %d: u = %.3f, want %.3f", f, l, got.Fields[f].U[l], want.Fields[f].U[l])
+			}
+		}
+	}
+}
+
+func TestThresholdClassification(t *testing.T) {
+	th := Thresholds{Upper: 0.9, Lower: 0.5}
+	for p, want := range map[float64]Decision{0.95: Auto, 0.9: Auto, 0.7: Review, 0.5: Review, 0.2: None} {
+		if got := th.Classify(p); got != want {
+			t.Errorf("Classify(%v) = %v, want %v", p, got, want)
+		}
+	}
+	// A trained model on synthetic data: an obvious duplicate is auto-merged,
+	// a stranger is none, with per-field evidence.
+	recs, _ := synthPeople(3000, 0.2, 7)
+	m, err := New(PersonConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Match(context.Background(), recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Person{ID: "a", FirstName: "Marnor", LastName: "Holberdi", BirthDate: "1970-03-04", Street: "kelin street", Suburb: "hacal", Postcode: "2000", State: "nsw", Phone: "0412345678"}
+	b := a
+	b.ID, b.FirstName, b.Phone = "b", "Marnro", "" // typo, missing phone
+	d := Person{ID: "d", FirstName: "Zelny", LastName: "Quinrosgu", BirthDate: "1990-01-01", Postcode: "2000", State: "nsw"}
+	for _, tc := range []struct {
+		x, y Person
+		want Decision
+	}{{a, b, Auto}, {a, d, None}} {
+		p, ev, err := m.Compare(tc.x.Record(), tc.y.Record())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Decision != tc.want {
+			t.Errorf("%s~%s: decision %v (p=%.4f), want %v; evidence %+v", p.A, p.B, p.Decision, p.Prob, tc.want, ev)
+		}
+		if len(ev) != len(PersonConfig().Fields) {
+			t.Fatalf("evidence has %d fields", len(ev))
+		}
+	}
+	if len(res.Pairs) == 0 {
+		t.Fatal("no pairs above the review threshold")
+	}
+	n := map[Decision]int{}
+	for _, p := range res.Pairs {
+		n[p.Decision]++
+		if p.Decision != m.cfg.Classify(p.Prob) || p.Decision == None {
+			t.Fatalf("pair %s~%s p=%v classified %v", p.A, p.B, p.Prob, p.Decision)
+		}
+	}
+	t.Logf("auto %d, review %d of %d compared", n[Auto], n[Review], res.PairsCompared)
+	ev := m.Explain(res.Pairs[0])
+	sum := math.Log2(m.Model().Lambda / (1 - m.Model().Lambda))
+	for _, e := range ev {
+		sum += e.Weight
+		if e.Level == "missing" && e.Weight != 0 {
+			t.Errorf("missing field %s has weight %v", e.Field, e.Weight)
+		}
+	}
+	if math.Abs(sum-res.Pairs[0].Weight) > 1e-9 {
+		t.Errorf("evidence weights sum to %v, pair weight %v", sum, res.Pairs[0].Weight)
+	}
+	t.Logf("top pair %s~%s p=%.4f evidence %+v", res.Pairs[0].A, res.Pairs[0].B, res.Pairs[0].Prob, ev)
+}

@@ -1,0 +1,250 @@
+package store
+
+import (
+	"regexp"
+
+	"context"
+	"errors"
+	"github.com/tessera-cdp/tessera/internal/customer"
+	"time"
+
+	"github.com/tessera-cdp/tessera/internal/identity"
+	"github.com/tessera-cdp/tessera/internal/profile"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+var _ identity.Store = (*Store)(nil)
+
+func (s *Store) GetIdentities(ctx context.Context, keys []string) ([]profile.Identity, error) {
+	return inBatches[profile.Identity](ctx, s.identities, "_id", keys)
+}
+
+func (s *Store) IdentitiesOfProfiles(ctx context.Context, ids []string) ([]profile.Identity, error) {
+	return inBatches[profile.Identity](ctx, s.identities, "profileId", ids)
+}
+
+func (s *Store) GetProfiles(ctx context.Context, ids []string) ([]profile.Profile, error) {
+	return inBatches[profile.Profile](ctx, s.profiles, "_id", ids)
+}
+
+func (s *Store) InsertProfiles(ctx context.Context, ps []profile.Profile) error {
+	var ms []mongo.WriteModel
+	for _, p := range ps {
+		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": p.ID}).SetUpsert(true).
+			SetUpdate(bson.M{"$setOnInsert": bson.M{"createdAt": p.CreatedAt, "updatedAt": p.UpdatedAt, "rev": 0, "recordCount": 0, "traits": bson.M{}}}))
+	}
+	return bulk(ctx, s.profiles, ms)
+}
+
+func (s *Store) DeleteEmptyProfiles(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.profiles.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "recordCount": 0, "identifiers": bson.M{"$exists": false}})
+	return err
+}
+
+func (s *Store) ClaimIdentities(ctx context.Context, ids []profile.Identity) ([]string, error) {
+	var taken []string
+	for start := 0; start < len(ids); start += 1000 {
+		part := ids[start:min(start+1000, len(ids))]
+		docs := make([]any, len(part))
+		for i := range part {
+			docs[i] = part[i]
+		}
+		_, err := s.identities.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+			for _, we := range bwe.WriteErrors {
+				if we.Code != 11000 {
+					return nil, err
+				}
+				taken = append(taken, part[we.Index].ID)
+			}
+		default:
+			return nil, err
+		}
+	}
+	return taken, nil
+}
+
+func (s *Store) AddIdentitySources(ctx context.Context, sources map[string][]string) error {
+	var ms []mongo.WriteModel
+	for k, srcs := range sources {
+		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": k}).SetUpdate(bson.M{"$addToSet": bson.M{"sources": bson.M{"$each": srcs}}}))
+	}
+	return bulk(ctx, s.identities, ms)
+}
+
+func (s *Store) SetIdentityOwners(ctx context.Context, ids []profile.Identity) error {
+	var ms []mongo.WriteModel
+	for _, it := range ids {
+		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": it.ID}).SetUpsert(true).SetUpdate(bson.M{
+			"$set":         bson.M{"profileId": it.ProfileID, "sources": it.Sources},
+			"$setOnInsert": bson.M{"type": it.Type, "value": it.Value, "firstSeen": it.FirstSeen},
+		}))
+	}
+	return bulk(ctx, s.identities, ms)
+}
+
+func (s *Store) MarkMerged(ctx context.Context, absorbed, survivor string, at time.Time) (bool, error) {
+	r, err := s.profiles.UpdateOne(ctx, bson.M{"_id": absorbed, "mergedInto": bson.M{"$exists": false}},
+		bson.M{"$set": bson.M{"mergedInto": survivor, "updatedAt": at}, "$inc": bson.M{"rev": 1}})
+	if err != nil {
+		return false, err
+	}
+	return r.ModifiedCount == 1, nil
+}
+
+func (s *Store) Repoint(ctx context.Context, from []string, to string) error {
+	f := bson.M{"profileId": bson.M{"$in": from}}
+	if _, err := s.identities.UpdateMany(ctx, f, bson.M{"$set": bson.M{"profileId": to}}); err != nil {
+		return err
+	}
+	_, err := s.records.UpdateMany(ctx, f, bson.M{"$set": bson.M{"profileId": to}})
+	return err
+}
+
+func (s *Store) AssignRecords(ctx context.Context, as []identity.Assignment) error {
+	var ms []mongo.WriteModel
+	for _, a := range as {
+		set := bson.M{"profileId": a.ProfileID, "dropped": a.Dropped}
+		if a.Origin != "" {
+			set["originProfileId"] = a.Origin
+		}
+		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": a.RecordID}).SetUpdate(bson.M{"$set": set}))
+	}
+	return bulk(ctx, s.records, ms)
+}
+
+func (s *Store) UpdateProfiles(ctx context.Context, ds []identity.Delta) error {
+	var ms []mongo.WriteModel
+	for _, d := range ds {
+		u := bson.M{"$set": bson.M{"updatedAt": d.At}, "$inc": bson.M{"rev": 1}}
+		add := bson.M{}
+		if len(d.AddIdentifiers) > 0 {
+			add["identifiers"] = bson.M{"$each": d.AddIdentifiers}
+		}
+		if len(d.AddKeepApart) > 0 {
+			add["keepApart"] = bson.M{"$each": d.AddKeepApart}
+		}
+		if len(add) > 0 {
+			u["$addToSet"] = add
+		}
+		if len(d.History) > 0 {
+			u["$push"] = bson.M{"history": bson.M{"$each": d.History}}
+		}
+		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": d.ID}).SetUpdate(u).SetUpsert(true))
+	}
+	return bulk(ctx, s.profiles, ms)
+}
+
+func (s *Store) ReplaceProfiles(ctx context.Context, ps []profile.Profile) error {
+	var ms []mongo.WriteModel
+	for _, p := range ps {
+		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": p.ID}).SetReplacement(p).SetUpsert(true))
+	}
+	return bulk(ctx, s.profiles, ms)
+}
+
+func (s *Store) RecordsOfProfiles(ctx context.Context, ids []string) ([]profile.Record, error) {
+	return inBatches[profile.Record](ctx, s.records, "profileId", ids)
+}
+
+// SaveComputed writes in one bulk; only when fewer documents matched than were sent does
+// it read the revs back to tell which profiles moved on.
+func (s *Store) SaveComputed(ctx context.Context, ps []profile.Profile) ([]string, error) {
+	var ms []mongo.WriteModel
+	var ids []string
+	for _, p := range ps {
+		ids = append(ids, p.ID)
+		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": p.ID, "rev": p.Rev, "mergedInto": bson.M{"$exists": false}}).SetUpdate(bson.M{"$set": bson.M{
+			"traits": p.Traits, "provenance": p.Provenance, "invalid": p.Invalid,
+			"searchTokens": p.SearchTokens, "recordCount": p.RecordCount, "updatedAt": p.UpdatedAt,
+		}}))
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	r, err := s.profiles.BulkWrite(ctx, ms, unordered())
+	if err != nil {
+		return nil, err
+	}
+	if int(r.MatchedCount) == len(ms) {
+		return nil, nil
+	}
+	now, err := s.GetProfiles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rev := map[string]int64{}
+	for _, p := range now {
+		if p.MergedInto == "" {
+			rev[p.ID] = p.Rev
+		}
+	}
+	var stale []string
+	for _, p := range ps {
+		if r, live := rev[p.ID]; live && r != p.Rev {
+			stale = append(stale, p.ID)
+		}
+	}
+	return stale, nil
+}
+
+func (s *Store) SourcePriorities(ctx context.Context) (map[string]int, error) {
+	type src struct {
+		Name     string `bson:"_id"`
+		Priority int    `bson:"priority"`
+	}
+	all, err := findAll[src](ctx, s.sources, bson.M{}, options.Find().SetProjection(bson.M{"priority": 1}))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(all))
+	for _, x := range all {
+		out[x.Name] = x.Priority
+	}
+	return out, nil
+}
+
+func searchFilter(q customer.Query) bson.M {
+	f := bson.M{"mergedInto": bson.M{"$exists": false}}
+	if len(q.IDs) > 0 {
+		f["_id"] = bson.M{"$in": q.IDs}
+	}
+	// Each term is a prefix of some token: one anchored $regex per term on the token
+	// array, AND-ed. (FerretDB ignores regexes inside $all, so $and it is.)
+	switch len(q.Terms) {
+	case 0:
+	case 1:
+		f["searchTokens"] = bson.M{"$regex": "^" + regexp.QuoteMeta(q.Terms[0])}
+	default:
+		var and bson.A
+		for _, t := range q.Terms {
+			and = append(and, bson.M{"searchTokens": bson.M{"$regex": "^" + regexp.QuoteMeta(t)}})
+		}
+		f["$and"] = and
+	}
+	return f
+}
+
+func (s *Store) SearchProfiles(ctx context.Context, q customer.Query) ([]profile.Profile, error) {
+	f := searchFilter(q)
+	if q.After != "" {
+		if len(q.IDs) > 0 {
+			f["_id"] = bson.M{"$in": q.IDs, "$lt": q.After}
+		} else {
+			f["_id"] = bson.M{"$lt": q.After}
+		}
+	}
+	return findAll[profile.Profile](ctx, s.profiles, f, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(int64(q.Limit)))
+}
+
+func (s *Store) CountProfiles(ctx context.Context, q customer.Query) (int64, error) {
+	return s.profiles.CountDocuments(ctx, searchFilter(q))
+}

@@ -1,0 +1,100 @@
+// Package store is the MongoDB implementation of the domain stores. It keeps to the
+// query subset that works on both MongoDB and FerretDB (see DESIGN.md): point reads by
+// _id, $in batches, bulk writes, no transactions, no aggregation beyond $match/$group.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tessera-cdp/tessera/internal/apperr"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Store holds the collections.
+type Store struct {
+	DB         *mongo.Database
+	profiles   *mongo.Collection
+	identities *mongo.Collection
+	records    *mongo.Collection
+	sources    *mongo.Collection
+	keys       *mongo.Collection
+	jobs       *mongo.Collection
+}
+
+// New wraps a database.
+func New(db *mongo.Database) *Store {
+	return &Store{DB: db,
+		profiles: db.Collection("profiles"), identities: db.Collection("identities"),
+		records: db.Collection("source_records"), sources: db.Collection("sources"),
+		keys: db.Collection("api_keys"), jobs: db.Collection("ingest_jobs"),
+	}
+}
+
+// EnsureIndexes creates the indexes the queries need on MongoDB (FerretDB accepts them
+// and scans anyway).
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	idx := map[*mongo.Collection][]mongo.IndexModel{
+		s.identities: {{Keys: bson.D{{Key: "profileId", Value: 1}}}},
+		s.records:    {{Keys: bson.D{{Key: "profileId", Value: 1}}}, {Keys: bson.D{{Key: "source", Value: 1}}}},
+		s.profiles:   {{Keys: bson.D{{Key: "searchTokens", Value: 1}}}, {Keys: bson.D{{Key: "mergedInto", Value: 1}}}},
+		s.keys:       {{Keys: bson.D{{Key: "hash", Value: 1}}, Options: options.Index().SetUnique(true)}},
+	}
+	for c, models := range idx {
+		if _, err := c.Indexes().CreateMany(ctx, models); err != nil {
+			return fmt.Errorf("create indexes on %s: %w", c.Name(), err)
+		}
+	}
+	return nil
+}
+
+// notFound maps the driver's no-document error to a domain error.
+func notFound(err error, format string, a ...any) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return apperr.NotFoundf(format, a...)
+	}
+	return err
+}
+
+func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// inBatches splits $in lookups: FerretDB and MongoDB both take large $in lists, but a
+// bounded size keeps each round trip's document size in check.
+func inBatches[T any](ctx context.Context, c *mongo.Collection, field string, ids []string) ([]T, error) {
+	var out []T
+	for start := 0; start < len(ids); start += 2000 {
+		part := ids[start:min(start+2000, len(ids))]
+		got, err := findAll[T](ctx, c, bson.M{field: bson.M{"$in": part}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
+}
+
+func unordered() options.Lister[options.BulkWriteOptions] {
+	return options.BulkWrite().SetOrdered(false)
+}
+
+func bulk(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel) error {
+	for start := 0; start < len(models); start += 1000 {
+		if _, err := c.BulkWrite(ctx, models[start:min(start+1000, len(models))], unordered()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Code values in extensions.code besides the domain kinds.
+const (
+	CodeInternal = "INTERNAL"
+)
+
+// ErrorPresenter maps domain errors to their code and hides everything else: driver
+// errors and Go internals are logged with the path, never sent.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			// Parser and validation errors from gqlparser: safe, keep their code.
+			return gqlErr
+		}
+		path := graphql.GetPath(ctx)
+		if e, ok := apperr.As(err); ok {
+			return &gqlerror.Error{Message: e.Msg, Path: path, Extensions: map[string]any{"code": string(e.Kind)}}
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return &gqlerror.Error{Message: "request timed out", Path: path, Extensions: map[string]any{"code": "TIMEOUT"}}
+		}
+		log.ErrorContext(ctx, "resolver failed", "path", path.String(), "err", err)
+		return &gqlerror.Error{Message: "internal error", Path: path, Extensions: map[string]any{"code": CodeInternal}}
+	}
+}
+
+// Recover logs a panic with its stack and returns an error that says nothing of it.
+func Recover(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}
+	}
+}

@@ -1,0 +1,69 @@
+package resolvers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/tessera-cdp/tessera/internal/customer"
+	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/vikstrous/dataloadgen"
+)
+
+// Loaders batch per-customer lookups of one request into one query each, so a list of
+// customers with their identities costs two round trips, not one per customer.
+type Loaders struct {
+	Identities *dataloadgen.Loader[string, []profile.Identity]
+	Records    *dataloadgen.Loader[string, []profile.Record]
+}
+
+type loadersKey struct{}
+
+func newLoaders(s customer.Store) *Loaders {
+	wait := dataloadgen.WithWait(2 * time.Millisecond)
+	return &Loaders{
+		Identities: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([][]profile.Identity, []error) {
+			all, err := s.IdentitiesOfProfiles(ctx, ids)
+			return groupBy(ids, all, func(i profile.Identity) string { return i.ProfileID }, err)
+		}, wait),
+		Records: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([][]profile.Record, []error) {
+			all, err := s.RecordsOfProfiles(ctx, ids)
+			return groupBy(ids, all, func(r profile.Record) string { return r.ProfileID }, err)
+		}, wait),
+	}
+}
+
+func groupBy[T any](keys []string, all []T, key func(T) string, err error) ([][]T, []error) {
+	out := make([][]T, len(keys))
+	if err != nil {
+		errs := make([]error, len(keys))
+		for i := range errs {
+			errs[i] = err
+		}
+		return out, errs
+	}
+	idx := map[string]int{}
+	for i, k := range keys {
+		idx[k] = i
+	}
+	for _, x := range all {
+		if i, ok := idx[key(x)]; ok {
+			out[i] = append(out[i], x)
+		}
+	}
+	return out, nil
+}
+
+// LoaderMiddleware gives every request fresh loaders (no cross-request caching).
+func LoaderMiddleware(s customer.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), s)))
+	})
+}
+
+// WithLoaders attaches fresh loaders to a context.
+func WithLoaders(ctx context.Context, s customer.Store) context.Context {
+	return context.WithValue(ctx, loadersKey{}, newLoaders(s))
+}
+
+func loaders(ctx context.Context) *Loaders { return ctx.Value(loadersKey{}).(*Loaders) }

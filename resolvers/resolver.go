@@ -1,0 +1,22 @@
+// Package resolvers is the GraphQL edge: it turns GraphQL input into domain calls and
+// domain results into GraphQL output, checks roles, and maps errors to codes. Domain
+// logic lives in internal/.
+package resolvers
+
+import (
+	"log/slog"
+
+	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/internal/customer"
+	"github.com/tessera-cdp/tessera/internal/identity"
+	"github.com/tessera-cdp/tessera/internal/ingest"
+)
+
+// Resolver is the dependency root of the GraphQL layer.
+type Resolver struct {
+	Auth     *auth.Service
+	Ingest   *ingest.Service
+	Profiles *customer.Service
+	Engine   *identity.Engine
+	Log      *slog.Logger
+}

@@ -1,0 +1,174 @@
+// Package app wires the domain services, the store and the GraphQL layer into one HTTP
+// handler; the server command and the end-to-end tests both build it here.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/internal/customer"
+	"github.com/tessera-cdp/tessera/internal/identity"
+	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/normalize"
+	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/resolvers"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// Options configure the app.
+type Options struct {
+	Dev            bool
+	PhoneRegion    string
+	RequestTimeout time.Duration
+	MaxBody        int64
+	CORSOrigins    []string // "*" allows any origin
+	Limits         resolvers.Limits
+	Log            *slog.Logger
+}
+
+// App is a wired Tessera instance on one database.
+type App struct {
+	Store    *store.Store
+	Auth     *auth.Service
+	Engine   *identity.Engine
+	Ingest   *ingest.Service
+	Profiles *customer.Service
+	Resolver *resolvers.Resolver
+	opts     Options
+}
+
+// New wires an app and prepares the database (indexes, built-in source).
+func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Limits == (resolvers.Limits{}) {
+		o.Limits = resolvers.DefaultLimits()
+	}
+	if o.MaxBody == 0 {
+		o.MaxBody = 1 << 20
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = time.Minute
+	}
+	st := store.New(db)
+	if err := st.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	norm := normalize.Default()
+	if o.PhoneRegion != "" {
+		norm.DefaultRegion = strings.ToUpper(o.PhoneRegion)
+	}
+	eng := identity.NewEngine(st)
+	ing := ingest.NewService(st, eng, norm)
+	if err := ing.EnsureManualSource(ctx); err != nil {
+		return nil, err
+	}
+	a := &App{Store: st, Auth: auth.NewService(st), Engine: eng, Ingest: ing, opts: o}
+	a.Profiles = &customer.Service{Store: st, Engine: eng, Ingest: ing, Normalizer: norm}
+	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log}
+	return a, nil
+}
+
+// Handler serves /query (GraphQL), /healthz, /readyz and, in development, GraphiQL at /.
+func (a *App) Handler(ready func(context.Context) error) http.Handler {
+	gql := resolvers.NewHandler(a.Resolver, resolvers.Options{Dev: a.opts.Dev, Limits: a.opts.Limits, Log: a.opts.Log})
+	var query http.Handler = resolvers.LoaderMiddleware(a.Store, gql)
+	query = resolvers.AuthMiddleware(a.Auth, query)
+	query = a.limits(query)
+	query = cors(a.opts.CORSOrigins, query)
+
+	mux := http.NewServeMux()
+	mux.Handle("/query", query)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			a.opts.Log.Warn("not ready", "err", err)
+			http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	if a.opts.Dev {
+		mux.Handle("GET /{$}", playground.Handler("Tessera", "/query"))
+	}
+	return logRequests(a.opts.Log, mux)
+}
+
+// limits bounds body size and, for plain requests, time. WebSocket upgrades are long
+// lived by design and keep their own keep-alive.
+func (a *App) limits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > a.opts.MaxBody {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			w.Write([]byte(`{"errors":[{"message":"request body too large","extensions":{"code":"BAD_USER_INPUT"}}]}`))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, a.opts.MaxBody)
+		ctx, cancel := context.WithTimeout(r.Context(), a.opts.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// cors lets the desktop webview and browser tools call the API. Keys travel in the
+// Authorization header, never in cookies, so allowing other origins exposes nothing a
+// caller without the key could use.
+func cors(origins []string, next http.Handler) http.Handler {
+	allowed := func(o string) bool {
+		for _, a := range origins {
+			if a == "*" || a == o {
+				return true
+			}
+		}
+		return false
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && allowed(o) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", o)
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+			h.Set("Access-Control-Max-Age", "600")
+			if r.Method == http.MethodOptions {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(s int) { w.status = s; w.ResponseWriter.WriteHeader(s) }
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r) // keep the raw writer: the socket hijacks it
+			return
+		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		next.ServeHTTP(sw, r)
+		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+	})
+}

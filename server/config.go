@@ -1,0 +1,81 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config of the server; every flag has an environment variable.
+type Config struct {
+	Addr           string
+	DataDir        string
+	Memory         bool
+	PostgreSQLURL  string
+	MongoURI       string
+	Database       string
+	Dev            bool
+	BootstrapKey   string
+	RequestTimeout time.Duration
+	MaxBody        int64
+	PhoneRegion    string
+	CORSOrigins    string
+	LogLevel       string
+	LogFormat      string
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}
+
+func envDur(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+// parseServe reads flags over environment defaults.
+func parseServe(args []string) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", env("TESSERA_ADDR", "127.0.0.1:8080"), "listen address (TESSERA_ADDR)")
+	fs.StringVar(&c.DataDir, "data", env("TESSERA_DATA", "./data"), "embedded database directory (TESSERA_DATA)")
+	fs.BoolVar(&c.Memory, "memory", envBool("TESSERA_MEMORY"), "embedded database in memory, lost on exit (TESSERA_MEMORY)")
+	fs.StringVar(&c.PostgreSQLURL, "postgresql-url", env("TESSERA_POSTGRESQL_URL", ""), "run the embedded FerretDB on this PostgreSQL instead of SQLite (TESSERA_POSTGRESQL_URL)")
+	fs.StringVar(&c.MongoURI, "mongodb-uri", env("MONGODB_URI", ""), "use this MongoDB instead of the embedded database (MONGODB_URI)")
+	fs.StringVar(&c.Database, "db", env("TESSERA_DB", "tessera"), "database name (TESSERA_DB)")
+	fs.BoolVar(&c.Dev, "dev", envBool("TESSERA_DEV"), "development mode: GraphiQL at / and introspection (TESSERA_DEV)")
+	fs.StringVar(&c.BootstrapKey, "bootstrap-key", env("TESSERA_BOOTSTRAP_KEY", ""), "admin API key to create on an empty database instead of a random one (TESSERA_BOOTSTRAP_KEY)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDur("TESSERA_REQUEST_TIMEOUT", 60*time.Second), "time limit of one HTTP request (TESSERA_REQUEST_TIMEOUT)")
+	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "request body limit in bytes")
+	fs.StringVar(&c.PhoneRegion, "phone-region", env("TESSERA_PHONE_REGION", "GB"), "region assumed for phone numbers without country code (TESSERA_PHONE_REGION)")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", env("TESSERA_CORS_ORIGINS", "*"), "comma-separated origins allowed to call /query, or * (TESSERA_CORS_ORIGINS)")
+	fs.StringVar(&c.LogLevel, "log-level", env("TESSERA_LOG_LEVEL", "info"), "debug, info, warn or error (TESSERA_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("TESSERA_LOG_FORMAT", "text"), "text or json (TESSERA_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if v := os.Getenv("TESSERA_MAX_BODY"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("TESSERA_MAX_BODY: %w", err)
+		}
+		c.MaxBody = n
+	}
+	return c, nil
+}

@@ -1,0 +1,37 @@
+// Command tessera is the Tessera server and its data-team tools:
+//
+//	tessera [serve] [flags]          run the GraphQL server
+//	tessera import --source S FILE   stream a CSV or JSON Lines file into a running server
+//	tessera bench ingest [flags]     measure ingest throughput against raw bulk inserts
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+func main() {
+	args := os.Args[1:]
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args)
+	case "import":
+		err = importCmd(args)
+	case "bench":
+		err = benchCmd(args)
+	case "help":
+		fmt.Println("usage: tessera [serve|import|bench] [flags]; tessera CMD -h for flags")
+	default:
+		err = fmt.Errorf("unknown command %q (serve, import, bench)", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tessera:", err)
+		os.Exit(1)
+	}
+}
