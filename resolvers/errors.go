@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/tessera-cdp/tessera/internal/apperr"
@@ -29,6 +30,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		path := graphql.GetPath(ctx)
 		if e, ok := apperr.As(err); ok {
 			return &gqlerror.Error{Message: e.Msg, Path: path, Extensions: map[string]any{"code": string(e.Kind)}}
+		}
+		if strings.HasSuffix(err.Error(), "introspection disabled") { // gqlgen's own, in production mode
+			return &gqlerror.Error{Message: "introspection is disabled in production mode", Path: path, Extensions: map[string]any{"code": string(apperr.Forbidden)}}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return &gqlerror.Error{Message: "request timed out", Path: path, Extensions: map[string]any{"code": "TIMEOUT"}}

@@ -125,6 +125,9 @@ func Map(src Source, n *normalize.Normalizer, rec *profile.Record, now time.Time
 		target, mapped := src.TraitFields[f]
 		if !mapped {
 			target = defaultTarget(f)
+			if _, isID := src.IdentifierFields[f]; isID && strings.HasPrefix(target, "attributes.") {
+				continue // an identifier such as customer_no is shown as an identity, not twice
+			}
 		}
 		if !ok {
 			if strings.HasPrefix(target, "attributes.") && rec.Payload[f] != nil {
