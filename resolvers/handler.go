@@ -60,6 +60,9 @@ func NewHandler(r *Resolver, o Options) *handler.Server {
 			if secret == "" {
 				secret = p.GetString("apiKey")
 			}
+			if secret == "" {
+				secret, _ = ctx.Value(urlTokenKey{}).(string)
+			}
 			k, err := r.Auth.Authenticate(ctx, secret)
 			if err != nil {
 				return ctx, nil, err
@@ -101,13 +104,32 @@ func bearer(h string) string {
 	return ""
 }
 
+type urlTokenKey struct{}
+
 // AuthMiddleware authenticates the bearer key of HTTP requests. A request without a key
 // goes on unauthenticated (so the spec's `{ __typename }` works) and @auth refuses it
 // field by field; a wrong key is refused outright with 401.
+//
+// WebSocket upgrades authenticate in connection_init instead. Clients that cannot send
+// connection params (graphql-ws with only a URL) may put the key in the upgrade URL as
+// ?access_token=KEY: it is taken out of the URL here, before anything could log it, and
+// handed to the init function through the context. Plain requests never accept it
+// (keys in URLs end up in proxy logs and browser history).
 func AuthMiddleware(a *auth.Service, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			if q := r.URL.Query(); q.Has("access_token") {
+				tok := q.Get("access_token")
+				q.Del("access_token")
+				r.URL.RawQuery = q.Encode()
+				r.RequestURI = r.URL.RequestURI()
+				r = r.WithContext(context.WithValue(r.Context(), urlTokenKey{}, tok))
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
 		h := r.Header.Get("Authorization")
-		if h == "" || r.Header.Get("Upgrade") != "" {
+		if h == "" {
 			next.ServeHTTP(w, r)
 			return
 		}

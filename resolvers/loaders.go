@@ -7,6 +7,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/vikstrous/dataloadgen"
 )
 
@@ -15,11 +16,20 @@ import (
 type Loaders struct {
 	Identities *dataloadgen.Loader[string, []profile.Identity]
 	Records    *dataloadgen.Loader[string, []profile.Record]
+	Tickets    *dataloadgen.Loader[string, []ticket.Ticket] // by requester profile id
 }
+
+// TicketLister is what the Tickets loader needs.
+type TicketLister interface {
+	TicketsOfRequesters(ctx context.Context, ids []string, perProfile int) ([]ticket.Ticket, error)
+}
+
+// maxTicketsPerCustomer bounds Customer.tickets (its first argument is at most 100).
+const maxTicketsPerCustomer = 100
 
 type loadersKey struct{}
 
-func newLoaders(s customer.Store) *Loaders {
+func newLoaders(s customer.Store, ts TicketLister) *Loaders {
 	wait := dataloadgen.WithWait(2 * time.Millisecond)
 	return &Loaders{
 		Identities: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([][]profile.Identity, []error) {
@@ -29,6 +39,10 @@ func newLoaders(s customer.Store) *Loaders {
 		Records: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([][]profile.Record, []error) {
 			all, err := s.RecordsOfProfiles(ctx, ids)
 			return groupBy(ids, all, func(r profile.Record) string { return r.ProfileID }, err)
+		}, wait),
+		Tickets: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([][]ticket.Ticket, []error) {
+			all, err := ts.TicketsOfRequesters(ctx, ids, maxTicketsPerCustomer)
+			return groupBy(ids, all, func(t ticket.Ticket) string { return t.RequesterID }, err)
 		}, wait),
 	}
 }
@@ -55,15 +69,15 @@ func groupBy[T any](keys []string, all []T, key func(T) string, err error) ([][]
 }
 
 // LoaderMiddleware gives every request fresh loaders (no cross-request caching).
-func LoaderMiddleware(s customer.Store, next http.Handler) http.Handler {
+func LoaderMiddleware(s customer.Store, ts TicketLister, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), s)))
+		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), s, ts)))
 	})
 }
 
 // WithLoaders attaches fresh loaders to a context.
-func WithLoaders(ctx context.Context, s customer.Store) context.Context {
-	return context.WithValue(ctx, loadersKey{}, newLoaders(s))
+func WithLoaders(ctx context.Context, s customer.Store, ts TicketLister) context.Context {
+	return context.WithValue(ctx, loadersKey{}, newLoaders(s, ts))
 }
 
 func loaders(ctx context.Context) *Loaders { return ctx.Value(loadersKey{}).(*Loaders) }

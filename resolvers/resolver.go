@@ -10,6 +10,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/notify"
+	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
 // Resolver is the dependency root of the GraphQL layer.
@@ -19,4 +21,10 @@ type Resolver struct {
 	Profiles *customer.Service
 	Engine   *identity.Engine
 	Log      *slog.Logger
+
+	Tickets    *ticket.Service
+	HelpDesk   HelpDesk
+	Requesters Requesters
+	Notify     *notify.Broker
+	NewID      func() string // ids of groups and macros
 }

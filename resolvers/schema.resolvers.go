@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
 // Identities is the resolver for the identities field.
@@ -47,6 +49,36 @@ func (r *customerResolver) SourceRecords(ctx context.Context, obj *model.Custome
 	out := []*model.SourceRecord{}
 	for _, x := range recs[:min(n, len(recs))] {
 		out = append(out, toRecord(x))
+	}
+	return out, nil
+}
+
+// Tickets is the resolver for the tickets field.
+func (r *customerResolver) Tickets(ctx context.Context, obj *model.Customer, first *int) ([]*model.Ticket, error) {
+	n := page(first, 20)
+	if n > 100 {
+		return nil, apperr.Invalidf("first must be at most 100")
+	}
+	// Tickets keep the requester id they were opened with, so a merged profile also
+	// shows the tickets of the profiles it absorbed.
+	keys := []string{obj.ID}
+	for _, ev := range obj.MergeHistory {
+		if ev.Kind == model.MergeKindMerge {
+			keys = append(keys, ev.ProfileIds...)
+		}
+	}
+	lists, err := loaders(ctx).Tickets.LoadAll(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var all []ticket.Ticket
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID }) // ULIDs: newest first
+	out := []*model.Ticket{}
+	for _, t := range all[:min(n, len(all))] {
+		out = append(out, toTicket(t))
 	}
 	return out, nil
 }
@@ -196,6 +228,215 @@ func (r *mutationResolver) UnmergeCustomer(ctx context.Context, id string, recor
 	return out, nil
 }
 
+// CreateTicket is the resolver for the createTicket field.
+func (r *mutationResolver) CreateTicket(ctx context.Context, input model.CreateTicketInput) (*model.Ticket, error) {
+	var requester string
+	var err error
+	switch {
+	case input.CustomerID != nil && input.Email != nil:
+		return nil, apperr.Invalidf("give the requester as customerId or email, not both")
+	case input.CustomerID != nil:
+		requester, err = r.Requesters.RequesterByID(ctx, *input.CustomerID)
+	case input.Email != nil:
+		requester, err = r.Requesters.RequesterByEmail(ctx, *input.Email)
+	default:
+		return nil, apperr.Invalidf("give the requester as customerId or email")
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := ticket.Draft{Subject: input.Subject, RequesterID: requester, Channel: ticket.ChannelWebForm, Tags: input.Tags, GroupID: val(input.GroupID)}
+	if input.Channel != nil {
+		d.Channel = ticket.Channel(strings.ToLower(string(*input.Channel)))
+	}
+	if input.Priority != nil {
+		d.Priority = ticket.Priority(strings.ToLower(string(*input.Priority)))
+	}
+	t, err := r.Tickets.CreateTicket(ctx, d, input.Body, nil, actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// ReplyToTicket is the resolver for the replyToTicket field.
+func (r *mutationResolver) ReplyToTicket(ctx context.Context, id string, body string) (*model.Ticket, error) {
+	t, _, err := r.Tickets.Reply(ctx, id, actor(ctx), body, nil)
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// AddInternalNote is the resolver for the addInternalNote field.
+func (r *mutationResolver) AddInternalNote(ctx context.Context, id string, body string) (*model.Ticket, error) {
+	t, _, err := r.Tickets.AddNote(ctx, id, actor(ctx), body, nil)
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// SetTicketStatus is the resolver for the setTicketStatus field.
+func (r *mutationResolver) SetTicketStatus(ctx context.Context, id string, status model.TicketStatus) (*model.Ticket, error) {
+	t, err := r.Tickets.SetStatus(ctx, id, ticket.Status(strings.ToLower(string(status))), actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// SetTicketPriority is the resolver for the setTicketPriority field.
+func (r *mutationResolver) SetTicketPriority(ctx context.Context, id string, priority model.TicketPriority) (*model.Ticket, error) {
+	t, err := r.Tickets.SetPriority(ctx, id, ticket.Priority(strings.ToLower(string(priority))), actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// AssignTicket is the resolver for the assignTicket field.
+func (r *mutationResolver) AssignTicket(ctx context.Context, id string, agentID *string, groupID *string) (*model.Ticket, error) {
+	t, err := r.Tickets.Assign(ctx, id, val(groupID), val(agentID), actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// AutoAssignTicket is the resolver for the autoAssignTicket field.
+func (r *mutationResolver) AutoAssignTicket(ctx context.Context, id string, groupID string) (*model.Ticket, error) {
+	t, err := r.Tickets.AutoAssign(ctx, id, groupID, actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// SetTicketTags is the resolver for the setTicketTags field.
+func (r *mutationResolver) SetTicketTags(ctx context.Context, id string, add []string, remove []string) (*model.Ticket, error) {
+	t, err := r.Tickets.ChangeTags(ctx, id, add, remove, actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// ApplyMacro is the resolver for the applyMacro field.
+func (r *mutationResolver) ApplyMacro(ctx context.Context, id string, macroID string) (*model.MacroResult, error) {
+	t, missing, err := r.Tickets.ApplyMacro(ctx, id, macroID, actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &model.MacroResult{Ticket: toTicket(t), MissingPlaceholders: nonNil(missing)}, nil
+}
+
+// RateTicket is the resolver for the rateTicket field.
+func (r *mutationResolver) RateTicket(ctx context.Context, id string, score int, comment *string) (*model.Ticket, error) {
+	t, err := r.Tickets.Rate(ctx, id, score, val(comment))
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// MergeTickets is the resolver for the mergeTickets field.
+func (r *mutationResolver) MergeTickets(ctx context.Context, targetID string, sourceID string) (*model.Ticket, error) {
+	t, err := r.Tickets.Merge(ctx, targetID, sourceID, actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// CreateAgent is the resolver for the createAgent field.
+func (r *mutationResolver) CreateAgent(ctx context.Context, input model.AgentInput) (*model.Agent, error) {
+	name, email := strings.TrimSpace(input.Name), strings.TrimSpace(input.Email)
+	if name == "" || len(name) > 100 || email == "" || len(email) > 254 {
+		return nil, apperr.Invalidf("an agent needs a name (1-100 characters) and an e-mail")
+	}
+	keys, err := r.Auth.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(keys, func(k auth.Key) bool { return k.ID == input.APIKeyID })
+	switch {
+	case i < 0:
+		return nil, apperr.Invalidf("API key %q not found", input.APIKeyID)
+	case keys[i].Role != auth.Agent && keys[i].Role != auth.Admin:
+		return nil, apperr.Invalidf("an agent needs an AGENT or ADMIN key, not %s", strings.ToUpper(string(keys[i].Role)))
+	case keys[i].RevokedAt != nil:
+		return nil, apperr.Invalidf("API key %q is revoked", input.APIKeyID)
+	}
+	available := input.Available == nil || *input.Available
+	a, err := r.HelpDesk.CreateAgent(ctx, ticket.Agent{ID: input.APIKeyID, Name: name, Email: email, Available: available})
+	if err != nil {
+		return nil, err
+	}
+	return toAgent(a), nil
+}
+
+// SetAgentAvailable is the resolver for the setAgentAvailable field.
+func (r *mutationResolver) SetAgentAvailable(ctx context.Context, id string, available bool) (*model.Agent, error) {
+	a, err := r.HelpDesk.SetAgentAvailable(ctx, id, available)
+	if err != nil {
+		return nil, err
+	}
+	return toAgent(a), nil
+}
+
+// CreateGroup is the resolver for the createGroup field.
+func (r *mutationResolver) CreateGroup(ctx context.Context, name string, agentIds []string) (*model.Group, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 || len(agentIds) > 500 {
+		return nil, apperr.Invalidf("a group needs a name of 1 to 100 characters and at most 500 agents")
+	}
+	g, err := r.HelpDesk.CreateGroup(ctx, ticket.Group{ID: r.NewID(), Name: name, AgentIDs: slices.Compact(agentIds)})
+	if err != nil {
+		return nil, err
+	}
+	return toGroup(g), nil
+}
+
+// SetSLAPolicy is the resolver for the setSlaPolicy field.
+func (r *mutationResolver) SetSLAPolicy(ctx context.Context, input model.SLAPolicyInput) (*model.SLAPolicy, error) {
+	p, err := fromSLAPolicy(input)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.HelpDesk.PutSLAPolicy(ctx, p); err != nil {
+		return nil, err
+	}
+	return toSLAPolicy(p), nil
+}
+
+// CreateMacro is the resolver for the createMacro field.
+func (r *mutationResolver) CreateMacro(ctx context.Context, input model.MacroInput) (*model.Macro, error) {
+	m := ticket.Macro{ID: r.NewID(), Name: strings.TrimSpace(input.Name), Body: input.Body}
+	if input.SetStatus != nil {
+		st := ticket.Status(strings.ToLower(string(*input.SetStatus)))
+		m.SetStatus = &st
+	}
+	if input.SetPriority != nil {
+		p := ticket.Priority(strings.ToLower(string(*input.SetPriority)))
+		m.SetPriority = &p
+	}
+	if len(input.AddTags) > 0 {
+		tags, err := ticket.NormalizeTags(input.AddTags)
+		if err != nil {
+			return nil, err
+		}
+		m.AddTags = tags
+	}
+	if err := ticket.ValidateMacro(m); err != nil {
+		return nil, err
+	}
+	if err := r.HelpDesk.CreateMacro(ctx, m); err != nil {
+		return nil, err
+	}
+	return toMacro(m), nil
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.APIKey, error) {
 	k, _ := auth.FromContext(ctx)
@@ -291,6 +532,142 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*model.APIKey, error) {
 	return out, nil
 }
 
+// Ticket is the resolver for the ticket field.
+func (r *queryResolver) Ticket(ctx context.Context, id string) (*model.Ticket, error) {
+	t, err := r.HelpDesk.GetTicket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return toTicket(t), nil
+}
+
+// Tickets is the resolver for the tickets field.
+func (r *queryResolver) Tickets(ctx context.Context, queue *model.TicketQueue, filter *model.TicketFilter, first *int, after *string) (*model.TicketConnection, error) {
+	n := page(first, 20)
+	if n > 100 {
+		return nil, apperr.Invalidf("first must be at most 100")
+	}
+	q := model.TicketQueueAllOpen
+	if queue != nil {
+		q = *queue
+	}
+	out := &model.TicketConnection{Edges: []*model.TicketEdge{}, PageInfo: &model.PageInfo{}}
+	f, order, ok, err := queueFilter(ctx, q, filter, time.Now())
+	if err != nil || !ok {
+		return out, err
+	}
+	pg, err := r.HelpDesk.ListTickets(ctx, f, ticket.Page{Order: order, After: val(after), Limit: n})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range pg.Tickets {
+		c := r.HelpDesk.TicketCursor(t, order)
+		out.Edges = append(out.Edges, &model.TicketEdge{Cursor: c, Node: toTicket(t)})
+		out.PageInfo.EndCursor = &c
+	}
+	out.PageInfo.HasNextPage = pg.Next != ""
+	return out, nil
+}
+
+// Agents is the resolver for the agents field.
+func (r *queryResolver) Agents(ctx context.Context) ([]*model.Agent, error) {
+	as, err := r.HelpDesk.ListAgents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Agent, len(as))
+	for i, a := range as {
+		out[i] = toAgent(a)
+	}
+	return out, nil
+}
+
+// Groups is the resolver for the groups field.
+func (r *queryResolver) Groups(ctx context.Context) ([]*model.Group, error) {
+	gs, err := r.HelpDesk.ListGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Group, len(gs))
+	for i, g := range gs {
+		out[i] = toGroup(g)
+	}
+	return out, nil
+}
+
+// SLAPolicies is the resolver for the slaPolicies field.
+func (r *queryResolver) SLAPolicies(ctx context.Context) ([]*model.SLAPolicy, error) {
+	ps, err := r.HelpDesk.ListSLAPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.SLAPolicy, len(ps))
+	for i, p := range ps {
+		out[i] = toSLAPolicy(p)
+	}
+	return out, nil
+}
+
+// Macros is the resolver for the macros field.
+func (r *queryResolver) Macros(ctx context.Context) ([]*model.Macro, error) {
+	ms, err := r.HelpDesk.ListMacros(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Macro, len(ms))
+	for i, m := range ms {
+		out[i] = toMacro(m)
+	}
+	return out, nil
+}
+
+// SLAAttainment is the resolver for the slaAttainment field.
+func (r *queryResolver) SLAAttainment(ctx context.Context, from time.Time, to time.Time) (*model.SLAAttainment, error) {
+	from, to, err := reportPeriod(from, to, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	ts, err := r.HelpDesk.TicketsForAttainment(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	a := ticket.Attainment(ts, from, to)
+	return &model.SLAAttainment{FirstResponse: ratio(a.FirstResponse), Resolution: ratio(a.Resolution)}, nil
+}
+
+// CsatStats is the resolver for the csatStats field.
+func (r *queryResolver) CsatStats(ctx context.Context, from time.Time, to time.Time) (*model.CsatStats, error) {
+	from, to, err := reportPeriod(from, to, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	ts, err := r.HelpDesk.TicketsRatedBetween(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	byAgent, total := ticket.CSATByAgent(ts, from, to)
+	ids := make([]string, 0, len(byAgent))
+	for id := range byAgent {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	agents, err := r.HelpDesk.GetAgents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.CsatStats{Total: csatSummary(total), ByAgent: []*model.AgentCsat{}}
+	for id, s := range byAgent {
+		ac := &model.AgentCsat{AgentID: opt(id), Summary: csatSummary(s)}
+		if a, ok := agents[id]; ok {
+			ac.Agent = toAgent(a)
+		}
+		out.ByAgent = append(out.ByAgent, ac)
+	}
+	sort.Slice(out.ByAgent, func(i, j int) bool { return val(out.ByAgent[i].AgentID) < val(out.ByAgent[j].AgentID) })
+	return out, nil
+}
+
 // IngestJobUpdated is the resolver for the ingestJobUpdated field.
 func (r *subscriptionResolver) IngestJobUpdated(ctx context.Context, id string) (<-chan *model.IngestJob, error) {
 	j, err := r.Ingest.Store.GetJob(ctx, id)
@@ -328,6 +705,79 @@ func (r *subscriptionResolver) IngestJobUpdated(ctx context.Context, id string) 
 	return ch, nil
 }
 
+// TicketUpdated is the resolver for the ticketUpdated field.
+func (r *subscriptionResolver) TicketUpdated(ctx context.Context, filter *model.TicketUpdatedFilter) (<-chan *model.Ticket, error) {
+	if filter != nil && filter.TicketID != nil {
+		if _, err := r.HelpDesk.GetTicket(ctx, *filter.TicketID); err != nil {
+			return nil, err
+		}
+	}
+	ns := r.Notify.Subscribe(ctx)
+	ch := make(chan *model.Ticket)
+	go func() {
+		defer close(ch)
+		for n := range ns {
+			if filter != nil && filter.TicketID != nil && *filter.TicketID != n.TicketID {
+				continue
+			}
+			t, err := r.HelpDesk.GetTicket(ctx, n.TicketID)
+			if err != nil {
+				if ctx.Err() == nil {
+					r.Log.WarnContext(ctx, "ticketUpdated: load ticket", "ticket", n.TicketID, "err", err)
+				}
+				continue
+			}
+			if !ticketMatches(t, filter) {
+				continue
+			}
+			select {
+			case ch <- toTicket(t):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
+}
+
+// Requester is the resolver for the requester field.
+func (r *ticketResolver) Requester(ctx context.Context, obj *model.Ticket) (*model.Customer, error) {
+	p, err := r.Profiles.Get(ctx, obj.RequesterID)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
+			return nil, nil // requester erased or never existed: the ticket stays readable
+		}
+		return nil, err
+	}
+	return toCustomer(p), nil
+}
+
+// Messages is the resolver for the messages field.
+func (r *ticketResolver) Messages(ctx context.Context, obj *model.Ticket) ([]*model.TicketMessage, error) {
+	ms, err := r.HelpDesk.ListMessages(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.TicketMessage, len(ms))
+	for i, m := range ms {
+		out[i] = toMessage(m)
+	}
+	return out, nil
+}
+
+// History is the resolver for the history field.
+func (r *ticketResolver) History(ctx context.Context, obj *model.Ticket) ([]*model.TicketEvent, error) {
+	evs, err := r.HelpDesk.ListEvents(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.TicketEvent, len(evs))
+	for i, e := range evs {
+		out[i] = toEvent(e)
+	}
+	return out, nil
+}
+
 // Customer returns graph.CustomerResolver implementation.
 func (r *Resolver) Customer() graph.CustomerResolver { return &customerResolver{r} }
 
@@ -340,7 +790,13 @@ func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 // Subscription returns graph.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
-type customerResolver struct{ *Resolver }
-type mutationResolver struct{ *Resolver }
-type queryResolver struct{ *Resolver }
-type subscriptionResolver struct{ *Resolver }
+// Ticket returns graph.TicketResolver implementation.
+func (r *Resolver) Ticket() graph.TicketResolver { return &ticketResolver{r} }
+
+type (
+	customerResolver     struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
+	ticketResolver       struct{ *Resolver }
+)

@@ -16,6 +16,7 @@ type Config struct {
 	Memory         bool
 	PostgreSQLURL  string
 	MongoURI       string
+	EmbeddedAddr   string
 	Database       string
 	Dev            bool
 	BootstrapKey   string
@@ -54,6 +55,7 @@ func parseServe(args []string) (Config, error) {
 	fs.StringVar(&c.DataDir, "data", env("TESSERA_DATA", "./data"), "embedded database directory (TESSERA_DATA)")
 	fs.BoolVar(&c.Memory, "memory", envBool("TESSERA_MEMORY"), "embedded database in memory, lost on exit (TESSERA_MEMORY)")
 	fs.StringVar(&c.PostgreSQLURL, "postgresql-url", env("TESSERA_POSTGRESQL_URL", ""), "run the embedded FerretDB on this PostgreSQL instead of SQLite (TESSERA_POSTGRESQL_URL)")
+	fs.StringVar(&c.EmbeddedAddr, "embedded-addr", env("TESSERA_EMBEDDED_ADDR", ""), "address the embedded FerretDB listens on, so other instances can share it via -mongodb-uri (TESSERA_EMBEDDED_ADDR; default a free loopback port)")
 	fs.StringVar(&c.MongoURI, "mongodb-uri", env("MONGODB_URI", ""), "use this MongoDB instead of the embedded database (MONGODB_URI)")
 	fs.StringVar(&c.Database, "db", env("TESSERA_DB", "tessera"), "database name (TESSERA_DB)")
 	fs.BoolVar(&c.Dev, "dev", envBool("TESSERA_DEV"), "development mode: GraphiQL at / and introspection (TESSERA_DEV)")
@@ -69,6 +71,9 @@ func parseServe(args []string) (Config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if c.EmbeddedAddr != "" && c.MongoURI != "" {
+		return c, fmt.Errorf("-embedded-addr and -mongodb-uri exclude each other")
 	}
 	if v := os.Getenv("TESSERA_MAX_BODY"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

@@ -36,7 +36,7 @@ func newLogger(level, format string) *slog.Logger {
 func openDB(c Config, log *slog.Logger) (*mongo.Client, func(), error) {
 	uri, stop := c.MongoURI, func() {}
 	if uri == "" {
-		db, err := embeddb.Start(embeddb.Config{Dir: c.DataDir, Memory: c.Memory, PostgreSQLURL: c.PostgreSQLURL, Logger: log})
+		db, err := embeddb.Start(embeddb.Config{Dir: c.DataDir, Memory: c.Memory, PostgreSQLURL: c.PostgreSQLURL, Addr: c.EmbeddedAddr, Logger: log})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -48,7 +48,7 @@ func openDB(c Config, log *slog.Logger) (*mongo.Client, func(), error) {
 		case c.Memory:
 			where = "memory"
 		}
-		log.Info("embedded FerretDB started", "storage", where)
+		log.Info("embedded FerretDB started", "storage", where, "uri", db.URI)
 	}
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("tessera"))
 	if err != nil {
@@ -86,6 +86,7 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	a.Start(ctx)
 	if secret, err := a.Auth.Bootstrap(ctx, c.BootstrapKey); err != nil {
 		return err
 	} else if secret != "" && c.BootstrapKey == "" {

@@ -28,6 +28,29 @@ type AddressInput struct {
 	Country  *string `json:"country,omitempty"`
 }
 
+type Agent struct {
+	// The id of the agent's API key.
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Email     string   `json:"email"`
+	Groups    []string `json:"groups"`
+	Available bool     `json:"available"`
+}
+
+type AgentCsat struct {
+	// Null for tickets rated while unassigned.
+	Agent   *Agent       `json:"agent,omitempty"`
+	AgentID *string      `json:"agentId,omitempty"`
+	Summary *CsatSummary `json:"summary"`
+}
+
+type AgentInput struct {
+	APIKeyID  string `json:"apiKeyId"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Available *bool  `json:"available,omitempty"`
+}
+
 type APIKey struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -39,10 +62,71 @@ type APIKey struct {
 	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
 }
 
+type BusinessHours struct {
+	// IANA time zone, e.g. Europe/London.
+	TimeZone  string              `json:"timeZone"`
+	Intervals []*BusinessInterval `json:"intervals"`
+	// YYYY-MM-DD, local days without service.
+	Holidays []string `json:"holidays"`
+}
+
+type BusinessHoursInput struct {
+	TimeZone  string                   `json:"timeZone"`
+	Intervals []*BusinessIntervalInput `json:"intervals"`
+	Holidays  []string                 `json:"holidays,omitempty"`
+}
+
+type BusinessInterval struct {
+	// 0 = Sunday ... 6 = Saturday
+	Weekday int `json:"weekday"`
+	// HH:MM local time
+	Start string `json:"start"`
+	// HH:MM local time; 24:00 is midnight
+	End string `json:"end"`
+}
+
+type BusinessIntervalInput struct {
+	Weekday int    `json:"weekday"`
+	Start   string `json:"start"`
+	End     string `json:"end"`
+}
+
+type CreateTicketInput struct {
+	Subject string `json:"subject"`
+	// The first message.
+	Body string `json:"body"`
+	// Requester profile id; or give `email`.
+	CustomerID *string `json:"customerId,omitempty"`
+	// Requester e-mail: resolves to the profile that has it, or creates one.
+	Email    *string         `json:"email,omitempty"`
+	Channel  *TicketChannel  `json:"channel,omitempty"`
+	Priority *TicketPriority `json:"priority,omitempty"`
+	Tags     []string        `json:"tags,omitempty"`
+	GroupID  *string         `json:"groupId,omitempty"`
+}
+
 type CreatedAPIKey struct {
 	APIKey *APIKey `json:"apiKey"`
 	// The secret, shown this once.
 	Key string `json:"key"`
+}
+
+type CsatRating struct {
+	Score   int       `json:"score"`
+	Comment *string   `json:"comment,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+type CsatStats struct {
+	Total   *CsatSummary `json:"total"`
+	ByAgent []*AgentCsat `json:"byAgent"`
+}
+
+type CsatSummary struct {
+	Count   int      `json:"count"`
+	Average *float64 `json:"average,omitempty"`
+	// Share of 4-5 ratings, in percent.
+	SatisfiedPercent *float64 `json:"satisfiedPercent,omitempty"`
 }
 
 type Customer struct {
@@ -67,6 +151,8 @@ type Customer struct {
 	MergeHistory    []*MergeEvent      `json:"mergeHistory"`
 	// Values that failed normalisation; kept, never used as identifiers.
 	InvalidValues []*InvalidValue `json:"invalidValues"`
+	// The profile's tickets, newest first.
+	Tickets []*Ticket `json:"tickets"`
 }
 
 type CustomerConnection struct {
@@ -101,6 +187,13 @@ type FieldMapping struct {
 type FieldMappingInput struct {
 	Field  string `json:"field"`
 	Target string `json:"target"`
+}
+
+type Group struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Round-robin order.
+	AgentIds []string `json:"agentIds"`
 }
 
 type Identity struct {
@@ -147,6 +240,30 @@ type InvalidValue struct {
 	RecordID string `json:"recordId"`
 }
 
+type Macro struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// May use {{customer.firstName}}, {{customer.lastName}}, {{customer.name}}, {{customer.email}}, {{ticket.id}}, {{ticket.subject}}, {{agent.name}}.
+	Body        string          `json:"body"`
+	SetStatus   *TicketStatus   `json:"setStatus,omitempty"`
+	SetPriority *TicketPriority `json:"setPriority,omitempty"`
+	AddTags     []string        `json:"addTags"`
+}
+
+type MacroInput struct {
+	Name        string          `json:"name"`
+	Body        string          `json:"body"`
+	SetStatus   *TicketStatus   `json:"setStatus,omitempty"`
+	SetPriority *TicketPriority `json:"setPriority,omitempty"`
+	AddTags     []string        `json:"addTags,omitempty"`
+}
+
+type MacroResult struct {
+	Ticket *Ticket `json:"ticket"`
+	// Placeholders that had no value; left visible in the reply.
+	MissingPlaceholders []string `json:"missingPlaceholders"`
+}
+
 type MergeEvent struct {
 	At   time.Time `json:"at"`
 	Kind MergeKind `json:"kind"`
@@ -170,6 +287,13 @@ type PageInfo struct {
 type Query struct {
 }
 
+type Ratio struct {
+	Met   int `json:"met"`
+	Total int `json:"total"`
+	// Null when nothing settled.
+	Percent *float64 `json:"percent,omitempty"`
+}
+
 type RecordInput struct {
 	ExternalID string `json:"externalId"`
 	// The record as the source sent it: a flat JSON object.
@@ -182,6 +306,27 @@ type Reject struct {
 	Index      int    `json:"index"`
 	ExternalID string `json:"externalId"`
 	Reason     string `json:"reason"`
+}
+
+type SLAAttainment struct {
+	FirstResponse *Ratio `json:"firstResponse"`
+	Resolution    *Ratio `json:"resolution"`
+}
+
+type SLAPolicy struct {
+	Priority TicketPriority `json:"priority"`
+	// 0 = no target
+	FirstResponseMinutes int `json:"firstResponseMinutes"`
+	ResolutionMinutes    int `json:"resolutionMinutes"`
+	// Null: the clock runs 24/7.
+	BusinessHours *BusinessHours `json:"businessHours,omitempty"`
+}
+
+type SLAPolicyInput struct {
+	Priority             TicketPriority      `json:"priority"`
+	FirstResponseMinutes int                 `json:"firstResponseMinutes"`
+	ResolutionMinutes    int                 `json:"resolutionMinutes"`
+	BusinessHours        *BusinessHoursInput `json:"businessHours,omitempty"`
 }
 
 type Source struct {
@@ -220,6 +365,82 @@ type SourceRecord struct {
 type Subscription struct {
 }
 
+type Ticket struct {
+	ID              string         `json:"id"`
+	Subject         string         `json:"subject"`
+	RequesterID     string         `json:"requesterId"`
+	Requester       *Customer      `json:"requester,omitempty"`
+	Channel         TicketChannel  `json:"channel"`
+	Status          TicketStatus   `json:"status"`
+	Priority        TicketPriority `json:"priority"`
+	Tags            []string       `json:"tags"`
+	AssigneeID      *string        `json:"assigneeId,omitempty"`
+	GroupID         *string        `json:"groupId,omitempty"`
+	CreatedAt       time.Time      `json:"createdAt"`
+	UpdatedAt       time.Time      `json:"updatedAt"`
+	FirstResponseAt *time.Time     `json:"firstResponseAt,omitempty"`
+	SolvedAt        *time.Time     `json:"solvedAt,omitempty"`
+	ClosedAt        *time.Time     `json:"closedAt,omitempty"`
+	// SLA targets from the priority's policy (null without one).
+	FirstResponseDue *time.Time  `json:"firstResponseDue,omitempty"`
+	ResolutionDue    *time.Time  `json:"resolutionDue,omitempty"`
+	MergedInto       *string     `json:"mergedInto,omitempty"`
+	Csat             *CsatRating `json:"csat,omitempty"`
+	// Optimistic-concurrency version; increases with every change.
+	Version int `json:"version"`
+	// The conversation, oldest first, internal notes included.
+	Messages []*TicketMessage `json:"messages"`
+	// Audit trail: who changed what, when, oldest first.
+	History []*TicketEvent `json:"history"`
+}
+
+type TicketConnection struct {
+	Edges    []*TicketEdge `json:"edges"`
+	PageInfo *PageInfo     `json:"pageInfo"`
+}
+
+type TicketEdge struct {
+	Cursor string  `json:"cursor"`
+	Node   *Ticket `json:"node"`
+}
+
+type TicketEvent struct {
+	ID        string    `json:"id"`
+	ActorKind ActorKind `json:"actorKind"`
+	ActorID   *string   `json:"actorId,omitempty"`
+	Field     string    `json:"field"`
+	Old       string    `json:"old"`
+	New       string    `json:"new"`
+	At        time.Time `json:"at"`
+}
+
+type TicketFilter struct {
+	Statuses    []TicketStatus   `json:"statuses,omitempty"`
+	Priorities  []TicketPriority `json:"priorities,omitempty"`
+	AssigneeID  *string          `json:"assigneeId,omitempty"`
+	GroupID     *string          `json:"groupId,omitempty"`
+	RequesterID *string          `json:"requesterId,omitempty"`
+	// Tickets carrying all of these tags.
+	Tags        []string   `json:"tags,omitempty"`
+	CreatedFrom *time.Time `json:"createdFrom,omitempty"`
+	CreatedTo   *time.Time `json:"createdTo,omitempty"`
+}
+
+type TicketMessage struct {
+	ID         string      `json:"id"`
+	Kind       MessageKind `json:"kind"`
+	AuthorKind ActorKind   `json:"authorKind"`
+	AuthorID   *string     `json:"authorId,omitempty"`
+	Body       string      `json:"body"`
+	CreatedAt  time.Time   `json:"createdAt"`
+}
+
+type TicketUpdatedFilter struct {
+	TicketID    *string `json:"ticketId,omitempty"`
+	AssigneeID  *string `json:"assigneeId,omitempty"`
+	RequesterID *string `json:"requesterId,omitempty"`
+}
+
 type TraitProvenance struct {
 	Field      string           `json:"field"`
 	Value      any              `json:"value,omitempty"`
@@ -234,6 +455,63 @@ type UnmergeResult struct {
 	Split []*Customer `json:"split"`
 	// What is left of the original profile, and any parts it fell into.
 	Remaining []*Customer `json:"remaining"`
+}
+
+type ActorKind string
+
+const (
+	ActorKindAgent    ActorKind = "AGENT"
+	ActorKindCustomer ActorKind = "CUSTOMER"
+	ActorKindSystem   ActorKind = "SYSTEM"
+)
+
+var AllActorKind = []ActorKind{
+	ActorKindAgent,
+	ActorKindCustomer,
+	ActorKindSystem,
+}
+
+func (e ActorKind) IsValid() bool {
+	switch e {
+	case ActorKindAgent, ActorKindCustomer, ActorKindSystem:
+		return true
+	}
+	return false
+}
+
+func (e ActorKind) String() string {
+	return string(e)
+}
+
+func (e *ActorKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ActorKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ActorKind", str)
+	}
+	return nil
+}
+
+func (e ActorKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ActorKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ActorKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type IngestJobState string
@@ -341,6 +619,61 @@ func (e *MergeKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e MergeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type MessageKind string
+
+const (
+	MessageKindPublicReply  MessageKind = "PUBLIC_REPLY"
+	MessageKindInternalNote MessageKind = "INTERNAL_NOTE"
+)
+
+var AllMessageKind = []MessageKind{
+	MessageKindPublicReply,
+	MessageKindInternalNote,
+}
+
+func (e MessageKind) IsValid() bool {
+	switch e {
+	case MessageKindPublicReply, MessageKindInternalNote:
+		return true
+	}
+	return false
+}
+
+func (e MessageKind) String() string {
+	return string(e)
+}
+
+func (e *MessageKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MessageKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MessageKind", str)
+	}
+	return nil
+}
+
+func (e MessageKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MessageKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MessageKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -526,6 +859,255 @@ func (e *SurvivorshipRule) UnmarshalJSON(b []byte) error {
 }
 
 func (e SurvivorshipRule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TicketChannel string
+
+const (
+	TicketChannelEmail   TicketChannel = "EMAIL"
+	TicketChannelChat    TicketChannel = "CHAT"
+	TicketChannelSocial  TicketChannel = "SOCIAL"
+	TicketChannelWebForm TicketChannel = "WEB_FORM"
+	TicketChannelPhone   TicketChannel = "PHONE"
+)
+
+var AllTicketChannel = []TicketChannel{
+	TicketChannelEmail,
+	TicketChannelChat,
+	TicketChannelSocial,
+	TicketChannelWebForm,
+	TicketChannelPhone,
+}
+
+func (e TicketChannel) IsValid() bool {
+	switch e {
+	case TicketChannelEmail, TicketChannelChat, TicketChannelSocial, TicketChannelWebForm, TicketChannelPhone:
+		return true
+	}
+	return false
+}
+
+func (e TicketChannel) String() string {
+	return string(e)
+}
+
+func (e *TicketChannel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TicketChannel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TicketChannel", str)
+	}
+	return nil
+}
+
+func (e TicketChannel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TicketChannel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TicketChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TicketPriority string
+
+const (
+	TicketPriorityLow    TicketPriority = "LOW"
+	TicketPriorityNormal TicketPriority = "NORMAL"
+	TicketPriorityHigh   TicketPriority = "HIGH"
+	TicketPriorityUrgent TicketPriority = "URGENT"
+)
+
+var AllTicketPriority = []TicketPriority{
+	TicketPriorityLow,
+	TicketPriorityNormal,
+	TicketPriorityHigh,
+	TicketPriorityUrgent,
+}
+
+func (e TicketPriority) IsValid() bool {
+	switch e {
+	case TicketPriorityLow, TicketPriorityNormal, TicketPriorityHigh, TicketPriorityUrgent:
+		return true
+	}
+	return false
+}
+
+func (e TicketPriority) String() string {
+	return string(e)
+}
+
+func (e *TicketPriority) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TicketPriority(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TicketPriority", str)
+	}
+	return nil
+}
+
+func (e TicketPriority) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TicketPriority) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TicketPriority) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TicketQueue string
+
+const (
+	// Open tickets nobody owns, oldest first.
+	TicketQueueUnassigned TicketQueue = "UNASSIGNED"
+	// Open tickets assigned to the caller's agent, oldest first.
+	TicketQueueMine TicketQueue = "MINE"
+	// Every ticket still needing work, most recently active first.
+	TicketQueueAllOpen TicketQueue = "ALL_OPEN"
+	// Open tickets with a target due within the hour or overdue, earliest due first.
+	TicketQueueBreachingSoon TicketQueue = "BREACHING_SOON"
+	// Every ticket, closed ones included, most recently active first.
+	TicketQueueAll TicketQueue = "ALL"
+)
+
+var AllTicketQueue = []TicketQueue{
+	TicketQueueUnassigned,
+	TicketQueueMine,
+	TicketQueueAllOpen,
+	TicketQueueBreachingSoon,
+	TicketQueueAll,
+}
+
+func (e TicketQueue) IsValid() bool {
+	switch e {
+	case TicketQueueUnassigned, TicketQueueMine, TicketQueueAllOpen, TicketQueueBreachingSoon, TicketQueueAll:
+		return true
+	}
+	return false
+}
+
+func (e TicketQueue) String() string {
+	return string(e)
+}
+
+func (e *TicketQueue) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TicketQueue(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TicketQueue", str)
+	}
+	return nil
+}
+
+func (e TicketQueue) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TicketQueue) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TicketQueue) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TicketStatus string
+
+const (
+	TicketStatusNew     TicketStatus = "NEW"
+	TicketStatusOpen    TicketStatus = "OPEN"
+	TicketStatusPending TicketStatus = "PENDING"
+	TicketStatusOnHold  TicketStatus = "ON_HOLD"
+	TicketStatusSolved  TicketStatus = "SOLVED"
+	TicketStatusClosed  TicketStatus = "CLOSED"
+)
+
+var AllTicketStatus = []TicketStatus{
+	TicketStatusNew,
+	TicketStatusOpen,
+	TicketStatusPending,
+	TicketStatusOnHold,
+	TicketStatusSolved,
+	TicketStatusClosed,
+}
+
+func (e TicketStatus) IsValid() bool {
+	switch e {
+	case TicketStatusNew, TicketStatusOpen, TicketStatusPending, TicketStatusOnHold, TicketStatusSolved, TicketStatusClosed:
+		return true
+	}
+	return false
+}
+
+func (e TicketStatus) String() string {
+	return string(e)
+}
+
+func (e *TicketStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TicketStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TicketStatus", str)
+	}
+	return nil
+}
+
+func (e TicketStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TicketStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TicketStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -27,7 +27,11 @@ type Config struct {
 	// PostgreSQLURL switches to FerretDB's PostgreSQL handler, much faster on large
 	// collections.
 	PostgreSQLURL string
-	Logger        *slog.Logger
+	// Addr is where FerretDB listens ("" = a free loopback port). Setting it lets a
+	// second server instance share this database through -mongodb-uri. FerretDB runs
+	// without authentication, so keep it on loopback or a private network.
+	Addr   string
+	Logger *slog.Logger
 }
 
 // DB is a running embedded FerretDB.
@@ -59,12 +63,19 @@ func Start(cfg Config) (*DB, error) {
 		}
 		fc.SQLiteURL = "file:" + strings.TrimSuffix(dir, "/") + "/"
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	addr := cfg.Addr
+	if addr == "" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		addr = l.Addr().String()
+		l.Close()
+	} else if l, err := net.Listen("tcp", addr); err != nil {
+		return nil, fmt.Errorf("embedded FerretDB address: %w", err) // taken: fail now, not in FerretDB's goroutine
+	} else {
+		l.Close()
 	}
-	addr := l.Addr().String()
-	l.Close()
 	fc.Listener.TCP = addr
 	// FerretDB logs every connection at info level; only its warnings matter to us.
 	logger := cfg.Logger
@@ -116,4 +127,6 @@ func (h levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 func (h levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
 	return levelFilter{h.Handler.WithAttrs(a), h.min}
 }
-func (h levelFilter) WithGroup(n string) slog.Handler { return levelFilter{h.Handler.WithGroup(n), h.min} }
+func (h levelFilter) WithGroup(n string) slog.Handler {
+	return levelFilter{h.Handler.WithGroup(n), h.min}
+}

@@ -6,7 +6,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -44,8 +43,8 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		s.keys:       {{Keys: bson.D{{Key: "hash", Value: 1}}, Options: options.Index().SetUnique(true)}},
 	}
 	for c, models := range idx {
-		if _, err := c.Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", c.Name(), err)
+		if err := createMissingIndexes(ctx, c, models); err != nil {
+			return err
 		}
 	}
 	return nil

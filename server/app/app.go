@@ -15,7 +15,9 @@ import (
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/normalize"
+	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/resolvers"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -39,6 +41,11 @@ type App struct {
 	Ingest   *ingest.Service
 	Profiles *customer.Service
 	Resolver *resolvers.Resolver
+	// Help desk: the ticket service over its store, and the broker that fans ticket
+	// notifications (from any instance on the database) out to subscriptions.
+	Tickets  *ticket.Service
+	HelpDesk *store.TicketStore
+	Notify   *notify.Broker
 	opts     Options
 }
 
@@ -71,14 +78,45 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	}
 	a := &App{Store: st, Auth: auth.NewService(st), Engine: eng, Ingest: ing, opts: o}
 	a.Profiles = &customer.Service{Store: st, Engine: eng, Ingest: ing, Normalizer: norm}
-	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log}
+	a.HelpDesk = store.NewTicketStore(db)
+	a.HelpDesk.Log = o.Log
+	if err := a.HelpDesk.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	req := &Requesters{Profiles: a.Profiles}
+	a.Tickets = ticket.NewService(a.HelpDesk, req)
+	a.Tickets.NewID = store.NewID
+	a.Notify = &notify.Broker{Source: a.HelpDesk, Log: o.Log}
+	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
+		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: store.NewID}
 	return a, nil
+}
+
+// Start runs the background work until ctx ends: the notification poller behind
+// subscriptions, and the recovery of ticket changesets interrupted by a crash.
+func (a *App) Start(ctx context.Context) {
+	go a.Notify.Run(ctx)
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			// A changeset younger than this may still be in flight on another instance.
+			if err := a.HelpDesk.Recover(ctx, 30*time.Second); err != nil && ctx.Err() == nil {
+				a.opts.Log.Error("recover ticket changesets", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 }
 
 // Handler serves /query (GraphQL), /healthz, /readyz and, in development, GraphiQL at /.
 func (a *App) Handler(ready func(context.Context) error) http.Handler {
 	gql := resolvers.NewHandler(a.Resolver, resolvers.Options{Dev: a.opts.Dev, Limits: a.opts.Limits, Log: a.opts.Log})
-	var query http.Handler = resolvers.LoaderMiddleware(a.Store, gql)
+	var query http.Handler = resolvers.LoaderMiddleware(a.Store, a.HelpDesk, gql)
 	query = resolvers.AuthMiddleware(a.Auth, query)
 	query = a.limits(query)
 	query = cors(a.opts.CORSOrigins, query)
@@ -157,7 +195,7 @@ type statusWriter struct {
 	status int
 }
 
-func (w *statusWriter) WriteHeader(s int) { w.status = s; w.ResponseWriter.WriteHeader(s) }
+func (w *statusWriter) WriteHeader(s int)           { w.status = s; w.ResponseWriter.WriteHeader(s) }
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func logRequests(log *slog.Logger, next http.Handler) http.Handler {

@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"github.com/tessera-cdp/tessera/server/app"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 const adminKey = "test-admin-key-0123456789"
@@ -29,7 +30,12 @@ type srv struct {
 
 func newServer(t *testing.T) *srv {
 	t.Helper()
-	db := testdb.DB(t)
+	return newServerOn(t, testdb.DB(t))
+}
+
+// newServerOn starts an instance on db; two on one db behave like two processes.
+func newServerOn(t *testing.T, db *mongo.Database) *srv {
+	t.Helper()
 	a, err := app.New(context.Background(), db, app.Options{Log: slog.New(slog.DiscardHandler), CORSOrigins: []string{"*"}})
 	if err != nil {
 		t.Fatal(err)
@@ -37,8 +43,10 @@ func newServer(t *testing.T) *srv {
 	if _, err := a.Auth.Bootstrap(context.Background(), adminKey); err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.Start(ctx)
 	hs := httptest.NewServer(a.Handler(func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }))
-	t.Cleanup(hs.Close)
+	t.Cleanup(func() { cancel(); hs.Close() })
 	return &srv{t, hs.URL, a}
 }
 

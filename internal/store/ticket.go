@@ -1,0 +1,706 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tessera-cdp/tessera/internal/notify"
+	"github.com/tessera-cdp/tessera/internal/ticket"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// TicketStore is the MongoDB implementation of ticket.Store, plus the help-desk
+// admin data (agents, groups, SLA policies, macros) and the change notifications.
+//
+// Save writes several documents without transactions, as a small journal:
+//  1. the changeset goes into ticket_changesets (one insert);
+//  2. each ticket is replaced with the version check {_id, version}, stamping
+//     lastCs with the changeset id; a conflict undoes the tickets written so far;
+//  3. messages and events are upserted by their ids (idempotent), notifications
+//     inserted, and the journal deleted.
+//
+// A crash before 2 leaves a journal no ticket points at: discarded. A crash after 2
+// leaves tickets whose lastCs names a live journal: the next Save of such a ticket,
+// or Recover, rolls it forward with step 3. Readers never see events of a change
+// that did not happen.
+type TicketStore struct {
+	tickets, messages, events, agents, groups, sla, macros, rr, notes, journal *mongo.Collection
+	Now                                                                        func() time.Time
+	Log                                                                        *slog.Logger
+}
+
+var _ ticket.Store = (*TicketStore)(nil)
+
+// NewTicketStore wraps a database.
+func NewTicketStore(db *mongo.Database) *TicketStore {
+	return &TicketStore{
+		tickets: db.Collection("tickets"), messages: db.Collection("ticket_messages"), events: db.Collection("ticket_events"),
+		agents: db.Collection("agents"), groups: db.Collection("groups"), sla: db.Collection("sla_policies"),
+		macros: db.Collection("macros"), rr: db.Collection("round_robin"), notes: db.Collection("notifications"),
+		journal: db.Collection("ticket_changesets"),
+		Now:     func() time.Time { return time.Now().UTC() }, Log: slog.Default(),
+	}
+}
+
+// NewID is the id source for tickets, messages and events: ULIDs, so _id order is
+// creation order (cursor pagination, history order).
+func NewID() string { return notify.NewID() }
+
+// EnsureIndexes creates what the queries need on MongoDB.
+func (s *TicketStore) EnsureIndexes(ctx context.Context) error {
+	idx := map[*mongo.Collection][]mongo.IndexModel{
+		s.tickets: {
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "assigneeId", Value: 1}}},
+			{Keys: bson.D{{Key: "requesterId", Value: 1}}},
+			{Keys: bson.D{{Key: "nextDue", Value: 1}, {Key: "_id", Value: 1}}},
+			{Keys: bson.D{{Key: "updatedAt", Value: -1}, {Key: "_id", Value: -1}}},
+		},
+		s.messages: {{Keys: bson.D{{Key: "ticketId", Value: 1}}}},
+		s.events:   {{Keys: bson.D{{Key: "ticketId", Value: 1}}}},
+	}
+	for c, models := range idx {
+		if err := createMissingIndexes(ctx, c, models); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ticketNotFound(kind, id string) error {
+	return fmt.Errorf("%s %q: %w", kind, id, ticket.ErrNotFound)
+}
+
+func (s *TicketStore) GetTicket(ctx context.Context, id string) (ticket.Ticket, error) {
+	var d ticketDoc
+	if err := s.tickets.FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return ticket.Ticket{}, ticketNotFound("ticket", id)
+		}
+		return ticket.Ticket{}, err
+	}
+	return d.ticket(), nil
+}
+
+// ---------------------------------------------------------------- save
+
+type journalTicket struct {
+	Expect int64     `bson:"expect"` // version before the change; 0 = insert
+	Doc    ticketDoc `bson:"doc"`
+}
+
+type journalDoc struct {
+	ID        string          `bson:"_id"`
+	CreatedAt time.Time       `bson:"createdAt"`
+	Tickets   []journalTicket `bson:"tickets"`
+	Messages  []messageDoc    `bson:"messages"` // new and re-pointed: both are upserts by id
+	Events    []eventDoc      `bson:"events"`
+}
+
+func (s *TicketStore) Save(ctx context.Context, cs ticket.Changeset) error {
+	j := journalDoc{ID: NewID(), CreatedAt: s.Now()}
+	for _, t := range cs.Tickets {
+		j.Tickets = append(j.Tickets, journalTicket{Expect: t.Version, Doc: toTicketDoc(t, t.Version+1, j.ID)})
+	}
+	for _, m := range append(append([]ticket.Message(nil), cs.NewMessages...), cs.UpdatedMessages...) {
+		j.Messages = append(j.Messages, toMessageDoc(m))
+	}
+	for _, e := range cs.Events {
+		j.Events = append(j.Events, toEventDoc(e))
+	}
+	if _, err := s.journal.InsertOne(ctx, j); err != nil {
+		return err
+	}
+	if err := s.applyTickets(ctx, &j, nil); err != nil {
+		if _, derr := s.journal.DeleteOne(context.WithoutCancel(ctx), bson.M{"_id": j.ID}); derr != nil {
+			s.Log.Warn("delete aborted ticket changeset", "cs", j.ID, "err", derr)
+		}
+		return err
+	}
+	for _, t := range cs.Tickets {
+		t.Version++
+	}
+	// The change is committed; if finishing fails, Recover completes it later.
+	if err := s.finish(context.WithoutCancel(ctx), &j); err != nil {
+		s.Log.Error("finish ticket changeset (will be recovered)", "cs", j.ID, "err", err)
+	}
+	return nil
+}
+
+// applyTickets writes the journal's tickets in order with the version check,
+// skipping those in done. On a conflict it restores the tickets it wrote.
+func (s *TicketStore) applyTickets(ctx context.Context, j *journalDoc, done map[string]bool) error {
+	type undo struct {
+		id     string
+		before *ticketDoc // nil: delete (was an insert)
+	}
+	var undos []undo
+	rollback := func() {
+		ctx := context.WithoutCancel(ctx)
+		for _, u := range undos {
+			var err error
+			if u.before == nil {
+				_, err = s.tickets.DeleteOne(ctx, bson.M{"_id": u.id, "lastCs": j.ID})
+			} else {
+				_, err = s.tickets.ReplaceOne(ctx, bson.M{"_id": u.id, "lastCs": j.ID}, u.before)
+			}
+			if err != nil {
+				s.Log.Error("undo partial ticket changeset", "cs", j.ID, "ticket", u.id, "err", err)
+			}
+		}
+	}
+	for _, jt := range j.Tickets {
+		if done[jt.Doc.ID] {
+			continue
+		}
+		if jt.Expect == 0 {
+			if _, err := s.tickets.InsertOne(ctx, jt.Doc); err != nil {
+				rollback()
+				if mongo.IsDuplicateKeyError(err) {
+					return fmt.Errorf("ticket %s exists already: %w", jt.Doc.ID, ticket.ErrConflict)
+				}
+				return err
+			}
+			undos = append(undos, undo{id: jt.Doc.ID})
+			continue
+		}
+		var before ticketDoc
+		err := s.tickets.FindOneAndReplace(ctx, bson.M{"_id": jt.Doc.ID, "version": jt.Expect}, jt.Doc,
+			options.FindOneAndReplace().SetReturnDocument(options.Before)).Decode(&before)
+		if err != nil {
+			rollback()
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				return s.missingOrConflict(ctx, jt.Doc.ID)
+			}
+			return err
+		}
+		undos = append(undos, undo{id: jt.Doc.ID, before: &before})
+		// The previous change of this ticket may have crashed before writing its
+		// messages and events: complete it now, before anything else happens to it.
+		if before.LastCS != "" {
+			if err := s.finishByID(ctx, before.LastCS); err != nil {
+				s.Log.Warn("roll forward previous ticket changeset", "cs", before.LastCS, "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *TicketStore) missingOrConflict(ctx context.Context, id string) error {
+	n, err := s.tickets.CountDocuments(ctx, bson.M{"_id": id})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ticketNotFound("ticket", id)
+	}
+	return fmt.Errorf("ticket %s: %w", id, ticket.ErrConflict)
+}
+
+// finishByID rolls a journal forward if it still exists.
+func (s *TicketStore) finishByID(ctx context.Context, id string) error {
+	var j journalDoc
+	err := s.journal.FindOne(ctx, bson.M{"_id": id}).Decode(&j)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.finish(ctx, &j)
+}
+
+// finish is step 3: idempotent upserts, notifications, journal gone.
+func (s *TicketStore) finish(ctx context.Context, j *journalDoc) error {
+	var ms, es []mongo.WriteModel
+	for _, m := range j.Messages {
+		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": m.ID}).SetReplacement(m).SetUpsert(true))
+	}
+	for _, e := range j.Events {
+		es = append(es, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": e.ID}).SetReplacement(e).SetUpsert(true))
+	}
+	if err := bulk(ctx, s.messages, ms); err != nil {
+		return err
+	}
+	if err := bulk(ctx, s.events, es); err != nil {
+		return err
+	}
+	var ns []any
+	for _, jt := range j.Tickets {
+		kind := "updated"
+		if jt.Expect == 0 {
+			kind = "created"
+		}
+		ns = append(ns, notificationDoc{ID: NewID(), TicketID: jt.Doc.ID, Kind: kind, At: s.Now()})
+	}
+	if len(ns) > 0 {
+		if _, err := s.notes.InsertMany(ctx, ns); err != nil {
+			return err
+		}
+	}
+	_, err := s.journal.DeleteOne(ctx, bson.M{"_id": j.ID})
+	return err
+}
+
+// Recover completes or discards changesets older than age (younger ones may still be
+// in flight). Run it at start-up and periodically.
+func (s *TicketStore) Recover(ctx context.Context, age time.Duration) error {
+	js, err := findAll[journalDoc](ctx, s.journal, bson.M{"createdAt": bson.M{"$lt": s.Now().Add(-age)}})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range js {
+		j := &js[i]
+		ids := make([]string, len(j.Tickets))
+		for k, jt := range j.Tickets {
+			ids[k] = jt.Doc.ID
+		}
+		cur, err := inBatches[ticketDoc](ctx, s.tickets, "_id", ids)
+		if err != nil {
+			return err
+		}
+		done := map[string]bool{}
+		for _, d := range cur {
+			if d.LastCS == j.ID {
+				done[d.ID] = true
+			}
+		}
+		switch {
+		case len(done) == 0: // never applied (or undone)
+			_, err = s.journal.DeleteOne(ctx, bson.M{"_id": j.ID})
+		case len(done) < len(j.Tickets): // crashed between the tickets of a merge
+			if err = s.applyTickets(ctx, j, done); err == nil {
+				err = s.finish(ctx, j)
+			}
+		default:
+			err = s.finish(ctx, j)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("changeset %s: %w", j.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ---------------------------------------------------------------- listing
+
+type ticketCursor struct {
+	K  time.Time `json:"k,omitzero"`
+	ID string    `json:"id"`
+}
+
+// MaxPage bounds one page of tickets.
+const MaxPage = 200
+
+func ticketFilter(f ticket.Filter) bson.M {
+	q := bson.M{}
+	if len(f.Statuses) > 0 {
+		q["status"] = bson.M{"$in": f.Statuses}
+	}
+	if len(f.Priorities) > 0 {
+		q["priority"] = bson.M{"$in": f.Priorities}
+	}
+	if f.AssigneeID != nil {
+		q["assigneeId"] = *f.AssigneeID
+	}
+	if f.GroupID != nil {
+		q["groupId"] = *f.GroupID
+	}
+	if f.RequesterID != "" {
+		q["requesterId"] = f.RequesterID
+	}
+	if len(f.Tags) > 0 {
+		q["tags"] = bson.M{"$all": f.Tags}
+	}
+	created := bson.M{}
+	if !f.CreatedFrom.IsZero() {
+		created["$gte"] = f.CreatedFrom
+	}
+	if !f.CreatedTo.IsZero() {
+		created["$lt"] = f.CreatedTo
+	}
+	if len(created) > 0 {
+		q["createdAt"] = created
+	}
+	if f.BreachingBy != nil {
+		// nextDue is the earliest unmet target, so this is exactly Filter.Matches.
+		q["nextDue"] = bson.M{"$lte": *f.BreachingBy}
+	}
+	return q
+}
+
+func (s *TicketStore) ListTickets(ctx context.Context, f ticket.Filter, p ticket.Page) (ticket.TicketPage, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, MaxPage)
+	// Keyset pagination on (sort key, _id); _id breaks ties and is the whole key for
+	// creation order, since ids are ULIDs.
+	key, dir := "", 1
+	switch p.Order {
+	case ticket.OrderCreatedAsc:
+	case ticket.OrderDueAsc:
+		key = "nextDue"
+	case ticket.OrderUpdatedDesc, "":
+		key, dir = "updatedAt", -1
+	default:
+		return ticket.TicketPage{}, fmt.Errorf("%w: unknown order %q", ticket.ErrInvalidInput, p.Order)
+	}
+	q := ticketFilter(f)
+	if p.After != "" {
+		var c ticketCursor
+		raw, err := base64.RawURLEncoding.DecodeString(p.After)
+		if err != nil || json.Unmarshal(raw, &c) != nil || c.ID == "" {
+			return ticket.TicketPage{}, fmt.Errorf("%w: invalid cursor", ticket.ErrInvalidInput)
+		}
+		op := "$gt"
+		if dir < 0 {
+			op = "$lt"
+		}
+		var after bson.M
+		if key == "" {
+			after = bson.M{"_id": bson.M{op: c.ID}}
+		} else {
+			after = bson.M{"$or": bson.A{bson.M{key: bson.M{op: c.K}}, bson.M{key: c.K, "_id": bson.M{op: c.ID}}}}
+		}
+		q = bson.M{"$and": bson.A{q, after}}
+	}
+	sort := bson.D{{Key: "_id", Value: dir}}
+	if key != "" {
+		sort = bson.D{{Key: key, Value: dir}, {Key: "_id", Value: dir}}
+	}
+	docs, err := findAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(sort).SetLimit(int64(limit+1)))
+	if err != nil {
+		return ticket.TicketPage{}, err
+	}
+	var pg ticket.TicketPage
+	for i, d := range docs {
+		if i == limit {
+			pg.Next = encodeCursor(docs[limit-1], key)
+			break
+		}
+		pg.Tickets = append(pg.Tickets, d.ticket())
+	}
+	return pg, nil
+}
+
+// TicketCursor is the cursor right after t in a listing of order o.
+func (s *TicketStore) TicketCursor(t ticket.Ticket, o ticket.Order) string {
+	key := ""
+	switch o {
+	case ticket.OrderDueAsc:
+		key = "nextDue"
+	case ticket.OrderUpdatedDesc, "":
+		key = "updatedAt"
+	}
+	return encodeCursor(toTicketDoc(&t, t.Version, ""), key)
+}
+
+func encodeCursor(d ticketDoc, key string) string {
+	c := ticketCursor{ID: d.ID}
+	switch key {
+	case "nextDue":
+		c.K = d.NextDue
+	case "updatedAt":
+		c.K = d.UpdatedAt
+	}
+	raw, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// TicketsOfRequesters lists the newest tickets of each profile (at most perProfile),
+// in one query for a dataloader batch.
+func (s *TicketStore) TicketsOfRequesters(ctx context.Context, ids []string, perProfile int) ([]ticket.Ticket, error) {
+	docs, err := inBatches[ticketDoc](ctx, s.tickets, "requesterId", ids)
+	if err != nil {
+		return nil, err
+	}
+	count := map[string]int{}
+	var out []ticket.Ticket
+	for i := len(docs) - 1; i >= 0; i-- { // newest first: ids are ULIDs
+		d := docs[i]
+		if count[d.RequesterID] < perProfile {
+			count[d.RequesterID]++
+			out = append(out, d.ticket())
+		}
+	}
+	return out, nil
+}
+
+// TicketsForAttainment returns every ticket with an SLA target that may settle in
+// [from, to): a target settles at its met time (only if on time, so no later than
+// due) or at its due time, hence due >= from.
+func (s *TicketStore) TicketsForAttainment(ctx context.Context, from, to time.Time) ([]ticket.Ticket, error) {
+	return s.ticketsWhere(ctx, bson.M{"createdAt": bson.M{"$lt": to}, "$or": bson.A{
+		bson.M{"firstResponseDue": bson.M{"$gte": from}}, bson.M{"resolutionDue": bson.M{"$gte": from}},
+	}})
+}
+
+// TicketsRatedBetween returns tickets whose first rating falls in [from, to).
+func (s *TicketStore) TicketsRatedBetween(ctx context.Context, from, to time.Time) ([]ticket.Ticket, error) {
+	return s.ticketsWhere(ctx, bson.M{"csat.at": bson.M{"$gte": from, "$lt": to}})
+}
+
+func (s *TicketStore) ticketsWhere(ctx context.Context, q bson.M) ([]ticket.Ticket, error) {
+	docs, err := findAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": 1}))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ticket.Ticket, len(docs))
+	for i, d := range docs {
+		out[i] = d.ticket()
+	}
+	return out, nil
+}
+
+func (s *TicketStore) ListMessages(ctx context.Context, ticketID string) ([]ticket.Message, error) {
+	docs, err := findAll[messageDoc](ctx, s.messages, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ticket.Message, len(docs))
+	for i, d := range docs {
+		out[i] = d.message()
+	}
+	return out, nil
+}
+
+func (s *TicketStore) ListEvents(ctx context.Context, ticketID string) ([]ticket.Event, error) {
+	docs, err := findAll[eventDoc](ctx, s.events, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ticket.Event, len(docs))
+	for i, d := range docs {
+		out[i] = d.event()
+	}
+	return out, nil
+}
+
+// ---------------------------------------------------------------- agents, groups, round robin
+
+// CreateAgent links an agent to an API key: the agent id is the key id.
+func (s *TicketStore) CreateAgent(ctx context.Context, a ticket.Agent) (ticket.Agent, error) {
+	d := agentDoc{ID: a.ID, Name: a.Name, Email: a.Email, Groups: []string{}, Available: a.Available, CreatedAt: s.Now()}
+	if _, err := s.agents.InsertOne(ctx, d); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return ticket.Agent{}, fmt.Errorf("agent %s exists already: %w", a.ID, ticket.ErrConflict)
+		}
+		return ticket.Agent{}, err
+	}
+	return d.agent(), nil
+}
+
+// SetAgentAvailable turns an agent's round-robin availability on or off.
+func (s *TicketStore) SetAgentAvailable(ctx context.Context, id string, available bool) (ticket.Agent, error) {
+	var d agentDoc
+	err := s.agents.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"available": available}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ticket.Agent{}, ticketNotFound("agent", id)
+	}
+	return d.agent(), err
+}
+
+func (s *TicketStore) ListAgents(ctx context.Context) ([]ticket.Agent, error) {
+	docs, err := findAll[agentDoc](ctx, s.agents, bson.M{}, options.Find().SetSort(bson.M{"createdAt": 1}))
+	out := make([]ticket.Agent, len(docs))
+	for i, d := range docs {
+		out[i] = d.agent()
+	}
+	return out, err
+}
+
+func (s *TicketStore) GetAgent(ctx context.Context, id string) (ticket.Agent, error) {
+	var d agentDoc
+	err := s.agents.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ticket.Agent{}, ticketNotFound("agent", id)
+	}
+	return d.agent(), err
+}
+
+func (s *TicketStore) GetAgents(ctx context.Context, ids []string) (map[string]ticket.Agent, error) {
+	docs, err := inBatches[agentDoc](ctx, s.agents, "_id", ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]ticket.Agent, len(docs))
+	for _, d := range docs {
+		out[d.ID] = d.agent()
+	}
+	return out, nil
+}
+
+// CreateGroup stores a group; its agents must exist. Agent.Groups is a denormalised
+// copy, written after the group (a crash in between only leaves it stale, and
+// round robin reads the group's own list).
+func (s *TicketStore) CreateGroup(ctx context.Context, g ticket.Group) (ticket.Group, error) {
+	found, err := s.GetAgents(ctx, g.AgentIDs)
+	if err != nil {
+		return ticket.Group{}, err
+	}
+	for _, id := range g.AgentIDs {
+		if _, ok := found[id]; !ok {
+			return ticket.Group{}, &ticket.ValidationError{Field: "agentIds", Reason: fmt.Sprintf("agent %s not found", id)}
+		}
+	}
+	d := groupDoc{ID: g.ID, Name: g.Name, AgentIDs: g.AgentIDs}
+	if d.AgentIDs == nil {
+		d.AgentIDs = []string{}
+	}
+	if _, err := s.groups.InsertOne(ctx, d); err != nil {
+		return ticket.Group{}, err
+	}
+	if len(g.AgentIDs) > 0 {
+		if _, err := s.agents.UpdateMany(ctx, bson.M{"_id": bson.M{"$in": g.AgentIDs}}, bson.M{"$addToSet": bson.M{"groups": g.ID}}); err != nil {
+			return ticket.Group{}, err
+		}
+	}
+	return d.group(), nil
+}
+
+func (s *TicketStore) ListGroups(ctx context.Context) ([]ticket.Group, error) {
+	docs, err := findAll[groupDoc](ctx, s.groups, bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
+	out := make([]ticket.Group, len(docs))
+	for i, d := range docs {
+		out[i] = d.group()
+	}
+	return out, err
+}
+
+func (s *TicketStore) GetGroup(ctx context.Context, id string) (ticket.Group, error) {
+	var d groupDoc
+	err := s.groups.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ticket.Group{}, ticketNotFound("group", id)
+	}
+	return d.group(), err
+}
+
+func (s *TicketStore) RoundRobinLast(ctx context.Context, groupID string) (string, error) {
+	var d struct {
+		Last string `bson:"last"`
+	}
+	err := s.rr.FindOne(ctx, bson.M{"_id": groupID}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
+	}
+	return d.Last, err
+}
+
+// SetRoundRobinLast is a compare-and-set: the first turn is an insert (a duplicate
+// key means someone else took it), later ones an update filtered on the old value.
+func (s *TicketStore) SetRoundRobinLast(ctx context.Context, groupID, prev, next string) error {
+	if prev == "" {
+		_, err := s.rr.InsertOne(ctx, bson.M{"_id": groupID, "last": next})
+		if mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("round robin of %s: %w", groupID, ticket.ErrConflict)
+		}
+		return err
+	}
+	r, err := s.rr.UpdateOne(ctx, bson.M{"_id": groupID, "last": prev}, bson.M{"$set": bson.M{"last": next}})
+	if err != nil {
+		return err
+	}
+	if r.MatchedCount == 0 {
+		return fmt.Errorf("round robin of %s: %w", groupID, ticket.ErrConflict)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- SLA policies, macros
+
+// PutSLAPolicy creates or replaces the policy of its priority.
+func (s *TicketStore) PutSLAPolicy(ctx context.Context, p ticket.SLAPolicy) error {
+	d := toSLADoc(p)
+	_, err := s.sla.ReplaceOne(ctx, bson.M{"_id": d.Priority}, d, options.Replace().SetUpsert(true))
+	return err
+}
+
+func (s *TicketStore) SLAPolicy(ctx context.Context, p ticket.Priority) (ticket.SLAPolicy, error) {
+	var d slaDoc
+	err := s.sla.FindOne(ctx, bson.M{"_id": string(p)}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ticket.SLAPolicy{}, ticketNotFound("SLA policy", string(p))
+	}
+	if err != nil {
+		return ticket.SLAPolicy{}, err
+	}
+	return d.policy()
+}
+
+func (s *TicketStore) ListSLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, error) {
+	docs, err := findAll[slaDoc](ctx, s.sla, bson.M{})
+	if err != nil {
+		return nil, err
+	}
+	var out []ticket.SLAPolicy
+	for _, d := range docs {
+		p, err := d.policy()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (s *TicketStore) CreateMacro(ctx context.Context, m ticket.Macro) error {
+	_, err := s.macros.InsertOne(ctx, toMacroDoc(m))
+	return err
+}
+
+func (s *TicketStore) GetMacro(ctx context.Context, id string) (ticket.Macro, error) {
+	var d macroDoc
+	err := s.macros.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ticket.Macro{}, ticketNotFound("macro", id)
+	}
+	return d.macro(), err
+}
+
+func (s *TicketStore) ListMacros(ctx context.Context) ([]ticket.Macro, error) {
+	docs, err := findAll[macroDoc](ctx, s.macros, bson.M{}, options.Find().SetSort(bson.M{"name": 1}))
+	out := make([]ticket.Macro, len(docs))
+	for i, d := range docs {
+		out[i] = d.macro()
+	}
+	return out, err
+}
+
+// ---------------------------------------------------------------- notifications
+
+type notificationDoc struct {
+	ID       string    `bson:"_id"`
+	TicketID string    `bson:"ticketId"`
+	Kind     string    `bson:"kind"`
+	At       time.Time `bson:"at"`
+}
+
+var _ notify.Source = (*TicketStore)(nil)
+
+func (s *TicketStore) NotificationsAfter(ctx context.Context, after string, limit int) ([]notify.Notification, error) {
+	docs, err := findAll[notificationDoc](ctx, s.notes, bson.M{"_id": bson.M{"$gt": after}}, options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]notify.Notification, len(docs))
+	for i, d := range docs {
+		out[i] = notify.Notification(d)
+	}
+	return out, nil
+}
+
+func (s *TicketStore) PruneNotifications(ctx context.Context, before string) error {
+	_, err := s.notes.DeleteMany(ctx, bson.M{"_id": bson.M{"$lt": before}})
+	return err
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tessera-cdp/tessera/internal/testdb"
+	"github.com/tessera-cdp/tessera/internal/ticket"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+func newTicket(id string) *ticket.Ticket {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	return &ticket.Ticket{ID: id, Subject: "s", RequesterID: "cus_1", Channel: ticket.ChannelEmail, Status: ticket.StatusNew,
+		Priority: ticket.PriorityNormal, CreatedAt: now, UpdatedAt: now}
+}
+
+func TestTicketSaveVersionCheck(t *testing.T) {
+	ctx := context.Background()
+	s := NewTicketStore(testdb.DB(t))
+	tk := newTicket(NewID())
+	ev := ticket.Event{ID: NewID(), TicketID: tk.ID, Field: "status", New: "new", At: tk.CreatedAt}
+	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{tk}, Events: []ticket.Event{ev}}); err != nil {
+		t.Fatal(err)
+	}
+	if tk.Version != 1 {
+		t.Fatalf("version %d", tk.Version)
+	}
+	stale := *tk
+	tk.Status = ticket.StatusOpen
+	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{tk}}); err != nil {
+		t.Fatal(err)
+	}
+	stale.Status = ticket.StatusSolved
+	err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{&stale}, Events: []ticket.Event{{ID: NewID(), TicketID: tk.ID, Field: "x"}}})
+	if !errors.Is(err, ticket.ErrConflict) {
+		t.Fatalf("stale save: %v", err)
+	}
+	// A merge whose second ticket conflicts leaves the first one as it was.
+	other := newTicket(NewID())
+	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{other}}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.GetTicket(ctx, tk.ID)
+	a, b := before, *other
+	a.Subject, b.Version = "changed", 7
+	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{&a, &b}}); !errors.Is(err, ticket.ErrConflict) {
+		t.Fatalf("conflicting merge: %v", err)
+	}
+	if after, _ := s.GetTicket(ctx, tk.ID); after.Subject != before.Subject || after.Version != before.Version {
+		t.Fatalf("partial merge not undone: %+v", after)
+	}
+	evs, _ := s.ListEvents(ctx, tk.ID)
+	if len(evs) != 1 || evs[0].ID != ev.ID {
+		t.Fatalf("events %+v", evs)
+	}
+	if n, _ := s.journal.CountDocuments(ctx, bson.M{}); n != 0 {
+		t.Fatalf("%d journals left", n)
+	}
+	if _, err := s.GetTicket(ctx, "nope"); !errors.Is(err, ticket.ErrNotFound) {
+		t.Fatal(err)
+	}
+}
+
+// A crash between the ticket write and its events is rolled forward by Recover (or the
+// next Save); a crash before the ticket write leaves nothing visible.
+func TestTicketSaveCrashRecovery(t *testing.T) {
+	ctx := context.Background()
+	s := NewTicketStore(testdb.DB(t))
+	tk := newTicket(NewID())
+	crashed := func(applyTicket bool) string {
+		j := journalDoc{ID: NewID(), CreatedAt: s.Now().Add(-time.Hour),
+			Tickets:  []journalTicket{{Expect: tk.Version, Doc: toTicketDoc(tk, tk.Version+1, "")}},
+			Messages: []messageDoc{toMessageDoc(ticket.Message{ID: NewID(), TicketID: tk.ID, Kind: ticket.KindPublicReply, Body: "hi"})},
+			Events:   []eventDoc{toEventDoc(ticket.Event{ID: NewID(), TicketID: tk.ID, Field: "status"})}}
+		j.Tickets[0].Doc.LastCS = j.ID
+		if _, err := s.journal.InsertOne(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		if applyTicket {
+			if err := s.applyTickets(ctx, &j, nil); err != nil {
+				t.Fatal(err)
+			}
+			tk.Version++
+		}
+		return j.ID
+	}
+	crashed(false)
+	if err := s.Recover(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := s.ListEvents(ctx, tk.ID); len(evs) != 0 {
+		t.Fatalf("aborted change left events %+v", evs)
+	}
+	crashed(true)
+	if err := s.Recover(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := s.ListEvents(ctx, tk.ID)
+	msgs, _ := s.ListMessages(ctx, tk.ID)
+	if len(evs) != 1 || len(msgs) != 1 {
+		t.Fatalf("not rolled forward: %d events, %d messages", len(evs), len(msgs))
+	}
+	// Next Save of the ticket also completes an unfinished previous change.
+	crashed(true)
+	tk.Subject = "next"
+	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{tk}}); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := s.ListEvents(ctx, tk.ID); len(evs) != 2 {
+		t.Fatalf("previous change not completed: %d events", len(evs))
+	}
+	if n, _ := s.journal.CountDocuments(ctx, bson.M{}); n != 0 {
+		t.Fatalf("%d journals left", n)
+	}
+	ns, err := s.NotificationsAfter(ctx, "", 100)
+	if err != nil || len(ns) < 3 {
+		t.Fatalf("notifications %v %v", ns, err)
+	}
+}

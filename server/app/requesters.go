@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/customer"
+	"github.com/tessera-cdp/tessera/internal/ticket"
+)
+
+// Requesters connects the help desk to customer profiles: it implements
+// ticket.Customers (macro placeholders) and resolvers.Requesters (who opened a ticket).
+type Requesters struct {
+	Profiles *customer.Service
+}
+
+var _ ticket.Customers = (*Requesters)(nil)
+
+// GetCustomer follows merges, so a ticket of an absorbed profile renders the survivor.
+func (r *Requesters) GetCustomer(ctx context.Context, id string) (ticket.Customer, error) {
+	p, err := r.Profiles.Get(ctx, id)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return ticket.Customer{}, fmt.Errorf("customer %s: %w", id, ticket.ErrNotFound)
+	}
+	if err != nil {
+		return ticket.Customer{}, err
+	}
+	c := ticket.Customer{ID: p.ID, FirstName: p.Traits.FirstName, LastName: p.Traits.LastName}
+	if len(p.Traits.Emails) > 0 {
+		c.Email = p.Traits.Emails[0]
+	}
+	return c, nil
+}
+
+// RequesterByID checks the profile exists and returns its current (surviving) id.
+func (r *Requesters) RequesterByID(ctx context.Context, id string) (string, error) {
+	p, err := r.Profiles.Get(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return p.ID, nil
+}
+
+// RequesterByEmail returns the profile that owns the e-mail, or creates one. A known
+// e-mail is looked up first so each ticket does not add another manual record; an
+// unknown one goes through identity resolution like any record (and so lands on the
+// right profile even if another request created it in between).
+func (r *Requesters) RequesterByEmail(ctx context.Context, email string) (string, error) {
+	p, err := r.Profiles.ByIdentifier(ctx, "email", email)
+	if errors.Is(err, apperr.ErrNotFound) {
+		p, err = r.Profiles.Create(ctx, customer.Edit{Emails: []string{email}})
+	}
+	if err != nil {
+		return "", err
+	}
+	return p.ID, nil
+}
