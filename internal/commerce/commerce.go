@@ -1,0 +1,182 @@
+// Package commerce is the Customer 360 commerce domain: orders, interactions, a per-profile
+// timeline and value metrics maintained on write.
+//
+// Orders and interactions live in their own collections and point at a profile. They also
+// carry the source record of the customer who made them ("webshop:17850"), so after an
+// unmerge they follow that record to its new profile (FollowUnmerge); after a merge they
+// move from the absorbed profiles to the survivor (FollowMerge, or Reconcile as a sweep).
+//
+// # Metrics
+//
+// Each profile has one metrics document, updated when orders and interactions are written,
+// never by scanning orders on read. It keeps a ledger: per order id, what that order
+// contributed (kind, net amount, currency, time). A write compares the order with its
+// ledger entry, so re-ingesting the same order changes nothing, and a status change
+// replaces the old contribution instead of adding a second one. The aggregates are derived
+// from the ledger in Go and written with a compare-and-set on the document's rev (no
+// transactions needed; a lost race re-reads and re-applies, which is idempotent).
+//
+// Contributions: an order in status placed, paid or shipped counts as one order and adds
+// its total. A cancelled or refunded document with a negative total is a credit note (the
+// retail data's "C" invoices): it adds its negative total and one cancellation. A
+// cancelled or refunded order with a non-negative total is voided: it adds nothing but one
+// cancellation.
+//
+//	Orders           = number of counted orders
+//	Gross            = Σ totals of counted orders
+//	Returns          = −Σ totals of credit notes (a positive number)
+//	Net (= historic CLV) = Gross − Returns
+//	AOV              = round(Net / Orders), 0 without orders
+//	First/LastOrder  = min/max time of counted orders
+//	LastSeen         = max(LastOrder, LastInteraction)
+//
+// Amounts are in the profile's currency (that of its earliest order); orders in other
+// currencies are counted but their amounts are kept apart in OtherNet (no FX conversion).
+//
+// Churn risk (computed at read time, since it depends on "now"): with t the days since the
+// last order and μ the mean inter-order interval, (LastOrder − FirstOrder) / (Orders − 1)
+// days (at least 1), the risk is 1 − exp(−t/μ): the probability that an active customer
+// buying at exponential intervals with mean μ would have bought again by now. One-order
+// customers use a prior μ (Service.PriorIntervalDays); no orders gives 0 with basis "none".
+//
+// RFM scores 1-5 are refreshed by RefreshRFM: it pages through all metrics documents,
+// computes quintile cut points of recency (last order time), frequency (orders) and
+// monetary (net) over customers with orders, and bulk-writes the scores.
+// score = 1 + number of cut points below the value, the cut points being the values at
+// ranks ⌈i·n/5⌉ − 1, i = 1..4, of the ascending list (the upper bound of each fifth):
+// equal values get equal scores and the lowest value scores 1.
+package commerce
+
+import (
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tessera-cdp/tessera/internal/apperr"
+)
+
+// Order statuses.
+const (
+	Placed    = "placed"
+	Paid      = "paid"
+	Shipped   = "shipped"
+	Cancelled = "cancelled"
+	Refunded  = "refunded"
+)
+
+// Statuses lists the valid order statuses.
+var Statuses = []string{Placed, Paid, Shipped, Cancelled, Refunded}
+
+// Channels of interactions (and of orders: "web" unless set).
+var Channels = []string{"email", "chat", "social", "web", "support"}
+
+// Order is one order (or a credit note) of a source.
+type Order struct {
+	ID         string `bson:"_id"` // source:externalId
+	Source     string `bson:"source"`
+	ExternalID string `bson:"externalId"`
+	// ProfileID is empty for guest orders: they are kept but belong to no profile.
+	ProfileID string `bson:"profileId"`
+	// CustomerRecordID is the source record of the customer who placed the order; after an
+	// unmerge the order follows that record's profile.
+	CustomerRecordID string    `bson:"customerRecordId,omitempty"`
+	Channel          string    `bson:"channel"`
+	Status           string    `bson:"status"`
+	Lines            []Line    `bson:"lines"`
+	TotalMinor       int64     `bson:"totalMinor"`
+	Currency         string    `bson:"currency"`
+	PlacedAt         time.Time `bson:"placedAt"`
+	UpdatedAt        time.Time `bson:"updatedAt"`
+}
+
+// Line is one order line; a credit note has negative quantities.
+type Line struct {
+	SKU            string `bson:"sku"`
+	Description    string `bson:"description,omitempty"`
+	Quantity       int64  `bson:"quantity"`
+	UnitPriceMinor int64  `bson:"unitPriceMinor"`
+}
+
+// AmountMinor is quantity × unit price.
+func (l Line) AmountMinor() int64 { return l.Quantity * l.UnitPriceMinor }
+
+// LinesTotal sums the lines' amounts.
+func (o *Order) LinesTotal() int64 {
+	var t int64
+	for _, l := range o.Lines {
+		t += l.AmountMinor()
+	}
+	return t
+}
+
+// Total is the order's amount as Money.
+func (o *Order) Total() Money { return Money{Minor: o.TotalMinor, Currency: o.Currency} }
+
+// IsCancellation reports a cancelled or refunded order (or credit note).
+func (o *Order) IsCancellation() bool { return o.Status == Cancelled || o.Status == Refunded }
+
+// Interaction is one event of a person with the business: an e-mail sent or opened, a
+// chat message, a support contact, a web visit. Interactions are immutable: writing the
+// same id again is a no-op.
+type Interaction struct {
+	ID        string `bson:"_id"` // source:externalId
+	ProfileID string `bson:"profileId"`
+	// RecordID is the source record of the person, followed after an unmerge.
+	RecordID   string            `bson:"recordId,omitempty"`
+	Channel    string            `bson:"channel"`
+	Type       string            `bson:"type"` // sent, opened, clicked, message, visit, contact...
+	At         time.Time         `bson:"at"`
+	Attributes map[string]string `bson:"attributes,omitempty"`
+}
+
+func validID(id string) bool {
+	return id != "" && len(id) <= 400 && utf8.ValidString(id) && strings.Contains(id, ":")
+}
+
+// normalize fills defaults and checks an order.
+func (o *Order) normalize(now time.Time) error {
+	if o.ID == "" && o.Source != "" && o.ExternalID != "" {
+		o.ID = o.Source + ":" + o.ExternalID
+	}
+	if !validID(o.ID) {
+		return apperr.Invalidf("order id %q must be source:externalId", o.ID)
+	}
+	if o.Source == "" {
+		o.Source, o.ExternalID, _ = strings.Cut(o.ID, ":")
+	}
+	if o.Channel == "" {
+		o.Channel = "web"
+	}
+	if !slices.Contains(Statuses, o.Status) {
+		return apperr.Invalidf("order %s: unknown status %q", o.ID, o.Status)
+	}
+	if _, ok := Exponent(o.Currency); !ok {
+		return apperr.Invalidf("order %s: unknown currency %q", o.ID, o.Currency)
+	}
+	if o.PlacedAt.IsZero() {
+		return apperr.Invalidf("order %s: placed time missing", o.ID)
+	}
+	if o.TotalMinor == 0 {
+		o.TotalMinor = o.LinesTotal()
+	}
+	// Stored times have millisecond precision; truncating here keeps a re-sent order
+	// equal to its ledger entry.
+	o.PlacedAt = o.PlacedAt.UTC().Truncate(time.Millisecond)
+	o.UpdatedAt = now
+	return nil
+}
+
+func (it *Interaction) normalize() error {
+	if !validID(it.ID) {
+		return apperr.Invalidf("interaction id %q must be source:externalId", it.ID)
+	}
+	if !slices.Contains(Channels, it.Channel) {
+		return apperr.Invalidf("interaction %s: unknown channel %q", it.ID, it.Channel)
+	}
+	if it.Type == "" || it.At.IsZero() {
+		return apperr.Invalidf("interaction %s: type and time are required", it.ID)
+	}
+	it.At = it.At.UTC().Truncate(time.Millisecond)
+	return nil
+}

@@ -1,0 +1,237 @@
+package commerce
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Kinds of ledger entries.
+const (
+	KindOrder  = "order"  // a counted order
+	KindCredit = "credit" // a credit note (negative total)
+	KindVoid   = "void"   // a cancelled order with nothing to take back
+)
+
+// Entry is what one order contributed to its profile's metrics.
+type Entry struct {
+	Kind     string    `bson:"k"`
+	NetMinor int64     `bson:"n"`
+	Currency string    `bson:"c"`
+	At       time.Time `bson:"t"`
+}
+
+// EntryOf classifies an order (see the package doc).
+func EntryOf(o *Order) Entry {
+	e := Entry{Kind: KindOrder, NetMinor: o.TotalMinor, Currency: o.Currency, At: o.PlacedAt.UTC()}
+	if o.IsCancellation() {
+		e.Kind = KindCredit
+		if o.TotalMinor >= 0 {
+			e.Kind, e.NetMinor = KindVoid, 0
+		}
+	}
+	return e
+}
+
+// RFM are quintile scores 1-5 (0: not scored).
+type RFM struct {
+	Recency   int       `bson:"r"`
+	Frequency int       `bson:"f"`
+	Monetary  int       `bson:"m"`
+	ScoredAt  time.Time `bson:"at,omitempty"`
+}
+
+// Metrics are a profile's value metrics.
+type Metrics struct {
+	ProfileID string
+	// Rev increases with every write of orders or interactions (compare-and-set token).
+	Rev           int64
+	Orders        int
+	Cancellations int
+	Currency      string
+	GrossMinor    int64
+	ReturnsMinor  int64
+	NetMinor      int64
+	// OtherNet is the net amount of orders in other currencies than Currency.
+	OtherNet          map[string]int64
+	FirstOrderAt      time.Time
+	LastOrderAt       time.Time
+	Interactions      int
+	LastInteractionAt time.Time
+	RFM               RFM
+	// Ledger maps order ids to their counted contribution.
+	Ledger map[string]Entry
+	// Churn is filled by Service.Metrics for the service's clock.
+	Churn Churn
+}
+
+// AOVMinor is the average order value: net revenue over counted orders, rounded.
+func (m *Metrics) AOVMinor() int64 {
+	if m.Orders == 0 {
+		return 0
+	}
+	n, d := m.NetMinor, int64(m.Orders)
+	if n < 0 {
+		return -((-n + d/2) / d)
+	}
+	return (n + d/2) / d
+}
+
+// CLVMinor is the historic customer lifetime value: net revenue to date.
+func (m *Metrics) CLVMinor() int64 { return m.NetMinor }
+
+// LastSeenAt is the latest order or interaction.
+func (m *Metrics) LastSeenAt() time.Time {
+	if m.LastInteractionAt.After(m.LastOrderAt) {
+		return m.LastInteractionAt
+	}
+	return m.LastOrderAt
+}
+
+// MeanIntervalDays is the mean time between counted orders: the gaps telescope, so it is
+// (last − first) / (orders − 1). ok is false with fewer than two orders.
+func (m *Metrics) MeanIntervalDays() (float64, bool) {
+	if m.Orders < 2 {
+		return 0, false
+	}
+	return m.LastOrderAt.Sub(m.FirstOrderAt).Hours() / 24 / float64(m.Orders-1), true
+}
+
+// Set records an order's contribution (nil e: removes it); it reports whether the
+// ledger changed and, if so, rebuilds the order aggregates.
+func (m *Metrics) Set(orderID string, e *Entry) bool {
+	old, had := m.Ledger[orderID]
+	switch {
+	case e == nil && !had:
+		return false
+	case e == nil:
+		delete(m.Ledger, orderID)
+	case had && old.Kind == e.Kind && old.NetMinor == e.NetMinor && old.Currency == e.Currency && old.At.Equal(e.At):
+		return false
+	default:
+		if m.Ledger == nil {
+			m.Ledger = map[string]Entry{}
+		}
+		m.Ledger[orderID] = *e
+	}
+	m.rebuild()
+	return true
+}
+
+// rebuild derives the order aggregates from the ledger. Deriving rather than adding
+// deltas means they can never drift from what was counted, and min/max stay right when
+// an order stops counting.
+func (m *Metrics) rebuild() {
+	m.Orders, m.Cancellations, m.GrossMinor, m.ReturnsMinor, m.NetMinor = 0, 0, 0, 0, 0
+	m.OtherNet, m.FirstOrderAt, m.LastOrderAt, m.Currency = nil, time.Time{}, time.Time{}, ""
+	ids := make([]string, 0, len(m.Ledger))
+	for id := range m.Ledger {
+		ids = append(ids, id)
+	}
+	// The profile currency is that of the earliest entry (ties by id): deterministic.
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := m.Ledger[a].At.Compare(m.Ledger[b].At); c != 0 {
+			return c
+		}
+		return compareStrings(a, b)
+	})
+	for _, id := range ids {
+		e := m.Ledger[id]
+		if m.Currency == "" {
+			m.Currency = e.Currency
+		}
+		if e.Kind == KindOrder {
+			m.Orders++
+			if m.FirstOrderAt.IsZero() || e.At.Before(m.FirstOrderAt) {
+				m.FirstOrderAt = e.At
+			}
+			if e.At.After(m.LastOrderAt) {
+				m.LastOrderAt = e.At
+			}
+		} else {
+			m.Cancellations++
+		}
+		if e.Currency != m.Currency {
+			if m.OtherNet == nil {
+				m.OtherNet = map[string]int64{}
+			}
+			m.OtherNet[e.Currency] += e.NetMinor
+			continue
+		}
+		switch e.Kind {
+		case KindOrder:
+			m.GrossMinor += e.NetMinor
+		case KindCredit:
+			m.ReturnsMinor -= e.NetMinor
+		}
+	}
+	m.NetMinor = m.GrossMinor - m.ReturnsMinor
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Churn is a churn-risk score with its inputs.
+type Churn struct {
+	Score              float64 // in [0,1]
+	DaysSinceLastOrder float64
+	MeanIntervalDays   float64
+	// Basis is "history" (own mean interval), "prior" (one order: the prior interval) or
+	// "none" (no orders: score 0).
+	Basis string
+	Asof  time.Time
+}
+
+// ChurnRisk computes 1 − exp(−t/μ) (see the package doc).
+func ChurnRisk(m *Metrics, now time.Time, priorDays float64) Churn {
+	c := Churn{Basis: "none", Asof: now}
+	if m.Orders == 0 {
+		return c
+	}
+	c.DaysSinceLastOrder = max(0, now.Sub(m.LastOrderAt).Hours()/24)
+	mu, ok := m.MeanIntervalDays()
+	c.Basis = "history"
+	if !ok {
+		mu, c.Basis = priorDays, "prior"
+	}
+	c.MeanIntervalDays = max(mu, 1)
+	c.Score = 1 - math.Exp(-c.DaysSinceLastOrder/c.MeanIntervalDays)
+	return c
+}
+
+// Cuts are the four quintile cut points of an ascending population.
+type Cuts [4]int64
+
+// QuintileCuts returns the upper bounds of the first four fifths: the values at ranks
+// ⌈i·n/5⌉ − 1, i = 1..4, of the sorted values.
+func QuintileCuts(values []int64) Cuts {
+	var c Cuts
+	if len(values) == 0 {
+		return c
+	}
+	s := slices.Clone(values)
+	slices.Sort(s)
+	for i := range c {
+		c[i] = s[((i+1)*len(s)+4)/5-1]
+	}
+	return c
+}
+
+// Score is 1 + the number of cut points below v: 1 (lowest fifth) to 5 (highest). Equal
+// values share a score, and the lowest value always scores 1.
+func (c Cuts) Score(v int64) int {
+	s := 1
+	for _, x := range c {
+		if v > x {
+			s++
+		}
+	}
+	return s
+}

@@ -1,0 +1,391 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/profile"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+var _ commerce.Store = (*Store)(nil)
+
+// Collections of the commerce domain.
+const (
+	OrdersCollection       = "orders"
+	InteractionsCollection = "interactions"
+	MetricsCollection      = "customer_metrics"
+)
+
+func (s *Store) orders() *mongo.Collection       { return s.DB.Collection(OrdersCollection) }
+func (s *Store) interactions() *mongo.Collection { return s.DB.Collection(InteractionsCollection) }
+func (s *Store) metrics() *mongo.Collection      { return s.DB.Collection(MetricsCollection) }
+
+// EnsureCommerceIndexes creates the indexes of the commerce queries (timeline pages by
+// profile and time, re-attachment by source record).
+func (s *Store) EnsureCommerceIndexes(ctx context.Context) error {
+	idx := map[*mongo.Collection][]mongo.IndexModel{
+		s.orders(): {{Keys: bson.D{{Key: "profileId", Value: 1}, {Key: "placedAt", Value: -1}, {Key: "_id", Value: -1}}},
+			{Keys: bson.D{{Key: "customerRecordId", Value: 1}}}},
+		s.interactions(): {{Keys: bson.D{{Key: "profileId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}},
+			{Keys: bson.D{{Key: "recordId", Value: 1}}}},
+	}
+	for c, models := range idx {
+		if _, err := c.Indexes().CreateMany(ctx, models); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) GetOrders(ctx context.Context, ids []string) ([]commerce.Order, error) {
+	return inBatches[commerce.Order](ctx, s.orders(), "_id", ids)
+}
+
+// PutOrders inserts in bulk (much faster than upserts on FerretDB) and replaces only
+// changed orders and inserts that lost to a concurrent writer.
+func (s *Store) PutOrders(ctx context.Context, inserts, replaces []commerce.Order) error {
+	for start := 0; start < len(inserts); start += 1000 {
+		part := inserts[start:min(start+1000, len(inserts))]
+		docs := make([]any, len(part))
+		for i := range part {
+			docs[i] = part[i]
+		}
+		_, err := s.orders().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+			for _, we := range bwe.WriteErrors {
+				if we.Code != 11000 {
+					return err
+				}
+				replaces = append(replaces, part[we.Index])
+			}
+		default:
+			return err
+		}
+	}
+	ms := make([]mongo.WriteModel, len(replaces))
+	for i, o := range replaces {
+		ms[i] = mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": o.ID}).SetReplacement(o).SetUpsert(true)
+	}
+	return bulk(ctx, s.orders(), ms)
+}
+
+func (s *Store) OrdersOfProfiles(ctx context.Context, ids []string) ([]commerce.Order, error) {
+	return inBatches[commerce.Order](ctx, s.orders(), "profileId", ids)
+}
+
+func (s *Store) InsertInteractions(ctx context.Context, is []commerce.Interaction) ([]string, error) {
+	var inserted []string
+	for start := 0; start < len(is); start += 1000 {
+		part := is[start:min(start+1000, len(is))]
+		docs := make([]any, len(part))
+		for i := range part {
+			docs[i] = part[i]
+		}
+		dup := map[int]bool{}
+		_, err := s.interactions().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+			for _, we := range bwe.WriteErrors {
+				if we.Code != 11000 {
+					return nil, err
+				}
+				dup[we.Index] = true
+			}
+		default:
+			return nil, err
+		}
+		for i, it := range part {
+			if !dup[i] {
+				inserted = append(inserted, it.ID)
+			}
+		}
+	}
+	return inserted, nil
+}
+
+func (s *Store) InteractionsOfProfiles(ctx context.Context, ids []string) ([]commerce.Interaction, error) {
+	return inBatches[commerce.Interaction](ctx, s.interactions(), "profileId", ids)
+}
+
+// pageFilter selects a profile's items before a position, newest first.
+func pageFilter(profileID, timeField string, q commerce.PageQuery) bson.D {
+	f := bson.D{{Key: "profileId", Value: profileID}}
+	if !q.Before.IsZero() {
+		switch {
+		case q.Inclusive:
+			f = append(f, bson.E{Key: timeField, Value: bson.M{"$lte": q.Before}})
+		case q.BeforeID == "":
+			f = append(f, bson.E{Key: timeField, Value: bson.M{"$lt": q.Before}})
+		default:
+			f = append(f, bson.E{Key: "$or", Value: bson.A{
+				bson.M{timeField: bson.M{"$lt": q.Before}},
+				bson.M{timeField: q.Before, "_id": bson.M{"$lt": q.BeforeID}},
+			}})
+		}
+	}
+	for field, vals := range map[string][]string{"channel": q.Channels, "type": q.Types, "status": q.Statuses} {
+		if len(vals) > 0 {
+			f = append(f, bson.E{Key: field, Value: bson.M{"$in": vals}})
+		}
+	}
+	return f
+}
+
+func pageOptions(timeField string, limit int) *options.FindOptionsBuilder {
+	return options.Find().SetSort(bson.D{{Key: timeField, Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit))
+}
+
+func (s *Store) OrderPage(ctx context.Context, profileID string, q commerce.PageQuery) ([]commerce.Order, error) {
+	q.Types = nil // orders filter by status
+	return findAll[commerce.Order](ctx, s.orders(), pageFilter(profileID, "placedAt", q), pageOptions("placedAt", q.Limit))
+}
+
+func (s *Store) InteractionPage(ctx context.Context, profileID string, q commerce.PageQuery) ([]commerce.Interaction, error) {
+	q.Statuses = nil
+	return findAll[commerce.Interaction](ctx, s.interactions(), pageFilter(profileID, "at", q), pageOptions("at", q.Limit))
+}
+
+func (s *Store) MoveProfiles(ctx context.Context, from []string, to string) error {
+	for _, c := range []*mongo.Collection{s.orders(), s.interactions()} {
+		if _, err := c.UpdateMany(ctx, bson.M{"profileId": bson.M{"$in": from}}, bson.M{"$set": bson.M{"profileId": to}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) SetProfiles(ctx context.Context, orders, interactions map[string]string) error {
+	for c, m := range map[*mongo.Collection]map[string]string{s.orders(): orders, s.interactions(): interactions} {
+		var ms []mongo.WriteModel
+		for id, p := range m {
+			ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$set": bson.M{"profileId": p}}))
+		}
+		if err := bulk(ctx, c, ms); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) CommerceProfiles(ctx context.Context) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range []*mongo.Collection{s.orders(), s.interactions()} {
+		var ids []string
+		if err := c.Distinct(ctx, "profileId", bson.M{"profileId": bson.M{"$ne": ""}}).Decode(&ids); err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out, nil
+}
+
+// metricsDoc is the stored form of commerce.Metrics. Ledger keys are order ids, escaped
+// because MongoDB field names may not contain dots or start with $.
+type metricsDoc struct {
+	ID                string                    `bson:"_id"`
+	Rev               int64                     `bson:"rev"`
+	Orders            int                       `bson:"orders"`
+	Cancellations     int                       `bson:"cancellations"`
+	Currency          string                    `bson:"currency"`
+	GrossMinor        int64                     `bson:"grossMinor"`
+	ReturnsMinor      int64                     `bson:"returnsMinor"`
+	NetMinor          int64                     `bson:"netMinor"`
+	OtherNet          map[string]int64          `bson:"otherNet"`
+	FirstOrderAt      time.Time                 `bson:"firstOrderAt"`
+	LastOrderAt       time.Time                 `bson:"lastOrderAt"`
+	Interactions      int                       `bson:"interactions"`
+	LastInteractionAt time.Time                 `bson:"lastInteractionAt"`
+	RFM               commerce.RFM              `bson:"rfm"`
+	Ledger            map[string]commerce.Entry `bson:"ledger"`
+}
+
+var (
+	keyEscaper   = strings.NewReplacer("%", "%25", ".", "%2E", "$", "%24")
+	keyUnescaper = strings.NewReplacer("%25", "%", "%2E", ".", "%24", "$")
+)
+
+func (d *metricsDoc) domain() commerce.Metrics {
+	m := commerce.Metrics{ProfileID: d.ID, Rev: d.Rev, Orders: d.Orders, Cancellations: d.Cancellations, Currency: d.Currency,
+		GrossMinor: d.GrossMinor, ReturnsMinor: d.ReturnsMinor, NetMinor: d.NetMinor, OtherNet: d.OtherNet,
+		FirstOrderAt: utcOrZero(d.FirstOrderAt), LastOrderAt: utcOrZero(d.LastOrderAt), Interactions: d.Interactions,
+		LastInteractionAt: utcOrZero(d.LastInteractionAt), RFM: d.RFM}
+	if d.Ledger != nil {
+		m.Ledger = make(map[string]commerce.Entry, len(d.Ledger))
+		for k, e := range d.Ledger {
+			e.At = e.At.UTC()
+			m.Ledger[keyUnescaper.Replace(k)] = e
+		}
+	}
+	return m
+}
+
+// utcOrZero maps the stored zero date (and anything before year 2) back to time.Time{}.
+func utcOrZero(t time.Time) time.Time {
+	if t.Year() < 2 {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func (s *Store) GetMetrics(ctx context.Context, ids []string) ([]commerce.Metrics, error) {
+	docs, err := inBatches[metricsDoc](ctx, s.metrics(), "_id", ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]commerce.Metrics, len(docs))
+	for i := range docs {
+		out[i] = docs[i].domain()
+	}
+	return out, nil
+}
+
+func orderFields(w commerce.MetricsWrite) bson.M {
+	m := w.M
+	ledger := make(map[string]commerce.Entry, len(m.Ledger))
+	for k, e := range m.Ledger {
+		ledger[keyEscaper.Replace(k)] = e
+	}
+	f := bson.M{"orders": m.Orders, "cancellations": m.Cancellations, "currency": m.Currency, "grossMinor": m.GrossMinor,
+		"returnsMinor": m.ReturnsMinor, "netMinor": m.NetMinor, "otherNet": m.OtherNet, "firstOrderAt": m.FirstOrderAt,
+		"lastOrderAt": m.LastOrderAt, "ledger": ledger}
+	if w.Full {
+		f["interactions"], f["lastInteractionAt"] = m.Interactions, m.LastInteractionAt
+	}
+	return f
+}
+
+func (s *Store) SaveMetrics(ctx context.Context, ws []commerce.MetricsWrite) (bool, error) {
+	conflict := false
+	var docs []any
+	var ups []mongo.WriteModel
+	for _, w := range ws {
+		f := orderFields(w)
+		if w.New {
+			f["_id"], f["rev"], f["rfm"] = w.M.ProfileID, int64(1), w.M.RFM
+			if !w.Full {
+				f["interactions"], f["lastInteractionAt"] = 0, time.Time{}
+			}
+			docs = append(docs, f)
+			continue
+		}
+		ups = append(ups, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": w.M.ProfileID, "rev": w.Prev}).
+			SetUpdate(bson.M{"$set": f, "$inc": bson.M{"rev": 1}}))
+	}
+	if len(docs) > 0 {
+		_, err := s.metrics().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+			for _, we := range bwe.WriteErrors {
+				if we.Code != 11000 {
+					return false, err
+				}
+			}
+			conflict = true
+		default:
+			return false, err
+		}
+	}
+	for start := 0; start < len(ups); start += 1000 {
+		part := ups[start:min(start+1000, len(ups))]
+		res, err := s.metrics().BulkWrite(ctx, part, unordered())
+		if err != nil {
+			return false, err
+		}
+		if res.MatchedCount < int64(len(part)) {
+			conflict = true
+		}
+	}
+	return conflict, nil
+}
+
+func (s *Store) AddInteractionStats(ctx context.Context, st []commerce.InteractionStat) error {
+	var incs, maxes []mongo.WriteModel
+	for _, x := range st {
+		incs = append(incs, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": x.ProfileID}).SetUpsert(true).
+			SetUpdate(bson.M{"$inc": bson.M{"interactions": x.Count, "rev": 1}}))
+		// $max done as a conditional $set: FerretDB has no $max update operator.
+		maxes = append(maxes, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": x.ProfileID, "$or": bson.A{
+			bson.M{"lastInteractionAt": bson.M{"$exists": false}}, bson.M{"lastInteractionAt": bson.M{"$lt": x.LastAt}},
+		}}).SetUpdate(bson.M{"$set": bson.M{"lastInteractionAt": x.LastAt}}))
+	}
+	if err := bulk(ctx, s.metrics(), incs); err != nil {
+		return err
+	}
+	return bulk(ctx, s.metrics(), maxes)
+}
+
+func (s *Store) DeleteMetrics(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.metrics().DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
+	return err
+}
+
+func (s *Store) MetricsPage(ctx context.Context, after string, limit int) ([]commerce.Metrics, error) {
+	docs, err := findAll[metricsDoc](ctx, s.metrics(), bson.M{"_id": bson.M{"$gt": after}},
+		options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)).SetProjection(bson.M{"ledger": 0}))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]commerce.Metrics, len(docs))
+	for i := range docs {
+		out[i] = docs[i].domain()
+	}
+	return out, nil
+}
+
+func (s *Store) SetRFM(ctx context.Context, scores map[string]commerce.RFM) error {
+	var ms []mongo.WriteModel
+	for id, r := range scores {
+		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$set": bson.M{"rfm": r}}))
+	}
+	return bulk(ctx, s.metrics(), ms)
+}
+
+func (s *Store) RecordProfiles(ctx context.Context, ids []string) (map[string]string, error) {
+	recs, err := inBatches[profile.Record](ctx, s.records, "_id", ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, r := range recs {
+		if r.ProfileID != "" {
+			out[r.ID] = r.ProfileID
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) MergedInto(ctx context.Context, ids []string) (map[string]string, error) {
+	ps, err := inBatches[profile.Profile](ctx, s.profiles, "_id", ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, p := range ps {
+		if p.MergedInto != "" {
+			out[p.ID] = p.MergedInto
+		}
+	}
+	return out, nil
+}
