@@ -497,28 +497,61 @@ func (e *Engine) applyMerges(ctx context.Context, ms []merge, nodes map[string]*
 // absorbed one of them after we read it. Records and identities that landed on an
 // absorbed profile are moved on to its survivor.
 func (e *Engine) settle(ctx context.Context, ids []string, profileOf map[string]string) ([]string, error) {
-	finals := map[string]bool{}
+	final, err := e.finals(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	live := map[string]bool{}
 	for _, id := range ids {
-		f, err := e.Final(ctx, id)
+		f := final[id]
+		live[f] = true
+		if f == id {
+			continue
+		}
+		if err := e.Store.Repoint(ctx, []string{id}, f); err != nil {
+			return nil, err
+		}
+		if err := e.Store.UpdateProfiles(ctx, []Delta{{ID: f, At: e.Now()}}); err != nil {
+			return nil, err
+		}
+		for r, p := range profileOf {
+			if p == id {
+				profileOf[r] = f
+			}
+		}
+	}
+	return keysOf(live), nil
+}
+
+// finals follows merge redirects for many ids at once, one read per hop.
+func (e *Engine) finals(ctx context.Context, ids []string) (map[string]string, error) {
+	next := map[string]string{} // id -> mergedInto ("" when live)
+	want := ids
+	for hop := 0; len(want) > 0; hop++ {
+		if hop == 64 {
+			return nil, errors.New("identity: merge redirect chain too long")
+		}
+		ps, err := e.Store.GetProfiles(ctx, want)
 		if err != nil {
 			return nil, err
 		}
-		if f != id {
-			if err := e.Store.Repoint(ctx, []string{id}, f); err != nil {
-				return nil, err
-			}
-			if err := e.Store.UpdateProfiles(ctx, []Delta{{ID: f, At: e.Now()}}); err != nil {
-				return nil, err
-			}
-			for r, p := range profileOf {
-				if p == id {
-					profileOf[r] = f
-				}
+		want = nil
+		for _, p := range ps {
+			next[p.ID] = p.MergedInto
+			if _, seen := next[p.MergedInto]; p.MergedInto != "" && !seen {
+				want = append(want, p.MergedInto)
 			}
 		}
-		finals[f] = true
 	}
-	return keysOf(finals), nil
+	out := map[string]string{}
+	for _, id := range ids {
+		f := id
+		for n := 0; next[f] != "" && n < 64; n++ {
+			f = next[f]
+		}
+		out[id] = f
+	}
+	return out, nil
 }
 
 // Final follows merge redirects from id to the live profile.

@@ -29,13 +29,24 @@ func (s *Store) GetProfiles(ctx context.Context, ids []string) ([]profile.Profil
 	return inBatches[profile.Profile](ctx, s.profiles, "_id", ids)
 }
 
+// InsertProfiles inserts shells; a shell that exists already (a retried batch reuses
+// its new ids) is a duplicate key, which is fine.
 func (s *Store) InsertProfiles(ctx context.Context, ps []profile.Profile) error {
-	var ms []mongo.WriteModel
-	for _, p := range ps {
-		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": p.ID}).SetUpsert(true).
-			SetUpdate(bson.M{"$setOnInsert": bson.M{"createdAt": p.CreatedAt, "updatedAt": p.UpdatedAt, "rev": 0, "recordCount": 0, "traits": bson.M{}}}))
+	docs := make([]any, len(ps))
+	for i, p := range ps {
+		docs[i] = bson.M{"_id": p.ID, "createdAt": p.CreatedAt, "updatedAt": p.UpdatedAt, "rev": 0, "recordCount": 0, "traits": bson.M{}}
 	}
-	return bulk(ctx, s.profiles, ms)
+	_, err := s.profiles.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) && bwe.WriteConcernError == nil {
+		for _, we := range bwe.WriteErrors {
+			if we.Code != 11000 {
+				return err
+			}
+		}
+		return nil
+	}
+	return err
 }
 
 func (s *Store) DeleteEmptyProfiles(ctx context.Context, ids []string) error {
@@ -155,14 +166,17 @@ func (s *Store) RecordsOfProfiles(ctx context.Context, ids []string) ([]profile.
 	return inBatches[profile.Record](ctx, s.records, "profileId", ids)
 }
 
-// SaveComputed writes in one bulk; only when fewer documents matched than were sent does
-// it read the revs back to tell which profiles moved on.
+// SaveComputed writes computed traits, then reads the revs back: a profile whose rev
+// moved on since the caller read it may have been overwritten with stale traits and is
+// returned, so the caller computes it again (the last computation always wins).
+// The filter is the bare _id on purpose: FerretDB answers only that shape without
+// scanning the collection.
 func (s *Store) SaveComputed(ctx context.Context, ps []profile.Profile) ([]string, error) {
 	var ms []mongo.WriteModel
 	var ids []string
 	for _, p := range ps {
 		ids = append(ids, p.ID)
-		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": p.ID, "rev": p.Rev, "mergedInto": bson.M{"$exists": false}}).SetUpdate(bson.M{"$set": bson.M{
+		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": p.ID}).SetUpdate(bson.M{"$set": bson.M{
 			"traits": p.Traits, "provenance": p.Provenance, "invalid": p.Invalid,
 			"searchTokens": p.SearchTokens, "recordCount": p.RecordCount, "updatedAt": p.UpdatedAt,
 		}}))
@@ -170,12 +184,8 @@ func (s *Store) SaveComputed(ctx context.Context, ps []profile.Profile) ([]strin
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	r, err := s.profiles.BulkWrite(ctx, ms, unordered())
-	if err != nil {
+	if err := bulk(ctx, s.profiles, ms); err != nil {
 		return nil, err
-	}
-	if int(r.MatchedCount) == len(ms) {
-		return nil, nil
 	}
 	now, err := s.GetProfiles(ctx, ids)
 	if err != nil {

@@ -89,11 +89,29 @@ func unordered() options.Lister[options.BulkWriteOptions] {
 	return options.BulkWrite().SetOrdered(false)
 }
 
+// writeBatch caps the statements per bulk write command. FerretDB v1.24 keeps every
+// update statement's cursor open until the whole command ends (a defer in a loop), so
+// one command of 100 updates exhausts its 100 SQLite connections and deadlocks.
+var writeBatch = 40
+
+// UseMongoDBBatches lifts the FerretDB workaround when the server is a real MongoDB.
+func UseMongoDBBatches() { writeBatch = 1000 }
+
+// bulk writes models in commands of at most writeBatch statements and returns how many
+// documents matched.
 func bulk(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel) error {
-	for start := 0; start < len(models); start += 1000 {
-		if _, err := c.BulkWrite(ctx, models[start:min(start+1000, len(models))], unordered()); err != nil {
-			return err
+	_, err := bulkMatched(ctx, c, models)
+	return err
+}
+
+func bulkMatched(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel) (int64, error) {
+	var matched int64
+	for start := 0; start < len(models); start += writeBatch {
+		r, err := c.BulkWrite(ctx, models[start:min(start+writeBatch, len(models))], unordered())
+		if err != nil {
+			return matched, err
 		}
+		matched += r.MatchedCount
 	}
-	return nil
+	return matched, nil
 }

@@ -1,4 +1,0 @@
-package main
-
-func importCmd(args []string) error { return nil }
-func benchCmd(args []string) error  { return nil }
