@@ -86,6 +86,23 @@ type ComplexityRoot struct {
 		Weekday func(childComplexity int) int
 	}
 
+	ChurnRisk struct {
+		AsOf               func(childComplexity int) int
+		Basis              func(childComplexity int) int
+		DaysSinceLastOrder func(childComplexity int) int
+		MeanIntervalDays   func(childComplexity int) int
+		Score              func(childComplexity int) int
+	}
+
+	CommerceIngestResult struct {
+		Guest      func(childComplexity int) int
+		ProfileIds func(childComplexity int) int
+		Rejected   func(childComplexity int) int
+		Rejects    func(childComplexity int) int
+		Unchanged  func(childComplexity int) int
+		Written    func(childComplexity int) int
+	}
+
 	CreatedApiKey struct {
 		APIKey func(childComplexity int) int
 		Key    func(childComplexity int) int
@@ -121,10 +138,13 @@ type ComplexityRoot struct {
 		LastName        func(childComplexity int) int
 		Locale          func(childComplexity int) int
 		MergeHistory    func(childComplexity int) int
+		Metrics         func(childComplexity int) int
 		Name            func(childComplexity int) int
+		Orders          func(childComplexity int, first *int, after *string) int
 		Phones          func(childComplexity int) int
 		SourceRecords   func(childComplexity int, first *int) int
 		Tickets         func(childComplexity int, first *int) int
+		Timeline        func(childComplexity int, first *int, after *string, channels []string, types []string) int
 		TraitProvenance func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 	}
@@ -138,6 +158,32 @@ type ComplexityRoot struct {
 	CustomerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CustomerMetrics struct {
+		AverageOrderValue func(childComplexity int) int
+		CancellationCount func(childComplexity int) int
+		ChurnRisk         func(childComplexity int) int
+		FirstOrderAt      func(childComplexity int) int
+		GrossRevenue      func(childComplexity int) int
+		HistoricClv       func(childComplexity int) int
+		InteractionCount  func(childComplexity int) int
+		LastOrderAt       func(childComplexity int) int
+		LastSeenAt        func(childComplexity int) int
+		OrderCount        func(childComplexity int) int
+		OtherCurrencies   func(childComplexity int) int
+		Returns           func(childComplexity int) int
+		Revenue           func(childComplexity int) int
+		Rfm               func(childComplexity int) int
+	}
+
+	EraseResult struct {
+		Identities       func(childComplexity int) int
+		Interactions     func(childComplexity int) int
+		OrdersAnonymised func(childComplexity int) int
+		ProfileIds       func(childComplexity int) int
+		SourceRecords    func(childComplexity int) int
+		Tickets          func(childComplexity int) int
 	}
 
 	FieldMapping struct {
@@ -184,6 +230,14 @@ type ComplexityRoot struct {
 		Updated    func(childComplexity int) int
 	}
 
+	Interaction struct {
+		At         func(childComplexity int) int
+		Attributes func(childComplexity int) int
+		Channel    func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
 	InvalidValue struct {
 		Field    func(childComplexity int) int
 		Reason   func(childComplexity int) int
@@ -215,33 +269,74 @@ type ComplexityRoot struct {
 		Rule       func(childComplexity int) int
 	}
 
+	Money struct {
+		Amount      func(childComplexity int) int
+		AmountMinor func(childComplexity int) int
+		Currency    func(childComplexity int) int
+		Formatted   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		AddInternalNote   func(childComplexity int, id string, body string) int
-		ApplyMacro        func(childComplexity int, id string, macroID string) int
-		AssignTicket      func(childComplexity int, id string, agentID *string, groupID *string) int
-		AutoAssignTicket  func(childComplexity int, id string, groupID string) int
-		CreateAPIKey      func(childComplexity int, name string, role model.Role) int
-		CreateAgent       func(childComplexity int, input model.AgentInput) int
-		CreateCustomer    func(childComplexity int, input model.CustomerInput) int
-		CreateGroup       func(childComplexity int, name string, agentIds []string) int
-		CreateMacro       func(childComplexity int, input model.MacroInput) int
-		CreateSource      func(childComplexity int, input model.SourceInput) int
-		CreateTicket      func(childComplexity int, input model.CreateTicketInput) int
-		FinishIngestJob   func(childComplexity int, id string) int
-		IngestRecords     func(childComplexity int, source string, records []*model.RecordInput, jobID *string) int
-		MergeCustomers    func(childComplexity int, ids []string, reason string) int
-		MergeTickets      func(childComplexity int, targetID string, sourceID string) int
-		RateTicket        func(childComplexity int, id string, score int, comment *string) int
-		ReplyToTicket     func(childComplexity int, id string, body string) int
-		RevokeAPIKey      func(childComplexity int, id string) int
-		SetAgentAvailable func(childComplexity int, id string, available bool) int
-		SetSLAPolicy      func(childComplexity int, input model.SLAPolicyInput) int
-		SetTicketPriority func(childComplexity int, id string, priority model.TicketPriority) int
-		SetTicketStatus   func(childComplexity int, id string, status model.TicketStatus) int
-		SetTicketTags     func(childComplexity int, id string, add []string, remove []string) int
-		StartIngestJob    func(childComplexity int, source string, total *int) int
-		UnmergeCustomer   func(childComplexity int, id string, recordIds []string) int
-		UpdateCustomer    func(childComplexity int, id string, input model.CustomerInput) int
+		AddInternalNote    func(childComplexity int, id string, body string) int
+		ApplyMacro         func(childComplexity int, id string, macroID string) int
+		AssignTicket       func(childComplexity int, id string, agentID *string, groupID *string) int
+		AutoAssignTicket   func(childComplexity int, id string, groupID string) int
+		CreateAPIKey       func(childComplexity int, name string, role model.Role) int
+		CreateAgent        func(childComplexity int, input model.AgentInput) int
+		CreateCustomer     func(childComplexity int, input model.CustomerInput) int
+		CreateGroup        func(childComplexity int, name string, agentIds []string) int
+		CreateMacro        func(childComplexity int, input model.MacroInput) int
+		CreateSource       func(childComplexity int, input model.SourceInput) int
+		CreateTicket       func(childComplexity int, input model.CreateTicketInput) int
+		EraseCustomer      func(childComplexity int, id string) int
+		FinishIngestJob    func(childComplexity int, id string) int
+		IngestInteractions func(childComplexity int, source string, interactions []*model.InteractionInput) int
+		IngestOrders       func(childComplexity int, source string, orders []*model.OrderInput) int
+		IngestRecords      func(childComplexity int, source string, records []*model.RecordInput, jobID *string) int
+		MergeCustomers     func(childComplexity int, ids []string, reason string) int
+		MergeTickets       func(childComplexity int, targetID string, sourceID string) int
+		RateTicket         func(childComplexity int, id string, score int, comment *string) int
+		RefreshRfm         func(childComplexity int) int
+		ReplyToTicket      func(childComplexity int, id string, body string) int
+		RevokeAPIKey       func(childComplexity int, id string) int
+		SetAgentAvailable  func(childComplexity int, id string, available bool) int
+		SetSLAPolicy       func(childComplexity int, input model.SLAPolicyInput) int
+		SetTicketPriority  func(childComplexity int, id string, priority model.TicketPriority) int
+		SetTicketStatus    func(childComplexity int, id string, status model.TicketStatus) int
+		SetTicketTags      func(childComplexity int, id string, add []string, remove []string) int
+		StartIngestJob     func(childComplexity int, source string, total *int) int
+		UnmergeCustomer    func(childComplexity int, id string, recordIds []string) int
+		UpdateCustomer     func(childComplexity int, id string, input model.CustomerInput) int
+	}
+
+	Order struct {
+		Channel          func(childComplexity int) int
+		CustomerRecordID func(childComplexity int) int
+		ExternalID       func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Lines            func(childComplexity int) int
+		PlacedAt         func(childComplexity int) int
+		Source           func(childComplexity int) int
+		Status           func(childComplexity int) int
+		Total            func(childComplexity int) int
+	}
+
+	OrderConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	OrderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrderLine struct {
+		Amount      func(childComplexity int) int
+		Description func(childComplexity int) int
+		Quantity    func(childComplexity int) int
+		Sku         func(childComplexity int) int
+		UnitPrice   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -255,7 +350,7 @@ type ComplexityRoot struct {
 		CsatStats            func(childComplexity int, from time.Time, to time.Time) int
 		Customer             func(childComplexity int, id string) int
 		CustomerByIdentifier func(childComplexity int, typeArg string, value string) int
-		Customers            func(childComplexity int, query *string, first *int, after *string) int
+		Customers            func(childComplexity int, query *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder, first *int, after *string) int
 		Groups               func(childComplexity int) int
 		IngestJob            func(childComplexity int, id string) int
 		IngestJobs           func(childComplexity int, first *int) int
@@ -278,6 +373,22 @@ type ComplexityRoot struct {
 		ExternalID func(childComplexity int) int
 		Index      func(childComplexity int) int
 		Reason     func(childComplexity int) int
+	}
+
+	Rfm struct {
+		Frequency func(childComplexity int) int
+		Monetary  func(childComplexity int) int
+		Recency   func(childComplexity int) int
+		ScoredAt  func(childComplexity int) int
+	}
+
+	RfmReport struct {
+		At                func(childComplexity int) int
+		FrequencyCuts     func(childComplexity int) int
+		MonetaryCutsMinor func(childComplexity int) int
+		Profiles          func(childComplexity int) int
+		RecencyCuts       func(childComplexity int) int
+		Scored            func(childComplexity int) int
 	}
 
 	SlaAttainment struct {
@@ -371,6 +482,27 @@ type ComplexityRoot struct {
 		Kind       func(childComplexity int) int
 	}
 
+	TimelineConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	TimelineEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TimelineItem struct {
+		At          func(childComplexity int) int
+		Channel     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Interaction func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Order       func(childComplexity int) int
+		Ticket      func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
 	TraitProvenance struct {
 		Field      func(childComplexity int) int
 		ReceivedAt func(childComplexity int) int
@@ -396,6 +528,9 @@ type CustomerResolver interface {
 	SourceRecords(ctx context.Context, obj *model.Customer, first *int) ([]*model.SourceRecord, error)
 
 	Tickets(ctx context.Context, obj *model.Customer, first *int) ([]*model.Ticket, error)
+	Metrics(ctx context.Context, obj *model.Customer) (*model.CustomerMetrics, error)
+	Orders(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.OrderConnection, error)
+	Timeline(ctx context.Context, obj *model.Customer, first *int, after *string, channels []string, types []string) (*model.TimelineConnection, error)
 }
 type MutationResolver interface {
 	CreateCustomer(ctx context.Context, input model.CustomerInput) (*model.Customer, error)
@@ -424,11 +559,15 @@ type MutationResolver interface {
 	CreateGroup(ctx context.Context, name string, agentIds []string) (*model.Group, error)
 	SetSLAPolicy(ctx context.Context, input model.SLAPolicyInput) (*model.SLAPolicy, error)
 	CreateMacro(ctx context.Context, input model.MacroInput) (*model.Macro, error)
+	IngestOrders(ctx context.Context, source string, orders []*model.OrderInput) (*model.CommerceIngestResult, error)
+	IngestInteractions(ctx context.Context, source string, interactions []*model.InteractionInput) (*model.CommerceIngestResult, error)
+	RefreshRfm(ctx context.Context) (*model.RfmReport, error)
+	EraseCustomer(ctx context.Context, id string) (*model.EraseResult, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.APIKey, error)
 	Customer(ctx context.Context, id string) (*model.Customer, error)
-	Customers(ctx context.Context, query *string, first *int, after *string) (*model.CustomerConnection, error)
+	Customers(ctx context.Context, query *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder, first *int, after *string) (*model.CustomerConnection, error)
 	CustomerByIdentifier(ctx context.Context, typeArg string, value string) (*model.Customer, error)
 	Sources(ctx context.Context) ([]*model.Source, error)
 	IngestJob(ctx context.Context, id string) (*model.IngestJob, error)
@@ -640,6 +779,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BusinessInterval.Weekday(childComplexity), true
 
+	case "ChurnRisk.asOf":
+		if e.ComplexityRoot.ChurnRisk.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.AsOf(childComplexity), true
+	case "ChurnRisk.basis":
+		if e.ComplexityRoot.ChurnRisk.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.Basis(childComplexity), true
+	case "ChurnRisk.daysSinceLastOrder":
+		if e.ComplexityRoot.ChurnRisk.DaysSinceLastOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.DaysSinceLastOrder(childComplexity), true
+	case "ChurnRisk.meanIntervalDays":
+		if e.ComplexityRoot.ChurnRisk.MeanIntervalDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.MeanIntervalDays(childComplexity), true
+	case "ChurnRisk.score":
+		if e.ComplexityRoot.ChurnRisk.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.Score(childComplexity), true
+
+	case "CommerceIngestResult.guest":
+		if e.ComplexityRoot.CommerceIngestResult.Guest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommerceIngestResult.Guest(childComplexity), true
+	case "CommerceIngestResult.profileIds":
+		if e.ComplexityRoot.CommerceIngestResult.ProfileIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommerceIngestResult.ProfileIds(childComplexity), true
+	case "CommerceIngestResult.rejected":
+		if e.ComplexityRoot.CommerceIngestResult.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommerceIngestResult.Rejected(childComplexity), true
+	case "CommerceIngestResult.rejects":
+		if e.ComplexityRoot.CommerceIngestResult.Rejects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommerceIngestResult.Rejects(childComplexity), true
+	case "CommerceIngestResult.unchanged":
+		if e.ComplexityRoot.CommerceIngestResult.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommerceIngestResult.Unchanged(childComplexity), true
+	case "CommerceIngestResult.written":
+		if e.ComplexityRoot.CommerceIngestResult.Written == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommerceIngestResult.Written(childComplexity), true
+
 	case "CreatedApiKey.apiKey":
 		if e.ComplexityRoot.CreatedApiKey.APIKey == nil {
 			break
@@ -776,12 +983,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.MergeHistory(childComplexity), true
+	case "Customer.metrics":
+		if e.ComplexityRoot.Customer.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Metrics(childComplexity), true
 	case "Customer.name":
 		if e.ComplexityRoot.Customer.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.orders":
+		if e.ComplexityRoot.Customer.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Customer.phones":
 		if e.ComplexityRoot.Customer.Phones == nil {
 			break
@@ -810,6 +1034,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Tickets(childComplexity, args["first"].(*int)), true
+	case "Customer.timeline":
+		if e.ComplexityRoot.Customer.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Timeline(childComplexity, args["first"].(*int), args["after"].(*string), args["channels"].([]string), args["types"].([]string)), true
 	case "Customer.traitProvenance":
 		if e.ComplexityRoot.Customer.TraitProvenance == nil {
 			break
@@ -854,6 +1089,128 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerMetrics.averageOrderValue":
+		if e.ComplexityRoot.CustomerMetrics.AverageOrderValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.AverageOrderValue(childComplexity), true
+	case "CustomerMetrics.cancellationCount":
+		if e.ComplexityRoot.CustomerMetrics.CancellationCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.CancellationCount(childComplexity), true
+	case "CustomerMetrics.churnRisk":
+		if e.ComplexityRoot.CustomerMetrics.ChurnRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.ChurnRisk(childComplexity), true
+	case "CustomerMetrics.firstOrderAt":
+		if e.ComplexityRoot.CustomerMetrics.FirstOrderAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.FirstOrderAt(childComplexity), true
+	case "CustomerMetrics.grossRevenue":
+		if e.ComplexityRoot.CustomerMetrics.GrossRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.GrossRevenue(childComplexity), true
+	case "CustomerMetrics.historicClv":
+		if e.ComplexityRoot.CustomerMetrics.HistoricClv == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.HistoricClv(childComplexity), true
+	case "CustomerMetrics.interactionCount":
+		if e.ComplexityRoot.CustomerMetrics.InteractionCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.InteractionCount(childComplexity), true
+	case "CustomerMetrics.lastOrderAt":
+		if e.ComplexityRoot.CustomerMetrics.LastOrderAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.LastOrderAt(childComplexity), true
+	case "CustomerMetrics.lastSeenAt":
+		if e.ComplexityRoot.CustomerMetrics.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.LastSeenAt(childComplexity), true
+	case "CustomerMetrics.orderCount":
+		if e.ComplexityRoot.CustomerMetrics.OrderCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.OrderCount(childComplexity), true
+	case "CustomerMetrics.otherCurrencies":
+		if e.ComplexityRoot.CustomerMetrics.OtherCurrencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.OtherCurrencies(childComplexity), true
+	case "CustomerMetrics.returns":
+		if e.ComplexityRoot.CustomerMetrics.Returns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.Returns(childComplexity), true
+	case "CustomerMetrics.revenue":
+		if e.ComplexityRoot.CustomerMetrics.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.Revenue(childComplexity), true
+	case "CustomerMetrics.rfm":
+		if e.ComplexityRoot.CustomerMetrics.Rfm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.Rfm(childComplexity), true
+
+	case "EraseResult.identities":
+		if e.ComplexityRoot.EraseResult.Identities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EraseResult.Identities(childComplexity), true
+	case "EraseResult.interactions":
+		if e.ComplexityRoot.EraseResult.Interactions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EraseResult.Interactions(childComplexity), true
+	case "EraseResult.ordersAnonymised":
+		if e.ComplexityRoot.EraseResult.OrdersAnonymised == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EraseResult.OrdersAnonymised(childComplexity), true
+	case "EraseResult.profileIds":
+		if e.ComplexityRoot.EraseResult.ProfileIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EraseResult.ProfileIds(childComplexity), true
+	case "EraseResult.sourceRecords":
+		if e.ComplexityRoot.EraseResult.SourceRecords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EraseResult.SourceRecords(childComplexity), true
+	case "EraseResult.tickets":
+		if e.ComplexityRoot.EraseResult.Tickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EraseResult.Tickets(childComplexity), true
 
 	case "FieldMapping.field":
 		if e.ComplexityRoot.FieldMapping.Field == nil {
@@ -1034,6 +1391,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IngestResult.Updated(childComplexity), true
 
+	case "Interaction.at":
+		if e.ComplexityRoot.Interaction.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interaction.At(childComplexity), true
+	case "Interaction.attributes":
+		if e.ComplexityRoot.Interaction.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interaction.Attributes(childComplexity), true
+	case "Interaction.channel":
+		if e.ComplexityRoot.Interaction.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interaction.Channel(childComplexity), true
+	case "Interaction.id":
+		if e.ComplexityRoot.Interaction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interaction.ID(childComplexity), true
+	case "Interaction.type":
+		if e.ComplexityRoot.Interaction.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interaction.Type(childComplexity), true
+
 	case "InvalidValue.field":
 		if e.ComplexityRoot.InvalidValue.Field == nil {
 			break
@@ -1151,6 +1539,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MergeEvent.Rule(childComplexity), true
+
+	case "Money.amount":
+		if e.ComplexityRoot.Money.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Amount(childComplexity), true
+	case "Money.amountMinor":
+		if e.ComplexityRoot.Money.AmountMinor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.AmountMinor(childComplexity), true
+	case "Money.currency":
+		if e.ComplexityRoot.Money.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Currency(childComplexity), true
+	case "Money.formatted":
+		if e.ComplexityRoot.Money.Formatted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Formatted(childComplexity), true
 
 	case "Mutation.addInternalNote":
 		if e.ComplexityRoot.Mutation.AddInternalNote == nil {
@@ -1273,6 +1686,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTicket(childComplexity, args["input"].(model.CreateTicketInput)), true
+	case "Mutation.eraseCustomer":
+		if e.ComplexityRoot.Mutation.EraseCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_eraseCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EraseCustomer(childComplexity, args["id"].(string)), true
 	case "Mutation.finishIngestJob":
 		if e.ComplexityRoot.Mutation.FinishIngestJob == nil {
 			break
@@ -1284,6 +1708,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.FinishIngestJob(childComplexity, args["id"].(string)), true
+	case "Mutation.ingestInteractions":
+		if e.ComplexityRoot.Mutation.IngestInteractions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_ingestInteractions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IngestInteractions(childComplexity, args["source"].(string), args["interactions"].([]*model.InteractionInput)), true
+	case "Mutation.ingestOrders":
+		if e.ComplexityRoot.Mutation.IngestOrders == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_ingestOrders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IngestOrders(childComplexity, args["source"].(string), args["orders"].([]*model.OrderInput)), true
 	case "Mutation.ingestRecords":
 		if e.ComplexityRoot.Mutation.IngestRecords == nil {
 			break
@@ -1328,6 +1774,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RateTicket(childComplexity, args["id"].(string), args["score"].(int), args["comment"].(*string)), true
+	case "Mutation.refreshRfm":
+		if e.ComplexityRoot.Mutation.RefreshRfm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshRfm(childComplexity), true
 	case "Mutation.replyToTicket":
 		if e.ComplexityRoot.Mutation.ReplyToTicket == nil {
 			break
@@ -1439,6 +1891,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["id"].(string), args["input"].(model.CustomerInput)), true
 
+	case "Order.channel":
+		if e.ComplexityRoot.Order.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Channel(childComplexity), true
+	case "Order.customerRecordId":
+		if e.ComplexityRoot.Order.CustomerRecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.CustomerRecordID(childComplexity), true
+	case "Order.externalId":
+		if e.ComplexityRoot.Order.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ExternalID(childComplexity), true
+	case "Order.id":
+		if e.ComplexityRoot.Order.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ID(childComplexity), true
+	case "Order.lines":
+		if e.ComplexityRoot.Order.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Lines(childComplexity), true
+	case "Order.placedAt":
+		if e.ComplexityRoot.Order.PlacedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PlacedAt(childComplexity), true
+	case "Order.source":
+		if e.ComplexityRoot.Order.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Source(childComplexity), true
+	case "Order.status":
+		if e.ComplexityRoot.Order.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Status(childComplexity), true
+	case "Order.total":
+		if e.ComplexityRoot.Order.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Total(childComplexity), true
+
+	case "OrderConnection.edges":
+		if e.ComplexityRoot.OrderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.Edges(childComplexity), true
+	case "OrderConnection.pageInfo":
+		if e.ComplexityRoot.OrderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.PageInfo(childComplexity), true
+
+	case "OrderEdge.cursor":
+		if e.ComplexityRoot.OrderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Cursor(childComplexity), true
+	case "OrderEdge.node":
+		if e.ComplexityRoot.OrderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
+
+	case "OrderLine.amount":
+		if e.ComplexityRoot.OrderLine.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Amount(childComplexity), true
+	case "OrderLine.description":
+		if e.ComplexityRoot.OrderLine.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Description(childComplexity), true
+	case "OrderLine.quantity":
+		if e.ComplexityRoot.OrderLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Quantity(childComplexity), true
+	case "OrderLine.sku":
+		if e.ComplexityRoot.OrderLine.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Sku(childComplexity), true
+	case "OrderLine.unitPrice":
+		if e.ComplexityRoot.OrderLine.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.UnitPrice(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1507,7 +2071,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Customers(childComplexity, args["query"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["query"].(*string), args["filter"].(*model.CustomerFilter), args["orderBy"].(*model.CustomerOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.groups":
 		if e.ComplexityRoot.Query.Groups == nil {
 			break
@@ -1632,6 +2196,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reject.Reason(childComplexity), true
+
+	case "Rfm.frequency":
+		if e.ComplexityRoot.Rfm.Frequency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rfm.Frequency(childComplexity), true
+	case "Rfm.monetary":
+		if e.ComplexityRoot.Rfm.Monetary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rfm.Monetary(childComplexity), true
+	case "Rfm.recency":
+		if e.ComplexityRoot.Rfm.Recency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rfm.Recency(childComplexity), true
+	case "Rfm.scoredAt":
+		if e.ComplexityRoot.Rfm.ScoredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rfm.ScoredAt(childComplexity), true
+
+	case "RfmReport.at":
+		if e.ComplexityRoot.RfmReport.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmReport.At(childComplexity), true
+	case "RfmReport.frequencyCuts":
+		if e.ComplexityRoot.RfmReport.FrequencyCuts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmReport.FrequencyCuts(childComplexity), true
+	case "RfmReport.monetaryCutsMinor":
+		if e.ComplexityRoot.RfmReport.MonetaryCutsMinor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmReport.MonetaryCutsMinor(childComplexity), true
+	case "RfmReport.profiles":
+		if e.ComplexityRoot.RfmReport.Profiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmReport.Profiles(childComplexity), true
+	case "RfmReport.recencyCuts":
+		if e.ComplexityRoot.RfmReport.RecencyCuts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmReport.RecencyCuts(childComplexity), true
+	case "RfmReport.scored":
+		if e.ComplexityRoot.RfmReport.Scored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmReport.Scored(childComplexity), true
 
 	case "SlaAttainment.firstResponse":
 		if e.ComplexityRoot.SlaAttainment.FirstResponse == nil {
@@ -2019,6 +2645,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TicketMessage.Kind(childComplexity), true
 
+	case "TimelineConnection.edges":
+		if e.ComplexityRoot.TimelineConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineConnection.Edges(childComplexity), true
+	case "TimelineConnection.pageInfo":
+		if e.ComplexityRoot.TimelineConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineConnection.PageInfo(childComplexity), true
+
+	case "TimelineEdge.cursor":
+		if e.ComplexityRoot.TimelineEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEdge.Cursor(childComplexity), true
+	case "TimelineEdge.node":
+		if e.ComplexityRoot.TimelineEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEdge.Node(childComplexity), true
+
+	case "TimelineItem.at":
+		if e.ComplexityRoot.TimelineItem.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.At(childComplexity), true
+	case "TimelineItem.channel":
+		if e.ComplexityRoot.TimelineItem.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Channel(childComplexity), true
+	case "TimelineItem.id":
+		if e.ComplexityRoot.TimelineItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.ID(childComplexity), true
+	case "TimelineItem.interaction":
+		if e.ComplexityRoot.TimelineItem.Interaction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Interaction(childComplexity), true
+	case "TimelineItem.kind":
+		if e.ComplexityRoot.TimelineItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Kind(childComplexity), true
+	case "TimelineItem.order":
+		if e.ComplexityRoot.TimelineItem.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Order(childComplexity), true
+	case "TimelineItem.ticket":
+		if e.ComplexityRoot.TimelineItem.Ticket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Ticket(childComplexity), true
+	case "TimelineItem.type":
+		if e.ComplexityRoot.TimelineItem.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Type(childComplexity), true
+
 	case "TraitProvenance.field":
 		if e.ComplexityRoot.TraitProvenance.Field == nil {
 			break
@@ -2083,9 +2784,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("BusinessHoursInput", ec.unmarshalInputBusinessHoursInput),
 			graphql.NewInputUnmarshaler("BusinessIntervalInput", ec.unmarshalInputBusinessIntervalInput),
 			graphql.NewInputUnmarshaler("CreateTicketInput", ec.unmarshalInputCreateTicketInput),
+			graphql.NewInputUnmarshaler("CustomerFilter", ec.unmarshalInputCustomerFilter),
 			graphql.NewInputUnmarshaler("CustomerInput", ec.unmarshalInputCustomerInput),
+			graphql.NewInputUnmarshaler("CustomerRefInput", ec.unmarshalInputCustomerRefInput),
 			graphql.NewInputUnmarshaler("FieldMappingInput", ec.unmarshalInputFieldMappingInput),
+			graphql.NewInputUnmarshaler("InteractionInput", ec.unmarshalInputInteractionInput),
 			graphql.NewInputUnmarshaler("MacroInput", ec.unmarshalInputMacroInput),
+			graphql.NewInputUnmarshaler("OrderInput", ec.unmarshalInputOrderInput),
+			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("RecordInput", ec.unmarshalInputRecordInput),
 			graphql.NewInputUnmarshaler("SlaPolicyInput", ec.unmarshalInputSlaPolicyInput),
 			graphql.NewInputUnmarshaler("SourceInput", ec.unmarshalInputSourceInput),
@@ -2210,8 +2916,12 @@ type Query {
 
   "A customer profile. An id absorbed by a merge returns the surviving profile."
   customer(id: ID!): Customer @auth(roles: [ADMIN, AGENT, ANALYST])
-  "Customers, newest first, or matching ` + "`" + `query` + "`" + ` (name, e-mail, phone or id prefix)."
-  customers(query: String, first: Int = 20, after: String): CustomerConnection!
+  """
+  Customers, newest first, or matching ` + "`" + `query` + "`" + ` (name, e-mail, phone or id prefix).
+  With a ` + "`" + `filter` + "`" + ` or an ` + "`" + `orderBy` + "`" + ` other than NEWEST only customers with commerce data
+  (orders or interactions) are listed, ranked on their value metrics.
+  """
+  customers(query: String, filter: CustomerFilter, orderBy: CustomerOrder = NEWEST, first: Int = 20, after: String): CustomerConnection!
     @auth(roles: [ADMIN, AGENT, ANALYST])
   "Look a profile up by one of its identifiers, e.g. (email, Ann@Example.com)."
   customerByIdentifier(type: String!, value: String!): Customer @auth(roles: [ADMIN, AGENT, ANALYST])
@@ -2832,6 +3542,286 @@ type CsatStats {
   total: CsatSummary!
   byAgent: [AgentCsat!]!
 }
+
+# ---------------------------------------------------------------- commerce (Customer 360)
+#
+# Orders and interactions point at a profile and follow it through merges and unmerges.
+# Value metrics are maintained on write (docs/metrics.md); reads never aggregate orders.
+
+extend type Mutation {
+  """
+  Stores a batch (at most 1000) of orders of one source and updates the customers'
+  metrics. Idempotent per order id (source:externalId); a changed order replaces its
+  earlier contribution. Rows that cannot be used are rejected one by one with a reason.
+  """
+  ingestOrders(source: String!, orders: [OrderInput!]!): CommerceIngestResult! @auth(roles: [ADMIN, INGEST])
+  "Stores a batch (at most 1000) of interactions; an id stored already is skipped."
+  ingestInteractions(source: String!, interactions: [InteractionInput!]!): CommerceIngestResult!
+    @auth(roles: [ADMIN, INGEST])
+  "Recomputes the RFM quintile scores of every customer (a job: run after loads or nightly)."
+  refreshRfm: RfmReport! @auth(roles: [ADMIN])
+  """
+  GDPR erasure: deletes the profile (and profiles merged into it), its source records,
+  identities, interactions and metrics; its orders are kept anonymised as guest orders;
+  its tickets keep their conversation with the requester detached.
+  """
+  eraseCustomer(id: ID!): EraseResult! @auth(roles: [ADMIN])
+}
+
+enum CustomerOrder {
+  "Newest profile first (profile ids are time-ordered)."
+  NEWEST
+  "Highest net revenue (historic CLV) first; amounts compared in minor units, whatever the currency."
+  REVENUE
+  "Most recent order first."
+  LAST_ORDER
+  "Highest churn risk first (computed now over the filtered customers)."
+  CHURN_RISK
+}
+
+input CustomerFilter {
+  "Net revenue at least this, in minor units of the customer's currency."
+  minRevenueMinor: Int
+  minOrders: Int
+  "Profile currency (ISO 4217)."
+  currency: String
+  "The ` + "`" + `country` + "`" + ` attribute, exactly."
+  country: String
+}
+
+"""
+An amount of money. ` + "`" + `amountMinor` + "`" + ` is an integer of minor units (pence for GBP) and fits
+64 bits on the server; JSON clients lose precision above 2^53, so ` + "`" + `amount` + "`" + ` carries the
+same value as an exact decimal string.
+"""
+type Money {
+  amountMinor: Int!
+  "Exact decimal, e.g. -11062.06."
+  amount: String!
+  "ISO 4217 code."
+  currency: String!
+  "For display, e.g. £1,234.50 or -JPY 1,200."
+  formatted: String!
+}
+
+type CustomerMetrics {
+  "Counted orders (placed, paid, shipped)."
+  orderCount: Int!
+  "Cancelled or refunded orders and credit notes."
+  cancellationCount: Int!
+  "Net revenue in the customer's currency: gross minus returns. Null without orders."
+  revenue: Money
+  grossRevenue: Money
+  returns: Money
+  averageOrderValue: Money
+  "Historic customer lifetime value: net revenue to date."
+  historicClv: Money
+  "Net amounts of orders in other currencies than the customer's (no FX conversion)."
+  otherCurrencies: [Money!]!
+  firstOrderAt: Time
+  lastOrderAt: Time
+  "Latest order or interaction."
+  lastSeenAt: Time
+  interactionCount: Int!
+  "Quintile scores from the last refreshRfm; null if never scored."
+  rfm: Rfm
+  churnRisk: ChurnRisk!
+}
+
+type Rfm {
+  "1 (lowest fifth) to 5; a more recent last order scores higher."
+  recency: Int!
+  frequency: Int!
+  monetary: Int!
+  scoredAt: Time!
+}
+
+enum ChurnBasis {
+  "Two or more orders: the customer's own mean interval."
+  HISTORY
+  "One order: the prior mean interval (90 days)."
+  PRIOR
+  "No orders: score 0."
+  NONE
+}
+
+"1 − exp(−t/μ): t days since the last order, μ the mean inter-order interval."
+type ChurnRisk {
+  score: Float!
+  daysSinceLastOrder: Float!
+  meanIntervalDays: Float!
+  basis: ChurnBasis!
+  asOf: Time!
+}
+
+type RfmReport {
+  profiles: Int!
+  scored: Int!
+  "Upper bounds of the first four fifths."
+  recencyCuts: [Time!]!
+  frequencyCuts: [Int!]!
+  monetaryCutsMinor: [Int!]!
+  at: Time!
+}
+
+enum OrderStatus {
+  PLACED
+  PAID
+  SHIPPED
+  CANCELLED
+  REFUNDED
+}
+
+type Order {
+  "source:externalId"
+  id: ID!
+  source: String!
+  externalId: String!
+  status: OrderStatus!
+  channel: String!
+  total: Money!
+  placedAt: Time!
+  "Source record of the customer who placed it."
+  customerRecordId: ID
+  lines: [OrderLine!]!
+}
+
+type OrderLine {
+  sku: String!
+  description: String
+  "Negative on credit notes."
+  quantity: Int!
+  unitPrice: Money!
+  amount: Money!
+}
+
+type OrderEdge {
+  cursor: String!
+  node: Order!
+}
+
+type OrderConnection {
+  edges: [OrderEdge!]!
+  pageInfo: PageInfo!
+}
+
+type Interaction {
+  "source:externalId"
+  id: ID!
+  channel: String!
+  "sent, opened, clicked, message, visit, contact..."
+  type: String!
+  at: Time!
+  attributes: JSON
+}
+
+enum TimelineKind {
+  ORDER
+  INTERACTION
+  TICKET
+}
+
+"""
+One entry of a customer's timeline. ` + "`" + `type` + "`" + ` is ` + "`" + `order` + "`" + ` or ` + "`" + `cancellation` + "`" + ` for orders, the
+interaction's type, or ` + "`" + `created` + "`" + `, ` + "`" + `replied` + "`" + `, ` + "`" + `solved` + "`" + ` for tickets; ` + "`" + `channel` + "`" + ` is the
+order's or interaction's channel, or the ticket's (email, chat, social, web_form, phone).
+"""
+type TimelineItem {
+  kind: TimelineKind!
+  id: ID!
+  at: Time!
+  channel: String!
+  type: String!
+  order: Order
+  interaction: Interaction
+  ticket: Ticket
+}
+
+type TimelineEdge {
+  cursor: String!
+  node: TimelineItem!
+}
+
+type TimelineConnection {
+  edges: [TimelineEdge!]!
+  pageInfo: PageInfo!
+}
+
+extend type Customer {
+  "Value metrics, maintained on write."
+  metrics: CustomerMetrics!
+  "Orders, newest first."
+  orders(first: Int = 10, after: String): OrderConnection!
+  "Orders, interactions and ticket activity merged by time, newest first."
+  timeline(first: Int = 20, after: String, channels: [String!], types: [String!]): TimelineConnection!
+}
+
+"How an order names its customer: the customer's source record, or one identifier."
+input CustomerRefInput {
+  "A source record id, e.g. webshop:17850."
+  recordId: ID
+  "Identifier type (email, phone, customer_id...) with ` + "`" + `value` + "`" + `."
+  type: String
+  value: String
+}
+
+input OrderLineInput {
+  sku: String!
+  description: String
+  quantity: Int!
+  "Decimal in the order's currency, e.g. 2.55; exact to the minor unit."
+  unitPrice: String!
+}
+
+input OrderInput {
+  externalId: String!
+  "Null: a guest order, kept without a profile."
+  customer: CustomerRefInput
+  status: OrderStatus!
+  channel: String = "web"
+  "ISO 4217 code."
+  currency: String!
+  "Decimal total; defaults to the sum of the lines. Negative for credit notes."
+  total: String
+  placedAt: Time!
+  lines: [OrderLineInput!]
+}
+
+input InteractionInput {
+  externalId: String!
+  customer: CustomerRefInput!
+  "email, chat, social, web or support"
+  channel: String!
+  type: String!
+  at: Time!
+  "Flat object of strings."
+  attributes: JSON
+}
+
+type CommerceIngestResult {
+  "Rows stored (new or changed orders; new interactions)."
+  written: Int!
+  "Rows accepted but already stored with the same content."
+  unchanged: Int!
+  "Orders without a customer."
+  guest: Int!
+  rejected: Int!
+  "Profile per row, in input order (null when rejected or guest)."
+  profileIds: [ID]!
+  rejects: [Reject!]!
+}
+
+type EraseResult {
+  "Profile ids deleted (the customer and profiles merged into it)."
+  profileIds: [ID!]!
+  sourceRecords: Int!
+  identities: Int!
+  interactions: Int!
+  "Orders kept as anonymous guest orders."
+  ordersAnonymised: Int!
+  "Tickets whose requester is now detached."
+  tickets: Int!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2930,6 +3920,40 @@ func (ec *executionContext) childFields_BusinessInterval(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type BusinessInterval", field.Name)
 }
 
+func (ec *executionContext) childFields_ChurnRisk(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "score":
+		return ec.fieldContext_ChurnRisk_score(ctx, field)
+	case "daysSinceLastOrder":
+		return ec.fieldContext_ChurnRisk_daysSinceLastOrder(ctx, field)
+	case "meanIntervalDays":
+		return ec.fieldContext_ChurnRisk_meanIntervalDays(ctx, field)
+	case "basis":
+		return ec.fieldContext_ChurnRisk_basis(ctx, field)
+	case "asOf":
+		return ec.fieldContext_ChurnRisk_asOf(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChurnRisk", field.Name)
+}
+
+func (ec *executionContext) childFields_CommerceIngestResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "written":
+		return ec.fieldContext_CommerceIngestResult_written(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_CommerceIngestResult_unchanged(ctx, field)
+	case "guest":
+		return ec.fieldContext_CommerceIngestResult_guest(ctx, field)
+	case "rejected":
+		return ec.fieldContext_CommerceIngestResult_rejected(ctx, field)
+	case "profileIds":
+		return ec.fieldContext_CommerceIngestResult_profileIds(ctx, field)
+	case "rejects":
+		return ec.fieldContext_CommerceIngestResult_rejects(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommerceIngestResult", field.Name)
+}
+
 func (ec *executionContext) childFields_CreatedApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -3012,6 +4036,12 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_invalidValues(ctx, field)
 	case "tickets":
 		return ec.fieldContext_Customer_tickets(ctx, field)
+	case "metrics":
+		return ec.fieldContext_Customer_metrics(ctx, field)
+	case "orders":
+		return ec.fieldContext_Customer_orders(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Customer_timeline(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -3036,6 +4066,58 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 		return ec.fieldContext_CustomerEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orderCount":
+		return ec.fieldContext_CustomerMetrics_orderCount(ctx, field)
+	case "cancellationCount":
+		return ec.fieldContext_CustomerMetrics_cancellationCount(ctx, field)
+	case "revenue":
+		return ec.fieldContext_CustomerMetrics_revenue(ctx, field)
+	case "grossRevenue":
+		return ec.fieldContext_CustomerMetrics_grossRevenue(ctx, field)
+	case "returns":
+		return ec.fieldContext_CustomerMetrics_returns(ctx, field)
+	case "averageOrderValue":
+		return ec.fieldContext_CustomerMetrics_averageOrderValue(ctx, field)
+	case "historicClv":
+		return ec.fieldContext_CustomerMetrics_historicClv(ctx, field)
+	case "otherCurrencies":
+		return ec.fieldContext_CustomerMetrics_otherCurrencies(ctx, field)
+	case "firstOrderAt":
+		return ec.fieldContext_CustomerMetrics_firstOrderAt(ctx, field)
+	case "lastOrderAt":
+		return ec.fieldContext_CustomerMetrics_lastOrderAt(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_CustomerMetrics_lastSeenAt(ctx, field)
+	case "interactionCount":
+		return ec.fieldContext_CustomerMetrics_interactionCount(ctx, field)
+	case "rfm":
+		return ec.fieldContext_CustomerMetrics_rfm(ctx, field)
+	case "churnRisk":
+		return ec.fieldContext_CustomerMetrics_churnRisk(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerMetrics", field.Name)
+}
+
+func (ec *executionContext) childFields_EraseResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "profileIds":
+		return ec.fieldContext_EraseResult_profileIds(ctx, field)
+	case "sourceRecords":
+		return ec.fieldContext_EraseResult_sourceRecords(ctx, field)
+	case "identities":
+		return ec.fieldContext_EraseResult_identities(ctx, field)
+	case "interactions":
+		return ec.fieldContext_EraseResult_interactions(ctx, field)
+	case "ordersAnonymised":
+		return ec.fieldContext_EraseResult_ordersAnonymised(ctx, field)
+	case "tickets":
+		return ec.fieldContext_EraseResult_tickets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EraseResult", field.Name)
 }
 
 func (ec *executionContext) childFields_FieldMapping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3126,6 +4208,22 @@ func (ec *executionContext) childFields_IngestResult(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type IngestResult", field.Name)
 }
 
+func (ec *executionContext) childFields_Interaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Interaction_id(ctx, field)
+	case "channel":
+		return ec.fieldContext_Interaction_channel(ctx, field)
+	case "type":
+		return ec.fieldContext_Interaction_type(ctx, field)
+	case "at":
+		return ec.fieldContext_Interaction_at(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Interaction_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Interaction", field.Name)
+}
+
 func (ec *executionContext) childFields_InvalidValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "field":
@@ -3188,6 +4286,80 @@ func (ec *executionContext) childFields_MergeEvent(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type MergeEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amountMinor":
+		return ec.fieldContext_Money_amountMinor(ctx, field)
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Money_currency(ctx, field)
+	case "formatted":
+		return ec.fieldContext_Money_formatted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Order_id(ctx, field)
+	case "source":
+		return ec.fieldContext_Order_source(ctx, field)
+	case "externalId":
+		return ec.fieldContext_Order_externalId(ctx, field)
+	case "status":
+		return ec.fieldContext_Order_status(ctx, field)
+	case "channel":
+		return ec.fieldContext_Order_channel(ctx, field)
+	case "total":
+		return ec.fieldContext_Order_total(ctx, field)
+	case "placedAt":
+		return ec.fieldContext_Order_placedAt(ctx, field)
+	case "customerRecordId":
+		return ec.fieldContext_Order_customerRecordId(ctx, field)
+	case "lines":
+		return ec.fieldContext_Order_lines(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrderConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_OrderLine_sku(ctx, field)
+	case "description":
+		return ec.fieldContext_OrderLine_description(ctx, field)
+	case "quantity":
+		return ec.fieldContext_OrderLine_quantity(ctx, field)
+	case "unitPrice":
+		return ec.fieldContext_OrderLine_unitPrice(ctx, field)
+	case "amount":
+		return ec.fieldContext_OrderLine_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderLine", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3220,6 +4392,38 @@ func (ec *executionContext) childFields_Reject(ctx context.Context, field graphq
 		return ec.fieldContext_Reject_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Reject", field.Name)
+}
+
+func (ec *executionContext) childFields_Rfm(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "recency":
+		return ec.fieldContext_Rfm_recency(ctx, field)
+	case "frequency":
+		return ec.fieldContext_Rfm_frequency(ctx, field)
+	case "monetary":
+		return ec.fieldContext_Rfm_monetary(ctx, field)
+	case "scoredAt":
+		return ec.fieldContext_Rfm_scoredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rfm", field.Name)
+}
+
+func (ec *executionContext) childFields_RfmReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "profiles":
+		return ec.fieldContext_RfmReport_profiles(ctx, field)
+	case "scored":
+		return ec.fieldContext_RfmReport_scored(ctx, field)
+	case "recencyCuts":
+		return ec.fieldContext_RfmReport_recencyCuts(ctx, field)
+	case "frequencyCuts":
+		return ec.fieldContext_RfmReport_frequencyCuts(ctx, field)
+	case "monetaryCutsMinor":
+		return ec.fieldContext_RfmReport_monetaryCutsMinor(ctx, field)
+	case "at":
+		return ec.fieldContext_RfmReport_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RfmReport", field.Name)
 }
 
 func (ec *executionContext) childFields_SlaAttainment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3394,6 +4598,48 @@ func (ec *executionContext) childFields_TicketMessage(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type TicketMessage", field.Name)
 }
 
+func (ec *executionContext) childFields_TimelineConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TimelineConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TimelineConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelineEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TimelineEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TimelineEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelineItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_TimelineItem_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_TimelineItem_id(ctx, field)
+	case "at":
+		return ec.fieldContext_TimelineItem_at(ctx, field)
+	case "channel":
+		return ec.fieldContext_TimelineItem_channel(ctx, field)
+	case "type":
+		return ec.fieldContext_TimelineItem_type(ctx, field)
+	case "order":
+		return ec.fieldContext_TimelineItem_order(ctx, field)
+	case "interaction":
+		return ec.fieldContext_TimelineItem_interaction(ctx, field)
+	case "ticket":
+		return ec.fieldContext_TimelineItem_ticket(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineItem", field.Name)
+}
+
 func (ec *executionContext) childFields_TraitProvenance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "field":
@@ -3552,6 +4798,28 @@ func (ec *executionContext) dir_auth_args(ctx context.Context, rawArgs map[strin
 	return args, nil
 }
 
+func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Customer_sourceRecords_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3577,6 +4845,44 @@ func (ec *executionContext) field_Customer_tickets_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "channels",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channels"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg3
 	return args, nil
 }
 
@@ -3790,6 +5096,20 @@ func (ec *executionContext) field_Mutation_createTicket_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_eraseCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_finishIngestJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3801,6 +5121,50 @@ func (ec *executionContext) field_Mutation_finishIngestJob_args(ctx context.Cont
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_ingestInteractions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "interactions",
+		func(ctx context.Context, v any) ([]*model.InteractionInput, error) {
+			return ec.unmarshalNInteractionInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐInteractionInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interactions"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_ingestOrders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orders",
+		func(ctx context.Context, v any) ([]*model.OrderInput, error) {
+			return ec.unmarshalNOrderInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orders"] = arg1
 	return args, nil
 }
 
@@ -4203,22 +5567,38 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["query"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CustomerFilter, error) {
+			return ec.unmarshalOCustomerFilter2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CustomerOrder, error) {
+			return ec.unmarshalOCustomerOrder2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -5074,6 +6454,268 @@ func (ec *executionContext) fieldContext_BusinessInterval_end(_ context.Context,
 	return graphql.NewScalarFieldContext("BusinessInterval", field, false, false, "String")
 }
 
+func (ec *executionContext) _ChurnRisk_score(ctx context.Context, field graphql.CollectedField, obj *model.ChurnRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChurnRisk_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChurnRisk_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChurnRisk", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ChurnRisk_daysSinceLastOrder(ctx context.Context, field graphql.CollectedField, obj *model.ChurnRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChurnRisk_daysSinceLastOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysSinceLastOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChurnRisk_daysSinceLastOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChurnRisk", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ChurnRisk_meanIntervalDays(ctx context.Context, field graphql.CollectedField, obj *model.ChurnRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChurnRisk_meanIntervalDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanIntervalDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChurnRisk_meanIntervalDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChurnRisk", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ChurnRisk_basis(ctx context.Context, field graphql.CollectedField, obj *model.ChurnRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChurnRisk_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChurnBasis) graphql.Marshaler {
+			return ec.marshalNChurnBasis2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐChurnBasis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChurnRisk_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChurnRisk", field, false, false, "ChurnBasis")
+}
+
+func (ec *executionContext) _ChurnRisk_asOf(ctx context.Context, field graphql.CollectedField, obj *model.ChurnRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChurnRisk_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChurnRisk_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChurnRisk", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CommerceIngestResult_written(ctx context.Context, field graphql.CollectedField, obj *model.CommerceIngestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommerceIngestResult_written(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Written, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommerceIngestResult_written(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommerceIngestResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommerceIngestResult_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.CommerceIngestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommerceIngestResult_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommerceIngestResult_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommerceIngestResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommerceIngestResult_guest(ctx context.Context, field graphql.CollectedField, obj *model.CommerceIngestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommerceIngestResult_guest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Guest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommerceIngestResult_guest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommerceIngestResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommerceIngestResult_rejected(ctx context.Context, field graphql.CollectedField, obj *model.CommerceIngestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommerceIngestResult_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommerceIngestResult_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommerceIngestResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommerceIngestResult_profileIds(ctx context.Context, field graphql.CollectedField, obj *model.CommerceIngestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommerceIngestResult_profileIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProfileIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalNID2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommerceIngestResult_profileIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommerceIngestResult", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CommerceIngestResult_rejects(ctx context.Context, field graphql.CollectedField, obj *model.CommerceIngestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommerceIngestResult_rejects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Reject) graphql.Marshaler {
+			return ec.marshalNReject2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRejectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommerceIngestResult_rejects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommerceIngestResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreatedApiKey_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreatedAPIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5832,6 +7474,126 @@ func (ec *executionContext) fieldContext_Customer_tickets(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Metrics(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerMetrics) graphql.Marshaler {
+			return ec.marshalNCustomerMetrics2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerMetrics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetrics(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
+			return ec.marshalNOrderConnection2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_timeline(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Timeline(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["channels"].([]string), fc.Args["types"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TimelineConnection) graphql.Marshaler {
+			return ec.marshalNTimelineConnection2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5972,6 +7734,538 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_orderCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_orderCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_orderCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerMetrics_cancellationCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_cancellationCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancellationCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_cancellationCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerMetrics_revenue(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_revenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_grossRevenue(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_grossRevenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GrossRevenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_grossRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_returns(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_returns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Returns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_returns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_averageOrderValue(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_averageOrderValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageOrderValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_averageOrderValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_historicClv(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_historicClv(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoricClv, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_historicClv(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_otherCurrencies(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_otherCurrencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OtherCurrencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_otherCurrencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_firstOrderAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_firstOrderAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstOrderAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_firstOrderAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetrics", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerMetrics_lastOrderAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_lastOrderAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastOrderAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_lastOrderAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetrics", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerMetrics_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetrics", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerMetrics_interactionCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_interactionCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InteractionCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_interactionCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerMetrics_rfm(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_rfm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rfm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Rfm) graphql.Marshaler {
+			return ec.marshalORfm2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRfm(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_rfm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rfm(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_churnRisk(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_churnRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChurnRisk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChurnRisk) graphql.Marshaler {
+			return ec.marshalNChurnRisk2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐChurnRisk(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_churnRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChurnRisk(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EraseResult_profileIds(ctx context.Context, field graphql.CollectedField, obj *model.EraseResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EraseResult_profileIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProfileIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EraseResult_profileIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EraseResult", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EraseResult_sourceRecords(ctx context.Context, field graphql.CollectedField, obj *model.EraseResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EraseResult_sourceRecords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceRecords, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EraseResult_sourceRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EraseResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EraseResult_identities(ctx context.Context, field graphql.CollectedField, obj *model.EraseResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EraseResult_identities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EraseResult_identities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EraseResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EraseResult_interactions(ctx context.Context, field graphql.CollectedField, obj *model.EraseResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EraseResult_interactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interactions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EraseResult_interactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EraseResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EraseResult_ordersAnonymised(ctx context.Context, field graphql.CollectedField, obj *model.EraseResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EraseResult_ordersAnonymised(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrdersAnonymised, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EraseResult_ordersAnonymised(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EraseResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EraseResult_tickets(ctx context.Context, field graphql.CollectedField, obj *model.EraseResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EraseResult_tickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EraseResult_tickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EraseResult", field, false, false, "Int")
 }
 
 func (ec *executionContext) _FieldMapping_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldMapping) (ret graphql.Marshaler) {
@@ -6650,6 +8944,121 @@ func (ec *executionContext) fieldContext_IngestResult_rejects(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Interaction_id(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interaction_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Interaction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interaction", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Interaction_channel(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interaction_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Interaction_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Interaction_type(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interaction_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Interaction_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Interaction_at(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interaction_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Interaction_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interaction", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Interaction_attributes(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interaction_attributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attributes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Interaction_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interaction", field, false, false, "JSON")
+}
+
 func (ec *executionContext) _InvalidValue_field(ctx context.Context, field graphql.CollectedField, obj *model.InvalidValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7094,6 +9503,98 @@ func (ec *executionContext) _MergeEvent_actor(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_MergeEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MergeEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _Money_amountMinor(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_amountMinor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountMinor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_amountMinor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_formatted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Formatted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_formatted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
 }
 
 func (ec *executionContext) _Mutation_createCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -8708,6 +11209,719 @@ func (ec *executionContext) fieldContext_Mutation_createMacro(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_ingestOrders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_ingestOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IngestOrders(ctx, fc.Args["source"].(string), fc.Args["orders"].([]*model.OrderInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
+				if err != nil {
+					var zeroVal *model.CommerceIngestResult
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CommerceIngestResult
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommerceIngestResult) graphql.Marshaler {
+			return ec.marshalNCommerceIngestResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCommerceIngestResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_ingestOrders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommerceIngestResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_ingestOrders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_ingestInteractions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_ingestInteractions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IngestInteractions(ctx, fc.Args["source"].(string), fc.Args["interactions"].([]*model.InteractionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
+				if err != nil {
+					var zeroVal *model.CommerceIngestResult
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CommerceIngestResult
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommerceIngestResult) graphql.Marshaler {
+			return ec.marshalNCommerceIngestResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCommerceIngestResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_ingestInteractions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommerceIngestResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_ingestInteractions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshRfm(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshRfm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RefreshRfm(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RfmReport) graphql.Marshaler {
+			return ec.marshalNRfmReport2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRfmReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshRfm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RfmReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_eraseCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_eraseCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EraseCustomer(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.EraseResult
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EraseResult
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EraseResult) graphql.Marshaler {
+			return ec.marshalNEraseResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐEraseResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_eraseCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EraseResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_eraseCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Order_source(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_externalId(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_status(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.OrderStatus) graphql.Marshaler {
+			return ec.marshalNOrderStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "OrderStatus")
+}
+
+func (ec *executionContext) _Order_channel(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_total(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_placedAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_placedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlacedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_placedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Order_customerRecordId(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_customerRecordId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerRecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_customerRecordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Order_lines(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderLine) graphql.Marshaler {
+			return ec.marshalNOrderLine2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
+			return ec.marshalNOrderEdge2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderLine_sku(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sku, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderLine_description(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_unitPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitPrice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderLine_amount(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8876,7 +12090,7 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Customers(ctx, fc.Args["query"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Customers(ctx, fc.Args["query"].(*string), fc.Args["filter"].(*model.CustomerFilter), fc.Args["orderBy"].(*model.CustomerOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -9874,6 +13088,236 @@ func (ec *executionContext) _Reject_reason(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Reject_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Reject", field, false, false, "String")
+}
+
+func (ec *executionContext) _Rfm_recency(ctx context.Context, field graphql.CollectedField, obj *model.Rfm) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rfm_recency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rfm_recency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rfm", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rfm_frequency(ctx context.Context, field graphql.CollectedField, obj *model.Rfm) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rfm_frequency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frequency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rfm_frequency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rfm", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rfm_monetary(ctx context.Context, field graphql.CollectedField, obj *model.Rfm) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rfm_monetary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Monetary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rfm_monetary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rfm", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rfm_scoredAt(ctx context.Context, field graphql.CollectedField, obj *model.Rfm) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rfm_scoredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScoredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rfm_scoredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rfm", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RfmReport_profiles(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_profiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profiles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_profiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmReport_scored(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_scored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_scored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmReport_recencyCuts(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_recencyCuts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecencyCuts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚕᚖtimeᚐTimeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_recencyCuts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RfmReport_frequencyCuts(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_frequencyCuts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FrequencyCuts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_frequencyCuts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmReport_monetaryCutsMinor(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_monetaryCutsMinor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonetaryCutsMinor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_monetaryCutsMinor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmReport_at(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SlaAttainment_firstResponse(ctx context.Context, field graphql.CollectedField, obj *model.SLAAttainment) (ret graphql.Marshaler) {
@@ -11463,6 +14907,336 @@ func (ec *executionContext) _TicketMessage_createdAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_TicketMessage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TicketMessage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimelineConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TimelineEdge) graphql.Marshaler {
+			return ec.marshalNTimelineEdge2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TimelineItem) graphql.Marshaler {
+			return ec.marshalNTimelineItem2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineItem_kind(ctx context.Context, field graphql.CollectedField, obj *model.TimelineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TimelineKind) graphql.Marshaler {
+			return ec.marshalNTimelineKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineItem", field, false, false, "TimelineKind")
+}
+
+func (ec *executionContext) _TimelineItem_id(ctx context.Context, field graphql.CollectedField, obj *model.TimelineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TimelineItem_at(ctx context.Context, field graphql.CollectedField, obj *model.TimelineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimelineItem_channel(ctx context.Context, field graphql.CollectedField, obj *model.TimelineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineItem_type(ctx context.Context, field graphql.CollectedField, obj *model.TimelineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineItem_order(ctx context.Context, field graphql.CollectedField, obj *model.TimelineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineItem_interaction(ctx context.Context, field graphql.CollectedField, obj *model.TimelineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_interaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interaction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Interaction) graphql.Marshaler {
+			return ec.marshalOInteraction2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐInteraction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_interaction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Interaction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineItem_ticket(ctx context.Context, field graphql.CollectedField, obj *model.TimelineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_ticket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ticket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Ticket) graphql.Marshaler {
+			return ec.marshalOTicket2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTicket(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_ticket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TraitProvenance_field(ctx context.Context, field graphql.CollectedField, obj *model.TraitProvenance) (ret graphql.Marshaler) {
@@ -13094,6 +16868,69 @@ func UnmarshalCreateTicketInput(ctx context.Context, raw any) (model.CreateTicke
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, obj any) (model.CustomerFilter, error) {
+	var it model.CustomerFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"minRevenueMinor", "minOrders", "currency", "country"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "minRevenueMinor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minRevenueMinor"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinRevenueMinor = data
+		case "minOrders":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minOrders"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinOrders = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerFilter unmarshals raw into the CustomerFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerFilter(ctx context.Context, raw any) (model.CustomerFilter, error) {
+	var out model.CustomerFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj any) (model.CustomerInput, error) {
 	var it model.CustomerInput
 	if obj == nil {
@@ -13185,6 +17022,62 @@ func UnmarshalCustomerInput(ctx context.Context, raw any) (model.CustomerInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCustomerRefInput(ctx context.Context, obj any) (model.CustomerRefInput, error) {
+	var it model.CustomerRefInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"recordId", "type", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "recordId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerRefInput unmarshals raw into the CustomerRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerRefInput(ctx context.Context, raw any) (model.CustomerRefInput, error) {
+	var out model.CustomerRefInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerRefInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFieldMappingInput(ctx context.Context, obj any) (model.FieldMappingInput, error) {
 	var it model.FieldMappingInput
 	if obj == nil {
@@ -13231,6 +17124,83 @@ func (ec *executionContext) unmarshalInputFieldMappingInput(ctx context.Context,
 func UnmarshalFieldMappingInput(ctx context.Context, raw any) (model.FieldMappingInput, error) {
 	var out model.FieldMappingInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "FieldMappingInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInteractionInput(ctx context.Context, obj any) (model.InteractionInput, error) {
+	var it model.InteractionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalId", "customer", "channel", "type", "at", "attributes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalNCustomerRefInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRefInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInteractionInput unmarshals raw into the InteractionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInteractionInput(ctx context.Context, raw any) (model.InteractionInput, error) {
+	var out model.InteractionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InteractionInput", raw, &out)
 	return out, err
 }
 
@@ -13301,6 +17271,164 @@ func (ec *executionContext) unmarshalInputMacroInput(ctx context.Context, obj an
 func UnmarshalMacroInput(ctx context.Context, raw any) (model.MacroInput, error) {
 	var out model.MacroInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MacroInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderInput(ctx context.Context, obj any) (model.OrderInput, error) {
+	var it model.OrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["channel"]; !present {
+		asMap["channel"] = "web"
+	}
+
+	fieldsInOrder := [...]string{"externalId", "customer", "status", "channel", "currency", "total", "placedAt", "lines"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOCustomerRefInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRefInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNOrderStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "total":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("total"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Total = data
+		case "placedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("placedAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlacedAt = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOOrderLineInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderInput unmarshals raw into the OrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderInput(ctx context.Context, raw any) (model.OrderInput, error) {
+	var out model.OrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderLineInput(ctx context.Context, obj any) (model.OrderLineInput, error) {
+	var it model.OrderLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sku", "description", "quantity", "unitPrice"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "unitPrice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitPrice"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitPrice = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderLineInput unmarshals raw into the OrderLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderLineInput(ctx context.Context, raw any) (model.OrderLineInput, error) {
+	var out model.OrderLineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderLineInput", raw, &out)
 	return out, err
 }
 
@@ -13955,6 +18083,117 @@ func (ec *executionContext) _BusinessInterval(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var churnRiskImplementors = []string{"ChurnRisk"}
+
+func (ec *executionContext) _ChurnRisk(ctx context.Context, sel ast.SelectionSet, obj *model.ChurnRisk) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, churnRiskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChurnRisk")
+		case "score":
+			out.Values[i] = ec._ChurnRisk_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysSinceLastOrder":
+			out.Values[i] = ec._ChurnRisk_daysSinceLastOrder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meanIntervalDays":
+			out.Values[i] = ec._ChurnRisk_meanIntervalDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "basis":
+			out.Values[i] = ec._ChurnRisk_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._ChurnRisk_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commerceIngestResultImplementors = []string{"CommerceIngestResult"}
+
+func (ec *executionContext) _CommerceIngestResult(ctx context.Context, sel ast.SelectionSet, obj *model.CommerceIngestResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commerceIngestResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommerceIngestResult")
+		case "written":
+			out.Values[i] = ec._CommerceIngestResult_written(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._CommerceIngestResult_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "guest":
+			out.Values[i] = ec._CommerceIngestResult_guest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._CommerceIngestResult_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "profileIds":
+			out.Values[i] = ec._CommerceIngestResult_profileIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejects":
+			out.Values[i] = ec._CommerceIngestResult_rejects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createdApiKeyImplementors = []string{"CreatedApiKey"}
 
 func (ec *executionContext) _CreatedApiKey(ctx context.Context, sel ast.SelectionSet, obj *model.CreatedAPIKey) graphql.Marshaler {
@@ -14221,6 +18460,24 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_tickets(ctx, field, obj)
 				})
+		case "metrics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_metrics(ctx, field, obj)
+				})
+		case "orders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_orders(ctx, field, obj)
+				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_timeline(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14299,6 +18556,162 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			}
 		case "node":
 			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerMetricsImplementors = []string{"CustomerMetrics"}
+
+func (ec *executionContext) _CustomerMetrics(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerMetrics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerMetricsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerMetrics")
+		case "orderCount":
+			out.Values[i] = ec._CustomerMetrics_orderCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancellationCount":
+			out.Values[i] = ec._CustomerMetrics_cancellationCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revenue":
+			out.Values[i] = ec._CustomerMetrics_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "grossRevenue":
+			out.Values[i] = ec._CustomerMetrics_grossRevenue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "returns":
+			out.Values[i] = ec._CustomerMetrics_returns(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "averageOrderValue":
+			out.Values[i] = ec._CustomerMetrics_averageOrderValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "historicClv":
+			out.Values[i] = ec._CustomerMetrics_historicClv(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "otherCurrencies":
+			out.Values[i] = ec._CustomerMetrics_otherCurrencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstOrderAt":
+			out.Values[i] = ec._CustomerMetrics_firstOrderAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastOrderAt":
+			out.Values[i] = ec._CustomerMetrics_lastOrderAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeenAt":
+			out.Values[i] = ec._CustomerMetrics_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "interactionCount":
+			out.Values[i] = ec._CustomerMetrics_interactionCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rfm":
+			out.Values[i] = ec._CustomerMetrics_rfm(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "churnRisk":
+			out.Values[i] = ec._CustomerMetrics_churnRisk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eraseResultImplementors = []string{"EraseResult"}
+
+func (ec *executionContext) _EraseResult(ctx context.Context, sel ast.SelectionSet, obj *model.EraseResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eraseResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EraseResult")
+		case "profileIds":
+			out.Values[i] = ec._EraseResult_profileIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceRecords":
+			out.Values[i] = ec._EraseResult_sourceRecords(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "identities":
+			out.Values[i] = ec._EraseResult_identities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "interactions":
+			out.Values[i] = ec._EraseResult_interactions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ordersAnonymised":
+			out.Values[i] = ec._EraseResult_ordersAnonymised(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tickets":
+			out.Values[i] = ec._EraseResult_tickets(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14604,6 +19017,59 @@ func (ec *executionContext) _IngestResult(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var interactionImplementors = []string{"Interaction"}
+
+func (ec *executionContext) _Interaction(ctx context.Context, sel ast.SelectionSet, obj *model.Interaction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, interactionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Interaction")
+		case "id":
+			out.Values[i] = ec._Interaction_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._Interaction_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._Interaction_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._Interaction_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attributes":
+			out.Values[i] = ec._Interaction_attributes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var invalidValueImplementors = []string{"InvalidValue"}
 
 func (ec *executionContext) _InvalidValue(ctx context.Context, sel ast.SelectionSet, obj *model.InvalidValue) graphql.Marshaler {
@@ -14791,6 +19257,54 @@ func (ec *executionContext) _MergeEvent(ctx context.Context, sel ast.SelectionSe
 			}
 		case "actor":
 			out.Values[i] = ec._MergeEvent_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moneyImplementors = []string{"Money"}
+
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model.Money) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Money")
+		case "amountMinor":
+			out.Values[i] = ec._Money_amountMinor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._Money_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Money_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "formatted":
+			out.Values[i] = ec._Money_formatted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15009,6 +19523,236 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createMacro(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ingestOrders":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_ingestOrders(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ingestInteractions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_ingestInteractions(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshRfm":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshRfm(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eraseCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_eraseCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderImplementors = []string{"Order"}
+
+func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *model.Order) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Order")
+		case "id":
+			out.Values[i] = ec._Order_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._Order_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "externalId":
+			out.Values[i] = ec._Order_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Order_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._Order_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._Order_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "placedAt":
+			out.Values[i] = ec._Order_placedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerRecordId":
+			out.Values[i] = ec._Order_customerRecordId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lines":
+			out.Values[i] = ec._Order_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderConnectionImplementors = []string{"OrderConnection"}
+
+func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrderConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderConnection")
+		case "edges":
+			out.Values[i] = ec._OrderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OrderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderEdgeImplementors = []string{"OrderEdge"}
+
+func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrderEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderEdge")
+		case "cursor":
+			out.Values[i] = ec._OrderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OrderEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderLineImplementors = []string{"OrderLine"}
+
+func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *model.OrderLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderLine")
+		case "sku":
+			out.Values[i] = ec._OrderLine_sku(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._OrderLine_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._OrderLine_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unitPrice":
+			out.Values[i] = ec._OrderLine_unitPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._OrderLine_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15279,6 +20023,112 @@ func (ec *executionContext) _Reject(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "reason":
 			out.Values[i] = ec._Reject_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rfmImplementors = []string{"Rfm"}
+
+func (ec *executionContext) _Rfm(ctx context.Context, sel ast.SelectionSet, obj *model.Rfm) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rfmImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rfm")
+		case "recency":
+			out.Values[i] = ec._Rfm_recency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "frequency":
+			out.Values[i] = ec._Rfm_frequency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "monetary":
+			out.Values[i] = ec._Rfm_monetary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scoredAt":
+			out.Values[i] = ec._Rfm_scoredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rfmReportImplementors = []string{"RfmReport"}
+
+func (ec *executionContext) _RfmReport(ctx context.Context, sel ast.SelectionSet, obj *model.RfmReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rfmReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RfmReport")
+		case "profiles":
+			out.Values[i] = ec._RfmReport_profiles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scored":
+			out.Values[i] = ec._RfmReport_scored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recencyCuts":
+			out.Values[i] = ec._RfmReport_recencyCuts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "frequencyCuts":
+			out.Values[i] = ec._RfmReport_frequencyCuts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "monetaryCutsMinor":
+			out.Values[i] = ec._RfmReport_monetaryCutsMinor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._RfmReport_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15852,6 +20702,150 @@ func (ec *executionContext) _TicketMessage(ctx context.Context, sel ast.Selectio
 		case "createdAt":
 			out.Values[i] = ec._TicketMessage_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineConnectionImplementors = []string{"TimelineConnection"}
+
+func (ec *executionContext) _TimelineConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TimelineConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineConnection")
+		case "edges":
+			out.Values[i] = ec._TimelineConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TimelineConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineEdgeImplementors = []string{"TimelineEdge"}
+
+func (ec *executionContext) _TimelineEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TimelineEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineEdge")
+		case "cursor":
+			out.Values[i] = ec._TimelineEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TimelineEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineItemImplementors = []string{"TimelineItem"}
+
+func (ec *executionContext) _TimelineItem(ctx context.Context, sel ast.SelectionSet, obj *model.TimelineItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineItem")
+		case "kind":
+			out.Values[i] = ec._TimelineItem_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._TimelineItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._TimelineItem_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._TimelineItem_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._TimelineItem_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._TimelineItem_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "interaction":
+			out.Values[i] = ec._TimelineItem_interaction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ticket":
+			out.Values[i] = ec._TimelineItem_ticket(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -16502,6 +21496,32 @@ func (ec *executionContext) unmarshalNBusinessIntervalInput2ᚖgithubᚗcomᚋte
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNChurnBasis2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐChurnBasis(ctx context.Context, v any) (model.ChurnBasis, error) {
+	var res model.ChurnBasis
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChurnBasis2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐChurnBasis(ctx context.Context, sel ast.SelectionSet, v model.ChurnBasis) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNChurnRisk2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐChurnRisk(ctx context.Context, sel ast.SelectionSet, v *model.ChurnRisk) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChurnRisk!")
+		return graphql.Null
+	}
+	return ec._ChurnRisk(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommerceIngestResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCommerceIngestResult(ctx context.Context, sel ast.SelectionSet, v *model.CommerceIngestResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommerceIngestResult!")
+		return graphql.Null
+	}
+	return ec._CommerceIngestResult(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateTicketInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCreateTicketInput(ctx context.Context, v any) (model.CreateTicketInput, error) {
 	res, err := ec.unmarshalInputCreateTicketInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16592,6 +21612,27 @@ func (ec *executionContext) unmarshalNCustomerInput2githubᚗcomᚋtesseraᚑcdp
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCustomerMetrics2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerMetrics(ctx context.Context, sel ast.SelectionSet, v *model.CustomerMetrics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerMetrics!")
+		return graphql.Null
+	}
+	return ec._CustomerMetrics(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerRefInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRefInput(ctx context.Context, v any) (*model.CustomerRefInput, error) {
+	res, err := ec.unmarshalInputCustomerRefInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEraseResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐEraseResult(ctx context.Context, sel ast.SelectionSet, v *model.EraseResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EraseResult!")
+		return graphql.Null
+	}
+	return ec._EraseResult(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNFieldMapping2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐFieldMappingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldMapping) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16633,6 +21674,20 @@ func (ec *executionContext) unmarshalNFieldMappingInput2ᚕᚖgithubᚗcomᚋtes
 func (ec *executionContext) unmarshalNFieldMappingInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐFieldMappingInput(ctx context.Context, v any) (*model.FieldMappingInput, error) {
 	res, err := ec.unmarshalInputFieldMappingInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Group) graphql.Marshaler {
@@ -16805,6 +21860,54 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNInteractionInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐInteractionInputᚄ(ctx context.Context, v any) ([]*model.InteractionInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.InteractionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInteractionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐInteractionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNInteractionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐInteractionInput(ctx context.Context, v any) (*model.InteractionInput, error) {
+	res, err := ec.unmarshalInputInteractionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNInvalidValue2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐInvalidValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.InvalidValue) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16928,6 +22031,128 @@ func (ec *executionContext) marshalNMessageKind2githubᚗcomᚋtesseraᚑcdpᚋt
 	return v
 }
 
+func (ec *executionContext) marshalNMoney2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Money) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Money!")
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrder2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrder(ctx context.Context, sel ast.SelectionSet, v *model.Order) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Order!")
+		return graphql.Null
+	}
+	return ec._Order(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrderConnection2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderConnection(ctx context.Context, sel ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderConnection!")
+		return graphql.Null
+	}
+	return ec._OrderConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrderEdge2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderEdge2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrderEdge2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderEdge(ctx context.Context, sel ast.SelectionSet, v *model.OrderEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderEdge!")
+		return graphql.Null
+	}
+	return ec._OrderEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderInputᚄ(ctx context.Context, v any) ([]*model.OrderInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrderInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOrderInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderInput(ctx context.Context, v any) (*model.OrderInput, error) {
+	res, err := ec.unmarshalInputOrderInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderLine2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderLine2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrderLine2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderLine(ctx context.Context, sel ast.SelectionSet, v *model.OrderLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderLine!")
+		return graphql.Null
+	}
+	return ec._OrderLine(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderLineInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderLineInput(ctx context.Context, v any) (*model.OrderLineInput, error) {
+	res, err := ec.unmarshalInputOrderLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOrderStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderStatus(ctx context.Context, v any) (model.OrderStatus, error) {
+	var res model.OrderStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderStatus(ctx context.Context, sel ast.SelectionSet, v model.OrderStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -16985,6 +22210,14 @@ func (ec *executionContext) marshalNReject2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtes
 		return graphql.Null
 	}
 	return ec._Reject(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRfmReport2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRfmReport(ctx context.Context, sel ast.SelectionSet, v *model.RfmReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RfmReport!")
+		return graphql.Null
+	}
+	return ec._RfmReport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
@@ -17328,6 +22561,103 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNTime2ᚕᚖtimeᚐTimeᚄ(ctx context.Context, v any) ([]*time.Time, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*time.Time, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTime2ᚖtimeᚐTime(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTime2ᚕᚖtimeᚐTimeᚄ(ctx context.Context, sel ast.SelectionSet, v []*time.Time) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNTime2ᚖtimeᚐTime(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Time!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalTime(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNTimelineConnection2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineConnection(ctx context.Context, sel ast.SelectionSet, v *model.TimelineConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelineConnection!")
+		return graphql.Null
+	}
+	return ec._TimelineConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTimelineEdge2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TimelineEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimelineEdge2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimelineEdge2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineEdge(ctx context.Context, sel ast.SelectionSet, v *model.TimelineEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelineEdge!")
+		return graphql.Null
+	}
+	return ec._TimelineEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTimelineItem2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineItem(ctx context.Context, sel ast.SelectionSet, v *model.TimelineItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelineItem!")
+		return graphql.Null
+	}
+	return ec._TimelineItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTimelineKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineKind(ctx context.Context, v any) (model.TimelineKind, error) {
+	var res model.TimelineKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimelineKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTimelineKind(ctx context.Context, sel ast.SelectionSet, v model.TimelineKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNTraitProvenance2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTraitProvenanceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TraitProvenance) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17585,6 +22915,38 @@ func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋtesseraᚑcdpᚋt
 	return ec._Customer(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerFilter(ctx context.Context, v any) (*model.CustomerFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerOrder2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerOrder(ctx context.Context, v any) (*model.CustomerOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CustomerOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerOrder2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerOrder(ctx context.Context, sel ast.SelectionSet, v *model.CustomerOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOCustomerRefInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRefInput(ctx context.Context, v any) (*model.CustomerRefInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerRefInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOFieldMappingInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐFieldMappingInputᚄ(ctx context.Context, v any) ([]*model.FieldMappingInput, error) {
 	if v == nil {
 		return nil, nil
@@ -17662,6 +23024,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalOInteraction2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐInteraction(ctx context.Context, sel ast.SelectionSet, v *model.Interaction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Interaction(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOJSON2interface(ctx context.Context, v any) (any, error) {
 	if v == nil {
 		return nil, nil
@@ -17678,6 +23047,44 @@ func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.
 	_ = ctx
 	res := graphql.MarshalAny(v)
 	return res
+}
+
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrder2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrder(ctx context.Context, sel ast.SelectionSet, v *model.Order) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Order(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOrderLineInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx context.Context, v any) ([]*model.OrderLineInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrderLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderLineInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrderLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORfm2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRfm(ctx context.Context, sel ast.SelectionSet, v *model.Rfm) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Rfm(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

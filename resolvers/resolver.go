@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
@@ -27,4 +28,10 @@ type Resolver struct {
 	Requesters Requesters
 	Notify     *notify.Broker
 	NewID      func() string // ids of groups and macros
+
+	// Customer 360: orders, interactions, metrics and the timeline.
+	Commerce *commerce.Service
+	C360     Commerce360
+	Refs     CustomerRefs
+	Eraser   Eraser
 }

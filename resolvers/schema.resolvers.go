@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/ticket"
@@ -79,6 +81,54 @@ func (r *customerResolver) Tickets(ctx context.Context, obj *model.Customer, fir
 	out := []*model.Ticket{}
 	for _, t := range all[:min(n, len(all))] {
 		out = append(out, toTicket(t))
+	}
+	return out, nil
+}
+
+// Metrics is the resolver for the metrics field.
+func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer) (*model.CustomerMetrics, error) {
+	m, err := loaders(ctx).Metrics.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return toMetrics(m), nil
+}
+
+// Orders is the resolver for the orders field.
+func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.OrderConnection, error) {
+	n := page(first, 10)
+	if n > maxOrdersPage {
+		return nil, apperr.Invalidf("first must be at most %d", maxOrdersPage)
+	}
+	pg, err := loaders(ctx).Orders.Load(ctx, ordersKey{ProfileID: obj.ID, First: n, After: val(after)})
+	if err != nil {
+		return nil, err
+	}
+	out := &model.OrderConnection{Edges: []*model.OrderEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.HasNext}}
+	for i := range pg.Orders {
+		c := orderCursor(&pg.Orders[i])
+		out.Edges = append(out.Edges, &model.OrderEdge{Cursor: c, Node: toOrder(&pg.Orders[i])})
+		out.PageInfo.EndCursor = &c
+	}
+	return out, nil
+}
+
+// Timeline is the resolver for the timeline field.
+func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, first *int, after *string, channels []string, types []string) (*model.TimelineConnection, error) {
+	n := page(first, 20)
+	if n > maxTimelinePage {
+		return nil, apperr.Invalidf("first must be at most %d", maxTimelinePage)
+	}
+	pg, err := r.Commerce.Timeline(ctx, obj.ID, commerce.TimelineQuery{Limit: n, Cursor: val(after),
+		TimelineFilter: commerce.TimelineFilter{Channels: channels, Types: types}})
+	if err != nil {
+		return nil, err
+	}
+	out := &model.TimelineConnection{Edges: []*model.TimelineEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.Next != ""}}
+	for _, x := range pg.Items {
+		c := commerce.EncodeCursor(commerce.Position{At: x.At, Kind: x.Kind, ID: x.ID})
+		out.Edges = append(out.Edges, &model.TimelineEdge{Cursor: c, Node: toTimelineItem(x)})
+		out.PageInfo.EndCursor = &c
 	}
 	return out, nil
 }
@@ -179,6 +229,12 @@ func (r *mutationResolver) IngestRecords(ctx context.Context, source string, rec
 	if err != nil {
 		return nil, err
 	}
+	if res.Merged > 0 {
+		// Identity resolution merged profiles: move their orders and interactions along.
+		if _, err := r.Commerce.Reconcile(ctx); err != nil {
+			return nil, fmt.Errorf("reconcile: %w", err)
+		}
+	}
 	out := &model.IngestResult{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged, Merged: res.Merged, Rejected: res.Rejected,
 		ProfileIds: make([]*string, len(res.ProfileIDs)), Rejects: []*model.Reject{}}
 	for i, p := range res.ProfileIDs {
@@ -195,8 +251,18 @@ func (r *mutationResolver) MergeCustomers(ctx context.Context, ids []string, rea
 	if len(ids) > 20 {
 		return nil, apperr.Invalidf("merge at most 20 customers at once")
 	}
+	// The profiles' current ids, before the merge redirects them: their orders move.
+	from := slices.Clone(ids)
+	for _, id := range ids {
+		if f, err := r.Engine.Final(ctx, id); err == nil {
+			from = append(from, f)
+		}
+	}
 	id, err := r.Engine.Merge(ctx, ids, reason, auth.Actor(ctx))
 	if err != nil {
+		return nil, err
+	}
+	if err := r.Commerce.FollowMerge(ctx, from, id); err != nil {
 		return nil, err
 	}
 	p, err := r.Profiles.Get(ctx, id)
@@ -208,8 +274,16 @@ func (r *mutationResolver) MergeCustomers(ctx context.Context, ids []string, rea
 
 // UnmergeCustomer is the resolver for the unmergeCustomer field.
 func (r *mutationResolver) UnmergeCustomer(ctx context.Context, id string, recordIds []string) (*model.UnmergeResult, error) {
-	split, remaining, err := r.Engine.Unmerge(ctx, id, recordIds, auth.Actor(ctx))
+	pid, err := r.Engine.Final(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	split, remaining, err := r.Engine.Unmerge(ctx, pid, recordIds, auth.Actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	// Orders and interactions follow their source records to the parts.
+	if err := r.Commerce.FollowUnmerge(ctx, append(append([]string{pid}, split...), remaining...)); err != nil {
 		return nil, err
 	}
 	out := &model.UnmergeResult{Split: []*model.Customer{}, Remaining: []*model.Customer{}}
@@ -437,6 +511,105 @@ func (r *mutationResolver) CreateMacro(ctx context.Context, input model.MacroInp
 	return toMacro(m), nil
 }
 
+// IngestOrders is the resolver for the ingestOrders field.
+func (r *mutationResolver) IngestOrders(ctx context.Context, source string, orders []*model.OrderInput) (*model.CommerceIngestResult, error) {
+	if err := r.checkBatch(ctx, source, len(orders)); err != nil {
+		return nil, err
+	}
+	reasons, refs, ext := make([]string, len(orders)), make([]CustomerRef, len(orders)), make([]string, len(orders))
+	os := make([]commerce.Order, len(orders))
+	for i, in := range orders {
+		ext[i] = in.ExternalID
+		os[i], reasons[i] = toOrderInput(source, in)
+		if reasons[i] == "" {
+			refs[i], reasons[i] = toCustomerRef(in.Customer)
+		}
+	}
+	res, err := r.resolveRows(ctx, refs, reasons, func(i int) bool { return orders[i].Customer != nil })
+	if err != nil {
+		return nil, err
+	}
+	var ok []commerce.Order
+	ids := make([]string, len(orders))
+	for i := range os {
+		if reasons[i] == "" {
+			os[i].ProfileID, os[i].CustomerRecordID, ids[i] = res[i].ProfileID, res[i].RecordID, res[i].ProfileID
+			ok = append(ok, os[i])
+		}
+	}
+	put, err := r.Commerce.PutOrders(ctx, ok)
+	if err != nil {
+		return nil, err
+	}
+	out := commerceResult(len(orders), reasons, ids, source, ext)
+	out.Written, out.Guest = put.Written, put.GuestOrders
+	out.Unchanged = max(0, len(ok)-put.Written)
+	return out, nil
+}
+
+// IngestInteractions is the resolver for the ingestInteractions field.
+func (r *mutationResolver) IngestInteractions(ctx context.Context, source string, interactions []*model.InteractionInput) (*model.CommerceIngestResult, error) {
+	if err := r.checkBatch(ctx, source, len(interactions)); err != nil {
+		return nil, err
+	}
+	reasons, refs, ext := make([]string, len(interactions)), make([]CustomerRef, len(interactions)), make([]string, len(interactions))
+	is := make([]commerce.Interaction, len(interactions))
+	for i, in := range interactions {
+		ext[i] = in.ExternalID
+		is[i], reasons[i] = toInteractionInput(source, in)
+		if reasons[i] == "" {
+			refs[i], reasons[i] = toCustomerRef(in.Customer)
+		}
+	}
+	res, err := r.resolveRows(ctx, refs, reasons, func(int) bool { return true })
+	if err != nil {
+		return nil, err
+	}
+	var ok []commerce.Interaction
+	ids := make([]string, len(interactions))
+	for i := range is {
+		if reasons[i] == "" {
+			is[i].ProfileID, is[i].RecordID, ids[i] = res[i].ProfileID, res[i].RecordID, res[i].ProfileID
+			ok = append(ok, is[i])
+		}
+	}
+	n, err := r.Commerce.AddInteractions(ctx, ok)
+	if err != nil {
+		return nil, err
+	}
+	out := commerceResult(len(interactions), reasons, ids, source, ext)
+	out.Written, out.Unchanged = n, len(ok)-n
+	return out, nil
+}
+
+// RefreshRfm is the resolver for the refreshRfm field.
+func (r *mutationResolver) RefreshRfm(ctx context.Context) (*model.RfmReport, error) {
+	rep, err := r.Commerce.RefreshRFM(ctx, 1000)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.RfmReport{Profiles: rep.Profiles, Scored: rep.Scored, At: rep.At, RecencyCuts: []*time.Time{}, FrequencyCuts: []int{}, MonetaryCutsMinor: []int{}}
+	if rep.Scored > 0 {
+		for i := range rep.Recency {
+			t := time.Unix(rep.Recency[i], 0).UTC()
+			out.RecencyCuts = append(out.RecencyCuts, &t)
+			out.FrequencyCuts = append(out.FrequencyCuts, int(rep.Frequency[i]))
+			out.MonetaryCutsMinor = append(out.MonetaryCutsMinor, int(rep.Monetary[i]))
+		}
+	}
+	return out, nil
+}
+
+// EraseCustomer is the resolver for the eraseCustomer field.
+func (r *mutationResolver) EraseCustomer(ctx context.Context, id string) (*model.EraseResult, error) {
+	e, err := r.Eraser.Erase(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.EraseResult{ProfileIds: e.ProfileIDs, SourceRecords: int(e.SourceRecords), Identities: int(e.Identities),
+		Interactions: int(e.Interactions), OrdersAnonymised: int(e.OrdersAnonymised), Tickets: int(e.Tickets)}, nil
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.APIKey, error) {
 	k, _ := auth.FromContext(ctx)
@@ -453,10 +626,13 @@ func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Custome
 }
 
 // Customers is the resolver for the customers field.
-func (r *queryResolver) Customers(ctx context.Context, query *string, first *int, after *string) (*model.CustomerConnection, error) {
+func (r *queryResolver) Customers(ctx context.Context, query *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder, first *int, after *string) (*model.CustomerConnection, error) {
 	n := 20
 	if first != nil {
 		n = *first
+	}
+	if (orderBy != nil && *orderBy != model.CustomerOrderNewest) || filter != nil {
+		return r.rankedCustomers(ctx, val(query), filter, orderBy, n, val(after))
 	}
 	pg, err := r.Profiles.Search(ctx, val(query), n, val(after))
 	if err != nil {

@@ -23,6 +23,8 @@ func main() {
 		err = serve(args)
 	case "import":
 		err = importCmd(args)
+	case "demo":
+		err = demoCmd(args)
 	case "bench":
 		err = benchCmd(args)
 	case "help":

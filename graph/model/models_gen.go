@@ -91,6 +91,28 @@ type BusinessIntervalInput struct {
 	End     string `json:"end"`
 }
 
+// 1 − exp(−t/μ): t days since the last order, μ the mean inter-order interval.
+type ChurnRisk struct {
+	Score              float64    `json:"score"`
+	DaysSinceLastOrder float64    `json:"daysSinceLastOrder"`
+	MeanIntervalDays   float64    `json:"meanIntervalDays"`
+	Basis              ChurnBasis `json:"basis"`
+	AsOf               time.Time  `json:"asOf"`
+}
+
+type CommerceIngestResult struct {
+	// Rows stored (new or changed orders; new interactions).
+	Written int `json:"written"`
+	// Rows accepted but already stored with the same content.
+	Unchanged int `json:"unchanged"`
+	// Orders without a customer.
+	Guest    int `json:"guest"`
+	Rejected int `json:"rejected"`
+	// Profile per row, in input order (null when rejected or guest).
+	ProfileIds []*string `json:"profileIds"`
+	Rejects    []*Reject `json:"rejects"`
+}
+
 type CreateTicketInput struct {
 	Subject string `json:"subject"`
 	// The first message.
@@ -153,6 +175,12 @@ type Customer struct {
 	InvalidValues []*InvalidValue `json:"invalidValues"`
 	// The profile's tickets, newest first.
 	Tickets []*Ticket `json:"tickets"`
+	// Value metrics, maintained on write.
+	Metrics *CustomerMetrics `json:"metrics"`
+	// Orders, newest first.
+	Orders *OrderConnection `json:"orders"`
+	// Orders, interactions and ticket activity merged by time, newest first.
+	Timeline *TimelineConnection `json:"timeline"`
 }
 
 type CustomerConnection struct {
@@ -167,6 +195,16 @@ type CustomerEdge struct {
 	Node   *Customer `json:"node"`
 }
 
+type CustomerFilter struct {
+	// Net revenue at least this, in minor units of the customer's currency.
+	MinRevenueMinor *int `json:"minRevenueMinor,omitempty"`
+	MinOrders       *int `json:"minOrders,omitempty"`
+	// Profile currency (ISO 4217).
+	Currency *string `json:"currency,omitempty"`
+	// The `country` attribute, exactly.
+	Country *string `json:"country,omitempty"`
+}
+
 type CustomerInput struct {
 	FirstName *string         `json:"firstName,omitempty"`
 	LastName  *string         `json:"lastName,omitempty"`
@@ -177,6 +215,51 @@ type CustomerInput struct {
 	BirthDate  *string `json:"birthDate,omitempty"`
 	Locale     *string `json:"locale,omitempty"`
 	Attributes any     `json:"attributes,omitempty"`
+}
+
+type CustomerMetrics struct {
+	// Counted orders (placed, paid, shipped).
+	OrderCount int `json:"orderCount"`
+	// Cancelled or refunded orders and credit notes.
+	CancellationCount int `json:"cancellationCount"`
+	// Net revenue in the customer's currency: gross minus returns. Null without orders.
+	Revenue           *Money `json:"revenue,omitempty"`
+	GrossRevenue      *Money `json:"grossRevenue,omitempty"`
+	Returns           *Money `json:"returns,omitempty"`
+	AverageOrderValue *Money `json:"averageOrderValue,omitempty"`
+	// Historic customer lifetime value: net revenue to date.
+	HistoricClv *Money `json:"historicClv,omitempty"`
+	// Net amounts of orders in other currencies than the customer's (no FX conversion).
+	OtherCurrencies []*Money   `json:"otherCurrencies"`
+	FirstOrderAt    *time.Time `json:"firstOrderAt,omitempty"`
+	LastOrderAt     *time.Time `json:"lastOrderAt,omitempty"`
+	// Latest order or interaction.
+	LastSeenAt       *time.Time `json:"lastSeenAt,omitempty"`
+	InteractionCount int        `json:"interactionCount"`
+	// Quintile scores from the last refreshRfm; null if never scored.
+	Rfm       *Rfm       `json:"rfm,omitempty"`
+	ChurnRisk *ChurnRisk `json:"churnRisk"`
+}
+
+// How an order names its customer: the customer's source record, or one identifier.
+type CustomerRefInput struct {
+	// A source record id, e.g. webshop:17850.
+	RecordID *string `json:"recordId,omitempty"`
+	// Identifier type (email, phone, customer_id...) with `value`.
+	Type  *string `json:"type,omitempty"`
+	Value *string `json:"value,omitempty"`
+}
+
+type EraseResult struct {
+	// Profile ids deleted (the customer and profiles merged into it).
+	ProfileIds    []string `json:"profileIds"`
+	SourceRecords int      `json:"sourceRecords"`
+	Identities    int      `json:"identities"`
+	Interactions  int      `json:"interactions"`
+	// Orders kept as anonymous guest orders.
+	OrdersAnonymised int `json:"ordersAnonymised"`
+	// Tickets whose requester is now detached.
+	Tickets int `json:"tickets"`
 }
 
 type FieldMapping struct {
@@ -232,6 +315,27 @@ type IngestResult struct {
 	Rejects    []*Reject `json:"rejects"`
 }
 
+type Interaction struct {
+	// source:externalId
+	ID      string `json:"id"`
+	Channel string `json:"channel"`
+	// sent, opened, clicked, message, visit, contact...
+	Type       string    `json:"type"`
+	At         time.Time `json:"at"`
+	Attributes any       `json:"attributes,omitempty"`
+}
+
+type InteractionInput struct {
+	ExternalID string            `json:"externalId"`
+	Customer   *CustomerRefInput `json:"customer"`
+	// email, chat, social, web or support
+	Channel string    `json:"channel"`
+	Type    string    `json:"type"`
+	At      time.Time `json:"at"`
+	// Flat object of strings.
+	Attributes any `json:"attributes,omitempty"`
+}
+
 type InvalidValue struct {
 	Field    string `json:"field"`
 	Value    string `json:"value"`
@@ -276,7 +380,75 @@ type MergeEvent struct {
 	Actor string `json:"actor"`
 }
 
+// An amount of money. `amountMinor` is an integer of minor units (pence for GBP) and fits
+// 64 bits on the server; JSON clients lose precision above 2^53, so `amount` carries the
+// same value as an exact decimal string.
+type Money struct {
+	AmountMinor int `json:"amountMinor"`
+	// Exact decimal, e.g. -11062.06.
+	Amount string `json:"amount"`
+	// ISO 4217 code.
+	Currency string `json:"currency"`
+	// For display, e.g. £1,234.50 or -JPY 1,200.
+	Formatted string `json:"formatted"`
+}
+
 type Mutation struct {
+}
+
+type Order struct {
+	// source:externalId
+	ID         string      `json:"id"`
+	Source     string      `json:"source"`
+	ExternalID string      `json:"externalId"`
+	Status     OrderStatus `json:"status"`
+	Channel    string      `json:"channel"`
+	Total      *Money      `json:"total"`
+	PlacedAt   time.Time   `json:"placedAt"`
+	// Source record of the customer who placed it.
+	CustomerRecordID *string      `json:"customerRecordId,omitempty"`
+	Lines            []*OrderLine `json:"lines"`
+}
+
+type OrderConnection struct {
+	Edges    []*OrderEdge `json:"edges"`
+	PageInfo *PageInfo    `json:"pageInfo"`
+}
+
+type OrderEdge struct {
+	Cursor string `json:"cursor"`
+	Node   *Order `json:"node"`
+}
+
+type OrderInput struct {
+	ExternalID string `json:"externalId"`
+	// Null: a guest order, kept without a profile.
+	Customer *CustomerRefInput `json:"customer,omitempty"`
+	Status   OrderStatus       `json:"status"`
+	Channel  *string           `json:"channel,omitempty"`
+	// ISO 4217 code.
+	Currency string `json:"currency"`
+	// Decimal total; defaults to the sum of the lines. Negative for credit notes.
+	Total    *string           `json:"total,omitempty"`
+	PlacedAt time.Time         `json:"placedAt"`
+	Lines    []*OrderLineInput `json:"lines,omitempty"`
+}
+
+type OrderLine struct {
+	Sku         string  `json:"sku"`
+	Description *string `json:"description,omitempty"`
+	// Negative on credit notes.
+	Quantity  int    `json:"quantity"`
+	UnitPrice *Money `json:"unitPrice"`
+	Amount    *Money `json:"amount"`
+}
+
+type OrderLineInput struct {
+	Sku         string  `json:"sku"`
+	Description *string `json:"description,omitempty"`
+	Quantity    int     `json:"quantity"`
+	// Decimal in the order's currency, e.g. 2.55; exact to the minor unit.
+	UnitPrice string `json:"unitPrice"`
 }
 
 type PageInfo struct {
@@ -306,6 +478,24 @@ type Reject struct {
 	Index      int    `json:"index"`
 	ExternalID string `json:"externalId"`
 	Reason     string `json:"reason"`
+}
+
+type Rfm struct {
+	// 1 (lowest fifth) to 5; a more recent last order scores higher.
+	Recency   int       `json:"recency"`
+	Frequency int       `json:"frequency"`
+	Monetary  int       `json:"monetary"`
+	ScoredAt  time.Time `json:"scoredAt"`
+}
+
+type RfmReport struct {
+	Profiles int `json:"profiles"`
+	Scored   int `json:"scored"`
+	// Upper bounds of the first four fifths.
+	RecencyCuts       []*time.Time `json:"recencyCuts"`
+	FrequencyCuts     []int        `json:"frequencyCuts"`
+	MonetaryCutsMinor []int        `json:"monetaryCutsMinor"`
+	At                time.Time    `json:"at"`
 }
 
 type SLAAttainment struct {
@@ -441,6 +631,30 @@ type TicketUpdatedFilter struct {
 	RequesterID *string `json:"requesterId,omitempty"`
 }
 
+type TimelineConnection struct {
+	Edges    []*TimelineEdge `json:"edges"`
+	PageInfo *PageInfo       `json:"pageInfo"`
+}
+
+type TimelineEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *TimelineItem `json:"node"`
+}
+
+// One entry of a customer's timeline. `type` is `order` or `cancellation` for orders, the
+// interaction's type, or `created`, `replied`, `solved` for tickets; `channel` is the
+// order's or interaction's channel, or the ticket's (email, chat, social, web_form, phone).
+type TimelineItem struct {
+	Kind        TimelineKind `json:"kind"`
+	ID          string       `json:"id"`
+	At          time.Time    `json:"at"`
+	Channel     string       `json:"channel"`
+	Type        string       `json:"type"`
+	Order       *Order       `json:"order,omitempty"`
+	Interaction *Interaction `json:"interaction,omitempty"`
+	Ticket      *Ticket      `json:"ticket,omitempty"`
+}
+
 type TraitProvenance struct {
 	Field      string           `json:"field"`
 	Value      any              `json:"value,omitempty"`
@@ -509,6 +723,129 @@ func (e *ActorKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ActorKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ChurnBasis string
+
+const (
+	// Two or more orders: the customer's own mean interval.
+	ChurnBasisHistory ChurnBasis = "HISTORY"
+	// One order: the prior mean interval (90 days).
+	ChurnBasisPrior ChurnBasis = "PRIOR"
+	// No orders: score 0.
+	ChurnBasisNone ChurnBasis = "NONE"
+)
+
+var AllChurnBasis = []ChurnBasis{
+	ChurnBasisHistory,
+	ChurnBasisPrior,
+	ChurnBasisNone,
+}
+
+func (e ChurnBasis) IsValid() bool {
+	switch e {
+	case ChurnBasisHistory, ChurnBasisPrior, ChurnBasisNone:
+		return true
+	}
+	return false
+}
+
+func (e ChurnBasis) String() string {
+	return string(e)
+}
+
+func (e *ChurnBasis) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChurnBasis(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChurnBasis", str)
+	}
+	return nil
+}
+
+func (e ChurnBasis) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChurnBasis) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChurnBasis) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type CustomerOrder string
+
+const (
+	// Newest profile first (profile ids are time-ordered).
+	CustomerOrderNewest CustomerOrder = "NEWEST"
+	// Highest net revenue (historic CLV) first; amounts compared in minor units, whatever the currency.
+	CustomerOrderRevenue CustomerOrder = "REVENUE"
+	// Most recent order first.
+	CustomerOrderLastOrder CustomerOrder = "LAST_ORDER"
+	// Highest churn risk first (computed now over the filtered customers).
+	CustomerOrderChurnRisk CustomerOrder = "CHURN_RISK"
+)
+
+var AllCustomerOrder = []CustomerOrder{
+	CustomerOrderNewest,
+	CustomerOrderRevenue,
+	CustomerOrderLastOrder,
+	CustomerOrderChurnRisk,
+}
+
+func (e CustomerOrder) IsValid() bool {
+	switch e {
+	case CustomerOrderNewest, CustomerOrderRevenue, CustomerOrderLastOrder, CustomerOrderChurnRisk:
+		return true
+	}
+	return false
+}
+
+func (e CustomerOrder) String() string {
+	return string(e)
+}
+
+func (e *CustomerOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CustomerOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CustomerOrder", str)
+	}
+	return nil
+}
+
+func (e CustomerOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CustomerOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CustomerOrder) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -674,6 +1011,67 @@ func (e *MessageKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e MessageKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type OrderStatus string
+
+const (
+	OrderStatusPlaced    OrderStatus = "PLACED"
+	OrderStatusPaid      OrderStatus = "PAID"
+	OrderStatusShipped   OrderStatus = "SHIPPED"
+	OrderStatusCancelled OrderStatus = "CANCELLED"
+	OrderStatusRefunded  OrderStatus = "REFUNDED"
+)
+
+var AllOrderStatus = []OrderStatus{
+	OrderStatusPlaced,
+	OrderStatusPaid,
+	OrderStatusShipped,
+	OrderStatusCancelled,
+	OrderStatusRefunded,
+}
+
+func (e OrderStatus) IsValid() bool {
+	switch e {
+	case OrderStatusPlaced, OrderStatusPaid, OrderStatusShipped, OrderStatusCancelled, OrderStatusRefunded:
+		return true
+	}
+	return false
+}
+
+func (e OrderStatus) String() string {
+	return string(e)
+}
+
+func (e *OrderStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderStatus", str)
+	}
+	return nil
+}
+
+func (e OrderStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1108,6 +1506,63 @@ func (e *TicketStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e TicketStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TimelineKind string
+
+const (
+	TimelineKindOrder       TimelineKind = "ORDER"
+	TimelineKindInteraction TimelineKind = "INTERACTION"
+	TimelineKindTicket      TimelineKind = "TICKET"
+)
+
+var AllTimelineKind = []TimelineKind{
+	TimelineKindOrder,
+	TimelineKindInteraction,
+	TimelineKindTicket,
+}
+
+func (e TimelineKind) IsValid() bool {
+	switch e {
+	case TimelineKindOrder, TimelineKindInteraction, TimelineKindTicket:
+		return true
+	}
+	return false
+}
+
+func (e TimelineKind) String() string {
+	return string(e)
+}
+
+func (e *TimelineKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TimelineKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TimelineKind", str)
+	}
+	return nil
+}
+
+func (e TimelineKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TimelineKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TimelineKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

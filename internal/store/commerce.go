@@ -36,7 +36,7 @@ func (s *Store) EnsureCommerceIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "recordId", Value: 1}}}},
 	}
 	for c, models := range idx {
-		if _, err := c.Indexes().CreateMany(ctx, models); err != nil {
+		if err := createMissingIndexes(ctx, c, models); err != nil {
 			return err
 		}
 	}
@@ -181,15 +181,29 @@ func (s *Store) SetProfiles(ctx context.Context, orders, interactions map[string
 func (s *Store) CommerceProfiles(ctx context.Context) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
+	// $group rather than distinct: distinct's result failed to decode ("error decoding
+	// key arr: unexpected EOF") when Reconcile ran inside a GraphQL request on FerretDB,
+	// cause not pinned down; a $group cursor decodes like any find, and is not bound
+	// by distinct's 16 MB single-document result either.
+	type group struct {
+		ID string `bson:"_id"`
+	}
 	for _, c := range []*mongo.Collection{s.orders(), s.interactions()} {
-		var ids []string
-		if err := c.Distinct(ctx, "profileId", bson.M{"profileId": bson.M{"$ne": ""}}).Decode(&ids); err != nil {
+		cur, err := c.Aggregate(ctx, mongo.Pipeline{
+			{{Key: "$match", Value: bson.M{"profileId": bson.M{"$ne": ""}}}},
+			{{Key: "$group", Value: bson.M{"_id": "$profileId"}}},
+		})
+		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, id)
+		var gs []group
+		if err := cur.All(ctx, &gs); err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			if !seen[g.ID] {
+				seen[g.ID] = true
+				out = append(out, g.ID)
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
@@ -31,6 +32,12 @@ type Options struct {
 	CORSOrigins    []string // "*" allows any origin
 	Limits         resolvers.Limits
 	Log            *slog.Logger
+	// Now is the clock of churn risk (default: the wall clock); the retail demo sets it
+	// to the data set's last invoice.
+	Now func() time.Time
+	// ReconcileEvery is the period of the sweep that moves orders of profiles merged by
+	// identity resolution (default 5 minutes).
+	ReconcileEvery time.Duration
 }
 
 // App is a wired Tessera instance on one database.
@@ -46,6 +53,9 @@ type App struct {
 	Tickets  *ticket.Service
 	HelpDesk *store.TicketStore
 	Notify   *notify.Broker
+	// Commerce: orders, interactions, value metrics and the timeline (with ticket
+	// activity as an extra timeline source).
+	Commerce *commerce.Service
 	opts     Options
 }
 
@@ -87,15 +97,45 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	a.Tickets = ticket.NewService(a.HelpDesk, req)
 	a.Tickets.NewID = store.NewID
 	a.Notify = &notify.Broker{Source: a.HelpDesk, Log: o.Log}
+	if err := st.EnsureCommerceIndexes(ctx); err != nil {
+		return nil, err
+	}
+	a.Commerce = commerce.NewService(st)
+	if o.Now != nil {
+		a.Commerce.Now = o.Now
+	}
+	a.Commerce.TimelineSources = []commerce.TimelineSource{&store.TicketTimeline{Tickets: a.HelpDesk, Aliases: ticketAliases(a.Profiles)}}
 	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
-		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: store.NewID}
+		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: store.NewID,
+		Commerce: a.Commerce, C360: st, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
+		Eraser: &Eraser{Store: st, Tickets: a.HelpDesk, Engine: eng}}
 	return a, nil
 }
 
 // Start runs the background work until ctx ends: the notification poller behind
-// subscriptions, and the recovery of ticket changesets interrupted by a crash.
+// subscriptions, the recovery of ticket changesets interrupted by a crash, and the
+// commerce reconcile sweep (orders of profiles merged during ingest, in case a batch
+// failed between the merge and its own reconcile).
 func (a *App) Start(ctx context.Context) {
 	go a.Notify.Run(ctx)
+	go func() {
+		every := a.opts.ReconcileEvery
+		if every <= 0 {
+			every = 5 * time.Minute
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if _, err := a.Commerce.Reconcile(ctx); err != nil && ctx.Err() == nil {
+				a.opts.Log.Error("reconcile commerce data", "err", err)
+			}
+		}
+	}()
 	go func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -116,7 +156,8 @@ func (a *App) Start(ctx context.Context) {
 // Handler serves /query (GraphQL), /healthz, /readyz and, in development, GraphiQL at /.
 func (a *App) Handler(ready func(context.Context) error) http.Handler {
 	gql := resolvers.NewHandler(a.Resolver, resolvers.Options{Dev: a.opts.Dev, Limits: a.opts.Limits, Log: a.opts.Log})
-	var query http.Handler = resolvers.LoaderMiddleware(a.Store, a.HelpDesk, gql)
+	var query http.Handler = resolvers.LoaderMiddleware(resolvers.LoaderDeps{Customers: a.Store, Tickets: a.HelpDesk, Commerce: a.Store,
+		Now: func() time.Time { return a.Commerce.Now() }, PriorIntervalDays: a.Commerce.PriorIntervalDays}, gql)
 	query = resolvers.AuthMiddleware(a.Auth, query)
 	query = a.limits(query)
 	query = cors(a.opts.CORSOrigins, query)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,7 +22,7 @@ import (
 const adminKey = "test-admin-key-0123456789"
 
 type srv struct {
-	t   *testing.T
+	t   testing.TB
 	url string
 	a   *app.App
 }
@@ -36,7 +35,7 @@ func newServer(t *testing.T) *srv {
 // newServerOn starts an instance on db; two on one db behave like two processes.
 func newServerOn(t *testing.T, db *mongo.Database) *srv {
 	t.Helper()
-	a, err := app.New(context.Background(), db, app.Options{Log: slog.New(slog.DiscardHandler), CORSOrigins: []string{"*"}})
+	a, err := app.New(context.Background(), db, app.Options{Log: testLog(), CORSOrigins: []string{"*"}})
 	if err != nil {
 		t.Fatal(err)
 	}

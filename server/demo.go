@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/server/app"
+)
+
+// demoCmd loads the UCI Online Retail file into the configured database (the flags of
+// serve choose it) and prints a summary; `tessera serve` with the same flags then shows
+// the customers.
+func demoCmd(args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	file := fs.String("file", env("TESSERA_DEMO_FILE", "../shared/data/retail/online_retail_2010-2011.csv.gz"), "the retail file (gzip CSV)")
+	rows := fs.Int("rows", 20000, "rows to load (0: all 541,909; use -postgresql-url or -mongodb-uri for the full file)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	// The remaining flags are serve's (database selection, log level...).
+	own, rest := splitFlags(args, "file", "rows", "quiet")
+	if err := fs.Parse(own); err != nil {
+		return err
+	}
+	c, err := parseServe(rest)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c.LogLevel, c.LogFormat)
+	client, closeDB, err := openDB(c, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	a, err := app.New(ctx, client.Database(c.Database), app.Options{PhoneRegion: c.PhoneRegion, Log: log})
+	if err != nil {
+		return err
+	}
+	var bar *progressbar.ProgressBar
+	progress := func(done, total int) {
+		if *quiet {
+			return
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions(total, progressbar.OptionSetDescription("loading retail demo"), progressbar.OptionShowCount(),
+				progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"), progressbar.OptionSetWriter(os.Stderr),
+				progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(os.Stderr) }))
+		}
+		_ = bar.Set(done)
+	}
+	sum, err := commerce.LoadDemo(ctx, commerce.Deps{Ingest: a.Ingest, Commerce: a.Commerce}, *file, *rows, progress)
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	rfm, err := a.Commerce.RefreshRFM(ctx, 1000)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("retail demo loaded in %s from %s\n", sum.Elapsed.Round(time.Millisecond), *file)
+	fmt.Printf("  rows %d, invoices %d (%d cancellations), %s to %s\n", sum.Rows, sum.Invoices, sum.Cancellations,
+		sum.FirstAt.Format("2006-01-02"), sum.LastAt.Format("2006-01-02"))
+	fmt.Printf("  customers %d, orders %d, guest orders %d, rounded sub-penny prices %d\n", sum.Customers, sum.Orders, sum.GuestOrders, sum.RoundedPrices)
+	fmt.Printf("  generated records: newsletter %d, support-desk %d; interactions %d\n", sum.Newsletter, sum.Support, sum.Interactions)
+	fmt.Printf("  profiles merged %d, absorbed profiles reconciled %d\n", sum.Merged, sum.Reconciled)
+	fmt.Printf("  RFM scored %d of %d profiles with commerce data\n", rfm.Scored, rfm.Profiles)
+	fmt.Printf("churn risk is relative to now; the data ends on %s (see docs/metrics.md).\n", sum.LastAt.Format("2006-01-02"))
+	fmt.Printf("browse: tessera serve %s\n", strings.Join(rest, " "))
+	return nil
+}
+
+// splitFlags separates the named flags (-name, --name, -name=v, -name v) from the rest.
+func splitFlags(args []string, names ...string) (own, rest []string) {
+	isOwn := func(a string) (bool, bool) {
+		n := strings.TrimLeft(a, "-")
+		if n == a {
+			return false, false
+		}
+		n, _, hasValue := strings.Cut(n, "=")
+		for _, x := range names {
+			if n == x {
+				return true, hasValue
+			}
+		}
+		return false, false
+	}
+	for i := 0; i < len(args); i++ {
+		ok, hasValue := isOwn(args[i])
+		if !ok {
+			rest = append(rest, args[i])
+			continue
+		}
+		own = append(own, args[i])
+		// Boolean flags take no separate value; others do.
+		if !hasValue && i+1 < len(args) && strings.TrimLeft(args[i], "-") != "quiet" {
+			if _, err := strconv.Atoi(args[i+1]); err == nil || !strings.HasPrefix(args[i+1], "-") {
+				own = append(own, args[i+1])
+				i++
+			}
+		}
+	}
+	return own, rest
+}
