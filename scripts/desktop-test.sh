@@ -142,7 +142,7 @@ until grep -q '^desktop: rendered ' "$APP_LOG"; do
   fi
   sleep 0.5
 done
-sleep 2 # the customers list loads after the first paint
+sleep 2 # the inbox (tickets seeded by the e2e run) loads after the first paint
 DISPLAY="$DISPLAY_NUM" import -window root "$ARTIFACTS/desktop-smoke.png"
 RENDERED="$(grep -m1 '^desktop: rendered ' "$APP_LOG")"
 echo "$RENDERED"

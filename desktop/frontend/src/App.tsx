@@ -1,21 +1,39 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { MeQuery as MeData } from './gql/graphql';
 import { errorMessage, gqlRequest, makeClient, normalizeServerUrl, type Client, type Connection } from './lib/graphql';
 import type { Host, SettingsView } from './lib/host';
+import { makeLive, type Live } from './lib/live';
 import { MeQuery } from './operations';
-import { href, parseRoute, type Route } from './routes';
+import { HOME, href, parseRoute, type Route } from './routes';
 import { ConnectScreen } from './screens/ConnectScreen';
 import { CustomersScreen } from './screens/CustomersScreen';
 import { CustomerView } from './screens/CustomerView';
+import { InboxScreen } from './screens/InboxScreen';
 import { SourcesScreen } from './screens/SourcesScreen';
+import { TicketView } from './screens/TicketView';
 
 type Me = MeData['me'];
 
 interface Session {
   conn: Connection;
   client: Client;
+  /** ticketUpdated and friends; one socket, opened on first use. */
+  live: Live;
   me: Me;
 }
+
+// Chart.js is only loaded when the dashboard is opened.
+const DashboardScreen = lazy(() => import('./screens/DashboardScreen').then((m) => ({ default: m.DashboardScreen })));
+
+const SCREEN_TITLES: Record<Route['name'], string> = {
+  connect: 'Connect',
+  inbox: 'Inbox',
+  ticket: 'Ticket',
+  dashboard: 'Dashboard',
+  customers: 'Customers',
+  customer: 'Customer',
+  sources: 'Sources',
+};
 
 export function App({ host }: { host: Host }) {
   const [settings, setSettings] = useState<SettingsView | null>(null);
@@ -33,8 +51,11 @@ export function App({ host }: { host: Host }) {
   const connect = useCallback(async (conn: Connection): Promise<Session> => {
     const c = { serverUrl: normalizeServerUrl(conn.serverUrl), apiKey: conn.apiKey };
     const data = await gqlRequest<MeData>(c, MeQuery);
-    const s = { conn: c, client: makeClient(c), me: data.me };
-    setSession(s);
+    const s = { conn: c, client: makeClient(c), live: makeLive(c), me: data.me };
+    setSession((old) => {
+      old?.live.close();
+      return s;
+    });
     return s;
   }, []);
 
@@ -67,7 +88,7 @@ export function App({ host }: { host: Host }) {
 
   const showConnect = !session || route.name === 'connect';
   useEffect(() => {
-    const screen = showConnect ? 'Connect' : route.name === 'sources' ? 'Sources' : route.name === 'customer' ? 'Customer' : 'Customers';
+    const screen = SCREEN_TITLES[showConnect ? 'connect' : route.name];
     document.title = `Tessera — ${screen}`;
   }, [showConnect, route]);
 
@@ -90,7 +111,7 @@ export function App({ host }: { host: Host }) {
           await connect(conn);
           setSettings(await host.saveSettings(conn.serverUrl, conn.apiKey));
           setStartupError(null);
-          if (route.name === 'connect') window.location.hash = href({ name: 'customers' });
+          if (route.name === 'connect') window.location.hash = href(HOME);
         }}
         onCancel={session ? () => window.history.back() : undefined}
       />
@@ -99,19 +120,32 @@ export function App({ host }: { host: Host }) {
 
   const disconnect = async () => {
     setSettings(await host.forgetKey());
+    session.live.close();
     setSession(null);
-    window.location.hash = href({ name: 'customers' });
+    window.location.hash = href(HOME);
   };
+  const role = session.me.role;
+  const canWork = role === 'ADMIN' || role === 'AGENT';
+  const canReport = role === 'ADMIN' || role === 'ANALYST';
+  const active = (...names: Route['name'][]) => (names.includes(route.name) ? 'active' : '');
 
   return (
     <div className="shell">
       <header className="topbar">
         <span className="brand">Tessera</span>
         <nav>
-          <a href={href({ name: 'customers' })} className={route.name === 'customers' || route.name === 'customer' ? 'active' : ''}>
+          <a href={href(HOME)} className={active('inbox', 'ticket')}>
+            Inbox
+          </a>
+          {canReport && (
+            <a href={href({ name: 'dashboard' })} className={active('dashboard')}>
+              Dashboard
+            </a>
+          )}
+          <a href={href({ name: 'customers' })} className={active('customers', 'customer')}>
             Customers
           </a>
-          <a href={href({ name: 'sources' })} className={route.name === 'sources' ? 'active' : ''}>
+          <a href={href({ name: 'sources' })} className={active('sources')}>
             Sources
           </a>
         </nav>
@@ -125,13 +159,21 @@ export function App({ host }: { host: Host }) {
           Disconnect
         </button>
       </header>
-      <main>
+      <main className={route.name === 'inbox' || route.name === 'ticket' ? 'wide' : ''}>
         {route.name === 'customer' ? (
-          <CustomerView key={route.id} id={route.id} client={session.client} host={host} canUnmerge={session.me.role === 'ADMIN'} />
+          <CustomerView key={route.id} id={route.id} client={session.client} host={host} canUnmerge={role === 'ADMIN'} />
         ) : route.name === 'sources' ? (
-          <SourcesScreen client={session.client} host={host} role={session.me.role} />
-        ) : (
+          <SourcesScreen client={session.client} host={host} role={role} />
+        ) : route.name === 'customers' ? (
           <CustomersScreen client={session.client} />
+        ) : route.name === 'ticket' ? (
+          <TicketView key={route.id} id={route.id} client={session.client} live={session.live} canWork={canWork} />
+        ) : route.name === 'dashboard' ? (
+          <Suspense fallback={<p className="loading">Loading dashboard…</p>}>
+            <DashboardScreen client={session.client} />
+          </Suspense>
+        ) : (
+          <InboxScreen queueKey={route.queue} client={session.client} live={session.live} meId={session.me.id} />
         )}
       </main>
     </div>

@@ -40,6 +40,7 @@ export const CustomerQuery = /* GraphQL */ `
       sourceRecords(first: 200) { id source externalId payload receivedAt observedAt }
       mergeHistory { at kind profileIds recordId rule actor }
       invalidValues { field value reason source recordId }
+      tickets(first: 50) { id subject status priority createdAt updatedAt }
     }
   }
 `;
@@ -95,5 +96,181 @@ export const IngestRecordsMutation = /* GraphQL */ `
 export const FinishIngestJobMutation = /* GraphQL */ `
   mutation FinishIngestJob($id: ID!) {
     finishIngestJob(id: $id) { id state processed created updated unchanged merged rejected }
+  }
+`;
+
+// ---------------------------------------------------------------- help desk
+
+// What the inbox shows of a ticket, and what ticketUpdated events carry.
+const TicketSummaryFragment = /* GraphQL */ `
+  fragment TicketSummary on Ticket {
+  id
+  subject
+  status
+  priority
+  channel
+  assigneeId
+  requesterId
+  requester { id name }
+  createdAt
+  updatedAt
+  firstResponseAt
+  solvedAt
+  firstResponseDue
+  resolutionDue
+  version
+  }
+`;
+
+export const TicketsQuery = /* GraphQL */ `
+  query Tickets($queue: TicketQueue, $first: Int, $after: String) {
+    tickets(queue: $queue, first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...TicketSummary } }
+    }
+  }
+  ${TicketSummaryFragment}
+`;
+
+export const TicketIdsQuery = /* GraphQL */ `
+  query TicketIds($queue: TicketQueue, $filter: TicketFilter, $first: Int, $after: String) {
+    tickets(queue: $queue, filter: $filter, first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id createdAt } }
+    }
+  }
+`;
+
+export const TicketUpdatedSubscription = /* GraphQL */ `
+  subscription TicketUpdated($filter: TicketUpdatedFilter) {
+    ticketUpdated(filter: $filter) { ...TicketSummary }
+  }
+  ${TicketSummaryFragment}
+`;
+
+export const TicketQuery = /* GraphQL */ `
+  query Ticket($id: ID!) {
+    ticket(id: $id) {
+      ...TicketSummary
+      tags
+      groupId
+      closedAt
+      mergedInto
+      csat { score comment at }
+      messages { id kind authorKind authorId body createdAt }
+      requester {
+        id
+        name
+        emails
+        phones
+        identities { id type value }
+      }
+    }
+    agents { id name email available }
+    macros { id name body setStatus setPriority addTags }
+  }
+  ${TicketSummaryFragment}
+`;
+
+export const ReplyToTicketMutation = /* GraphQL */ `
+  mutation ReplyToTicket($id: ID!, $body: String!) {
+    replyToTicket(id: $id, body: $body) { id version }
+  }
+`;
+
+export const AddInternalNoteMutation = /* GraphQL */ `
+  mutation AddInternalNote($id: ID!, $body: String!) {
+    addInternalNote(id: $id, body: $body) { id version }
+  }
+`;
+
+export const SetTicketStatusMutation = /* GraphQL */ `
+  mutation SetTicketStatus($id: ID!, $status: TicketStatus!) {
+    setTicketStatus(id: $id, status: $status) { id version }
+  }
+`;
+
+export const SetTicketPriorityMutation = /* GraphQL */ `
+  mutation SetTicketPriority($id: ID!, $priority: TicketPriority!) {
+    setTicketPriority(id: $id, priority: $priority) { id version }
+  }
+`;
+
+export const AssignTicketMutation = /* GraphQL */ `
+  mutation AssignTicket($id: ID!, $agentId: ID) {
+    assignTicket(id: $id, agentId: $agentId) { id version }
+  }
+`;
+
+export const ApplyMacroMutation = /* GraphQL */ `
+  mutation ApplyMacro($id: ID!, $macroId: ID!) {
+    applyMacro(id: $id, macroId: $macroId) {
+      ticket { id version }
+      missingPlaceholders
+    }
+  }
+`;
+
+export const ReportPeriodQuery = /* GraphQL */ `
+  query ReportPeriod($from: Time!, $to: Time!) {
+    slaAttainment(from: $from, to: $to) {
+      firstResponse { met total percent }
+      resolution { met total percent }
+    }
+    csatStats(from: $from, to: $to) {
+      total { count average satisfiedPercent }
+    }
+  }
+`;
+
+// ---------------------------------------------------------------- customer 360: commerce
+
+export const CustomerCommerceQuery = /* GraphQL */ `
+  query CustomerCommerce($id: ID!, $timelineAfter: String) {
+    customer(id: $id) {
+      id
+      metrics {
+        orderCount
+        cancellationCount
+        revenue { formatted }
+        returns { formatted }
+        averageOrderValue { formatted }
+        otherCurrencies { formatted }
+        firstOrderAt
+        lastOrderAt
+        lastSeenAt
+        interactionCount
+        rfm { recency frequency monetary scoredAt }
+        churnRisk { score daysSinceLastOrder meanIntervalDays basis }
+      }
+      orders(first: 10) {
+        pageInfo { hasNextPage }
+        edges {
+          node {
+            id
+            status
+            channel
+            placedAt
+            total { formatted }
+            lines { sku description quantity amount { formatted } }
+          }
+        }
+      }
+      timeline(first: 30, after: $timelineAfter) {
+        pageInfo { hasNextPage endCursor }
+        edges {
+          node {
+            kind
+            id
+            at
+            channel
+            type
+            order { id status total { formatted } }
+            interaction { id }
+            ticket { id subject }
+          }
+        }
+      }
+    }
   }
 `;

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { href, parseRoute } from './routes';
+import { HOME, href, parseRoute, type Route } from './routes';
 
 describe('routes', () => {
   it('round-trips', () => {
-    for (const r of [{ name: 'customers' }, { name: 'sources' }, { name: 'connect' }, { name: 'customer', id: 'cus/1 2' }] as const) {
-      expect(parseRoute(href(r))).toEqual(r);
-    }
+    const routes: Route[] = [
+      { name: 'customers' },
+      { name: 'sources' },
+      { name: 'connect' },
+      { name: 'dashboard' },
+      { name: 'customer', id: 'cus/1 2' },
+      { name: 'ticket', id: 'tkt 1' },
+      { name: 'inbox', queue: 'breaching-soon' },
+      { name: 'inbox', queue: 'mine' },
+    ];
+    for (const r of routes) expect(parseRoute(href(r))).toEqual(r);
   });
-  it('defaults to customers', () => expect(parseRoute('')).toEqual({ name: 'customers' }));
+  it('defaults to the inbox', () => expect(parseRoute('')).toEqual(HOME));
+  it('falls back to all open for an unknown queue', () => expect(parseRoute('#/inbox/nope')).toEqual({ name: 'inbox', queue: 'all-open' }));
 });

@@ -9,8 +9,10 @@ import { errorMessage, type Client } from '../lib/graphql';
 import type { Host } from '../lib/host';
 import { fieldLabel, formatTime, formatValue, provenanceTooltip, sortProvenance } from '../lib/provenance';
 import { CustomerQuery, UnmergeCustomerMutation } from '../operations';
+import { enumLabel } from '../lib/tickets';
 import { href } from '../routes';
 import { ConfirmDialog } from './ConfirmDialog';
+import { CustomerCommerce } from './CustomerCommerce';
 
 type Customer = NonNullable<CustomerData['customer']>;
 
@@ -113,6 +115,8 @@ export function CustomerView({ id, client, host, canUnmerge }: Props) {
         <dd>{formatTime(customer.updatedAt)}</dd>
       </dl>
 
+      <Tickets customer={customer} />
+      <CustomerCommerce key={customer.updatedAt} id={customer.id} client={client} />
       <Identities customer={customer} />
       <Traits customer={customer} />
       {customer.invalidValues.length > 0 && <InvalidValues customer={customer} />}
@@ -371,6 +375,46 @@ function MergeHistory({ customer }: { customer: Customer }) {
             </li>
           ))}
         </ol>
+      )}
+    </section>
+  );
+}
+
+function Tickets({ customer }: { customer: Customer }) {
+  return (
+    <section aria-labelledby="tickets-h">
+      <h2 id="tickets-h">
+        Tickets <span className="muted">({customer.tickets.length === 50 ? '50 newest' : customer.tickets.length})</span>
+      </h2>
+      {customer.tickets.length === 0 ? (
+        <p className="empty">No tickets.</p>
+      ) : (
+        <table className="customer-tickets">
+          <thead>
+            <tr>
+              <th>Subject</th>
+              <th>Status</th>
+              <th>Priority</th>
+              <th>Opened</th>
+              <th>Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {customer.tickets.map((t) => (
+              <tr key={t.id}>
+                <td>
+                  <a href={href({ name: 'ticket', id: t.id })}>{t.subject}</a>
+                </td>
+                <td>
+                  <span className={`chip status-${t.status.toLowerCase()}`}>{enumLabel(t.status)}</span>
+                </td>
+                <td>{enumLabel(t.priority)}</td>
+                <td>{formatTime(t.createdAt)}</td>
+                <td>{formatTime(t.updatedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </section>
   );
