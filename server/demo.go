@@ -29,6 +29,11 @@ func demoCmd(args []string) error {
 	if err := fs.Parse(own); err != nil {
 		return err
 	}
+	userFlags := rest
+	if _, set := os.LookupEnv("TESSERA_LOG_LEVEL"); !set {
+		// The embedded database's warnings would break up the progress bar.
+		rest = append([]string{"-log-level", "error"}, rest...)
+	}
 	c, err := parseServe(rest)
 	if err != nil {
 		return err
@@ -76,7 +81,7 @@ func demoCmd(args []string) error {
 	fmt.Printf("  profiles merged %d, absorbed profiles reconciled %d\n", sum.Merged, sum.Reconciled)
 	fmt.Printf("  RFM scored %d of %d profiles with commerce data\n", rfm.Scored, rfm.Profiles)
 	fmt.Printf("churn risk is relative to now; the data ends on %s (see docs/metrics.md).\n", sum.LastAt.Format("2006-01-02"))
-	fmt.Printf("browse: tessera serve %s\n", strings.Join(rest, " "))
+	fmt.Printf("browse: tessera serve %s\n", strings.Join(userFlags, " "))
 	return nil
 }
 
