@@ -22,6 +22,12 @@ type Engine struct {
 	Rules        Rules
 	Survivorship profile.Rules
 	Now          func() time.Time
+	// Serialize runs graph changes of this process one at a time. FerretDB v1 applies an
+	// update as read, modify in Go, write back the whole document, so two concurrent
+	// updates of one profile lose one of them (a merge redirect, a history entry).
+	// MongoDB updates documents atomically and needs no such lock.
+	Serialize bool
+	writeMu   sync.Mutex
 
 	idMu sync.Mutex
 	ids  *ulid.MonotonicEntropy
@@ -29,7 +35,7 @@ type Engine struct {
 
 // NewEngine returns an engine with default rules.
 func NewEngine(s Store) *Engine {
-	return &Engine{Store: s, Rules: DefaultRules(), Survivorship: profile.DefaultRules(), Now: func() time.Time { return time.Now().UTC() }}
+	return &Engine{Store: s, Rules: DefaultRules(), Survivorship: profile.DefaultRules(), Now: func() time.Time { return time.Now().UTC() }, Serialize: true}
 }
 
 // NewProfileID returns a time-ordered id, so "the oldest profile survives" is simply the
@@ -334,6 +340,7 @@ func (e *Engine) Resolve(ctx context.Context, recs []*profile.Record) (Outcome, 
 			}
 		}
 	}
+	defer e.lock()()
 	for attempt := 0; ; attempt++ {
 		if attempt == 20 {
 			return Outcome{}, errors.New("identity: too much contention resolving batch")
@@ -362,13 +369,46 @@ func (e *Engine) Resolve(ctx context.Context, recs []*profile.Record) (Outcome, 
 
 func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bool, Outcome, error) {
 	st := e.Store
-	// Shells first, so that every profile id an identity points to has a document.
-	var shells []profile.Profile
-	for _, id := range p.created {
-		shells = append(shells, profile.Profile{ID: id, CreatedAt: p.now, UpdatedAt: p.now})
+	// A profile created by this batch, merged with nothing and holding only records seen
+	// for the first time, is written whole in one insert: the common case of a bulk
+	// import then costs no per-document update (FerretDB scans for each one).
+	inMerge := map[string]bool{}
+	for _, m := range p.merges {
+		inMerge[m.absorbed], inMerge[m.survivor] = true, true
 	}
-	if len(shells) > 0 {
-		if err := st.InsertProfiles(ctx, shells); err != nil {
+	recsOf := map[string][]profile.Record{}
+	stale := map[string]bool{}
+	for _, r := range recs {
+		g := p.assign[r.ID]
+		recsOf[g] = append(recsOf[g], withAssignment(*r, g, p.dropped[r.ID]))
+		if !r.IsNew {
+			stale[g] = true
+		}
+	}
+	prio, err := st.SourcePriorities(ctx)
+	if err != nil {
+		return false, Outcome{}, err
+	}
+	fresh := map[string]bool{}
+	claimsOf := map[string][]string{}
+	for _, c := range p.claims {
+		claimsOf[c.ProfileID] = append(claimsOf[c.ProfileID], c.ID)
+	}
+	// Documents first, so that every profile id an identity points to has one.
+	var docs []profile.Profile
+	for _, id := range p.created {
+		doc := profile.Profile{ID: id, CreatedAt: p.now, UpdatedAt: p.now}
+		if !inMerge[id] && !stale[id] {
+			fresh[id] = true
+			rs := recsOf[id]
+			doc.Rev, doc.RecordCount, doc.Identifiers = 1, len(rs), claimsOf[id]
+			doc.Traits, doc.Provenance, doc.Invalid = profile.Compute(rs, prio, e.Survivorship)
+			doc.SearchTokens = profile.SearchTokens(id, doc.Traits)
+		}
+		docs = append(docs, doc)
+	}
+	if len(docs) > 0 {
+		if err := st.InsertProfiles(ctx, docs); err != nil {
 			return false, Outcome{}, err
 		}
 	}
@@ -378,9 +418,10 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 			return false, Outcome{}, err
 		}
 		if len(taken) > 0 {
-			// Claims that did go in belong to shells that the next plan will see as
-			// existing profiles and merge by the usual rules. A shell that lost every
-			// claim is known to nobody: delete it and let the next plan pick afresh.
+			// Claims that did go in belong to profiles that the next plan will see as
+			// existing and merge by the usual rules. A new profile that lost every claim
+			// is known to nobody (no record points to it yet): delete it and let the next
+			// plan pick afresh.
 			lost := map[string]bool{}
 			for _, k := range taken {
 				lost[k] = true
@@ -397,7 +438,7 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 					orphans = append(orphans, id)
 				}
 			}
-			if err := st.DeleteEmptyProfiles(ctx, orphans); err != nil {
+			if err := st.DeleteProfiles(ctx, orphans); err != nil {
 				return false, Outcome{}, err
 			}
 			p.orphans = orphans
@@ -414,28 +455,42 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 	}
 	out := Outcome{ProfileOf: map[string]string{}, Created: len(p.created), Merged: len(p.merges)}
 	var as []Assignment
+	var inserts []profile.Record
 	touched := map[string]bool{}
 	newIdents := map[string][]string{}
 	for _, c := range p.claims {
-		f := p.find(c.ProfileID)
-		newIdents[f] = append(newIdents[f], c.ID)
+		if !fresh[c.ProfileID] {
+			f := p.find(c.ProfileID)
+			newIdents[f] = append(newIdents[f], c.ID)
+		}
 	}
 	for _, r := range recs {
-		f := p.find(p.assign[r.ID])
+		g := p.assign[r.ID]
+		f := p.find(g)
 		out.ProfileOf[r.ID] = f
 		touched[f] = true
+		if r.IsNew {
+			inserts = append(inserts, withAssignment(*r, f, p.dropped[r.ID]))
+			inserts[len(inserts)-1].OriginProfileID = g
+			continue
+		}
 		a := Assignment{RecordID: r.ID, ProfileID: f, Dropped: p.dropped[r.ID]}
 		if r.OriginProfileID == "" {
-			a.Origin = p.assign[r.ID]
+			a.Origin = g
 		}
 		as = append(as, a)
+	}
+	if err := st.InsertRecords(ctx, inserts); err != nil {
+		return false, Outcome{}, err
 	}
 	if err := st.AssignRecords(ctx, as); err != nil {
 		return false, Outcome{}, err
 	}
 	var ds []Delta
 	for id := range touched {
-		ds = append(ds, Delta{ID: id, AddIdentifiers: newIdents[id], At: p.now})
+		if !fresh[id] {
+			ds = append(ds, Delta{ID: id, AddIdentifiers: newIdents[id], At: p.now})
+		}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
 	if err := st.UpdateProfiles(ctx, ds); err != nil {
@@ -445,7 +500,18 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 	if err != nil {
 		return false, Outcome{}, err
 	}
-	return false, out, e.Recompute(ctx, final)
+	var recompute []string
+	for _, id := range final {
+		if !fresh[id] {
+			recompute = append(recompute, id)
+		}
+	}
+	return false, out, e.recompute(ctx, recompute)
+}
+
+func withAssignment(r profile.Record, profileID string, dropped []profile.Dropped) profile.Record {
+	r.ProfileID, r.Dropped = profileID, dropped
+	return r
 }
 
 // applyMerges marks absorbed profiles, moves their identities and records to the
@@ -572,9 +638,23 @@ func (e *Engine) Final(ctx context.Context, id string) (string, error) {
 	return "", errors.New("identity: merge redirect chain too long")
 }
 
+// lock takes the graph write lock when Serialize is on and returns its release.
+func (e *Engine) lock() func() {
+	if !e.Serialize {
+		return func() {}
+	}
+	e.writeMu.Lock()
+	return e.writeMu.Unlock
+}
+
 // Recompute derives traits of profiles from their records, retrying profiles whose
 // record set changed while it read (rev moved on).
 func (e *Engine) Recompute(ctx context.Context, ids []string) error {
+	defer e.lock()()
+	return e.recompute(ctx, ids)
+}
+
+func (e *Engine) recompute(ctx context.Context, ids []string) error {
 	prio, err := e.Store.SourcePriorities(ctx)
 	if err != nil {
 		return err

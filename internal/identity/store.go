@@ -13,10 +13,12 @@ type Store interface {
 	GetIdentities(ctx context.Context, keys []string) ([]profile.Identity, error)
 	IdentitiesOfProfiles(ctx context.Context, ids []string) ([]profile.Identity, error)
 	GetProfiles(ctx context.Context, ids []string) ([]profile.Profile, error)
-	// InsertProfiles creates empty profile shells; ids that exist already are skipped.
+	// InsertProfiles creates profile documents; ids that exist already are skipped.
 	InsertProfiles(ctx context.Context, ps []profile.Profile) error
-	// DeleteEmptyProfiles removes shells that never got a record.
-	DeleteEmptyProfiles(ctx context.Context, ids []string) error
+	// DeleteProfiles removes new profiles that nothing points to (lost every claim).
+	DeleteProfiles(ctx context.Context, ids []string) error
+	// InsertRecords stores records seen for the first time, already resolved.
+	InsertRecords(ctx context.Context, rs []profile.Record) error
 	// ClaimIdentities inserts identity documents; it returns the keys that another
 	// writer owns already (unique _id), having inserted the rest.
 	ClaimIdentities(ctx context.Context, ids []profile.Identity) (taken []string, err error)

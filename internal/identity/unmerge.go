@@ -15,6 +15,7 @@ func (e *Engine) Merge(ctx context.Context, ids []string, reason, actor string) 
 	if strings.TrimSpace(reason) == "" {
 		return "", apperr.Invalidf("a reason is required for a manual merge")
 	}
+	defer e.lock()()
 	var finals []string
 	for _, id := range ids {
 		f, err := e.Final(ctx, id)
@@ -43,7 +44,7 @@ func (e *Engine) Merge(ctx context.Context, ids []string, reason, actor string) 
 	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
 		return "", err
 	}
-	return g, e.Recompute(ctx, []string{g})
+	return g, e.recompute(ctx, []string{g})
 }
 
 const keptApart = "kept apart by unmerge"
@@ -60,6 +61,7 @@ type component struct {
 // apart, every part takes back the oldest profile id its records came from, history keeps
 // only the merges inside the part, and the parts are kept apart from now on.
 func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, actor string) (split, remaining []string, err error) {
+	defer e.lock()()
 	pid, err := e.Final(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -256,5 +258,5 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 	if err := e.Store.AssignRecords(ctx, assigns); err != nil {
 		return nil, nil, err
 	}
-	return split, remaining, e.Recompute(ctx, append(append([]string{}, remaining...), split...))
+	return split, remaining, e.recompute(ctx, append(append([]string{}, remaining...), split...))
 }

@@ -143,8 +143,9 @@ func checkPayload(v any, depth int) (any, error) {
 }
 
 // Ingest stores a batch of records of one source and resolves the new and changed ones.
-// Records are saved before resolution, so a failure later never loses accepted data: a
-// retry of the same batch finds them unchanged-by-hash but unresolved, and resolves them.
+// Changed records are saved before resolution; new ones are inserted by resolution,
+// already resolved. Either way a failed call is safe to repeat: records are keyed by
+// source and external id, identities by value.
 func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID string) (Result, error) {
 	if len(in) == 0 {
 		return Result{}, apperr.Invalidf("no records given")
@@ -215,6 +216,9 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 			r.ProfileID, r.OriginProfileID = prev.ProfileID, prev.OriginProfileID
 		default:
 			res.Created++
+			r.IsNew = true // stored by resolution, already resolved
+			resolve = append(resolve, r)
+			continue
 		}
 		save = append(save, r)
 		resolve = append(resolve, r)
@@ -222,11 +226,6 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 	if len(save) > 0 {
 		if err := s.Store.UpsertRecords(ctx, derefs(save)); err != nil {
 			return Result{}, err
-		}
-		if res.Created > 0 {
-			if err := s.Store.IncSourceRecords(ctx, src.Name, int64(res.Created)); err != nil {
-				return Result{}, err
-			}
 		}
 	}
 	profileOf := map[string]string{}
@@ -241,6 +240,11 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 		res.Merged = out.Merged
 		for id, p := range out.ProfileOf {
 			profileOf[id] = p
+		}
+		if res.Created > 0 {
+			if err := s.Store.IncSourceRecords(ctx, src.Name, int64(res.Created)); err != nil {
+				return Result{}, err
+			}
 		}
 	}
 	for i, r := range prepared {

@@ -14,7 +14,7 @@ type SynthRecord struct {
 
 // SynthSources are the three generated sources and their identifier fields.
 var SynthSources = []Source{
-	{Name: "webshop", Kind: "WEB_SHOP", Priority: 20, IdentifierFields: map[string]string{"email": "email", "customer_no": "customer_id"}},
+	{Name: "webshop", Kind: "WEB_SHOP", Priority: 20, IdentifierFields: map[string]string{"email": "email", "customer_no": "customer_id", "phone": "phone"}},
 	{Name: "newsletter", Kind: "NEWSLETTER", Priority: 10, IdentifierFields: map[string]string{"email": "email"}},
 	{Name: "support", Kind: "SUPPORT_DESK", Priority: 15, IdentifierFields: map[string]string{"email": "email", "phone": "phone"}},
 }
@@ -46,8 +46,14 @@ func Synthesize(n int, overlap float64, seed uint64) []SynthRecord {
 		case "webshop":
 			payload["customer_no"] = fmt.Sprintf("W%07d", p)
 			payload["city"] = "Leeds"
-		case "support":
 			payload["phone"] = fmt.Sprintf("+4479%08d", p)
+		case "support":
+			// Support desks often have a work address: e-mail alone would not link it;
+			// the phone does once a webshop record carries both.
+			payload["phone"] = fmt.Sprintf("+4479%08d", p)
+			if p%3 == 0 {
+				payload["email"] = fmt.Sprintf("person%d@work.example.org", p)
+			}
 		case "newsletter":
 			payload["locale"] = "en-GB"
 		}

@@ -147,6 +147,9 @@ type Record struct {
 	// PinnedProfile attaches the record to a profile regardless of identifiers (edits
 	// made on a profile through the API).
 	PinnedProfile string `bson:"pinnedProfile,omitempty"`
+	// IsNew marks a record not stored yet: ingest hands it to resolution, which inserts
+	// it already resolved instead of inserting and then updating it.
+	IsNew bool `bson:"-"`
 }
 
 // RecordID builds the record id from source and external id.

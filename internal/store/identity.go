@@ -29,32 +29,64 @@ func (s *Store) GetProfiles(ctx context.Context, ids []string) ([]profile.Profil
 	return inBatches[profile.Profile](ctx, s.profiles, "_id", ids)
 }
 
-// InsertProfiles inserts shells; a shell that exists already (a retried batch reuses
+// InsertProfiles inserts new profiles; one that exists already (a retried batch reuses
 // its new ids) is a duplicate key, which is fine.
 func (s *Store) InsertProfiles(ctx context.Context, ps []profile.Profile) error {
 	docs := make([]any, len(ps))
-	for i, p := range ps {
-		docs[i] = bson.M{"_id": p.ID, "createdAt": p.CreatedAt, "updatedAt": p.UpdatedAt, "rev": 0, "recordCount": 0, "traits": bson.M{}}
+	for i := range ps {
+		docs[i] = ps[i]
 	}
-	_, err := s.profiles.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	var bwe mongo.BulkWriteException
-	if errors.As(err, &bwe) && bwe.WriteConcernError == nil {
-		for _, we := range bwe.WriteErrors {
-			if we.Code != 11000 {
-				return err
-			}
-		}
-		return nil
-	}
+	_, err := insertIgnoringDuplicates(ctx, s.profiles, docs)
 	return err
 }
 
-func (s *Store) DeleteEmptyProfiles(ctx context.Context, ids []string) error {
+func (s *Store) DeleteProfiles(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.profiles.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "recordCount": 0, "identifiers": bson.M{"$exists": false}})
+	_, err := s.profiles.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
 	return err
+}
+
+// insertIgnoringDuplicates inserts documents and reports which indexes already existed.
+func insertIgnoringDuplicates(ctx context.Context, c *mongo.Collection, docs []any) ([]int, error) {
+	var dups []int
+	for start := 0; start < len(docs); start += 1000 {
+		part := docs[start:min(start+1000, len(docs))]
+		_, err := c.InsertMany(ctx, part, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+			for _, we := range bwe.WriteErrors {
+				if we.Code != 11000 {
+					return nil, err
+				}
+				dups = append(dups, start+we.Index)
+			}
+		default:
+			return nil, err
+		}
+	}
+	return dups, nil
+}
+
+// InsertRecords inserts resolved records; one that a concurrent request stored first is
+// overwritten with this version (the same content by then, or a newer one).
+func (s *Store) InsertRecords(ctx context.Context, rs []profile.Record) error {
+	docs := make([]any, len(rs))
+	for i := range rs {
+		docs[i] = rs[i]
+	}
+	dups, err := insertIgnoringDuplicates(ctx, s.records, docs)
+	if err != nil {
+		return err
+	}
+	var ms []mongo.WriteModel
+	for _, i := range dups {
+		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": rs[i].ID}).SetReplacement(rs[i]))
+	}
+	return bulk(ctx, s.records, ms)
 }
 
 func (s *Store) ClaimIdentities(ctx context.Context, ids []profile.Identity) ([]string, error) {

@@ -97,6 +97,10 @@ var writeBatch = 40
 // UseMongoDBBatches lifts the FerretDB workaround when the server is a real MongoDB.
 func UseMongoDBBatches() { writeBatch = 1000 }
 
+// RealMongoDB reports whether UseMongoDBBatches was called: the server is MongoDB, with
+// atomic document updates, rather than FerretDB.
+func RealMongoDB() bool { return writeBatch > 40 }
+
 // bulk writes models in commands of at most writeBatch statements and returns how many
 // documents matched.
 func bulk(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel) error {

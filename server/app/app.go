@@ -82,6 +82,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		norm.DefaultRegion = strings.ToUpper(o.PhoneRegion)
 	}
 	eng := identity.NewEngine(st)
+	eng.Serialize = !store.RealMongoDB()
 	ing := ingest.NewService(st, eng, norm)
 	if err := ing.EnsureManualSource(ctx); err != nil {
 		return nil, err
