@@ -35,7 +35,7 @@ func TestFebrl3DeterministicOnSocSecID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	truth := map[string]string{}  // record -> true person
+	truth := map[string]string{}   // record -> true person
 	bySSN := map[string][]string{} // expected clusters
 	var batch []ingest.Input
 	flush := func() {
