@@ -83,32 +83,18 @@ func (s *Store) OrdersOfProfiles(ctx context.Context, ids []string) ([]commerce.
 }
 
 func (s *Store) InsertInteractions(ctx context.Context, is []commerce.Interaction) ([]string, error) {
+	dups, err := insertNew(ctx, s.interactions(), is)
+	if err != nil {
+		return nil, err
+	}
+	dup := map[int]bool{}
+	for _, d := range dups {
+		dup[d] = true
+	}
 	var inserted []string
-	for start := 0; start < len(is); start += 1000 {
-		part := is[start:min(start+1000, len(is))]
-		docs := make([]any, len(part))
-		for i := range part {
-			docs[i] = part[i]
-		}
-		dup := map[int]bool{}
-		_, err := s.interactions().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		var bwe mongo.BulkWriteException
-		switch {
-		case err == nil:
-		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
-			for _, we := range bwe.WriteErrors {
-				if we.Code != 11000 {
-					return nil, err
-				}
-				dup[we.Index] = true
-			}
-		default:
-			return nil, err
-		}
-		for i, it := range part {
-			if !dup[i] {
-				inserted = append(inserted, it.ID)
-			}
+	for i, it := range is {
+		if !dup[i] {
+			inserted = append(inserted, it.ID)
 		}
 	}
 	return inserted, nil

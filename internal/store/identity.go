@@ -32,11 +32,7 @@ func (s *Store) GetProfiles(ctx context.Context, ids []string) ([]profile.Profil
 // InsertProfiles inserts new profiles; one that exists already (a retried batch reuses
 // its new ids) is a duplicate key, which is fine.
 func (s *Store) InsertProfiles(ctx context.Context, ps []profile.Profile) error {
-	docs := make([]any, len(ps))
-	for i := range ps {
-		docs[i] = ps[i]
-	}
-	_, err := insertIgnoringDuplicates(ctx, s.profiles, docs)
+	_, err := insertNew(ctx, s.profiles, ps)
 	return err
 }
 
@@ -48,12 +44,17 @@ func (s *Store) DeleteProfiles(ctx context.Context, ids []string) error {
 	return err
 }
 
-// insertIgnoringDuplicates inserts documents and reports which indexes already existed.
-func insertIgnoringDuplicates(ctx context.Context, c *mongo.Collection, docs []any) ([]int, error) {
+// insertNew inserts items unordered and returns the indexes of those whose _id existed
+// already (duplicate key); any other error fails the call.
+func insertNew[T any](ctx context.Context, c *mongo.Collection, items []T) ([]int, error) {
 	var dups []int
-	for start := 0; start < len(docs); start += 1000 {
-		part := docs[start:min(start+1000, len(docs))]
-		_, err := c.InsertMany(ctx, part, options.InsertMany().SetOrdered(false))
+	for start := 0; start < len(items); start += 1000 {
+		part := items[start:min(start+1000, len(items))]
+		docs := make([]any, len(part))
+		for i := range part {
+			docs[i] = part[i]
+		}
+		_, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 		var bwe mongo.BulkWriteException
 		switch {
 		case err == nil:
@@ -74,11 +75,7 @@ func insertIgnoringDuplicates(ctx context.Context, c *mongo.Collection, docs []a
 // InsertRecords inserts resolved records; one that a concurrent request stored first is
 // overwritten with this version (the same content by then, or a newer one).
 func (s *Store) InsertRecords(ctx context.Context, rs []profile.Record) error {
-	docs := make([]any, len(rs))
-	for i := range rs {
-		docs[i] = rs[i]
-	}
-	dups, err := insertIgnoringDuplicates(ctx, s.records, docs)
+	dups, err := insertNew(ctx, s.records, rs)
 	if err != nil {
 		return err
 	}
@@ -90,27 +87,13 @@ func (s *Store) InsertRecords(ctx context.Context, rs []profile.Record) error {
 }
 
 func (s *Store) ClaimIdentities(ctx context.Context, ids []profile.Identity) ([]string, error) {
-	var taken []string
-	for start := 0; start < len(ids); start += 1000 {
-		part := ids[start:min(start+1000, len(ids))]
-		docs := make([]any, len(part))
-		for i := range part {
-			docs[i] = part[i]
-		}
-		_, err := s.identities.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		var bwe mongo.BulkWriteException
-		switch {
-		case err == nil:
-		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
-			for _, we := range bwe.WriteErrors {
-				if we.Code != 11000 {
-					return nil, err
-				}
-				taken = append(taken, part[we.Index].ID)
-			}
-		default:
-			return nil, err
-		}
+	dups, err := insertNew(ctx, s.identities, ids)
+	if err != nil {
+		return nil, err
+	}
+	taken := make([]string, len(dups))
+	for i, d := range dups {
+		taken[i] = ids[d].ID
 	}
 	return taken, nil
 }
