@@ -272,7 +272,6 @@ func orderFields(w commerce.MetricsWrite) bson.M {
 }
 
 func (s *Store) SaveMetrics(ctx context.Context, ws []commerce.MetricsWrite) (bool, error) {
-	conflict := false
 	var docs []any
 	var ups []mongo.WriteModel
 	for _, w := range ws {
@@ -288,32 +287,16 @@ func (s *Store) SaveMetrics(ctx context.Context, ws []commerce.MetricsWrite) (bo
 		ups = append(ups, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": w.M.ProfileID, "rev": w.Prev}).
 			SetUpdate(bson.M{"$set": f, "$inc": bson.M{"rev": 1}}))
 	}
-	if len(docs) > 0 {
-		_, err := s.metrics().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		var bwe mongo.BulkWriteException
-		switch {
-		case err == nil:
-		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
-			for _, we := range bwe.WriteErrors {
-				if we.Code != 11000 {
-					return false, err
-				}
-			}
-			conflict = true
-		default:
-			return false, err
-		}
+	dups, err := insertNew(ctx, s.metrics(), docs)
+	if err != nil {
+		return false, err
 	}
-	for start := 0; start < len(ups); start += 1000 {
-		part := ups[start:min(start+1000, len(ups))]
-		res, err := s.metrics().BulkWrite(ctx, part, unordered())
-		if err != nil {
-			return false, err
-		}
-		if res.MatchedCount < int64(len(part)) {
-			conflict = true
-		}
+	// Updates go through bulkMatched so they respect FerretDB's write-batch limit.
+	matched, err := bulkMatched(ctx, s.metrics(), ups)
+	if err != nil {
+		return false, err
 	}
+	conflict := len(dups) > 0 || matched < int64(len(ups))
 	return conflict, nil
 }
 
