@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -30,6 +31,7 @@ func benchCmd(args []string) error {
 	batch := fs.Int("batch", 1000, "records per ingest call")
 	pg := fs.String("postgresql-url", env("TESSERA_POSTGRESQL_URL", ""), "embedded FerretDB on PostgreSQL instead of SQLite")
 	uri := fs.String("mongodb-uri", env("MONGODB_URI", ""), "a MongoDB to measure instead of the embedded database")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the ingest phase to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -87,6 +89,17 @@ func benchCmd(args []string) error {
 	var sum ingest.Counts
 	var ms runtime.MemStats
 	var peak uint64
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start = time.Now()
 	for i := 0; i < len(recs); i += *batch {
 		bySrc := map[string][]ingest.Input{}

@@ -40,12 +40,16 @@ type DB struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	tmp    string
+	log    *slog.Logger
+	kick   chan struct{}
+	// indexed is closed when the indexer goroutine has stopped.
+	indexed chan struct{}
 }
 
 // Start runs FerretDB on a free loopback port and returns once it accepts connections.
 func Start(cfg Config) (*DB, error) {
 	fc := &ferretdb.Config{Handler: "sqlite"}
-	tmp := ""
+	tmp, sqliteDir := "", ""
 	switch {
 	case cfg.PostgreSQLURL != "":
 		fc.Handler, fc.PostgreSQLURL = "postgresql", cfg.PostgreSQLURL
@@ -68,6 +72,7 @@ func Start(cfg Config) (*DB, error) {
 		if cfg.Memory {
 			sync = "off"
 		}
+		sqliteDir = dir
 		fc.SQLiteURL = "file:" + strings.TrimSuffix(dir, "/") + "/?_pragma=synchronous(" + sync + ")"
 	}
 	addr := cfg.Addr
@@ -95,7 +100,8 @@ func Start(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("start embedded FerretDB: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	db := &DB{URI: "mongodb://" + addr + "/", cancel: cancel, done: make(chan struct{}), tmp: tmp}
+	db := &DB{URI: "mongodb://" + addr + "/", cancel: cancel, done: make(chan struct{}), tmp: tmp,
+		log: logger, kick: make(chan struct{}, 1), indexed: make(chan struct{})}
 	go func() {
 		defer close(db.done)
 		_ = f.Run(ctx)
@@ -104,6 +110,14 @@ func Start(cfg Config) (*DB, error) {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
+			if sqliteDir == "" {
+				close(db.indexed)
+			} else {
+				go func() {
+					defer close(db.indexed)
+					db.runIndexer(ctx, sqliteDir, time.Second)
+				}()
+			}
 			return db, nil
 		}
 		if i == 100 {
@@ -117,6 +131,7 @@ func Start(cfg Config) (*DB, error) {
 // Close stops FerretDB and waits for it to release its files.
 func (d *DB) Close() {
 	d.cancel()
+	<-d.indexed
 	<-d.done
 	if d.tmp != "" {
 		os.RemoveAll(d.tmp)

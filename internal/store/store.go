@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -71,8 +73,14 @@ func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts .
 }
 
 // inBatches splits $in lookups: FerretDB and MongoDB both take large $in lists, but a
-// bounded size keeps each round trip's document size in check.
+// bounded size keeps each round trip's document size in check. On FerretDB an $in on _id
+// is not pushed down to SQLite (every document of the collection is decoded), while a
+// bare {_id: "..."} is an index lookup (see embeddb's _id index), so there the ids are
+// read one by one by a few concurrent readers: O(keys) instead of O(collection).
 func inBatches[T any](ctx context.Context, c *mongo.Collection, field string, ids []string) ([]T, error) {
+	if field == "_id" && !RealMongoDB() {
+		return pointReads[T](ctx, c, ids)
+	}
 	var out []T
 	for start := 0; start < len(ids); start += 2000 {
 		part := ids[start:min(start+2000, len(ids))]
@@ -83,6 +91,52 @@ func inBatches[T any](ctx context.Context, c *mongo.Collection, field string, id
 		out = append(out, got...)
 	}
 	return out, nil
+}
+
+// pointReaders bounds the concurrent point reads of one lookup.
+const pointReaders = 8
+
+func pointReads[T any](ctx context.Context, c *mongo.Collection, ids []string) ([]T, error) {
+	ids = uniq(ids)
+	found := make([]*T, len(ids))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(pointReaders)
+	for i, id := range ids {
+		g.Go(func() error {
+			var v T
+			err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v)
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			found[i] = &v
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(ids))
+	for _, v := range found {
+		if v != nil {
+			out = append(out, *v)
+		}
+	}
+	return out, nil
+}
+
+func uniq(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func unordered() options.Lister[options.BulkWriteOptions] {
