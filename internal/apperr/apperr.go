@@ -68,3 +68,9 @@ func As(err error) (*Error, bool) {
 	}
 	return nil, false
 }
+
+// IsNotFound reports a NotFound error.
+func IsNotFound(err error) bool {
+	e, ok := As(err)
+	return ok && e.Kind == NotFound
+}

@@ -28,6 +28,10 @@ type Engine struct {
 	// MongoDB updates documents atomically and needs no such lock.
 	Serialize bool
 	writeMu   sync.Mutex
+	// Changed, if set, hears the ids of profiles whose records, traits or merge state
+	// changed (absorbed profiles included), after each successful change. It must not
+	// block: segment membership queues them.
+	Changed func(ids []string)
 
 	idMu sync.Mutex
 	ids  *ulid.MonotonicEntropy
@@ -357,6 +361,16 @@ func (e *Engine) Resolve(ctx context.Context, recs []*profile.Record) (Outcome, 
 			return Outcome{}, err
 		}
 		if !retry {
+			if e.Changed != nil {
+				ids := make([]string, 0, len(out.ProfileOf)+len(p.merges))
+				for _, id := range out.ProfileOf {
+					ids = append(ids, id)
+				}
+				for _, m := range p.merges {
+					ids = append(ids, m.absorbed, m.survivor)
+				}
+				e.Changed(ids)
+			}
 			return out, nil
 		}
 		for rec, id := range newIDs {
@@ -402,6 +416,9 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 			fresh[id] = true
 			rs := recsOf[id]
 			doc.Rev, doc.RecordCount, doc.Identifiers = 1, len(rs), claimsOf[id]
+			for _, r := range rs {
+				doc.RecordIDs = append(doc.RecordIDs, r.ID)
+			}
 			doc.Traits, doc.Provenance, doc.Invalid = profile.Compute(rs, prio, e.Survivorship)
 			doc.SearchTokens = profile.SearchTokens(id, doc.Traits)
 		}
@@ -457,6 +474,7 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 	var as []Assignment
 	var inserts []profile.Record
 	touched := map[string]bool{}
+	recIDs := map[string][]string{}
 	newIdents := map[string][]string{}
 	for _, c := range p.claims {
 		if !fresh[c.ProfileID] {
@@ -469,6 +487,7 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 		f := p.find(g)
 		out.ProfileOf[r.ID] = f
 		touched[f] = true
+		recIDs[f] = append(recIDs[f], r.ID)
 		if r.IsNew {
 			inserts = append(inserts, withAssignment(*r, f, p.dropped[r.ID]))
 			inserts[len(inserts)-1].OriginProfileID = g
@@ -489,7 +508,7 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 	var ds []Delta
 	for id := range touched {
 		if !fresh[id] {
-			ds = append(ds, Delta{ID: id, AddIdentifiers: newIdents[id], At: p.now})
+			ds = append(ds, Delta{ID: id, AddIdentifiers: newIdents[id], AddRecords: recIDs[id], At: p.now})
 		}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
@@ -702,3 +721,13 @@ func keysOf(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+func (e *Engine) changed(ids []string) {
+	if e.Changed != nil && len(ids) > 0 {
+		e.Changed(ids)
+	}
+}
+
+// Locked takes the graph write lock (when Serialize is on) for other writers of profile
+// documents, such as segment membership, and returns its release.
+func (e *Engine) Locked() func() { return e.lock() }

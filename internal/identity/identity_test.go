@@ -67,6 +67,27 @@ func (e *env) partition() []string {
 		}
 		all = append(all, recs...)
 	}
+	// The RecordIDs hint that RecordsOfProfiles reads on FerretDB must find exactly the
+	// records that point at each profile.
+	byProfile := map[string][]string{}
+	for _, r := range all {
+		byProfile[r.ProfileID] = append(byProfile[r.ProfileID], r.ID)
+	}
+	for pid, ids := range byProfile {
+		got, err := e.st.RecordsOfProfiles(ctx, []string{pid})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var gotIDs []string
+		for _, r := range got {
+			gotIDs = append(gotIDs, r.ID)
+		}
+		sort.Strings(ids)
+		sort.Strings(gotIDs)
+		if strings.Join(ids, ",") != strings.Join(gotIDs, ",") {
+			e.t.Fatalf("records of %s: RecordsOfProfiles gives %v, records point at it: %v", pid, gotIDs, ids)
+		}
+	}
 	groups := map[string][]string{}
 	for _, r := range all {
 		f, err := e.eng.Final(ctx, r.ProfileID)

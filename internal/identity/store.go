@@ -27,7 +27,8 @@ type Store interface {
 	SetIdentityOwners(ctx context.Context, ids []profile.Identity) error
 	// MarkMerged sets absorbed.mergedInto = survivor unless it is set already.
 	MarkMerged(ctx context.Context, absorbed, survivor string, at time.Time) (bool, error)
-	// Repoint moves identities and records of the given profiles to another profile.
+	// Repoint moves identities and records of the given profiles to another profile (and
+	// their RecordIDs hints with them).
 	Repoint(ctx context.Context, from []string, to string) error
 	AssignRecords(ctx context.Context, as []Assignment) error
 	UpdateProfiles(ctx context.Context, ds []Delta) error
@@ -54,6 +55,8 @@ type Delta struct {
 	ID             string
 	AddIdentifiers []string
 	AddKeepApart   []string
+	// AddRecords extends the profile's RecordIDs hint.
+	AddRecords []string
 	History        []profile.MergeEvent
 	At             time.Time
 }

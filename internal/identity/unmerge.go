@@ -15,36 +15,7 @@ func (e *Engine) Merge(ctx context.Context, ids []string, reason, actor string) 
 	if strings.TrimSpace(reason) == "" {
 		return "", apperr.Invalidf("a reason is required for a manual merge")
 	}
-	defer e.lock()()
-	var finals []string
-	for _, id := range ids {
-		f, err := e.Final(ctx, id)
-		if err != nil {
-			return "", err
-		}
-		if !slices.Contains(finals, f) {
-			finals = append(finals, f)
-		}
-	}
-	if len(finals) < 2 {
-		return "", apperr.Invalidf("merge needs at least two distinct customers")
-	}
-	sort.Strings(finals)
-	p := e.newPlan()
-	if err := p.load(ctx, nil, finals); err != nil {
-		return "", err
-	}
-	g := finals[0]
-	for _, o := range finals[1:] {
-		if why := p.conflict(g, o, nil); why != "" {
-			return "", apperr.Conflictf("cannot merge %s into %s: %s", o, g, why)
-		}
-		g = p.union(g, o, "", "manual: "+reason)
-	}
-	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
-		return "", err
-	}
-	return g, e.recompute(ctx, []string{g})
+	return e.MergeWithRule(ctx, ids, "manual: "+reason, actor)
 }
 
 const keptApart = "kept apart by unmerge"
@@ -235,6 +206,10 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 		} else {
 			remaining = append(remaining, c.id)
 		}
+		for _, r := range c.recs {
+			p.RecordIDs = append(p.RecordIDs, r.ID)
+		}
+		sort.Strings(p.RecordIDs)
 		profiles = append(profiles, p)
 		for _, r := range c.recs {
 			a := Assignment{RecordID: r.ID, ProfileID: c.id, Dropped: slices.DeleteFunc(slices.Clone(r.Dropped), func(d profile.Dropped) bool { return d.Reason == keptApart })}
@@ -258,5 +233,10 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 	if err := e.Store.AssignRecords(ctx, assigns); err != nil {
 		return nil, nil, err
 	}
-	return split, remaining, e.recompute(ctx, append(append([]string{}, remaining...), split...))
+	all := append(append([]string{}, remaining...), split...)
+	if err := e.recompute(ctx, all); err != nil {
+		return nil, nil, err
+	}
+	e.changed(all)
+	return split, remaining, nil
 }

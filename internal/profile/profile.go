@@ -100,6 +100,10 @@ type Profile struct {
 	History      []MergeEvent `bson:"history,omitempty"`
 	SearchTokens []string     `bson:"searchTokens,omitempty"`
 	RecordCount  int          `bson:"recordCount"`
+	// RecordIDs lists source records resolved into the profile at some time: a lookup
+	// hint for databases that cannot query records by profileId cheaply (FerretDB scans).
+	// It may hold records that moved on since; readers check the record's profileId.
+	RecordIDs []string `bson:"recordIds,omitempty"`
 }
 
 // Identifier is a normalised identifying value of a record.

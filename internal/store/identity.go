@@ -2,6 +2,7 @@ package store
 
 import (
 	"regexp"
+	"slices"
 
 	"context"
 	"errors"
@@ -118,8 +119,22 @@ func (s *Store) SetIdentityOwners(ctx context.Context, ids []profile.Identity) e
 }
 
 func (s *Store) MarkMerged(ctx context.Context, absorbed, survivor string, at time.Time) (bool, error) {
-	r, err := s.profiles.UpdateOne(ctx, bson.M{"_id": absorbed, "mergedInto": bson.M{"$exists": false}},
-		bson.M{"$set": bson.M{"mergedInto": survivor, "updatedAt": at}, "$inc": bson.M{"rev": 1}})
+	set := bson.M{"$set": bson.M{"mergedInto": survivor, "updatedAt": at}, "$inc": bson.M{"rev": 1}}
+	if !RealMongoDB() {
+		// FerretDB scans the collection for any filter but a bare _id, and its updates
+		// are read-modify-write anyway (graph writes are serialised there), so check
+		// first and update by _id.
+		ps, err := s.GetProfiles(ctx, []string{absorbed})
+		if err != nil || (len(ps) == 1 && ps[0].MergedInto != "") {
+			return false, err
+		}
+		r, err := s.profiles.UpdateOne(ctx, bson.M{"_id": absorbed}, set)
+		if err != nil {
+			return false, err
+		}
+		return r.ModifiedCount == 1, nil
+	}
+	r, err := s.profiles.UpdateOne(ctx, bson.M{"_id": absorbed, "mergedInto": bson.M{"$exists": false}}, set)
 	if err != nil {
 		return false, err
 	}
@@ -127,12 +142,50 @@ func (s *Store) MarkMerged(ctx context.Context, absorbed, survivor string, at ti
 }
 
 func (s *Store) Repoint(ctx context.Context, from []string, to string) error {
+	olds, err := s.GetProfiles(ctx, from)
+	if err != nil {
+		return err
+	}
+	var recIDs, keys []string
+	for _, p := range olds {
+		recIDs = append(recIDs, p.RecordIDs...)
+		keys = append(keys, p.Identifiers...)
+	}
+	if len(recIDs) > 0 {
+		if _, err := s.profiles.UpdateOne(ctx, bson.M{"_id": to}, bson.M{"$addToSet": bson.M{"recordIds": bson.M{"$each": recIDs}}}); err != nil {
+			return err
+		}
+	}
+	if !RealMongoDB() {
+		// By the absorbed profiles' hints, with bare-_id updates: a profileId filter
+		// scans both collections on FerretDB. Anything a hint missed still points at an
+		// absorbed profile, which readers follow to the survivor.
+		if err := repointByID[profile.Identity](ctx, s.identities, keys, from, to, func(i profile.Identity) (string, string) { return i.ID, i.ProfileID }); err != nil {
+			return err
+		}
+		return repointByID[profile.Record](ctx, s.records, recIDs, from, to, func(r profile.Record) (string, string) { return r.ID, r.ProfileID })
+	}
 	f := bson.M{"profileId": bson.M{"$in": from}}
 	if _, err := s.identities.UpdateMany(ctx, f, bson.M{"$set": bson.M{"profileId": to}}); err != nil {
 		return err
 	}
-	_, err := s.records.UpdateMany(ctx, f, bson.M{"$set": bson.M{"profileId": to}})
+	_, err = s.records.UpdateMany(ctx, f, bson.M{"$set": bson.M{"profileId": to}})
 	return err
+}
+
+// repointByID moves the documents among ids that point at one of from to the profile to.
+func repointByID[T any](ctx context.Context, c *mongo.Collection, ids, from []string, to string, key func(T) (id, profileID string)) error {
+	docs, err := inBatches[T](ctx, c, "_id", ids)
+	if err != nil {
+		return err
+	}
+	var ms []mongo.WriteModel
+	for _, d := range docs {
+		if id, pid := key(d); slices.Contains(from, pid) {
+			ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$set": bson.M{"profileId": to}}))
+		}
+	}
+	return bulk(ctx, c, ms)
 }
 
 func (s *Store) AssignRecords(ctx context.Context, as []identity.Assignment) error {
@@ -158,6 +211,9 @@ func (s *Store) UpdateProfiles(ctx context.Context, ds []identity.Delta) error {
 		if len(d.AddKeepApart) > 0 {
 			add["keepApart"] = bson.M{"$each": d.AddKeepApart}
 		}
+		if len(d.AddRecords) > 0 {
+			add["recordIds"] = bson.M{"$each": d.AddRecords}
+		}
 		if len(add) > 0 {
 			u["$addToSet"] = add
 		}
@@ -177,8 +233,40 @@ func (s *Store) ReplaceProfiles(ctx context.Context, ps []profile.Profile) error
 	return bulk(ctx, s.profiles, ms)
 }
 
+// RecordsOfProfiles returns the records resolved into the profiles. MongoDB answers
+// from the profileId index; FerretDB would scan every record, so there the profiles'
+// RecordIDs hints are read by _id and checked (profiles from before the hint existed
+// take the scan).
 func (s *Store) RecordsOfProfiles(ctx context.Context, ids []string) ([]profile.Record, error) {
-	return inBatches[profile.Record](ctx, s.records, "profileId", ids)
+	if RealMongoDB() || len(ids) == 0 {
+		return inBatches[profile.Record](ctx, s.records, "profileId", ids)
+	}
+	ps, err := s.GetProfiles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	var recIDs []string
+	for _, p := range ps {
+		if p.RecordIDs == nil && p.RecordCount > 0 {
+			return inBatches[profile.Record](ctx, s.records, "profileId", ids)
+		}
+		recIDs = append(recIDs, p.RecordIDs...)
+	}
+	rs, err := inBatches[profile.Record](ctx, s.records, "_id", recIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		if want[r.ProfileID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // SaveComputed writes computed traits, then reads the revs back: a profile whose rev

@@ -1,0 +1,54 @@
+package identity
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tessera-cdp/tessera/internal/apperr"
+)
+
+// MergeWithRule merges profiles like Merge, recording rule as it is (not "manual: ...")
+// in the survivor's history, e.g. "match: score 0.973 (auto, run mj_...)". The oldest
+// (smallest) id survives; keep-apart and limit rules give a CONFLICT; Unmerge undoes it.
+// Merge is MergeWithRule with a "manual: <reason>" rule.
+func (e *Engine) MergeWithRule(ctx context.Context, ids []string, rule, actor string) (string, error) {
+	if strings.TrimSpace(rule) == "" {
+		return "", apperr.Invalidf("a rule is required for a merge")
+	}
+	defer e.lock()()
+	var finals []string
+	for _, id := range ids {
+		f, err := e.Final(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		if !slices.Contains(finals, f) {
+			finals = append(finals, f)
+		}
+	}
+	if len(finals) < 2 {
+		return "", apperr.Invalidf("merge needs at least two distinct customers")
+	}
+	sort.Strings(finals)
+	p := e.newPlan()
+	if err := p.load(ctx, nil, finals); err != nil {
+		return "", err
+	}
+	g := finals[0]
+	for _, o := range finals[1:] {
+		if why := p.conflict(g, o, nil); why != "" {
+			return "", apperr.Conflictf("cannot merge %s into %s: %s", o, g, why)
+		}
+		g = p.union(g, o, "", rule)
+	}
+	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
+		return "", err
+	}
+	if err := e.recompute(ctx, []string{g}); err != nil {
+		return "", err
+	}
+	e.changed(finals)
+	return g, nil
+}
