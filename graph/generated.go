@@ -30,8 +30,10 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Customer() CustomerResolver
+	MatchSuggestion() MatchSuggestionResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Segment() SegmentResolver
 	Subscription() SubscriptionResolver
 	Ticket() TicketResolver
 }
@@ -142,6 +144,7 @@ type ComplexityRoot struct {
 		Name            func(childComplexity int) int
 		Orders          func(childComplexity int, first *int, after *string) int
 		Phones          func(childComplexity int) int
+		Segments        func(childComplexity int) int
 		SourceRecords   func(childComplexity int, first *int) int
 		Tickets         func(childComplexity int, first *int) int
 		Timeline        func(childComplexity int, first *int, after *string, channels []string, types []string) int
@@ -260,6 +263,41 @@ type ComplexityRoot struct {
 		Ticket              func(childComplexity int) int
 	}
 
+	MatchEvidence struct {
+		Field  func(childComplexity int) int
+		Left   func(childComplexity int) int
+		Level  func(childComplexity int) int
+		Right  func(childComplexity int) int
+		Weight func(childComplexity int) int
+	}
+
+	MatchJob struct {
+		AutoMerged    func(childComplexity int) int
+		Error         func(childComplexity int) int
+		FinishedAt    func(childComplexity int) int
+		ID            func(childComplexity int) int
+		PairsCompared func(childComplexity int) int
+		Phase         func(childComplexity int) int
+		Processed     func(childComplexity int) int
+		StartedAt     func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Suggested     func(childComplexity int) int
+		Total         func(childComplexity int) int
+	}
+
+	MatchSuggestion struct {
+		CreatedAt   func(childComplexity int) int
+		DecidedAt   func(childComplexity int) int
+		DecidedBy   func(childComplexity int) int
+		Evidence    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Left        func(childComplexity int) int
+		Probability func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		Right       func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
 	MergeEvent struct {
 		Actor      func(childComplexity int) int
 		At         func(childComplexity int) int
@@ -277,36 +315,46 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddInternalNote    func(childComplexity int, id string, body string) int
-		ApplyMacro         func(childComplexity int, id string, macroID string) int
-		AssignTicket       func(childComplexity int, id string, agentID *string, groupID *string) int
-		AutoAssignTicket   func(childComplexity int, id string, groupID string) int
-		CreateAPIKey       func(childComplexity int, name string, role model.Role) int
-		CreateAgent        func(childComplexity int, input model.AgentInput) int
-		CreateCustomer     func(childComplexity int, input model.CustomerInput) int
-		CreateGroup        func(childComplexity int, name string, agentIds []string) int
-		CreateMacro        func(childComplexity int, input model.MacroInput) int
-		CreateSource       func(childComplexity int, input model.SourceInput) int
-		CreateTicket       func(childComplexity int, input model.CreateTicketInput) int
-		EraseCustomer      func(childComplexity int, id string) int
-		FinishIngestJob    func(childComplexity int, id string) int
-		IngestInteractions func(childComplexity int, source string, interactions []*model.InteractionInput) int
-		IngestOrders       func(childComplexity int, source string, orders []*model.OrderInput) int
-		IngestRecords      func(childComplexity int, source string, records []*model.RecordInput, jobID *string) int
-		MergeCustomers     func(childComplexity int, ids []string, reason string) int
-		MergeTickets       func(childComplexity int, targetID string, sourceID string) int
-		RateTicket         func(childComplexity int, id string, score int, comment *string) int
-		RefreshRfm         func(childComplexity int) int
-		ReplyToTicket      func(childComplexity int, id string, body string) int
-		RevokeAPIKey       func(childComplexity int, id string) int
-		SetAgentAvailable  func(childComplexity int, id string, available bool) int
-		SetSLAPolicy       func(childComplexity int, input model.SLAPolicyInput) int
-		SetTicketPriority  func(childComplexity int, id string, priority model.TicketPriority) int
-		SetTicketStatus    func(childComplexity int, id string, status model.TicketStatus) int
-		SetTicketTags      func(childComplexity int, id string, add []string, remove []string) int
-		StartIngestJob     func(childComplexity int, source string, total *int) int
-		UnmergeCustomer    func(childComplexity int, id string, recordIds []string) int
-		UpdateCustomer     func(childComplexity int, id string, input model.CustomerInput) int
+		AcceptMatchSuggestion func(childComplexity int, id string) int
+		AddInternalNote       func(childComplexity int, id string, body string) int
+		ApplyMacro            func(childComplexity int, id string, macroID string) int
+		AssignTicket          func(childComplexity int, id string, agentID *string, groupID *string) int
+		AutoAssignTicket      func(childComplexity int, id string, groupID string) int
+		CreateAPIKey          func(childComplexity int, name string, role model.Role) int
+		CreateAgent           func(childComplexity int, input model.AgentInput) int
+		CreateCustomer        func(childComplexity int, input model.CustomerInput) int
+		CreateGroup           func(childComplexity int, name string, agentIds []string) int
+		CreateMacro           func(childComplexity int, input model.MacroInput) int
+		CreateSegment         func(childComplexity int, input model.SegmentInput) int
+		CreateSource          func(childComplexity int, input model.SourceInput) int
+		CreateTicket          func(childComplexity int, input model.CreateTicketInput) int
+		DeleteSegment         func(childComplexity int, id string) int
+		EraseCustomer         func(childComplexity int, id string) int
+		ExportSegment         func(childComplexity int, id string) int
+		FinishIngestJob       func(childComplexity int, id string) int
+		IngestInteractions    func(childComplexity int, source string, interactions []*model.InteractionInput) int
+		IngestOrders          func(childComplexity int, source string, orders []*model.OrderInput) int
+		IngestRecords         func(childComplexity int, source string, records []*model.RecordInput, jobID *string) int
+		MergeCustomers        func(childComplexity int, ids []string, reason string) int
+		MergeTickets          func(childComplexity int, targetID string, sourceID string) int
+		RateTicket            func(childComplexity int, id string, score int, comment *string) int
+		RefreshRfm            func(childComplexity int) int
+		RefreshSegment        func(childComplexity int, id string) int
+		RejectMatchSuggestion func(childComplexity int, id string, reason *string) int
+		RemoveSegmentWebhook  func(childComplexity int, id string) int
+		ReplyToTicket         func(childComplexity int, id string, body string) int
+		RevokeAPIKey          func(childComplexity int, id string) int
+		SetAgentAvailable     func(childComplexity int, id string, available bool) int
+		SetSLAPolicy          func(childComplexity int, input model.SLAPolicyInput) int
+		SetSegmentWebhook     func(childComplexity int, id string, url string) int
+		SetTicketPriority     func(childComplexity int, id string, priority model.TicketPriority) int
+		SetTicketStatus       func(childComplexity int, id string, status model.TicketStatus) int
+		SetTicketTags         func(childComplexity int, id string, add []string, remove []string) int
+		StartIngestJob        func(childComplexity int, source string, total *int) int
+		StartMatchJob         func(childComplexity int, input *model.MatchJobInput) int
+		UnmergeCustomer       func(childComplexity int, id string, recordIds []string) int
+		UpdateCustomer        func(childComplexity int, id string, input model.CustomerInput) int
+		UpdateSegment         func(childComplexity int, id string, input model.SegmentInput) int
 	}
 
 	Order struct {
@@ -355,9 +403,16 @@ type ComplexityRoot struct {
 		IngestJob            func(childComplexity int, id string) int
 		IngestJobs           func(childComplexity int, first *int) int
 		Macros               func(childComplexity int) int
+		MatchJob             func(childComplexity int, id string) int
+		MatchJobs            func(childComplexity int, first *int) int
+		MatchSuggestion      func(childComplexity int, id string) int
+		MatchSuggestions     func(childComplexity int, status *model.MatchSuggestionStatus, first *int, after *string) int
 		Me                   func(childComplexity int) int
 		SLAAttainment        func(childComplexity int, from time.Time, to time.Time) int
 		SLAPolicies          func(childComplexity int) int
+		Segment              func(childComplexity int, id string) int
+		SegmentPreview       func(childComplexity int, rule model.SegmentRuleInput, sample *int) int
+		Segments             func(childComplexity int) int
 		Sources              func(childComplexity int) int
 		Ticket               func(childComplexity int, id string) int
 		Tickets              func(childComplexity int, queue *model.TicketQueue, filter *model.TicketFilter, first *int, after *string) int
@@ -389,6 +444,70 @@ type ComplexityRoot struct {
 		Profiles          func(childComplexity int) int
 		RecencyCuts       func(childComplexity int) int
 		Scored            func(childComplexity int) int
+	}
+
+	Segment struct {
+		Changes     func(childComplexity int, since *time.Time, first *int) int
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		EvaluatedAt func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		MemberCount func(childComplexity int) int
+		Members     func(childComplexity int, first *int, after *string) int
+		Name        func(childComplexity int) int
+		Rule        func(childComplexity int) int
+		SizeHistory func(childComplexity int, days *int) int
+		UpdatedAt   func(childComplexity int) int
+		Webhook     func(childComplexity int) int
+	}
+
+	SegmentChange struct {
+		At         func(childComplexity int) int
+		CustomerID func(childComplexity int) int
+		Kind       func(childComplexity int) int
+	}
+
+	SegmentExport struct {
+		ExpiresAt func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
+	SegmentMember struct {
+		Customer  func(childComplexity int) int
+		EnteredAt func(childComplexity int) int
+	}
+
+	SegmentMemberConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SegmentMemberEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SegmentPreview struct {
+		Count  func(childComplexity int) int
+		Sample func(childComplexity int) int
+		TookMs func(childComplexity int) int
+	}
+
+	SegmentSizePoint struct {
+		Day     func(childComplexity int) int
+		Entered func(childComplexity int) int
+		Exited  func(childComplexity int) int
+		Members func(childComplexity int) int
+	}
+
+	SegmentWebhook struct {
+		Failures       func(childComplexity int) int
+		LastDeliveryAt func(childComplexity int) int
+		LastStatus     func(childComplexity int) int
+		Secret         func(childComplexity int) int
+		URL            func(childComplexity int) int
 	}
 
 	SlaAttainment struct {
@@ -425,6 +544,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		IngestJobUpdated func(childComplexity int, id string) int
+		MatchJobUpdated  func(childComplexity int, id string) int
 		TicketUpdated    func(childComplexity int, filter *model.TicketUpdatedFilter) int
 	}
 
@@ -531,6 +651,11 @@ type CustomerResolver interface {
 	Metrics(ctx context.Context, obj *model.Customer) (*model.CustomerMetrics, error)
 	Orders(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.OrderConnection, error)
 	Timeline(ctx context.Context, obj *model.Customer, first *int, after *string, channels []string, types []string) (*model.TimelineConnection, error)
+	Segments(ctx context.Context, obj *model.Customer) ([]*model.Segment, error)
+}
+type MatchSuggestionResolver interface {
+	Left(ctx context.Context, obj *model.MatchSuggestion) (*model.Customer, error)
+	Right(ctx context.Context, obj *model.MatchSuggestion) (*model.Customer, error)
 }
 type MutationResolver interface {
 	CreateCustomer(ctx context.Context, input model.CustomerInput) (*model.Customer, error)
@@ -563,6 +688,16 @@ type MutationResolver interface {
 	IngestInteractions(ctx context.Context, source string, interactions []*model.InteractionInput) (*model.CommerceIngestResult, error)
 	RefreshRfm(ctx context.Context) (*model.RfmReport, error)
 	EraseCustomer(ctx context.Context, id string) (*model.EraseResult, error)
+	CreateSegment(ctx context.Context, input model.SegmentInput) (*model.Segment, error)
+	UpdateSegment(ctx context.Context, id string, input model.SegmentInput) (*model.Segment, error)
+	DeleteSegment(ctx context.Context, id string) (*model.Segment, error)
+	RefreshSegment(ctx context.Context, id string) (*model.Segment, error)
+	ExportSegment(ctx context.Context, id string) (*model.SegmentExport, error)
+	SetSegmentWebhook(ctx context.Context, id string, url string) (*model.SegmentWebhook, error)
+	RemoveSegmentWebhook(ctx context.Context, id string) (*model.Segment, error)
+	StartMatchJob(ctx context.Context, input *model.MatchJobInput) (*model.MatchJob, error)
+	AcceptMatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error)
+	RejectMatchSuggestion(ctx context.Context, id string, reason *string) (*model.MatchSuggestion, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.APIKey, error)
@@ -581,10 +716,23 @@ type QueryResolver interface {
 	Macros(ctx context.Context) ([]*model.Macro, error)
 	SLAAttainment(ctx context.Context, from time.Time, to time.Time) (*model.SLAAttainment, error)
 	CsatStats(ctx context.Context, from time.Time, to time.Time) (*model.CsatStats, error)
+	Segments(ctx context.Context) ([]*model.Segment, error)
+	Segment(ctx context.Context, id string) (*model.Segment, error)
+	SegmentPreview(ctx context.Context, rule model.SegmentRuleInput, sample *int) (*model.SegmentPreview, error)
+	MatchSuggestions(ctx context.Context, status *model.MatchSuggestionStatus, first *int, after *string) ([]*model.MatchSuggestion, error)
+	MatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error)
+	MatchJob(ctx context.Context, id string) (*model.MatchJob, error)
+	MatchJobs(ctx context.Context, first *int) ([]*model.MatchJob, error)
+}
+type SegmentResolver interface {
+	Members(ctx context.Context, obj *model.Segment, first *int, after *string) (*model.SegmentMemberConnection, error)
+	Changes(ctx context.Context, obj *model.Segment, since *time.Time, first *int) ([]*model.SegmentChange, error)
+	SizeHistory(ctx context.Context, obj *model.Segment, days *int) ([]*model.SegmentSizePoint, error)
 }
 type SubscriptionResolver interface {
 	IngestJobUpdated(ctx context.Context, id string) (<-chan *model.IngestJob, error)
 	TicketUpdated(ctx context.Context, filter *model.TicketUpdatedFilter) (<-chan *model.Ticket, error)
+	MatchJobUpdated(ctx context.Context, id string) (<-chan *model.MatchJob, error)
 }
 type TicketResolver interface {
 	Requester(ctx context.Context, obj *model.Ticket) (*model.Customer, error)
@@ -1012,6 +1160,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Phones(childComplexity), true
+	case "Customer.segments":
+		if e.ComplexityRoot.Customer.Segments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Segments(childComplexity), true
 	case "Customer.sourceRecords":
 		if e.ComplexityRoot.Customer.SourceRecords == nil {
 			break
@@ -1503,6 +1657,165 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MacroResult.Ticket(childComplexity), true
 
+	case "MatchEvidence.field":
+		if e.ComplexityRoot.MatchEvidence.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Field(childComplexity), true
+	case "MatchEvidence.left":
+		if e.ComplexityRoot.MatchEvidence.Left == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Left(childComplexity), true
+	case "MatchEvidence.level":
+		if e.ComplexityRoot.MatchEvidence.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Level(childComplexity), true
+	case "MatchEvidence.right":
+		if e.ComplexityRoot.MatchEvidence.Right == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Right(childComplexity), true
+	case "MatchEvidence.weight":
+		if e.ComplexityRoot.MatchEvidence.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Weight(childComplexity), true
+
+	case "MatchJob.autoMerged":
+		if e.ComplexityRoot.MatchJob.AutoMerged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.AutoMerged(childComplexity), true
+	case "MatchJob.error":
+		if e.ComplexityRoot.MatchJob.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.Error(childComplexity), true
+	case "MatchJob.finishedAt":
+		if e.ComplexityRoot.MatchJob.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.FinishedAt(childComplexity), true
+	case "MatchJob.id":
+		if e.ComplexityRoot.MatchJob.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.ID(childComplexity), true
+	case "MatchJob.pairsCompared":
+		if e.ComplexityRoot.MatchJob.PairsCompared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.PairsCompared(childComplexity), true
+	case "MatchJob.phase":
+		if e.ComplexityRoot.MatchJob.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.Phase(childComplexity), true
+	case "MatchJob.processed":
+		if e.ComplexityRoot.MatchJob.Processed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.Processed(childComplexity), true
+	case "MatchJob.startedAt":
+		if e.ComplexityRoot.MatchJob.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.StartedAt(childComplexity), true
+	case "MatchJob.status":
+		if e.ComplexityRoot.MatchJob.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.Status(childComplexity), true
+	case "MatchJob.suggested":
+		if e.ComplexityRoot.MatchJob.Suggested == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.Suggested(childComplexity), true
+	case "MatchJob.total":
+		if e.ComplexityRoot.MatchJob.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchJob.Total(childComplexity), true
+
+	case "MatchSuggestion.createdAt":
+		if e.ComplexityRoot.MatchSuggestion.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.CreatedAt(childComplexity), true
+	case "MatchSuggestion.decidedAt":
+		if e.ComplexityRoot.MatchSuggestion.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.DecidedAt(childComplexity), true
+	case "MatchSuggestion.decidedBy":
+		if e.ComplexityRoot.MatchSuggestion.DecidedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.DecidedBy(childComplexity), true
+	case "MatchSuggestion.evidence":
+		if e.ComplexityRoot.MatchSuggestion.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.Evidence(childComplexity), true
+	case "MatchSuggestion.id":
+		if e.ComplexityRoot.MatchSuggestion.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.ID(childComplexity), true
+	case "MatchSuggestion.left":
+		if e.ComplexityRoot.MatchSuggestion.Left == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.Left(childComplexity), true
+	case "MatchSuggestion.probability":
+		if e.ComplexityRoot.MatchSuggestion.Probability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.Probability(childComplexity), true
+	case "MatchSuggestion.reason":
+		if e.ComplexityRoot.MatchSuggestion.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.Reason(childComplexity), true
+	case "MatchSuggestion.right":
+		if e.ComplexityRoot.MatchSuggestion.Right == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.Right(childComplexity), true
+	case "MatchSuggestion.status":
+		if e.ComplexityRoot.MatchSuggestion.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchSuggestion.Status(childComplexity), true
+
 	case "MergeEvent.actor":
 		if e.ComplexityRoot.MergeEvent.Actor == nil {
 			break
@@ -1565,6 +1878,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Formatted(childComplexity), true
 
+	case "Mutation.acceptMatchSuggestion":
+		if e.ComplexityRoot.Mutation.AcceptMatchSuggestion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptMatchSuggestion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptMatchSuggestion(childComplexity, args["id"].(string)), true
 	case "Mutation.addInternalNote":
 		if e.ComplexityRoot.Mutation.AddInternalNote == nil {
 			break
@@ -1664,6 +1988,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateMacro(childComplexity, args["input"].(model.MacroInput)), true
+	case "Mutation.createSegment":
+		if e.ComplexityRoot.Mutation.CreateSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSegment(childComplexity, args["input"].(model.SegmentInput)), true
 	case "Mutation.createSource":
 		if e.ComplexityRoot.Mutation.CreateSource == nil {
 			break
@@ -1686,6 +2021,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTicket(childComplexity, args["input"].(model.CreateTicketInput)), true
+	case "Mutation.deleteSegment":
+		if e.ComplexityRoot.Mutation.DeleteSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSegment(childComplexity, args["id"].(string)), true
 	case "Mutation.eraseCustomer":
 		if e.ComplexityRoot.Mutation.EraseCustomer == nil {
 			break
@@ -1697,6 +2043,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EraseCustomer(childComplexity, args["id"].(string)), true
+	case "Mutation.exportSegment":
+		if e.ComplexityRoot.Mutation.ExportSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportSegment(childComplexity, args["id"].(string)), true
 	case "Mutation.finishIngestJob":
 		if e.ComplexityRoot.Mutation.FinishIngestJob == nil {
 			break
@@ -1780,6 +2137,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshRfm(childComplexity), true
+	case "Mutation.refreshSegment":
+		if e.ComplexityRoot.Mutation.RefreshSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshSegment(childComplexity, args["id"].(string)), true
+	case "Mutation.rejectMatchSuggestion":
+		if e.ComplexityRoot.Mutation.RejectMatchSuggestion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectMatchSuggestion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectMatchSuggestion(childComplexity, args["id"].(string), args["reason"].(*string)), true
+	case "Mutation.removeSegmentWebhook":
+		if e.ComplexityRoot.Mutation.RemoveSegmentWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeSegmentWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveSegmentWebhook(childComplexity, args["id"].(string)), true
 	case "Mutation.replyToTicket":
 		if e.ComplexityRoot.Mutation.ReplyToTicket == nil {
 			break
@@ -1824,6 +2214,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetSLAPolicy(childComplexity, args["input"].(model.SLAPolicyInput)), true
+	case "Mutation.setSegmentWebhook":
+		if e.ComplexityRoot.Mutation.SetSegmentWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setSegmentWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetSegmentWebhook(childComplexity, args["id"].(string), args["url"].(string)), true
 	case "Mutation.setTicketPriority":
 		if e.ComplexityRoot.Mutation.SetTicketPriority == nil {
 			break
@@ -1868,6 +2269,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartIngestJob(childComplexity, args["source"].(string), args["total"].(*int)), true
+	case "Mutation.startMatchJob":
+		if e.ComplexityRoot.Mutation.StartMatchJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startMatchJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartMatchJob(childComplexity, args["input"].(*model.MatchJobInput)), true
 	case "Mutation.unmergeCustomer":
 		if e.ComplexityRoot.Mutation.UnmergeCustomer == nil {
 			break
@@ -1890,6 +2302,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["id"].(string), args["input"].(model.CustomerInput)), true
+	case "Mutation.updateSegment":
+		if e.ComplexityRoot.Mutation.UpdateSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSegment(childComplexity, args["id"].(string), args["input"].(model.SegmentInput)), true
 
 	case "Order.channel":
 		if e.ComplexityRoot.Order.Channel == nil {
@@ -2107,6 +2530,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Macros(childComplexity), true
+	case "Query.matchJob":
+		if e.ComplexityRoot.Query.MatchJob == nil {
+			break
+		}
+
+		args, err := ec.field_Query_matchJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MatchJob(childComplexity, args["id"].(string)), true
+	case "Query.matchJobs":
+		if e.ComplexityRoot.Query.MatchJobs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_matchJobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MatchJobs(childComplexity, args["first"].(*int)), true
+	case "Query.matchSuggestion":
+		if e.ComplexityRoot.Query.MatchSuggestion == nil {
+			break
+		}
+
+		args, err := ec.field_Query_matchSuggestion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MatchSuggestion(childComplexity, args["id"].(string)), true
+	case "Query.matchSuggestions":
+		if e.ComplexityRoot.Query.MatchSuggestions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_matchSuggestions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MatchSuggestions(childComplexity, args["status"].(*model.MatchSuggestionStatus), args["first"].(*int), args["after"].(*string)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -2130,6 +2597,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SLAPolicies(childComplexity), true
+	case "Query.segment":
+		if e.ComplexityRoot.Query.Segment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_segment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Segment(childComplexity, args["id"].(string)), true
+	case "Query.segmentPreview":
+		if e.ComplexityRoot.Query.SegmentPreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_segmentPreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SegmentPreview(childComplexity, args["rule"].(model.SegmentRuleInput), args["sample"].(*int)), true
+	case "Query.segments":
+		if e.ComplexityRoot.Query.Segments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Segments(childComplexity), true
 	case "Query.sources":
 		if e.ComplexityRoot.Query.Sources == nil {
 			break
@@ -2258,6 +2753,252 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RfmReport.Scored(childComplexity), true
+
+	case "Segment.changes":
+		if e.ComplexityRoot.Segment.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Segment_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Segment.Changes(childComplexity, args["since"].(*time.Time), args["first"].(*int)), true
+	case "Segment.createdAt":
+		if e.ComplexityRoot.Segment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.CreatedAt(childComplexity), true
+	case "Segment.description":
+		if e.ComplexityRoot.Segment.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Description(childComplexity), true
+	case "Segment.evaluatedAt":
+		if e.ComplexityRoot.Segment.EvaluatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.EvaluatedAt(childComplexity), true
+	case "Segment.id":
+		if e.ComplexityRoot.Segment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.ID(childComplexity), true
+	case "Segment.kind":
+		if e.ComplexityRoot.Segment.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Kind(childComplexity), true
+	case "Segment.memberCount":
+		if e.ComplexityRoot.Segment.MemberCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.MemberCount(childComplexity), true
+	case "Segment.members":
+		if e.ComplexityRoot.Segment.Members == nil {
+			break
+		}
+
+		args, err := ec.field_Segment_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Segment.Members(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Segment.name":
+		if e.ComplexityRoot.Segment.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Name(childComplexity), true
+	case "Segment.rule":
+		if e.ComplexityRoot.Segment.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Rule(childComplexity), true
+	case "Segment.sizeHistory":
+		if e.ComplexityRoot.Segment.SizeHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Segment_sizeHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Segment.SizeHistory(childComplexity, args["days"].(*int)), true
+	case "Segment.updatedAt":
+		if e.ComplexityRoot.Segment.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.UpdatedAt(childComplexity), true
+	case "Segment.webhook":
+		if e.ComplexityRoot.Segment.Webhook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Webhook(childComplexity), true
+
+	case "SegmentChange.at":
+		if e.ComplexityRoot.SegmentChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentChange.At(childComplexity), true
+	case "SegmentChange.customerId":
+		if e.ComplexityRoot.SegmentChange.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentChange.CustomerID(childComplexity), true
+	case "SegmentChange.kind":
+		if e.ComplexityRoot.SegmentChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentChange.Kind(childComplexity), true
+
+	case "SegmentExport.expiresAt":
+		if e.ComplexityRoot.SegmentExport.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentExport.ExpiresAt(childComplexity), true
+	case "SegmentExport.url":
+		if e.ComplexityRoot.SegmentExport.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentExport.URL(childComplexity), true
+
+	case "SegmentMember.customer":
+		if e.ComplexityRoot.SegmentMember.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMember.Customer(childComplexity), true
+	case "SegmentMember.enteredAt":
+		if e.ComplexityRoot.SegmentMember.EnteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMember.EnteredAt(childComplexity), true
+
+	case "SegmentMemberConnection.edges":
+		if e.ComplexityRoot.SegmentMemberConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberConnection.Edges(childComplexity), true
+	case "SegmentMemberConnection.pageInfo":
+		if e.ComplexityRoot.SegmentMemberConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberConnection.PageInfo(childComplexity), true
+	case "SegmentMemberConnection.totalCount":
+		if e.ComplexityRoot.SegmentMemberConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberConnection.TotalCount(childComplexity), true
+
+	case "SegmentMemberEdge.cursor":
+		if e.ComplexityRoot.SegmentMemberEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberEdge.Cursor(childComplexity), true
+	case "SegmentMemberEdge.node":
+		if e.ComplexityRoot.SegmentMemberEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberEdge.Node(childComplexity), true
+
+	case "SegmentPreview.count":
+		if e.ComplexityRoot.SegmentPreview.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentPreview.Count(childComplexity), true
+	case "SegmentPreview.sample":
+		if e.ComplexityRoot.SegmentPreview.Sample == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentPreview.Sample(childComplexity), true
+	case "SegmentPreview.tookMs":
+		if e.ComplexityRoot.SegmentPreview.TookMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentPreview.TookMs(childComplexity), true
+
+	case "SegmentSizePoint.day":
+		if e.ComplexityRoot.SegmentSizePoint.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentSizePoint.Day(childComplexity), true
+	case "SegmentSizePoint.entered":
+		if e.ComplexityRoot.SegmentSizePoint.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentSizePoint.Entered(childComplexity), true
+	case "SegmentSizePoint.exited":
+		if e.ComplexityRoot.SegmentSizePoint.Exited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentSizePoint.Exited(childComplexity), true
+	case "SegmentSizePoint.members":
+		if e.ComplexityRoot.SegmentSizePoint.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentSizePoint.Members(childComplexity), true
+
+	case "SegmentWebhook.failures":
+		if e.ComplexityRoot.SegmentWebhook.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentWebhook.Failures(childComplexity), true
+	case "SegmentWebhook.lastDeliveryAt":
+		if e.ComplexityRoot.SegmentWebhook.LastDeliveryAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentWebhook.LastDeliveryAt(childComplexity), true
+	case "SegmentWebhook.lastStatus":
+		if e.ComplexityRoot.SegmentWebhook.LastStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentWebhook.LastStatus(childComplexity), true
+	case "SegmentWebhook.secret":
+		if e.ComplexityRoot.SegmentWebhook.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentWebhook.Secret(childComplexity), true
+	case "SegmentWebhook.url":
+		if e.ComplexityRoot.SegmentWebhook.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentWebhook.URL(childComplexity), true
 
 	case "SlaAttainment.firstResponse":
 		if e.ComplexityRoot.SlaAttainment.FirstResponse == nil {
@@ -2394,6 +3135,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IngestJobUpdated(childComplexity, args["id"].(string)), true
+	case "Subscription.matchJobUpdated":
+		if e.ComplexityRoot.Subscription.MatchJobUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_matchJobUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MatchJobUpdated(childComplexity, args["id"].(string)), true
 	case "Subscription.ticketUpdated":
 		if e.ComplexityRoot.Subscription.TicketUpdated == nil {
 			break
@@ -2783,20 +3535,28 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AgentInput", ec.unmarshalInputAgentInput),
 			graphql.NewInputUnmarshaler("BusinessHoursInput", ec.unmarshalInputBusinessHoursInput),
 			graphql.NewInputUnmarshaler("BusinessIntervalInput", ec.unmarshalInputBusinessIntervalInput),
+			graphql.NewInputUnmarshaler("ConsentConditionInput", ec.unmarshalInputConsentConditionInput),
+			graphql.NewInputUnmarshaler("CountConditionInput", ec.unmarshalInputCountConditionInput),
 			graphql.NewInputUnmarshaler("CreateTicketInput", ec.unmarshalInputCreateTicketInput),
 			graphql.NewInputUnmarshaler("CustomerFilter", ec.unmarshalInputCustomerFilter),
 			graphql.NewInputUnmarshaler("CustomerInput", ec.unmarshalInputCustomerInput),
 			graphql.NewInputUnmarshaler("CustomerRefInput", ec.unmarshalInputCustomerRefInput),
 			graphql.NewInputUnmarshaler("FieldMappingInput", ec.unmarshalInputFieldMappingInput),
+			graphql.NewInputUnmarshaler("IdentifierConditionInput", ec.unmarshalInputIdentifierConditionInput),
 			graphql.NewInputUnmarshaler("InteractionInput", ec.unmarshalInputInteractionInput),
 			graphql.NewInputUnmarshaler("MacroInput", ec.unmarshalInputMacroInput),
+			graphql.NewInputUnmarshaler("MatchJobInput", ec.unmarshalInputMatchJobInput),
+			graphql.NewInputUnmarshaler("MetricConditionInput", ec.unmarshalInputMetricConditionInput),
 			graphql.NewInputUnmarshaler("OrderInput", ec.unmarshalInputOrderInput),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("RecordInput", ec.unmarshalInputRecordInput),
+			graphql.NewInputUnmarshaler("SegmentInput", ec.unmarshalInputSegmentInput),
+			graphql.NewInputUnmarshaler("SegmentRuleInput", ec.unmarshalInputSegmentRuleInput),
 			graphql.NewInputUnmarshaler("SlaPolicyInput", ec.unmarshalInputSlaPolicyInput),
 			graphql.NewInputUnmarshaler("SourceInput", ec.unmarshalInputSourceInput),
 			graphql.NewInputUnmarshaler("TicketFilter", ec.unmarshalInputTicketFilter),
 			graphql.NewInputUnmarshaler("TicketUpdatedFilter", ec.unmarshalInputTicketUpdatedFilter),
+			graphql.NewInputUnmarshaler("TraitConditionInput", ec.unmarshalInputTraitConditionInput),
 		)
 	}
 	first := true
@@ -3822,6 +4582,324 @@ type EraseResult {
   "Tickets whose requester is now detached."
   tickets: Int!
 }
+
+# ---------------------------------------------------------------- segments
+#
+# A segment is an audience defined by a rule tree. Dynamic segments are re-evaluated when
+# their members' profiles, orders, interactions or tickets change and on a schedule;
+# static segments are a frozen list taken when they are created (or refreshed by hand).
+# Membership is kept with entered/exited times, so "who entered this week" is a query.
+
+extend type Query {
+  segments: [Segment!]! @auth(roles: [ADMIN, AGENT, ANALYST])
+  segment(id: ID!): Segment @auth(roles: [ADMIN, AGENT, ANALYST])
+  "Counts the customers a rule selects and returns a sample (by id), without saving."
+  segmentPreview(rule: SegmentRuleInput!, sample: Int = 10): SegmentPreview! @auth(roles: [ADMIN, ANALYST])
+}
+
+extend type Mutation {
+  createSegment(input: SegmentInput!): Segment! @auth(roles: [ADMIN, ANALYST])
+  "Changes name, description or rule; a rule change re-evaluates the members."
+  updateSegment(id: ID!, input: SegmentInput!): Segment! @auth(roles: [ADMIN, ANALYST])
+  deleteSegment(id: ID!): Segment! @auth(roles: [ADMIN, ANALYST])
+  "Evaluates the rule now (a static segment takes a new snapshot) and records who entered and exited."
+  refreshSegment(id: ID!): Segment! @auth(roles: [ADMIN, ANALYST])
+  """
+  A short-lived link (15 minutes) to the members as CSV (id, name, e-mail, phone,
+  entered at), streamed by the server at GET /export/segments/{id}.csv?token=...
+  """
+  exportSegment(id: ID!): SegmentExport! @auth(roles: [ADMIN, ANALYST])
+  """
+  Calls url with entered/exited batches of this segment (POST, JSON, at most 500 ids a
+  call). X-Tessera-Signature is sha256=<hex of HMAC-SHA256(secret, "<X-Tessera-Timestamp>.<body>")>;
+  X-Tessera-Delivery identifies the batch (deliveries are at least once). Failures are
+  retried with exponential back-off (2 s doubling, 8 attempts). The secret is returned once.
+  """
+  setSegmentWebhook(id: ID!, url: String!): SegmentWebhook! @auth(roles: [ADMIN])
+  removeSegmentWebhook(id: ID!): Segment! @auth(roles: [ADMIN])
+}
+
+extend type Customer {
+  "Segments the customer is a member of now."
+  segments: [Segment!]!
+}
+
+enum SegmentKind {
+  "Members follow the rule as data changes."
+  DYNAMIC
+  "Members are a snapshot, changed only by refreshSegment."
+  STATIC
+}
+
+input SegmentInput {
+  name: String!
+  description: String
+  kind: SegmentKind = DYNAMIC
+  rule: SegmentRuleInput!
+}
+
+"""
+A rule node: exactly one field is set. and/or/not combine rules; the others are
+conditions. Example, "placed at least 2 orders in the last 90 days and lives in
+Germany": {and: [{orders: {atLeast: 2, withinDays: 90}}, {trait: {field: "country", op: EQ, value: "DE"}}]}
+"""
+input SegmentRuleInput {
+  and: [SegmentRuleInput!]
+  or: [SegmentRuleInput!]
+  not: SegmentRuleInput
+  trait: TraitConditionInput
+  identifier: IdentifierConditionInput
+  metric: MetricConditionInput
+  orders: CountConditionInput
+  interactions: CountConditionInput
+  tickets: CountConditionInput
+  consent: ConsentConditionInput
+}
+
+enum ConditionOp {
+  EQ
+  NE
+  IN
+  NOT_IN
+  EXISTS
+  NOT_EXISTS
+  "Case-insensitive substring."
+  CONTAINS
+  "Case-insensitive prefix."
+  STARTS_WITH
+  GT
+  GTE
+  LT
+  LTE
+}
+
+"""
+field: firstName, lastName, email, phone, birthDate, locale, city, postcode, country,
+or attributes.<key> (key: letters, digits, underscore). email, phone, city, postcode and
+country match if any of the customer's values does. number compares numerically
+(attributes only).
+"""
+input TraitConditionInput {
+  field: String!
+  op: ConditionOp!
+  value: String
+  values: [String!]
+  number: Float
+  "Compares an attribute with a boolean (EQ, NE)."
+  bool: Boolean
+}
+
+"Has an identity of this type (and value, when given, normalised like ingest does)."
+input IdentifierConditionInput {
+  type: String!
+  value: String
+}
+
+enum SegmentMetric {
+  ORDERS
+  "Net revenue in major units of the customer's main currency."
+  NET_REVENUE
+  AOV
+  RFM_RECENCY
+  RFM_FREQUENCY
+  RFM_MONETARY
+  DAYS_SINCE_LAST_ORDER
+  INTERACTIONS
+}
+
+input MetricConditionInput {
+  metric: SegmentMetric!
+  "EQ, NE, GT, GTE, LT or LTE."
+  op: ConditionOp!
+  value: Float!
+}
+
+"""
+Counts orders (cancellations excluded), interactions (of one channel when given) or
+tickets (in the given statuses when given), in the last withinDays days when given.
+atMost: 0 selects customers with none.
+"""
+input CountConditionInput {
+  atLeast: Int
+  atMost: Int
+  withinDays: Int
+  channel: String
+  "Order statuses (orders) or ticket statuses such as OPEN, PENDING, SOLVED (tickets)."
+  statuses: [String!]
+}
+
+"Consent is read from the attribute consent_<channel> (true, yes, y, 1 = granted)."
+input ConsentConditionInput {
+  channel: String!
+  granted: Boolean!
+}
+
+type Segment {
+  id: ID!
+  name: String!
+  description: String
+  kind: SegmentKind!
+  "The rule as given (SegmentRuleInput shape)."
+  rule: JSON!
+  memberCount: Int!
+  createdAt: Time!
+  updatedAt: Time!
+  evaluatedAt: Time
+  webhook: SegmentWebhook
+  "Current members, oldest membership first."
+  members(first: Int = 50, after: String): SegmentMemberConnection!
+  "Who entered or exited in a period (default: the last 7 days), newest first."
+  changes(since: Time, first: Int = 100): [SegmentChange!]!
+  "Members per day over the last days (for a chart)."
+  sizeHistory(days: Int = 30): [SegmentSizePoint!]!
+}
+
+type SegmentPreview {
+  count: Int!
+  sample: [Customer!]!
+  "Milliseconds the count took on the server."
+  tookMs: Int!
+}
+
+type SegmentMember {
+  customer: Customer!
+  enteredAt: Time!
+}
+
+type SegmentMemberEdge {
+  cursor: String!
+  node: SegmentMember!
+}
+
+type SegmentMemberConnection {
+  edges: [SegmentMemberEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+enum SegmentChangeKind {
+  ENTERED
+  EXITED
+}
+
+type SegmentChange {
+  customerId: ID!
+  kind: SegmentChangeKind!
+  at: Time!
+}
+
+type SegmentSizePoint {
+  day: String!
+  members: Int!
+  entered: Int!
+  exited: Int!
+}
+
+type SegmentExport {
+  url: String!
+  expiresAt: Time!
+}
+
+type SegmentWebhook {
+  url: String!
+  "Only returned by setSegmentWebhook."
+  secret: String
+  lastDeliveryAt: Time
+  lastStatus: String
+  failures: Int!
+}
+
+# ---------------------------------------------------------------- probabilistic matching
+#
+# A matching job compares customers that share no identifier (names, addresses, birth
+# dates; Fellegi-Sunter weights estimated by EM). Pairs above the upper threshold are
+# merged automatically (undoable with unmergeCustomer), pairs between the thresholds
+# become suggestions for review, rejected pairs are never suggested again.
+
+extend type Query {
+  "Most probable first, then by id; after is the id of the last suggestion of the previous page."
+  matchSuggestions(status: MatchSuggestionStatus = PENDING, first: Int = 50, after: String): [MatchSuggestion!]!
+    @auth(roles: [ADMIN, ANALYST])
+  matchSuggestion(id: ID!): MatchSuggestion @auth(roles: [ADMIN, ANALYST])
+  matchJob(id: ID!): MatchJob @auth(roles: [ADMIN, ANALYST])
+  matchJobs(first: Int = 20): [MatchJob!]! @auth(roles: [ADMIN, ANALYST])
+}
+
+extend type Mutation {
+  "Starts a matching job in the background; only one runs at a time (CONFLICT otherwise)."
+  startMatchJob(input: MatchJobInput): MatchJob! @auth(roles: [ADMIN])
+  "Merges the pair (recorded in merge history with the score, undoable)."
+  acceptMatchSuggestion(id: ID!): MatchSuggestion! @auth(roles: [ADMIN])
+  "Rejects the pair; it is never suggested again."
+  rejectMatchSuggestion(id: ID!, reason: String): MatchSuggestion! @auth(roles: [ADMIN])
+}
+
+extend type Subscription {
+  matchJobUpdated(id: ID!): MatchJob! @auth(roles: [ADMIN, ANALYST])
+}
+
+input MatchJobInput {
+  "Only pairs where at least one side has records from this source."
+  source: String
+  "Only customers created or changed since the last job, compared against everyone."
+  incremental: Boolean = false
+  "Suggest only; merge nothing automatically."
+  dryRun: Boolean = false
+  "Defaults 0.9 and 0.5."
+  upperThreshold: Float
+  lowerThreshold: Float
+}
+
+enum MatchJobStatus {
+  RUNNING
+  SUCCEEDED
+  FAILED
+}
+
+type MatchJob {
+  id: ID!
+  status: MatchJobStatus!
+  "LOADING (profiles read), COMPARING (candidate pairs scored), APPLYING (pairs merged or suggested), DONE."
+  phase: String!
+  "Progress within the phase."
+  processed: Int!
+  total: Int!
+  pairsCompared: Int!
+  autoMerged: Int!
+  suggested: Int!
+  startedAt: Time!
+  finishedAt: Time
+  error: String
+}
+
+enum MatchSuggestionStatus {
+  PENDING
+  ACCEPTED
+  REJECTED
+}
+
+type MatchSuggestion {
+  id: ID!
+  status: MatchSuggestionStatus!
+  "Match probability 0..1."
+  probability: Float!
+  left: Customer
+  right: Customer
+  evidence: [MatchEvidence!]!
+  createdAt: Time!
+  decidedAt: Time
+  decidedBy: String
+  reason: String
+}
+
+"One field's comparison: both values, the level it reached and its weight (log2 odds)."
+type MatchEvidence {
+  field: String!
+  left: String
+  right: String
+  level: String!
+  weight: Float!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4042,6 +5120,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_orders(ctx, field)
 	case "timeline":
 		return ec.fieldContext_Customer_timeline(ctx, field)
+	case "segments":
+		return ec.fieldContext_Customer_segments(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -4268,6 +5348,76 @@ func (ec *executionContext) childFields_MacroResult(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MacroResult", field.Name)
 }
 
+func (ec *executionContext) childFields_MatchEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_MatchEvidence_field(ctx, field)
+	case "left":
+		return ec.fieldContext_MatchEvidence_left(ctx, field)
+	case "right":
+		return ec.fieldContext_MatchEvidence_right(ctx, field)
+	case "level":
+		return ec.fieldContext_MatchEvidence_level(ctx, field)
+	case "weight":
+		return ec.fieldContext_MatchEvidence_weight(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatchEvidence", field.Name)
+}
+
+func (ec *executionContext) childFields_MatchJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MatchJob_id(ctx, field)
+	case "status":
+		return ec.fieldContext_MatchJob_status(ctx, field)
+	case "phase":
+		return ec.fieldContext_MatchJob_phase(ctx, field)
+	case "processed":
+		return ec.fieldContext_MatchJob_processed(ctx, field)
+	case "total":
+		return ec.fieldContext_MatchJob_total(ctx, field)
+	case "pairsCompared":
+		return ec.fieldContext_MatchJob_pairsCompared(ctx, field)
+	case "autoMerged":
+		return ec.fieldContext_MatchJob_autoMerged(ctx, field)
+	case "suggested":
+		return ec.fieldContext_MatchJob_suggested(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_MatchJob_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_MatchJob_finishedAt(ctx, field)
+	case "error":
+		return ec.fieldContext_MatchJob_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatchJob", field.Name)
+}
+
+func (ec *executionContext) childFields_MatchSuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MatchSuggestion_id(ctx, field)
+	case "status":
+		return ec.fieldContext_MatchSuggestion_status(ctx, field)
+	case "probability":
+		return ec.fieldContext_MatchSuggestion_probability(ctx, field)
+	case "left":
+		return ec.fieldContext_MatchSuggestion_left(ctx, field)
+	case "right":
+		return ec.fieldContext_MatchSuggestion_right(ctx, field)
+	case "evidence":
+		return ec.fieldContext_MatchSuggestion_evidence(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_MatchSuggestion_createdAt(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_MatchSuggestion_decidedAt(ctx, field)
+	case "decidedBy":
+		return ec.fieldContext_MatchSuggestion_decidedBy(ctx, field)
+	case "reason":
+		return ec.fieldContext_MatchSuggestion_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatchSuggestion", field.Name)
+}
+
 func (ec *executionContext) childFields_MergeEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "at":
@@ -4424,6 +5574,134 @@ func (ec *executionContext) childFields_RfmReport(ctx context.Context, field gra
 		return ec.fieldContext_RfmReport_at(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RfmReport", field.Name)
+}
+
+func (ec *executionContext) childFields_Segment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Segment_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Segment_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Segment_description(ctx, field)
+	case "kind":
+		return ec.fieldContext_Segment_kind(ctx, field)
+	case "rule":
+		return ec.fieldContext_Segment_rule(ctx, field)
+	case "memberCount":
+		return ec.fieldContext_Segment_memberCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Segment_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Segment_updatedAt(ctx, field)
+	case "evaluatedAt":
+		return ec.fieldContext_Segment_evaluatedAt(ctx, field)
+	case "webhook":
+		return ec.fieldContext_Segment_webhook(ctx, field)
+	case "members":
+		return ec.fieldContext_Segment_members(ctx, field)
+	case "changes":
+		return ec.fieldContext_Segment_changes(ctx, field)
+	case "sizeHistory":
+		return ec.fieldContext_Segment_sizeHistory(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Segment", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customerId":
+		return ec.fieldContext_SegmentChange_customerId(ctx, field)
+	case "kind":
+		return ec.fieldContext_SegmentChange_kind(ctx, field)
+	case "at":
+		return ec.fieldContext_SegmentChange_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentChange", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_SegmentExport_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SegmentExport_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentExport", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customer":
+		return ec.fieldContext_SegmentMember_customer(ctx, field)
+	case "enteredAt":
+		return ec.fieldContext_SegmentMember_enteredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentMember", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentMemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SegmentMemberConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SegmentMemberConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SegmentMemberConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentMemberConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentMemberEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SegmentMemberEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SegmentMemberEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentMemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_SegmentPreview_count(ctx, field)
+	case "sample":
+		return ec.fieldContext_SegmentPreview_sample(ctx, field)
+	case "tookMs":
+		return ec.fieldContext_SegmentPreview_tookMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentPreview", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentSizePoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_SegmentSizePoint_day(ctx, field)
+	case "members":
+		return ec.fieldContext_SegmentSizePoint_members(ctx, field)
+	case "entered":
+		return ec.fieldContext_SegmentSizePoint_entered(ctx, field)
+	case "exited":
+		return ec.fieldContext_SegmentSizePoint_exited(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentSizePoint", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentWebhook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_SegmentWebhook_url(ctx, field)
+	case "secret":
+		return ec.fieldContext_SegmentWebhook_secret(ctx, field)
+	case "lastDeliveryAt":
+		return ec.fieldContext_SegmentWebhook_lastDeliveryAt(ctx, field)
+	case "lastStatus":
+		return ec.fieldContext_SegmentWebhook_lastStatus(ctx, field)
+	case "failures":
+		return ec.fieldContext_SegmentWebhook_failures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentWebhook", field.Name)
 }
 
 func (ec *executionContext) childFields_SlaAttainment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4886,6 +6164,20 @@ func (ec *executionContext) field_Customer_timeline_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_acceptMatchSuggestion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addInternalNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5068,6 +6360,20 @@ func (ec *executionContext) field_Mutation_createMacro_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SegmentInput, error) {
+			return ec.unmarshalNSegmentInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5096,7 +6402,35 @@ func (ec *executionContext) field_Mutation_createTicket_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_eraseCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_exportSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -5272,6 +6606,56 @@ func (ec *executionContext) field_Mutation_rateTicket_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_refreshSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectMatchSuggestion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeSegmentWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_replyToTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5327,6 +6711,28 @@ func (ec *executionContext) field_Mutation_setAgentAvailable_args(ctx context.Co
 		return nil, err
 	}
 	args["available"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setSegmentWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg1
 	return args, nil
 }
 
@@ -5440,6 +6846,20 @@ func (ec *executionContext) field_Mutation_startIngestJob_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_startMatchJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*model.MatchJobInput, error) {
+			return ec.unmarshalOMatchJobInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJobInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unmergeCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5476,6 +6896,28 @@ func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Conte
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CustomerInput, error) {
 			return ec.unmarshalNCustomerInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SegmentInput, error) {
+			return ec.unmarshalNSegmentInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5630,6 +7072,114 @@ func (ec *executionContext) field_Query_ingestJobs_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_matchJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_matchJobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_matchSuggestion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_matchSuggestions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*model.MatchSuggestionStatus, error) {
+			return ec.unmarshalOMatchSuggestionStatus2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestionStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_segmentPreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rule",
+		func(ctx context.Context, v any) (model.SegmentRuleInput, error) {
+			return ec.unmarshalNSegmentRuleInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rule"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "sample",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sample"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_segment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_slaAttainment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5704,7 +7254,79 @@ func (ec *executionContext) field_Query_tickets_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Segment_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Segment_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Segment_sizeHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_ingestJobUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_matchJobUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -7594,6 +9216,38 @@ func (ec *executionContext) fieldContext_Customer_timeline(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_segments(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_segments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Segments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_segments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9365,6 +11019,631 @@ func (ec *executionContext) _MacroResult_missingPlaceholders(ctx context.Context
 }
 func (ec *executionContext) fieldContext_MacroResult_missingPlaceholders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MacroResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchEvidence_field(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchEvidence_left(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_left(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Left, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_left(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchEvidence_right(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_right(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Right, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_right(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchEvidence_level(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchEvidence_weight(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MatchJob_id(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MatchJob_status(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.MatchJobStatus) graphql.Marshaler {
+			return ec.marshalNMatchJobStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJobStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "MatchJobStatus")
+}
+
+func (ec *executionContext) _MatchJob_phase(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchJob_processed(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_processed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Processed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_processed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MatchJob_total(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MatchJob_pairsCompared(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_pairsCompared(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PairsCompared, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_pairsCompared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MatchJob_autoMerged(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_autoMerged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoMerged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_autoMerged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MatchJob_suggested(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_suggested(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggested, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_suggested(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MatchJob_startedAt(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MatchJob_finishedAt(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MatchJob_error(ctx context.Context, field graphql.CollectedField, obj *model.MatchJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchJob_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchJob_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchSuggestion_id(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchSuggestion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MatchSuggestion_status(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.MatchSuggestionStatus) graphql.Marshaler {
+			return ec.marshalNMatchSuggestionStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchSuggestion", field, false, false, "MatchSuggestionStatus")
+}
+
+func (ec *executionContext) _MatchSuggestion_probability(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_probability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Probability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_probability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchSuggestion", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MatchSuggestion_left(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_left(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MatchSuggestion().Left(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_left(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MatchSuggestion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatchSuggestion_right(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_right(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MatchSuggestion().Right(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_right(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MatchSuggestion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatchSuggestion_evidence(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MatchEvidence) graphql.Marshaler {
+			return ec.marshalNMatchEvidence2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MatchSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatchSuggestion_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchSuggestion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MatchSuggestion_decidedAt(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchSuggestion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MatchSuggestion_decidedBy(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_decidedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_decidedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchSuggestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchSuggestion_reason(ctx context.Context, field graphql.CollectedField, obj *model.MatchSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchSuggestion_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchSuggestion_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchSuggestion", field, false, false, "String")
 }
 
 func (ec *executionContext) _MergeEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.MergeEvent) (ret graphql.Marshaler) {
@@ -11445,6 +13724,626 @@ func (ec *executionContext) fieldContext_Mutation_eraseCustomer(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSegment(ctx, fc.Args["input"].(model.SegmentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSegment(ctx, fc.Args["id"].(string), fc.Args["input"].(model.SegmentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSegment(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefreshSegment(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refreshSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportSegment(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.SegmentExport
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SegmentExport
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentExport) graphql.Marshaler {
+			return ec.marshalNSegmentExport2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentExport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setSegmentWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setSegmentWebhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetSegmentWebhook(ctx, fc.Args["id"].(string), fc.Args["url"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.SegmentWebhook
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SegmentWebhook
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentWebhook) graphql.Marshaler {
+			return ec.marshalNSegmentWebhook2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentWebhook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setSegmentWebhook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentWebhook(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setSegmentWebhook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeSegmentWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeSegmentWebhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveSegmentWebhook(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeSegmentWebhook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeSegmentWebhook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startMatchJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startMatchJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartMatchJob(ctx, fc.Args["input"].(*model.MatchJobInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.MatchJob
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MatchJob
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchJob) graphql.Marshaler {
+			return ec.marshalNMatchJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startMatchJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startMatchJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptMatchSuggestion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptMatchSuggestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptMatchSuggestion(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchSuggestion) graphql.Marshaler {
+			return ec.marshalNMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptMatchSuggestion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptMatchSuggestion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectMatchSuggestion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectMatchSuggestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectMatchSuggestion(ctx, fc.Args["id"].(string), fc.Args["reason"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchSuggestion) graphql.Marshaler {
+			return ec.marshalNMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectMatchSuggestion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectMatchSuggestion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12876,6 +15775,428 @@ func (ec *executionContext) fieldContext_Query_csatStats(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_segments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_segments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Segments(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_segments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_segment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Segment(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalOSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_segment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_segment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_segmentPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_segmentPreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SegmentPreview(ctx, fc.Args["rule"].(model.SegmentRuleInput), fc.Args["sample"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentPreview) graphql.Marshaler {
+			return ec.marshalNSegmentPreview2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_segmentPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_segmentPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_matchSuggestions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_matchSuggestions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MatchSuggestions(ctx, fc.Args["status"].(*model.MatchSuggestionStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.MatchSuggestion
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.MatchSuggestion
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MatchSuggestion) graphql.Marshaler {
+			return ec.marshalNMatchSuggestion2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_matchSuggestions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_matchSuggestions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_matchSuggestion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_matchSuggestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MatchSuggestion(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchSuggestion) graphql.Marshaler {
+			return ec.marshalOMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_matchSuggestion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_matchSuggestion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_matchJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_matchJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MatchJob(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.MatchJob
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MatchJob
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchJob) graphql.Marshaler {
+			return ec.marshalOMatchJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_matchJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_matchJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_matchJobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_matchJobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MatchJobs(ctx, fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.MatchJob
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.MatchJob
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MatchJob) graphql.Marshaler {
+			return ec.marshalNMatchJob2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJobᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_matchJobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_matchJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13318,6 +16639,974 @@ func (ec *executionContext) _RfmReport_at(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_RfmReport_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Segment_id(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Segment_name(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Segment_description(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Segment_kind(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SegmentKind) graphql.Marshaler {
+			return ec.marshalNSegmentKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "SegmentKind")
+}
+
+func (ec *executionContext) _Segment_rule(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Segment_memberCount(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_memberCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_memberCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Segment_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Segment_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Segment_evaluatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_evaluatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EvaluatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_evaluatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Segment_webhook(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_webhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Webhook, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentWebhook) graphql.Marshaler {
+			return ec.marshalOSegmentWebhook2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentWebhook(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_webhook(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Segment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentWebhook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Segment_members(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Segment().Members(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentMemberConnection) graphql.Marshaler {
+			return ec.marshalNSegmentMemberConnection2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMemberConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_members(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Segment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentMemberConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Segment_members_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Segment_changes(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Segment().Changes(ctx, obj, fc.Args["since"].(*time.Time), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SegmentChange) graphql.Marshaler {
+			return ec.marshalNSegmentChange2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Segment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Segment_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Segment_sizeHistory(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_sizeHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Segment().SizeHistory(ctx, obj, fc.Args["days"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SegmentSizePoint) graphql.Marshaler {
+			return ec.marshalNSegmentSizePoint2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentSizePointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_sizeHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Segment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentSizePoint(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Segment_sizeHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentChange_customerId(ctx context.Context, field graphql.CollectedField, obj *model.SegmentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentChange_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentChange_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SegmentChange_kind(ctx context.Context, field graphql.CollectedField, obj *model.SegmentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SegmentChangeKind) graphql.Marshaler {
+			return ec.marshalNSegmentChangeKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentChangeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentChange", field, false, false, "SegmentChangeKind")
+}
+
+func (ec *executionContext) _SegmentChange_at(ctx context.Context, field graphql.CollectedField, obj *model.SegmentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SegmentExport_url(ctx context.Context, field graphql.CollectedField, obj *model.SegmentExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentExport_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentExport_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentExport_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.SegmentExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentExport_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentExport_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentExport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SegmentMember_customer(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMember_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMember_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMember_enteredAt(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMember_enteredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMember_enteredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMember", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SegmentMemberConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SegmentMemberEdge) graphql.Marshaler {
+			return ec.marshalNSegmentMemberEdge2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMemberEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentMemberEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMemberConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMemberConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMemberConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentMemberEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMemberEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentMemberEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentMember) graphql.Marshaler {
+			return ec.marshalNSegmentMember2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMemberEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentPreview_count(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentPreview_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentPreview_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentPreview_sample(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentPreview_sample(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sample, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentPreview_sample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentPreview_tookMs(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentPreview_tookMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TookMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentPreview_tookMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentSizePoint_day(ctx context.Context, field graphql.CollectedField, obj *model.SegmentSizePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentSizePoint_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentSizePoint_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentSizePoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentSizePoint_members(ctx context.Context, field graphql.CollectedField, obj *model.SegmentSizePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentSizePoint_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentSizePoint_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentSizePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentSizePoint_entered(ctx context.Context, field graphql.CollectedField, obj *model.SegmentSizePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentSizePoint_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentSizePoint_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentSizePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentSizePoint_exited(ctx context.Context, field graphql.CollectedField, obj *model.SegmentSizePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentSizePoint_exited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exited, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentSizePoint_exited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentSizePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentWebhook_url(ctx context.Context, field graphql.CollectedField, obj *model.SegmentWebhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentWebhook_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentWebhook_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentWebhook", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentWebhook_secret(ctx context.Context, field graphql.CollectedField, obj *model.SegmentWebhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentWebhook_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentWebhook_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentWebhook", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentWebhook_lastDeliveryAt(ctx context.Context, field graphql.CollectedField, obj *model.SegmentWebhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentWebhook_lastDeliveryAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastDeliveryAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentWebhook_lastDeliveryAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentWebhook", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SegmentWebhook_lastStatus(ctx context.Context, field graphql.CollectedField, obj *model.SegmentWebhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentWebhook_lastStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentWebhook_lastStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentWebhook", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentWebhook_failures(ctx context.Context, field graphql.CollectedField, obj *model.SegmentWebhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentWebhook_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentWebhook_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentWebhook", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SlaAttainment_firstResponse(ctx context.Context, field graphql.CollectedField, obj *model.SLAAttainment) (ret graphql.Marshaler) {
@@ -13943,6 +18232,68 @@ func (ec *executionContext) fieldContext_Subscription_ticketUpdated(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_ticketUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_matchJobUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_matchJobUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().MatchJobUpdated(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.MatchJob
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MatchJob
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchJob) graphql.Marshaler {
+			return ec.marshalNMatchJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_matchJobUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_matchJobUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16770,6 +21121,125 @@ func UnmarshalBusinessIntervalInput(ctx context.Context, raw any) (model.Busines
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConsentConditionInput(ctx context.Context, obj any) (model.ConsentConditionInput, error) {
+	var it model.ConsentConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"channel", "granted"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "granted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("granted"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Granted = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConsentConditionInput unmarshals raw into the ConsentConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConsentConditionInput(ctx context.Context, raw any) (model.ConsentConditionInput, error) {
+	var out model.ConsentConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConsentConditionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCountConditionInput(ctx context.Context, obj any) (model.CountConditionInput, error) {
+	var it model.CountConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"atLeast", "atMost", "withinDays", "channel", "statuses"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "atLeast":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atLeast"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtLeast = data
+		case "atMost":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atMost"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtMost = data
+		case "withinDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("withinDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WithinDays = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCountConditionInput unmarshals raw into the CountConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCountConditionInput(ctx context.Context, raw any) (model.CountConditionInput, error) {
+	var out model.CountConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CountConditionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateTicketInput(ctx context.Context, obj any) (model.CreateTicketInput, error) {
 	var it model.CreateTicketInput
 	if obj == nil {
@@ -17127,6 +21597,55 @@ func UnmarshalFieldMappingInput(ctx context.Context, raw any) (model.FieldMappin
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputIdentifierConditionInput(ctx context.Context, obj any) (model.IdentifierConditionInput, error) {
+	var it model.IdentifierConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIdentifierConditionInput unmarshals raw into the IdentifierConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIdentifierConditionInput(ctx context.Context, raw any) (model.IdentifierConditionInput, error) {
+	var out model.IdentifierConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IdentifierConditionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInteractionInput(ctx context.Context, obj any) (model.InteractionInput, error) {
 	var it model.InteractionInput
 	if obj == nil {
@@ -17271,6 +21790,139 @@ func (ec *executionContext) unmarshalInputMacroInput(ctx context.Context, obj an
 func UnmarshalMacroInput(ctx context.Context, raw any) (model.MacroInput, error) {
 	var out model.MacroInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MacroInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMatchJobInput(ctx context.Context, obj any) (model.MatchJobInput, error) {
+	var it model.MatchJobInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["incremental"]; !present {
+		asMap["incremental"] = false
+	}
+	if _, present := asMap["dryRun"]; !present {
+		asMap["dryRun"] = false
+	}
+
+	fieldsInOrder := [...]string{"source", "incremental", "dryRun", "upperThreshold", "lowerThreshold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "incremental":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incremental"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Incremental = data
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = data
+		case "upperThreshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("upperThreshold"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpperThreshold = data
+		case "lowerThreshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lowerThreshold"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LowerThreshold = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMatchJobInput unmarshals raw into the MatchJobInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMatchJobInput(ctx context.Context, raw any) (model.MatchJobInput, error) {
+	var out model.MatchJobInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MatchJobInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMetricConditionInput(ctx context.Context, obj any) (model.MetricConditionInput, error) {
+	var it model.MetricConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"metric", "op", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "metric":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metric"))
+			data, err := ec.unmarshalNSegmentMetric2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMetric(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metric = data
+		case "op":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("op"))
+			data, err := ec.unmarshalNConditionOp2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐConditionOp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Op = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMetricConditionInput unmarshals raw into the MetricConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMetricConditionInput(ctx context.Context, raw any) (model.MetricConditionInput, error) {
+	var out model.MetricConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MetricConditionInput", raw, &out)
 	return out, err
 }
 
@@ -17485,6 +22137,178 @@ func (ec *executionContext) unmarshalInputRecordInput(ctx context.Context, obj a
 func UnmarshalRecordInput(ctx context.Context, raw any) (model.RecordInput, error) {
 	var out model.RecordInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentInput(ctx context.Context, obj any) (model.SegmentInput, error) {
+	var it model.SegmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["kind"]; !present {
+		asMap["kind"] = "DYNAMIC"
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "kind", "rule"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOSegmentKind2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "rule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rule"))
+			data, err := ec.unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rule = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentInput unmarshals raw into the SegmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentInput(ctx context.Context, raw any) (model.SegmentInput, error) {
+	var out model.SegmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentRuleInput(ctx context.Context, obj any) (model.SegmentRuleInput, error) {
+	var it model.SegmentRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"and", "or", "not", "trait", "identifier", "metric", "orders", "interactions", "tickets", "consent"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "trait":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trait"))
+			data, err := ec.unmarshalOTraitConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTraitConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Trait = data
+		case "identifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifier"))
+			data, err := ec.unmarshalOIdentifierConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIdentifierConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Identifier = data
+		case "metric":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metric"))
+			data, err := ec.unmarshalOMetricConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMetricConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metric = data
+		case "orders":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orders"))
+			data, err := ec.unmarshalOCountConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCountConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Orders = data
+		case "interactions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("interactions"))
+			data, err := ec.unmarshalOCountConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCountConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Interactions = data
+		case "tickets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tickets"))
+			data, err := ec.unmarshalOCountConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCountConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tickets = data
+		case "consent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consent"))
+			data, err := ec.unmarshalOConsentConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐConsentConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consent = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentRuleInput unmarshals raw into the SegmentRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentRuleInput(ctx context.Context, raw any) (model.SegmentRuleInput, error) {
+	var out model.SegmentRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentRuleInput", raw, &out)
 	return out, err
 }
 
@@ -17769,6 +22593,83 @@ func (ec *executionContext) unmarshalInputTicketUpdatedFilter(ctx context.Contex
 func UnmarshalTicketUpdatedFilter(ctx context.Context, raw any) (model.TicketUpdatedFilter, error) {
 	var out model.TicketUpdatedFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TicketUpdatedFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTraitConditionInput(ctx context.Context, obj any) (model.TraitConditionInput, error) {
+	var it model.TraitConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "op", "value", "values", "number", "bool"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "op":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("op"))
+			data, err := ec.unmarshalNConditionOp2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐConditionOp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Op = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "bool":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bool"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bool = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTraitConditionInput unmarshals raw into the TraitConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTraitConditionInput(ctx context.Context, raw any) (model.TraitConditionInput, error) {
+	var out model.TraitConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TraitConditionInput", raw, &out)
 	return out, err
 }
 
@@ -18477,6 +23378,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_timeline(ctx, field, obj)
+				})
+		case "segments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_segments(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19219,6 +24126,222 @@ func (ec *executionContext) _MacroResult(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var matchEvidenceImplementors = []string{"MatchEvidence"}
+
+func (ec *executionContext) _MatchEvidence(ctx context.Context, sel ast.SelectionSet, obj *model.MatchEvidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matchEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MatchEvidence")
+		case "field":
+			out.Values[i] = ec._MatchEvidence_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "left":
+			out.Values[i] = ec._MatchEvidence_left(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "right":
+			out.Values[i] = ec._MatchEvidence_right(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "level":
+			out.Values[i] = ec._MatchEvidence_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._MatchEvidence_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var matchJobImplementors = []string{"MatchJob"}
+
+func (ec *executionContext) _MatchJob(ctx context.Context, sel ast.SelectionSet, obj *model.MatchJob) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matchJobImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MatchJob")
+		case "id":
+			out.Values[i] = ec._MatchJob_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._MatchJob_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phase":
+			out.Values[i] = ec._MatchJob_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "processed":
+			out.Values[i] = ec._MatchJob_processed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._MatchJob_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pairsCompared":
+			out.Values[i] = ec._MatchJob_pairsCompared(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoMerged":
+			out.Values[i] = ec._MatchJob_autoMerged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suggested":
+			out.Values[i] = ec._MatchJob_suggested(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._MatchJob_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finishedAt":
+			out.Values[i] = ec._MatchJob_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._MatchJob_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var matchSuggestionImplementors = []string{"MatchSuggestion"}
+
+func (ec *executionContext) _MatchSuggestion(ctx context.Context, sel ast.SelectionSet, obj *model.MatchSuggestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matchSuggestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MatchSuggestion")
+		case "id":
+			out.Values[i] = ec._MatchSuggestion_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._MatchSuggestion_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "probability":
+			out.Values[i] = ec._MatchSuggestion_probability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "left":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MatchSuggestion_left(ctx, field, obj)
+				})
+		case "right":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MatchSuggestion_right(ctx, field, obj)
+				})
+		case "evidence":
+			out.Values[i] = ec._MatchSuggestion_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._MatchSuggestion_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedAt":
+			out.Values[i] = ec._MatchSuggestion_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedBy":
+			out.Values[i] = ec._MatchSuggestion_decidedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._MatchSuggestion_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mergeEventImplementors = []string{"MergeEvent"}
 
 func (ec *executionContext) _MergeEvent(ctx context.Context, sel ast.SelectionSet, obj *model.MergeEvent) graphql.Marshaler {
@@ -19550,6 +24673,76 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "eraseCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_eraseCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setSegmentWebhook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setSegmentWebhook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeSegmentWebhook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeSegmentWebhook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startMatchJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startMatchJob(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptMatchSuggestion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptMatchSuggestion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectMatchSuggestion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectMatchSuggestion(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -19926,6 +25119,48 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_csatStats(ctx, field)
 				})
+		case "segments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_segments(ctx, field)
+				})
+		case "segment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_segment(ctx, field)
+				})
+		case "segmentPreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_segmentPreview(ctx, field)
+				})
+		case "matchSuggestions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_matchSuggestions(ctx, field)
+				})
+		case "matchSuggestion":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_matchSuggestion(ctx, field)
+				})
+		case "matchJob":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_matchJob(ctx, field)
+				})
+		case "matchJobs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_matchJobs(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -20129,6 +25364,446 @@ func (ec *executionContext) _RfmReport(ctx context.Context, sel ast.SelectionSet
 			}
 		case "at":
 			out.Values[i] = ec._RfmReport_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentImplementors = []string{"Segment"}
+
+func (ec *executionContext) _Segment(ctx context.Context, sel ast.SelectionSet, obj *model.Segment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Segment")
+		case "id":
+			out.Values[i] = ec._Segment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Segment_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Segment_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Segment_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rule":
+			out.Values[i] = ec._Segment_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memberCount":
+			out.Values[i] = ec._Segment_memberCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Segment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Segment_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evaluatedAt":
+			out.Values[i] = ec._Segment_evaluatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "webhook":
+			out.Values[i] = ec._Segment_webhook(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "members":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Segment_members(ctx, field, obj)
+				})
+		case "changes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Segment_changes(ctx, field, obj)
+				})
+		case "sizeHistory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Segment_sizeHistory(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentChangeImplementors = []string{"SegmentChange"}
+
+func (ec *executionContext) _SegmentChange(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentChange")
+		case "customerId":
+			out.Values[i] = ec._SegmentChange_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._SegmentChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._SegmentChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentExportImplementors = []string{"SegmentExport"}
+
+func (ec *executionContext) _SegmentExport(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentExport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentExportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentExport")
+		case "url":
+			out.Values[i] = ec._SegmentExport_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SegmentExport_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentMemberImplementors = []string{"SegmentMember"}
+
+func (ec *executionContext) _SegmentMember(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentMember")
+		case "customer":
+			out.Values[i] = ec._SegmentMember_customer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enteredAt":
+			out.Values[i] = ec._SegmentMember_enteredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentMemberConnectionImplementors = []string{"SegmentMemberConnection"}
+
+func (ec *executionContext) _SegmentMemberConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentMemberConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMemberConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentMemberConnection")
+		case "edges":
+			out.Values[i] = ec._SegmentMemberConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SegmentMemberConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SegmentMemberConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentMemberEdgeImplementors = []string{"SegmentMemberEdge"}
+
+func (ec *executionContext) _SegmentMemberEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentMemberEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMemberEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentMemberEdge")
+		case "cursor":
+			out.Values[i] = ec._SegmentMemberEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SegmentMemberEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentPreviewImplementors = []string{"SegmentPreview"}
+
+func (ec *executionContext) _SegmentPreview(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentPreview")
+		case "count":
+			out.Values[i] = ec._SegmentPreview_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sample":
+			out.Values[i] = ec._SegmentPreview_sample(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tookMs":
+			out.Values[i] = ec._SegmentPreview_tookMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentSizePointImplementors = []string{"SegmentSizePoint"}
+
+func (ec *executionContext) _SegmentSizePoint(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentSizePoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentSizePointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentSizePoint")
+		case "day":
+			out.Values[i] = ec._SegmentSizePoint_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._SegmentSizePoint_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._SegmentSizePoint_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exited":
+			out.Values[i] = ec._SegmentSizePoint_exited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentWebhookImplementors = []string{"SegmentWebhook"}
+
+func (ec *executionContext) _SegmentWebhook(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentWebhook) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentWebhookImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentWebhook")
+		case "url":
+			out.Values[i] = ec._SegmentWebhook_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._SegmentWebhook_secret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastDeliveryAt":
+			out.Values[i] = ec._SegmentWebhook_lastDeliveryAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastStatus":
+			out.Values[i] = ec._SegmentWebhook_lastStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._SegmentWebhook_failures(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20378,6 +26053,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_ingestJobUpdated(ctx, fields[0])
 	case "ticketUpdated":
 		return ec._Subscription_ticketUpdated(ctx, fields[0])
+	case "matchJobUpdated":
+		return ec._Subscription_matchJobUpdated(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -21522,6 +27199,16 @@ func (ec *executionContext) marshalNCommerceIngestResult2ᚖgithubᚗcomᚋtesse
 	return ec._CommerceIngestResult(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNConditionOp2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐConditionOp(ctx context.Context, v any) (model.ConditionOp, error) {
+	var res model.ConditionOp
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConditionOp2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐConditionOp(ctx context.Context, sel ast.SelectionSet, v model.ConditionOp) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCreateTicketInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCreateTicketInput(ctx context.Context, v any) (model.CreateTicketInput, error) {
 	res, err := ec.unmarshalInputCreateTicketInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21987,6 +27674,98 @@ func (ec *executionContext) marshalNMacroResult2ᚖgithubᚗcomᚋtesseraᚑcdp�
 	return ec._MacroResult(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMatchEvidence2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MatchEvidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMatchEvidence2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMatchEvidence2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchEvidence(ctx context.Context, sel ast.SelectionSet, v *model.MatchEvidence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MatchEvidence!")
+		return graphql.Null
+	}
+	return ec._MatchEvidence(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMatchJob2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MatchJob) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMatchJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJob(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMatchJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJob(ctx context.Context, sel ast.SelectionSet, v *model.MatchJob) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MatchJob!")
+		return graphql.Null
+	}
+	return ec._MatchJob(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMatchJobStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJobStatus(ctx context.Context, v any) (model.MatchJobStatus, error) {
+	var res model.MatchJobStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMatchJobStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJobStatus(ctx context.Context, sel ast.SelectionSet, v model.MatchJobStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNMatchSuggestion2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MatchSuggestion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx context.Context, sel ast.SelectionSet, v *model.MatchSuggestion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MatchSuggestion!")
+		return graphql.Null
+	}
+	return ec._MatchSuggestion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMatchSuggestionStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestionStatus(ctx context.Context, v any) (model.MatchSuggestionStatus, error) {
+	var res model.MatchSuggestionStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMatchSuggestionStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestionStatus(ctx context.Context, sel ast.SelectionSet, v model.MatchSuggestionStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNMergeEvent2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMergeEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MergeEvent) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -22258,6 +28037,187 @@ func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesse
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSegment2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Segment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx context.Context, sel ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Segment!")
+		return graphql.Null
+	}
+	return ec._Segment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentChange2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SegmentChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSegmentChange2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegmentChange2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentChange(ctx context.Context, sel ast.SelectionSet, v *model.SegmentChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentChange!")
+		return graphql.Null
+	}
+	return ec._SegmentChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSegmentChangeKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentChangeKind(ctx context.Context, v any) (model.SegmentChangeKind, error) {
+	var res model.SegmentChangeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSegmentChangeKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentChangeKind(ctx context.Context, sel ast.SelectionSet, v model.SegmentChangeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSegmentExport2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentExport(ctx context.Context, sel ast.SelectionSet, v *model.SegmentExport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentExport!")
+		return graphql.Null
+	}
+	return ec._SegmentExport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSegmentInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentInput(ctx context.Context, v any) (model.SegmentInput, error) {
+	res, err := ec.unmarshalInputSegmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSegmentKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentKind(ctx context.Context, v any) (model.SegmentKind, error) {
+	var res model.SegmentKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSegmentKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentKind(ctx context.Context, sel ast.SelectionSet, v model.SegmentKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSegmentMember2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMember(ctx context.Context, sel ast.SelectionSet, v *model.SegmentMember) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentMember!")
+		return graphql.Null
+	}
+	return ec._SegmentMember(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentMemberConnection2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMemberConnection(ctx context.Context, sel ast.SelectionSet, v *model.SegmentMemberConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentMemberConnection!")
+		return graphql.Null
+	}
+	return ec._SegmentMemberConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentMemberEdge2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMemberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SegmentMemberEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSegmentMemberEdge2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMemberEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegmentMemberEdge2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMemberEdge(ctx context.Context, sel ast.SelectionSet, v *model.SegmentMemberEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentMemberEdge!")
+		return graphql.Null
+	}
+	return ec._SegmentMemberEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSegmentMetric2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMetric(ctx context.Context, v any) (model.SegmentMetric, error) {
+	var res model.SegmentMetric
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSegmentMetric2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentMetric(ctx context.Context, sel ast.SelectionSet, v model.SegmentMetric) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSegmentPreview2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentPreview(ctx context.Context, sel ast.SelectionSet, v *model.SegmentPreview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentPreview!")
+		return graphql.Null
+	}
+	return ec._SegmentPreview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSegmentRuleInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInput(ctx context.Context, v any) (model.SegmentRuleInput, error) {
+	res, err := ec.unmarshalInputSegmentRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInput(ctx context.Context, v any) (*model.SegmentRuleInput, error) {
+	res, err := ec.unmarshalInputSegmentRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSegmentSizePoint2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentSizePointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SegmentSizePoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSegmentSizePoint2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentSizePoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegmentSizePoint2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentSizePoint(ctx context.Context, sel ast.SelectionSet, v *model.SegmentSizePoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentSizePoint!")
+		return graphql.Null
+	}
+	return ec._SegmentSizePoint(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentWebhook2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentWebhook(ctx context.Context, sel ast.SelectionSet, v *model.SegmentWebhook) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentWebhook!")
+		return graphql.Null
+	}
+	return ec._SegmentWebhook(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSlaAttainment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSLAAttainment(ctx context.Context, sel ast.SelectionSet, v *model.SLAAttainment) graphql.Marshaler {
@@ -22901,6 +28861,22 @@ func (ec *executionContext) unmarshalOBusinessHoursInput2ᚖgithubᚗcomᚋtesse
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOConsentConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐConsentConditionInput(ctx context.Context, v any) (*model.ConsentConditionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputConsentConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCountConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCountConditionInput(ctx context.Context, v any) (*model.CountConditionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCountConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCsatRating2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCsatRating(ctx context.Context, sel ast.SelectionSet, v *model.CsatRating) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -22999,6 +28975,14 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOIdentifierConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIdentifierConditionInput(ctx context.Context, v any) (*model.IdentifierConditionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputIdentifierConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOIngestJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJob(ctx context.Context, sel ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -23049,6 +29033,52 @@ func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.
 	return res
 }
 
+func (ec *executionContext) marshalOMatchJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJob(ctx context.Context, sel ast.SelectionSet, v *model.MatchJob) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MatchJob(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMatchJobInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJobInput(ctx context.Context, v any) (*model.MatchJobInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMatchJobInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx context.Context, sel ast.SelectionSet, v *model.MatchSuggestion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MatchSuggestion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMatchSuggestionStatus2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestionStatus(ctx context.Context, v any) (*model.MatchSuggestionStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MatchSuggestionStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMatchSuggestionStatus2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestionStatus(ctx context.Context, sel ast.SelectionSet, v *model.MatchSuggestionStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOMetricConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMetricConditionInput(ctx context.Context, v any) (*model.MetricConditionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMetricConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -23085,6 +29115,61 @@ func (ec *executionContext) marshalORfm2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesser
 		return graphql.Null
 	}
 	return ec._Rfm(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx context.Context, sel ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Segment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSegmentKind2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentKind(ctx context.Context, v any) (*model.SegmentKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SegmentKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSegmentKind2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentKind(ctx context.Context, sel ast.SelectionSet, v *model.SegmentKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx context.Context, v any) ([]*model.SegmentRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SegmentRuleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentRuleInput(ctx context.Context, v any) (*model.SegmentRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSegmentWebhook2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentWebhook(ctx context.Context, sel ast.SelectionSet, v *model.SegmentWebhook) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SegmentWebhook(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -23315,6 +29400,14 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTraitConditionInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTraitConditionInput(ctx context.Context, v any) (*model.TraitConditionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTraitConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -4,6 +4,7 @@
 package resolvers
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/tessera-cdp/tessera/internal/auth"
@@ -11,6 +12,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/matchjob"
+	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
@@ -34,4 +37,16 @@ type Resolver struct {
 	C360     Commerce360
 	Refs     CustomerRefs
 	Eraser   Eraser
+
+	// Segments: saved segments and their membership, and the reads behind them.
+	Segments *membership.Service
+	Segs     SegmentQueries
+	// PublicURL prefixes links the server hands out (segment exports); "" gives paths
+	// relative to the server.
+	PublicURL string
+
+	// Matching: the probabilistic matching job and its review queue.
+	Matching *matchjob.Service
+	// BaseContext is the server's lifetime context, for work that outlives a request.
+	BaseContext context.Context
 }

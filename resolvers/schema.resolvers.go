@@ -133,6 +133,21 @@ func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, fi
 	return out, nil
 }
 
+// Segments is the resolver for the segments field.
+func (r *customerResolver) Segments(ctx context.Context, obj *model.Customer) ([]*model.Segment, error) {
+	return r.customerSegments(ctx, obj)
+}
+
+// Left is the resolver for the left field.
+func (r *matchSuggestionResolver) Left(ctx context.Context, obj *model.MatchSuggestion) (*model.Customer, error) {
+	return r.matchSide(ctx, obj.Left)
+}
+
+// Right is the resolver for the right field.
+func (r *matchSuggestionResolver) Right(ctx context.Context, obj *model.MatchSuggestion) (*model.Customer, error) {
+	return r.matchSide(ctx, obj.Right)
+}
+
 // CreateCustomer is the resolver for the createCustomer field.
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CustomerInput) (*model.Customer, error) {
 	e, err := toEdit(input)
@@ -285,6 +300,16 @@ func (r *mutationResolver) UnmergeCustomer(ctx context.Context, id string, recor
 	// Orders and interactions follow their source records to the parts.
 	if err := r.Commerce.FollowUnmerge(ctx, append(append([]string{pid}, split...), remaining...)); err != nil {
 		return nil, err
+	}
+	// Segments: split-off parts keep static memberships; dynamic ones are re-evaluated
+	// now that their metrics moved too. The unmerge stands even if this fails (the
+	// scheduled refresh repairs it).
+	if r.Segments != nil {
+		if err := r.Segments.Split(ctx, pid, split); err != nil {
+			r.Log.Error("segments after unmerge", "customer", pid, "err", err)
+		} else if err := r.Segments.Touch(ctx, append(append([]string{pid}, split...), remaining...)); err != nil {
+			r.Log.Error("segments after unmerge", "customer", pid, "err", err)
+		}
 	}
 	out := &model.UnmergeResult{Split: []*model.Customer{}, Remaining: []*model.Customer{}}
 	for _, group := range []struct {
@@ -610,6 +635,99 @@ func (r *mutationResolver) EraseCustomer(ctx context.Context, id string) (*model
 		Interactions: int(e.Interactions), OrdersAnonymised: int(e.OrdersAnonymised), Tickets: int(e.Tickets)}, nil
 }
 
+// CreateSegment is the resolver for the createSegment field.
+func (r *mutationResolver) CreateSegment(ctx context.Context, input model.SegmentInput) (*model.Segment, error) {
+	in, err := r.toSegmentInput(input)
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.Segments.Create(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return toSegment(s), nil
+}
+
+// UpdateSegment is the resolver for the updateSegment field.
+func (r *mutationResolver) UpdateSegment(ctx context.Context, id string, input model.SegmentInput) (*model.Segment, error) {
+	in, err := r.toSegmentInput(input)
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.Segments.Update(ctx, id, in)
+	if err != nil {
+		return nil, err
+	}
+	return toSegment(s), nil
+}
+
+// DeleteSegment is the resolver for the deleteSegment field.
+func (r *mutationResolver) DeleteSegment(ctx context.Context, id string) (*model.Segment, error) {
+	s, err := r.Segments.Delete(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return toSegment(s), nil
+}
+
+// RefreshSegment is the resolver for the refreshSegment field.
+func (r *mutationResolver) RefreshSegment(ctx context.Context, id string) (*model.Segment, error) {
+	if err := r.Segments.Refresh(ctx, id); err != nil {
+		return nil, err
+	}
+	s, err := r.Segs.GetSegment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return toSegment(s), nil
+}
+
+// ExportSegment is the resolver for the exportSegment field.
+func (r *mutationResolver) ExportSegment(ctx context.Context, id string) (*model.SegmentExport, error) {
+	return r.exportSegment(ctx, id)
+}
+
+// SetSegmentWebhook is the resolver for the setSegmentWebhook field.
+func (r *mutationResolver) SetSegmentWebhook(ctx context.Context, id string, url string) (*model.SegmentWebhook, error) {
+	w, err := r.Segments.SetWebhook(ctx, id, url)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SegmentWebhook{URL: w.URL, Secret: &w.Secret}, nil
+}
+
+// RemoveSegmentWebhook is the resolver for the removeSegmentWebhook field.
+func (r *mutationResolver) RemoveSegmentWebhook(ctx context.Context, id string) (*model.Segment, error) {
+	s, err := r.Segments.RemoveWebhook(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return toSegment(s), nil
+}
+
+// StartMatchJob is the resolver for the startMatchJob field.
+func (r *mutationResolver) StartMatchJob(ctx context.Context, input *model.MatchJobInput) (*model.MatchJob, error) {
+	return r.startMatchJob(ctx, input)
+}
+
+// AcceptMatchSuggestion is the resolver for the acceptMatchSuggestion field.
+func (r *mutationResolver) AcceptMatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error) {
+	s, err := r.Matching.Accept(ctx, id, auth.Actor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return toSuggestion(s), nil
+}
+
+// RejectMatchSuggestion is the resolver for the rejectMatchSuggestion field.
+func (r *mutationResolver) RejectMatchSuggestion(ctx context.Context, id string, reason *string) (*model.MatchSuggestion, error) {
+	s, err := r.Matching.Reject(ctx, id, auth.Actor(ctx), val(reason))
+	if err != nil {
+		return nil, err
+	}
+	return toSuggestion(s), nil
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.APIKey, error) {
 	k, _ := auth.FromContext(ctx)
@@ -844,6 +962,100 @@ func (r *queryResolver) CsatStats(ctx context.Context, from time.Time, to time.T
 	return out, nil
 }
 
+// Segments is the resolver for the segments field.
+func (r *queryResolver) Segments(ctx context.Context) ([]*model.Segment, error) {
+	segs, err := r.Segs.ListSegments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Segment, len(segs))
+	for i, s := range segs {
+		out[i] = toSegment(s)
+	}
+	return out, nil
+}
+
+// Segment is the resolver for the segment field.
+func (r *queryResolver) Segment(ctx context.Context, id string) (*model.Segment, error) {
+	s, err := r.Segs.GetSegment(ctx, id)
+	if apperr.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toSegment(s), nil
+}
+
+// SegmentPreview is the resolver for the segmentPreview field.
+func (r *queryResolver) SegmentPreview(ctx context.Context, rule model.SegmentRuleInput, sample *int) (*model.SegmentPreview, error) {
+	return r.segmentPreview(ctx, rule, sample)
+}
+
+// MatchSuggestions is the resolver for the matchSuggestions field.
+func (r *queryResolver) MatchSuggestions(ctx context.Context, status *model.MatchSuggestionStatus, first *int, after *string) ([]*model.MatchSuggestion, error) {
+	return r.matchSuggestions(ctx, status, first, after)
+}
+
+// MatchSuggestion is the resolver for the matchSuggestion field.
+func (r *queryResolver) MatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error) {
+	s, err := r.Matching.Suggestion(ctx, id)
+	if apperr.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toSuggestion(s), nil
+}
+
+// MatchJob is the resolver for the matchJob field.
+func (r *queryResolver) MatchJob(ctx context.Context, id string) (*model.MatchJob, error) {
+	j, err := r.Matching.Job(ctx, id)
+	if apperr.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toMatchJob(j), nil
+}
+
+// MatchJobs is the resolver for the matchJobs field.
+func (r *queryResolver) MatchJobs(ctx context.Context, first *int) ([]*model.MatchJob, error) {
+	n := 20
+	if first != nil {
+		n = *first
+	}
+	if n < 1 || n > 100 {
+		return nil, apperr.Invalidf("first must be between 1 and 100")
+	}
+	js, err := r.Matching.Jobs(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.MatchJob, len(js))
+	for i, j := range js {
+		out[i] = toMatchJob(j)
+	}
+	return out, nil
+}
+
+// Members is the resolver for the members field.
+func (r *segmentResolver) Members(ctx context.Context, obj *model.Segment, first *int, after *string) (*model.SegmentMemberConnection, error) {
+	return r.segmentMembers(ctx, obj, first, after)
+}
+
+// Changes is the resolver for the changes field.
+func (r *segmentResolver) Changes(ctx context.Context, obj *model.Segment, since *time.Time, first *int) ([]*model.SegmentChange, error) {
+	return r.segmentChanges(ctx, obj, since, first)
+}
+
+// SizeHistory is the resolver for the sizeHistory field.
+func (r *segmentResolver) SizeHistory(ctx context.Context, obj *model.Segment, days *int) ([]*model.SegmentSizePoint, error) {
+	return r.sizeHistory(ctx, obj, days)
+}
+
 // IngestJobUpdated is the resolver for the ingestJobUpdated field.
 func (r *subscriptionResolver) IngestJobUpdated(ctx context.Context, id string) (<-chan *model.IngestJob, error) {
 	j, err := r.Ingest.Store.GetJob(ctx, id)
@@ -916,6 +1128,11 @@ func (r *subscriptionResolver) TicketUpdated(ctx context.Context, filter *model.
 	return ch, nil
 }
 
+// MatchJobUpdated is the resolver for the matchJobUpdated field.
+func (r *subscriptionResolver) MatchJobUpdated(ctx context.Context, id string) (<-chan *model.MatchJob, error) {
+	return r.matchJobUpdates(ctx, id)
+}
+
 // Requester is the resolver for the requester field.
 func (r *ticketResolver) Requester(ctx context.Context, obj *model.Ticket) (*model.Customer, error) {
 	p, err := r.Profiles.Get(ctx, obj.RequesterID)
@@ -957,11 +1174,19 @@ func (r *ticketResolver) History(ctx context.Context, obj *model.Ticket) ([]*mod
 // Customer returns graph.CustomerResolver implementation.
 func (r *Resolver) Customer() graph.CustomerResolver { return &customerResolver{r} }
 
+// MatchSuggestion returns graph.MatchSuggestionResolver implementation.
+func (r *Resolver) MatchSuggestion() graph.MatchSuggestionResolver {
+	return &matchSuggestionResolver{r}
+}
+
 // Mutation returns graph.MutationResolver implementation.
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
 // Query returns graph.QueryResolver implementation.
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
+
+// Segment returns graph.SegmentResolver implementation.
+func (r *Resolver) Segment() graph.SegmentResolver { return &segmentResolver{r} }
 
 // Subscription returns graph.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
@@ -970,9 +1195,11 @@ func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscript
 func (r *Resolver) Ticket() graph.TicketResolver { return &ticketResolver{r} }
 
 type (
-	customerResolver     struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
-	ticketResolver       struct{ *Resolver }
+	customerResolver        struct{ *Resolver }
+	matchSuggestionResolver struct{ *Resolver }
+	mutationResolver        struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	segmentResolver         struct{ *Resolver }
+	subscriptionResolver    struct{ *Resolver }
+	ticketResolver          struct{ *Resolver }
 )

@@ -113,6 +113,24 @@ type CommerceIngestResult struct {
 	Rejects    []*Reject `json:"rejects"`
 }
 
+// Consent is read from the attribute consent_<channel> (true, yes, y, 1 = granted).
+type ConsentConditionInput struct {
+	Channel string `json:"channel"`
+	Granted bool   `json:"granted"`
+}
+
+// Counts orders (cancellations excluded), interactions (of one channel when given) or
+// tickets (in the given statuses when given), in the last withinDays days when given.
+// atMost: 0 selects customers with none.
+type CountConditionInput struct {
+	AtLeast    *int    `json:"atLeast,omitempty"`
+	AtMost     *int    `json:"atMost,omitempty"`
+	WithinDays *int    `json:"withinDays,omitempty"`
+	Channel    *string `json:"channel,omitempty"`
+	// Order statuses (orders) or ticket statuses such as OPEN, PENDING, SOLVED (tickets).
+	Statuses []string `json:"statuses,omitempty"`
+}
+
 type CreateTicketInput struct {
 	Subject string `json:"subject"`
 	// The first message.
@@ -181,6 +199,8 @@ type Customer struct {
 	Orders *OrderConnection `json:"orders"`
 	// Orders, interactions and ticket activity merged by time, newest first.
 	Timeline *TimelineConnection `json:"timeline"`
+	// Segments the customer is a member of now.
+	Segments []*Segment `json:"segments"`
 }
 
 type CustomerConnection struct {
@@ -279,6 +299,12 @@ type Group struct {
 	AgentIds []string `json:"agentIds"`
 }
 
+// Has an identity of this type (and value, when given, normalised like ingest does).
+type IdentifierConditionInput struct {
+	Type  string  `json:"type"`
+	Value *string `json:"value,omitempty"`
+}
+
 type Identity struct {
 	// type:normalised value, e.g. email:ann@example.com
 	ID    string `json:"id"`
@@ -368,6 +394,57 @@ type MacroResult struct {
 	MissingPlaceholders []string `json:"missingPlaceholders"`
 }
 
+// One field's comparison: both values, the level it reached and its weight (log2 odds).
+type MatchEvidence struct {
+	Field  string  `json:"field"`
+	Left   *string `json:"left,omitempty"`
+	Right  *string `json:"right,omitempty"`
+	Level  string  `json:"level"`
+	Weight float64 `json:"weight"`
+}
+
+type MatchJob struct {
+	ID     string         `json:"id"`
+	Status MatchJobStatus `json:"status"`
+	// LOADING (profiles read), COMPARING (candidate pairs scored), APPLYING (pairs merged or suggested), DONE.
+	Phase string `json:"phase"`
+	// Progress within the phase.
+	Processed     int        `json:"processed"`
+	Total         int        `json:"total"`
+	PairsCompared int        `json:"pairsCompared"`
+	AutoMerged    int        `json:"autoMerged"`
+	Suggested     int        `json:"suggested"`
+	StartedAt     time.Time  `json:"startedAt"`
+	FinishedAt    *time.Time `json:"finishedAt,omitempty"`
+	Error         *string    `json:"error,omitempty"`
+}
+
+type MatchJobInput struct {
+	// Only pairs where at least one side has records from this source.
+	Source *string `json:"source,omitempty"`
+	// Only customers created or changed since the last job, compared against everyone.
+	Incremental *bool `json:"incremental,omitempty"`
+	// Suggest only; merge nothing automatically.
+	DryRun *bool `json:"dryRun,omitempty"`
+	// Defaults 0.9 and 0.5.
+	UpperThreshold *float64 `json:"upperThreshold,omitempty"`
+	LowerThreshold *float64 `json:"lowerThreshold,omitempty"`
+}
+
+type MatchSuggestion struct {
+	ID     string                `json:"id"`
+	Status MatchSuggestionStatus `json:"status"`
+	// Match probability 0..1.
+	Probability float64          `json:"probability"`
+	Left        *Customer        `json:"left,omitempty"`
+	Right       *Customer        `json:"right,omitempty"`
+	Evidence    []*MatchEvidence `json:"evidence"`
+	CreatedAt   time.Time        `json:"createdAt"`
+	DecidedAt   *time.Time       `json:"decidedAt,omitempty"`
+	DecidedBy   *string          `json:"decidedBy,omitempty"`
+	Reason      *string          `json:"reason,omitempty"`
+}
+
 type MergeEvent struct {
 	At   time.Time `json:"at"`
 	Kind MergeKind `json:"kind"`
@@ -378,6 +455,13 @@ type MergeEvent struct {
 	// The identifiers shared, or the manual reason.
 	Rule  string `json:"rule"`
 	Actor string `json:"actor"`
+}
+
+type MetricConditionInput struct {
+	Metric SegmentMetric `json:"metric"`
+	// EQ, NE, GT, GTE, LT or LTE.
+	Op    ConditionOp `json:"op"`
+	Value float64     `json:"value"`
 }
 
 // An amount of money. `amountMinor` is an integer of minor units (pence for GBP) and fits
@@ -496,6 +580,99 @@ type RfmReport struct {
 	FrequencyCuts     []int        `json:"frequencyCuts"`
 	MonetaryCutsMinor []int        `json:"monetaryCutsMinor"`
 	At                time.Time    `json:"at"`
+}
+
+type Segment struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Description *string     `json:"description,omitempty"`
+	Kind        SegmentKind `json:"kind"`
+	// The rule as given (SegmentRuleInput shape).
+	Rule        any             `json:"rule"`
+	MemberCount int             `json:"memberCount"`
+	CreatedAt   time.Time       `json:"createdAt"`
+	UpdatedAt   time.Time       `json:"updatedAt"`
+	EvaluatedAt *time.Time      `json:"evaluatedAt,omitempty"`
+	Webhook     *SegmentWebhook `json:"webhook,omitempty"`
+	// Current members, oldest membership first.
+	Members *SegmentMemberConnection `json:"members"`
+	// Who entered or exited in a period (default: the last 7 days), newest first.
+	Changes []*SegmentChange `json:"changes"`
+	// Members per day over the last days (for a chart).
+	SizeHistory []*SegmentSizePoint `json:"sizeHistory"`
+}
+
+type SegmentChange struct {
+	CustomerID string            `json:"customerId"`
+	Kind       SegmentChangeKind `json:"kind"`
+	At         time.Time         `json:"at"`
+}
+
+type SegmentExport struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+type SegmentInput struct {
+	Name        string            `json:"name"`
+	Description *string           `json:"description,omitempty"`
+	Kind        *SegmentKind      `json:"kind,omitempty"`
+	Rule        *SegmentRuleInput `json:"rule"`
+}
+
+type SegmentMember struct {
+	Customer  *Customer `json:"customer"`
+	EnteredAt time.Time `json:"enteredAt"`
+}
+
+type SegmentMemberConnection struct {
+	Edges      []*SegmentMemberEdge `json:"edges"`
+	PageInfo   *PageInfo            `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+type SegmentMemberEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *SegmentMember `json:"node"`
+}
+
+type SegmentPreview struct {
+	Count  int         `json:"count"`
+	Sample []*Customer `json:"sample"`
+	// Milliseconds the count took on the server.
+	TookMs int `json:"tookMs"`
+}
+
+// A rule node: exactly one field is set. and/or/not combine rules; the others are
+// conditions. Example, "placed at least 2 orders in the last 90 days and lives in
+// Germany": {and: [{orders: {atLeast: 2, withinDays: 90}}, {trait: {field: "country", op: EQ, value: "DE"}}]}
+type SegmentRuleInput struct {
+	And          []*SegmentRuleInput       `json:"and,omitempty"`
+	Or           []*SegmentRuleInput       `json:"or,omitempty"`
+	Not          *SegmentRuleInput         `json:"not,omitempty"`
+	Trait        *TraitConditionInput      `json:"trait,omitempty"`
+	Identifier   *IdentifierConditionInput `json:"identifier,omitempty"`
+	Metric       *MetricConditionInput     `json:"metric,omitempty"`
+	Orders       *CountConditionInput      `json:"orders,omitempty"`
+	Interactions *CountConditionInput      `json:"interactions,omitempty"`
+	Tickets      *CountConditionInput      `json:"tickets,omitempty"`
+	Consent      *ConsentConditionInput    `json:"consent,omitempty"`
+}
+
+type SegmentSizePoint struct {
+	Day     string `json:"day"`
+	Members int    `json:"members"`
+	Entered int    `json:"entered"`
+	Exited  int    `json:"exited"`
+}
+
+type SegmentWebhook struct {
+	URL string `json:"url"`
+	// Only returned by setSegmentWebhook.
+	Secret         *string    `json:"secret,omitempty"`
+	LastDeliveryAt *time.Time `json:"lastDeliveryAt,omitempty"`
+	LastStatus     *string    `json:"lastStatus,omitempty"`
+	Failures       int        `json:"failures"`
 }
 
 type SLAAttainment struct {
@@ -655,6 +832,20 @@ type TimelineItem struct {
 	Ticket      *Ticket      `json:"ticket,omitempty"`
 }
 
+// field: firstName, lastName, email, phone, birthDate, locale, city, postcode, country,
+// or attributes.<key> (key: letters, digits, underscore). email, phone, city, postcode and
+// country match if any of the customer's values does. number compares numerically
+// (attributes only).
+type TraitConditionInput struct {
+	Field  string      `json:"field"`
+	Op     ConditionOp `json:"op"`
+	Value  *string     `json:"value,omitempty"`
+	Values []string    `json:"values,omitempty"`
+	Number *float64    `json:"number,omitempty"`
+	// Compares an attribute with a boolean (EQ, NE).
+	Bool *bool `json:"bool,omitempty"`
+}
+
 type TraitProvenance struct {
 	Field      string           `json:"field"`
 	Value      any              `json:"value,omitempty"`
@@ -788,6 +979,83 @@ func (e ChurnBasis) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ConditionOp string
+
+const (
+	ConditionOpEq        ConditionOp = "EQ"
+	ConditionOpNe        ConditionOp = "NE"
+	ConditionOpIn        ConditionOp = "IN"
+	ConditionOpNotIn     ConditionOp = "NOT_IN"
+	ConditionOpExists    ConditionOp = "EXISTS"
+	ConditionOpNotExists ConditionOp = "NOT_EXISTS"
+	// Case-insensitive substring.
+	ConditionOpContains ConditionOp = "CONTAINS"
+	// Case-insensitive prefix.
+	ConditionOpStartsWith ConditionOp = "STARTS_WITH"
+	ConditionOpGt         ConditionOp = "GT"
+	ConditionOpGte        ConditionOp = "GTE"
+	ConditionOpLt         ConditionOp = "LT"
+	ConditionOpLte        ConditionOp = "LTE"
+)
+
+var AllConditionOp = []ConditionOp{
+	ConditionOpEq,
+	ConditionOpNe,
+	ConditionOpIn,
+	ConditionOpNotIn,
+	ConditionOpExists,
+	ConditionOpNotExists,
+	ConditionOpContains,
+	ConditionOpStartsWith,
+	ConditionOpGt,
+	ConditionOpGte,
+	ConditionOpLt,
+	ConditionOpLte,
+}
+
+func (e ConditionOp) IsValid() bool {
+	switch e {
+	case ConditionOpEq, ConditionOpNe, ConditionOpIn, ConditionOpNotIn, ConditionOpExists, ConditionOpNotExists, ConditionOpContains, ConditionOpStartsWith, ConditionOpGt, ConditionOpGte, ConditionOpLt, ConditionOpLte:
+		return true
+	}
+	return false
+}
+
+func (e ConditionOp) String() string {
+	return string(e)
+}
+
+func (e *ConditionOp) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConditionOp(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConditionOp", str)
+	}
+	return nil
+}
+
+func (e ConditionOp) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConditionOp) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConditionOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type CustomerOrder string
 
 const (
@@ -901,6 +1169,120 @@ func (e *IngestJobState) UnmarshalJSON(b []byte) error {
 }
 
 func (e IngestJobState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type MatchJobStatus string
+
+const (
+	MatchJobStatusRunning   MatchJobStatus = "RUNNING"
+	MatchJobStatusSucceeded MatchJobStatus = "SUCCEEDED"
+	MatchJobStatusFailed    MatchJobStatus = "FAILED"
+)
+
+var AllMatchJobStatus = []MatchJobStatus{
+	MatchJobStatusRunning,
+	MatchJobStatusSucceeded,
+	MatchJobStatusFailed,
+}
+
+func (e MatchJobStatus) IsValid() bool {
+	switch e {
+	case MatchJobStatusRunning, MatchJobStatusSucceeded, MatchJobStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e MatchJobStatus) String() string {
+	return string(e)
+}
+
+func (e *MatchJobStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MatchJobStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MatchJobStatus", str)
+	}
+	return nil
+}
+
+func (e MatchJobStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MatchJobStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MatchJobStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type MatchSuggestionStatus string
+
+const (
+	MatchSuggestionStatusPending  MatchSuggestionStatus = "PENDING"
+	MatchSuggestionStatusAccepted MatchSuggestionStatus = "ACCEPTED"
+	MatchSuggestionStatusRejected MatchSuggestionStatus = "REJECTED"
+)
+
+var AllMatchSuggestionStatus = []MatchSuggestionStatus{
+	MatchSuggestionStatusPending,
+	MatchSuggestionStatusAccepted,
+	MatchSuggestionStatusRejected,
+}
+
+func (e MatchSuggestionStatus) IsValid() bool {
+	switch e {
+	case MatchSuggestionStatusPending, MatchSuggestionStatusAccepted, MatchSuggestionStatusRejected:
+		return true
+	}
+	return false
+}
+
+func (e MatchSuggestionStatus) String() string {
+	return string(e)
+}
+
+func (e *MatchSuggestionStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MatchSuggestionStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MatchSuggestionStatus", str)
+	}
+	return nil
+}
+
+func (e MatchSuggestionStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MatchSuggestionStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MatchSuggestionStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1131,6 +1513,186 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SegmentChangeKind string
+
+const (
+	SegmentChangeKindEntered SegmentChangeKind = "ENTERED"
+	SegmentChangeKindExited  SegmentChangeKind = "EXITED"
+)
+
+var AllSegmentChangeKind = []SegmentChangeKind{
+	SegmentChangeKindEntered,
+	SegmentChangeKindExited,
+}
+
+func (e SegmentChangeKind) IsValid() bool {
+	switch e {
+	case SegmentChangeKindEntered, SegmentChangeKindExited:
+		return true
+	}
+	return false
+}
+
+func (e SegmentChangeKind) String() string {
+	return string(e)
+}
+
+func (e *SegmentChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SegmentChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SegmentChangeKind", str)
+	}
+	return nil
+}
+
+func (e SegmentChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SegmentChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SegmentChangeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SegmentKind string
+
+const (
+	// Members follow the rule as data changes.
+	SegmentKindDynamic SegmentKind = "DYNAMIC"
+	// Members are a snapshot, changed only by refreshSegment.
+	SegmentKindStatic SegmentKind = "STATIC"
+)
+
+var AllSegmentKind = []SegmentKind{
+	SegmentKindDynamic,
+	SegmentKindStatic,
+}
+
+func (e SegmentKind) IsValid() bool {
+	switch e {
+	case SegmentKindDynamic, SegmentKindStatic:
+		return true
+	}
+	return false
+}
+
+func (e SegmentKind) String() string {
+	return string(e)
+}
+
+func (e *SegmentKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SegmentKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SegmentKind", str)
+	}
+	return nil
+}
+
+func (e SegmentKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SegmentKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SegmentKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SegmentMetric string
+
+const (
+	SegmentMetricOrders SegmentMetric = "ORDERS"
+	// Net revenue in major units of the customer's main currency.
+	SegmentMetricNetRevenue         SegmentMetric = "NET_REVENUE"
+	SegmentMetricAov                SegmentMetric = "AOV"
+	SegmentMetricRfmRecency         SegmentMetric = "RFM_RECENCY"
+	SegmentMetricRfmFrequency       SegmentMetric = "RFM_FREQUENCY"
+	SegmentMetricRfmMonetary        SegmentMetric = "RFM_MONETARY"
+	SegmentMetricDaysSinceLastOrder SegmentMetric = "DAYS_SINCE_LAST_ORDER"
+	SegmentMetricInteractions       SegmentMetric = "INTERACTIONS"
+)
+
+var AllSegmentMetric = []SegmentMetric{
+	SegmentMetricOrders,
+	SegmentMetricNetRevenue,
+	SegmentMetricAov,
+	SegmentMetricRfmRecency,
+	SegmentMetricRfmFrequency,
+	SegmentMetricRfmMonetary,
+	SegmentMetricDaysSinceLastOrder,
+	SegmentMetricInteractions,
+}
+
+func (e SegmentMetric) IsValid() bool {
+	switch e {
+	case SegmentMetricOrders, SegmentMetricNetRevenue, SegmentMetricAov, SegmentMetricRfmRecency, SegmentMetricRfmFrequency, SegmentMetricRfmMonetary, SegmentMetricDaysSinceLastOrder, SegmentMetricInteractions:
+		return true
+	}
+	return false
+}
+
+func (e SegmentMetric) String() string {
+	return string(e)
+}
+
+func (e *SegmentMetric) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SegmentMetric(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SegmentMetric", str)
+	}
+	return nil
+}
+
+func (e SegmentMetric) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SegmentMetric) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SegmentMetric) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

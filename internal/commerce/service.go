@@ -18,6 +18,9 @@ type Service struct {
 	PriorIntervalDays float64
 	// TimelineSources are further timeline kinds (support tickets...) merged into Timeline.
 	TimelineSources []TimelineSource
+	// Changed, if set, hears the profiles whose orders or interactions changed; it must
+	// not block.
+	Changed func(ids []string)
 }
 
 // NewService wires the domain to a store.
@@ -97,7 +100,24 @@ func (s *Service) PutOrders(ctx context.Context, orders []Order) (PutResult, err
 	res.Written = len(inserts) + len(replaces)
 	res.ProfilesTouched = len(changes)
 	res.MetricsChanged, err = s.applyLedger(ctx, changes)
+	if err == nil {
+		s.changed(keys(changes))
+	}
 	return res, err
+}
+
+// changed tells the Changed hook (segment membership) about profiles whose orders or
+// interactions changed.
+func (s *Service) changed(ids []string) {
+	var live []string
+	for _, id := range ids {
+		if id != "" {
+			live = append(live, id)
+		}
+	}
+	if s.Changed != nil && len(live) > 0 {
+		s.Changed(live)
+	}
 }
 
 // sameOrder compares content, ignoring the write time.
@@ -209,7 +229,11 @@ func (s *Service) AddInteractions(ctx context.Context, is []Interaction) (int, e
 	for _, p := range keys(st) {
 		stats = append(stats, *st[p])
 	}
-	return len(inserted), s.Store.AddInteractionStats(ctx, stats)
+	if err := s.Store.AddInteractionStats(ctx, stats); err != nil {
+		return 0, err
+	}
+	s.changed(keys(st))
+	return len(inserted), nil
 }
 
 // Metrics returns a profile's metrics with the churn risk as of now; a profile without

@@ -15,6 +15,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/matchjob"
+	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/store"
@@ -38,6 +40,11 @@ type Options struct {
 	// ReconcileEvery is the period of the sweep that moves orders of profiles merged by
 	// identity resolution (default 5 minutes).
 	ReconcileEvery time.Duration
+	// SegmentRefreshEvery is the period of the full re-evaluation of dynamic segments
+	// (rules over time windows change without writes; default 10 minutes).
+	SegmentRefreshEvery time.Duration
+	// PublicURL prefixes links handed out by the API (segment exports).
+	PublicURL string
 }
 
 // App is a wired Tessera instance on one database.
@@ -56,7 +63,14 @@ type App struct {
 	// Commerce: orders, interactions, value metrics and the timeline (with ticket
 	// activity as an extra timeline source).
 	Commerce *commerce.Service
-	opts     Options
+	// Segments: saved segments, their membership (kept current from the change hooks
+	// of identity resolution and commerce), the webhook outbox and its deliverer.
+	Segments     *membership.Service
+	SegmentStore *store.Segments
+	SegmentQueue *membership.Queue
+	Webhooks     *membership.Deliverer
+	Matching     *matchjob.Service
+	opts         Options
 }
 
 // New wires an app and prepares the database (indexes, built-in source).
@@ -106,10 +120,27 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		a.Commerce.Now = o.Now
 	}
 	a.Commerce.TimelineSources = []commerce.TimelineSource{&store.TicketTimeline{Tickets: a.HelpDesk, Aliases: ticketAliases(a.Profiles)}}
+	a.SegmentStore = &store.Segments{Store: st, ProfileLock: eng.Locked}
+	if err := a.SegmentStore.EnsureMembershipIndexes(ctx); err != nil {
+		return nil, err
+	}
+	if err := st.EnsureSegmentIndexes(ctx); err != nil {
+		return nil, err
+	}
+	a.Segments = &membership.Service{Store: a.SegmentStore, Eval: st, Outbox: a.SegmentStore, Log: o.Log, NewID: func() string { return "seg_" + store.NewID() }}
+	a.SegmentQueue = &membership.Queue{Service: a.Segments, Log: o.Log}
+	a.Webhooks = &membership.Deliverer{Store: a.SegmentStore, Log: o.Log}
+	eng.Changed = a.SegmentQueue.Add
+	a.Commerce.Changed = a.SegmentQueue.Add
+	if err := st.EnsureMatchIndexes(ctx); err != nil {
+		return nil, err
+	}
+	a.Matching = matchjob.New(st, eng)
 	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
 		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: store.NewID,
 		Commerce: a.Commerce, C360: st, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
-		Eraser: &Eraser{Store: st, Tickets: a.HelpDesk, Engine: eng}}
+		Eraser:   &Eraser{Store: st, Tickets: a.HelpDesk, Engine: eng},
+		Segments: a.Segments, Segs: a.SegmentStore, PublicURL: strings.TrimSuffix(o.PublicURL, "/"), Matching: a.Matching}
 	return a, nil
 }
 
@@ -118,7 +149,28 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 // commerce reconcile sweep (orders of profiles merged during ingest, in case a batch
 // failed between the merge and its own reconcile).
 func (a *App) Start(ctx context.Context) {
+	a.Resolver.BaseContext = ctx
 	go a.Notify.Run(ctx)
+	go a.SegmentQueue.Run(ctx)
+	go a.Webhooks.Run(ctx, time.Second)
+	go func() {
+		every := a.opts.SegmentRefreshEvery
+		if every <= 0 {
+			every = 10 * time.Minute
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := a.Segments.RefreshDynamic(ctx); err != nil && ctx.Err() == nil {
+				a.opts.Log.Error("refresh segments", "err", err)
+			}
+		}
+	}()
 	go func() {
 		every := a.opts.ReconcileEvery
 		if every <= 0 {
@@ -165,6 +217,7 @@ func (a *App) Handler(ready func(context.Context) error) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/query", query)
+	mux.Handle("GET /export/segments/{file}", cors(a.opts.CORSOrigins, http.HandlerFunc(a.exportSegment)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
