@@ -57,6 +57,6 @@ type Delta struct {
 	AddKeepApart   []string
 	// AddRecords extends the profile's RecordIDs hint.
 	AddRecords []string
-	History        []profile.MergeEvent
-	At             time.Time
+	History    []profile.MergeEvent
+	At         time.Time
 }
