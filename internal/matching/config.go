@@ -144,6 +144,9 @@ type Config struct {
 	FixU bool
 	// EMIterations bounds EM; 0 means 200.
 	EMIterations int
+	// MinEMPairs is the fewest compared pairs EM learns m from; with fewer, the starting m
+	// and the u of random pairs are used as they are. 0 means 1000; -1 always runs EM.
+	MinEMPairs int
 	// Model, if set, is used as is and no training happens.
 	Model *Model
 	// Seed for random-pair sampling (deterministic by default).

@@ -337,6 +337,16 @@ func (m *Matcher) train(cands []cand) *Model {
 		}
 		model.setU(countPatterns(random))
 	}
+	// Too few compared pairs to learn m from: EM then fits noise (a few dozen customers
+	// sharing a surname taught it that agreeing on a birth date argues against a match).
+	// Keep the configured m and the u measured on random pairs instead.
+	minPairs := m.cfg.MinEMPairs
+	if minPairs == 0 {
+		minPairs = 1000
+	}
+	if minPairs > 0 && len(cands) < minPairs {
+		return model
+	}
 	counts := map[gamma]int{}
 	for _, c := range cands {
 		counts[c.g]++

@@ -53,8 +53,8 @@ func newModel(fields []FieldSpec, prior float64) *Model {
 // LevelWeight is the log2 Bayes factor of field f at level l (0 if missing), clamped
 // where EM on small or skewed data can go wrong (seen on a few dozen customers sharing
 // a surname): exact agreement is never evidence against a match, and the weakest level
-// ("different") never evidence for one. Levels in between keep their learnt order ("swapped"
-// names can rightly outweigh "somewhat" similar ones).
+// ("different") never evidence for one. Levels in between keep their learnt order
+// ("swapped" names can rightly outweigh "somewhat" similar ones).
 func (m *Model) LevelWeight(f, l int) float64 {
 	if l < 0 {
 		return 0
@@ -64,7 +64,7 @@ func (m *Model) LevelWeight(f, l int) float64 {
 	switch {
 	case l == 0:
 		return math.Max(w, 0)
-	case l == len(fm.M)-1:
+	case l == len(fm.M)-1 && l > 0:
 		return math.Min(w, 0)
 	}
 	return w

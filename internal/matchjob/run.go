@@ -674,11 +674,24 @@ func (g *graph) union(a, b, survivor string) {
 	g.members[survivor] = ms
 }
 
+// minAutoFields is the fewest agreeing fields of an automatic merge: a shared name and
+// city alone is a question for a person, however rare the name.
+const minAutoFields = 4
+
 // contradiction names hard evidence against a pair that an otherwise high score would
 // merge: a different first name or birth date. Household members share surname, address
 // and phone and score high; a person does not change first name or birth date, so such
 // pairs go to review instead of being merged automatically.
 func contradiction(ev []matching.Evidence) string {
+	agree := 0
+	for _, e := range ev {
+		if e.Level != "missing" && e.Level != "different" {
+			agree++
+		}
+	}
+	if agree < minAutoFields {
+		return fmt.Sprintf("only %d fields agree (an automatic merge needs %d)", agree, minAutoFields)
+	}
 	for _, e := range ev {
 		if e.Level != "different" {
 			continue
