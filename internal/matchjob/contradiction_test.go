@@ -14,7 +14,7 @@ func TestContradictionHoldsHouseholdsForReview(t *testing.T) {
 		{[]matching.Evidence{{Field: matching.FFirstName, Level: "different", A: "Anna", B: "Tom"}, {Field: matching.FLastName, Level: "exact"}}, true},
 		{[]matching.Evidence{{Field: matching.FBirthDate, Level: "different", A: "1980-01-02", B: "2011-05-06"}}, true},
 		{append(agreeing(3), matching.Evidence{Field: matching.FFirstName, Level: "close"}, matching.Evidence{Field: matching.FBirthDate, Level: "one-digit-or-transposed"}), false},
-		{append(agreeing(4), matching.Evidence{Field: matching.FStreet, Level: "different"}), false}, // people move
+		{append(agreeing(4), matching.Evidence{Field: matching.FStreet, Level: "different"}), false},                                                            // people move
 		{append(agreeing(3), matching.Evidence{Field: matching.FEmail, Level: "different"}, matching.Evidence{Field: matching.FPhone, Level: "missing"}), true}, // name and city only
 	} {
 		if got := contradiction(c.ev) != ""; got != c.hold {
