@@ -132,33 +132,43 @@ func (r *Resolver) matchSuggestions(ctx context.Context, status *model.MatchSugg
 	return out, nil
 }
 
-// matchJobUpdates polls the job document (any instance may run the job) and pushes
-// each change until the job ends.
+// matchJobUpdates pushes the job until it ends (any instance may run it).
 func (r *Resolver) matchJobUpdates(ctx context.Context, id string) (<-chan *model.MatchJob, error) {
-	j, err := r.Matching.Job(ctx, id)
+	return pollUpdates(ctx, 500*time.Millisecond,
+		func(ctx context.Context) (matchjob.Job, error) { return r.Matching.Job(ctx, id) },
+		func(j matchjob.Job) (time.Time, bool) { return j.UpdatedAt, j.Status != matchjob.Running }, toMatchJob)
+}
+
+// pollUpdates serves a subscription on a document that another instance may be writing
+// (no change streams on FerretDB): it sends the current state, then polls and sends each
+// change until the document says it is done or the client leaves.
+func pollUpdates[T, M any](ctx context.Context, every time.Duration, load func(context.Context) (T, error),
+	state func(T) (updated time.Time, done bool), out func(T) M) (<-chan M, error) {
+	cur, err := load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan *model.MatchJob, 1)
-	ch <- toMatchJob(j)
+	ch := make(chan M, 1)
+	ch <- out(cur)
 	go func() {
 		defer close(ch)
-		last := j.UpdatedAt
-		t := time.NewTicker(500 * time.Millisecond)
+		last, done := state(cur)
+		t := time.NewTicker(every)
 		defer t.Stop()
-		for j.Status == matchjob.Running {
+		for !done {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
-			if j, err = r.Matching.Job(ctx, id); err != nil {
+			if cur, err = load(ctx); err != nil {
 				return
 			}
-			if j.UpdatedAt.After(last) || j.Status != matchjob.Running {
-				last = j.UpdatedAt
+			var at time.Time
+			if at, done = state(cur); at.After(last) || done {
+				last = at
 				select {
-				case ch <- toMatchJob(j):
+				case ch <- out(cur):
 				case <-ctx.Done():
 					return
 				}

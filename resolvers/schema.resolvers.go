@@ -1058,39 +1058,10 @@ func (r *segmentResolver) SizeHistory(ctx context.Context, obj *model.Segment, d
 
 // IngestJobUpdated is the resolver for the ingestJobUpdated field.
 func (r *subscriptionResolver) IngestJobUpdated(ctx context.Context, id string) (<-chan *model.IngestJob, error) {
-	j, err := r.Ingest.Store.GetJob(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	ch := make(chan *model.IngestJob, 1)
-	ch <- toJob(j)
-	// Jobs are counted in the database by whichever instance takes the batches, so poll
-	// it (no change streams on FerretDB) and push when it moved.
-	go func() {
-		defer close(ch)
-		last := j.UpdatedAt
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for !j.Done {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if j, err = r.Ingest.Store.GetJob(ctx, id); err != nil {
-				return
-			}
-			if j.UpdatedAt.After(last) || j.Done {
-				last = j.UpdatedAt
-				select {
-				case ch <- toJob(j):
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return ch, nil
+	// Jobs are counted in the database by whichever instance takes the batches.
+	return pollUpdates(ctx, time.Second,
+		func(ctx context.Context) (ingest.Job, error) { return r.Ingest.Store.GetJob(ctx, id) },
+		func(j ingest.Job) (time.Time, bool) { return j.UpdatedAt, j.Done }, toJob)
 }
 
 // TicketUpdated is the resolver for the ticketUpdated field.

@@ -153,42 +153,11 @@ func (a *App) Start(ctx context.Context) {
 	go a.Notify.Run(ctx)
 	go a.SegmentQueue.Run(ctx)
 	go a.Webhooks.Run(ctx, time.Second)
-	go func() {
-		every := a.opts.SegmentRefreshEvery
-		if every <= 0 {
-			every = 10 * time.Minute
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if err := a.Segments.RefreshDynamic(ctx); err != nil && ctx.Err() == nil {
-				a.opts.Log.Error("refresh segments", "err", err)
-			}
-		}
-	}()
-	go func() {
-		every := a.opts.ReconcileEvery
-		if every <= 0 {
-			every = 5 * time.Minute
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if _, err := a.Commerce.Reconcile(ctx); err != nil && ctx.Err() == nil {
-				a.opts.Log.Error("reconcile commerce data", "err", err)
-			}
-		}
-	}()
+	go a.every(ctx, a.opts.SegmentRefreshEvery, 10*time.Minute, "refresh segments", a.Segments.RefreshDynamic)
+	go a.every(ctx, a.opts.ReconcileEvery, 5*time.Minute, "reconcile commerce data", func(ctx context.Context) error {
+		_, err := a.Commerce.Reconcile(ctx)
+		return err
+	})
 	go func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -204,6 +173,25 @@ func (a *App) Start(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// every runs job each period (def when period is not set) until ctx ends, logging failures.
+func (a *App) every(ctx context.Context, period, def time.Duration, what string, job func(context.Context) error) {
+	if period <= 0 {
+		period = def
+	}
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := job(ctx); err != nil && ctx.Err() == nil {
+			a.opts.Log.Error(what, "err", err)
+		}
+	}
 }
 
 // Handler serves /query (GraphQL), /healthz, /readyz and, in development, GraphiQL at /.
