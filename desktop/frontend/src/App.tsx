@@ -9,6 +9,10 @@ import { ConnectScreen } from './screens/ConnectScreen';
 import { CustomersScreen } from './screens/CustomersScreen';
 import { CustomerView } from './screens/CustomerView';
 import { InboxScreen } from './screens/InboxScreen';
+import { MatchScreen } from './screens/MatchScreen';
+import { SegmentEditor } from './screens/SegmentEditor';
+import { SegmentsScreen } from './screens/SegmentsScreen';
+import { SegmentView } from './screens/SegmentView';
 import { SourcesScreen } from './screens/SourcesScreen';
 import { TicketView } from './screens/TicketView';
 
@@ -33,6 +37,11 @@ const SCREEN_TITLES: Record<Route['name'], string> = {
   customers: 'Customers',
   customer: 'Customer',
   sources: 'Sources',
+  segments: 'Segments',
+  'segment-new': 'New segment',
+  segment: 'Segment',
+  'segment-edit': 'Edit segment',
+  matching: 'Match review',
 };
 
 export function App({ host }: { host: Host }) {
@@ -145,6 +154,14 @@ export function App({ host }: { host: Host }) {
           <a href={href({ name: 'customers' })} className={active('customers', 'customer')}>
             Customers
           </a>
+          <a href={href({ name: 'segments' })} className={active('segments', 'segment', 'segment-new', 'segment-edit')}>
+            Segments
+          </a>
+          {canReport && (
+            <a href={href({ name: 'matching' })} className={active('matching')}>
+              Match review
+            </a>
+          )}
           <a href={href({ name: 'sources' })} className={active('sources')}>
             Sources
           </a>
@@ -164,6 +181,24 @@ export function App({ host }: { host: Host }) {
           <CustomerView key={route.id} id={route.id} client={session.client} host={host} canUnmerge={role === 'ADMIN'} />
         ) : route.name === 'sources' ? (
           <SourcesScreen client={session.client} host={host} role={role} />
+        ) : route.name === 'segments' ? (
+          <SegmentsScreen client={session.client} canEdit={canReport} />
+        ) : route.name === 'segment-new' ? (
+          <SegmentEditor key="new" client={session.client} />
+        ) : route.name === 'segment-edit' ? (
+          <SegmentEditor key={`edit-${route.id}`} id={route.id} client={session.client} />
+        ) : route.name === 'segment' ? (
+          <SegmentView
+            key={route.id}
+            id={route.id}
+            client={session.client}
+            host={host}
+            serverUrl={session.conn.serverUrl}
+            canEdit={canReport}
+            canWebhook={role === 'ADMIN'}
+          />
+        ) : route.name === 'matching' ? (
+          <MatchScreen client={session.client} live={session.live} canDecide={role === 'ADMIN'} />
         ) : route.name === 'customers' ? (
           <CustomersScreen client={session.client} />
         ) : route.name === 'ticket' ? (

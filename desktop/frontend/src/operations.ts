@@ -274,3 +274,226 @@ export const CustomerCommerceQuery = /* GraphQL */ `
     }
   }
 `;
+
+// ---------------------------------------------------------------- segments
+
+const SegmentSummaryFragment = /* GraphQL */ `
+  fragment SegmentSummary on Segment {
+  id
+  name
+  description
+  kind
+  memberCount
+  createdAt
+  updatedAt
+  evaluatedAt
+  }
+`;
+
+export const SegmentsQuery = /* GraphQL */ `
+  query Segments {
+    segments { ...SegmentSummary }
+  }
+  ${SegmentSummaryFragment}
+`;
+
+export const SegmentQuery = /* GraphQL */ `
+  query Segment($id: ID!, $days: Int, $since: Time) {
+    segment(id: $id) {
+      ...SegmentSummary
+      rule
+      webhook { url lastDeliveryAt lastStatus failures }
+      changes(since: $since, first: 100) { customerId kind at }
+      sizeHistory(days: $days) { day members entered exited }
+    }
+  }
+  ${SegmentSummaryFragment}
+`;
+
+export const SegmentRuleQuery = /* GraphQL */ `
+  query SegmentRule($id: ID!) {
+    segment(id: $id) {
+      ...SegmentSummary
+      rule
+    }
+  }
+  ${SegmentSummaryFragment}
+`;
+
+export const SegmentMembersQuery = /* GraphQL */ `
+  query SegmentMembers($id: ID!, $first: Int, $after: String) {
+    segment(id: $id) {
+      id
+      members(first: $first, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges {
+          cursor
+          node {
+            enteredAt
+            customer { id name emails phones }
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const SegmentPreviewQuery = /* GraphQL */ `
+  query SegmentPreview($rule: SegmentRuleInput!, $sample: Int) {
+    segmentPreview(rule: $rule, sample: $sample) {
+      count
+      tookMs
+      sample { id name emails }
+    }
+  }
+`;
+
+export const CreateSegmentMutation = /* GraphQL */ `
+  mutation CreateSegment($input: SegmentInput!) {
+    createSegment(input: $input) { ...SegmentSummary }
+  }
+  ${SegmentSummaryFragment}
+`;
+
+export const UpdateSegmentMutation = /* GraphQL */ `
+  mutation UpdateSegment($id: ID!, $input: SegmentInput!) {
+    updateSegment(id: $id, input: $input) { ...SegmentSummary }
+  }
+  ${SegmentSummaryFragment}
+`;
+
+export const DeleteSegmentMutation = /* GraphQL */ `
+  mutation DeleteSegment($id: ID!) {
+    deleteSegment(id: $id) { id }
+  }
+`;
+
+export const RefreshSegmentMutation = /* GraphQL */ `
+  mutation RefreshSegment($id: ID!) {
+    refreshSegment(id: $id) { ...SegmentSummary }
+  }
+  ${SegmentSummaryFragment}
+`;
+
+export const ExportSegmentMutation = /* GraphQL */ `
+  mutation ExportSegment($id: ID!) {
+    exportSegment(id: $id) { url expiresAt }
+  }
+`;
+
+export const SetSegmentWebhookMutation = /* GraphQL */ `
+  mutation SetSegmentWebhook($id: ID!, $url: String!) {
+    setSegmentWebhook(id: $id, url: $url) { url secret lastDeliveryAt lastStatus failures }
+  }
+`;
+
+export const RemoveSegmentWebhookMutation = /* GraphQL */ `
+  mutation RemoveSegmentWebhook($id: ID!) {
+    removeSegmentWebhook(id: $id) { id webhook { url } }
+  }
+`;
+
+/** A name for an id in "who entered / exited" (SegmentChange only carries the id). */
+export const CustomerNameQuery = /* GraphQL */ `
+  query CustomerName($id: ID!) {
+    customer(id: $id) { id name }
+  }
+`;
+
+/** Separate from CustomerQuery, so the 360 view still shows if segments fail. */
+export const CustomerSegmentsQuery = /* GraphQL */ `
+  query CustomerSegments($id: ID!) {
+    customer(id: $id) {
+      id
+      segments { id name kind }
+    }
+  }
+`;
+
+// ---------------------------------------------------------------- probabilistic matching
+
+const MatchJobFieldsFragment = /* GraphQL */ `
+  fragment MatchJobFields on MatchJob {
+  id
+  status
+  phase
+  processed
+  total
+  pairsCompared
+  autoMerged
+  suggested
+  startedAt
+  finishedAt
+  error
+  }
+`;
+
+const MatchCustomerFragment = /* GraphQL */ `
+  fragment MatchCustomer on Customer {
+  id
+  name
+  firstName
+  lastName
+  emails
+  phones
+  birthDate
+  addresses { line1 line2 city postcode region country }
+  createdAt
+  }
+`;
+
+export const MatchJobsQuery = /* GraphQL */ `
+  query MatchJobs($first: Int) {
+    matchJobs(first: $first) { ...MatchJobFields }
+  }
+  ${MatchJobFieldsFragment}
+`;
+
+export const MatchJobQuery = /* GraphQL */ `
+  query MatchJob($id: ID!) {
+    matchJob(id: $id) { ...MatchJobFields }
+  }
+  ${MatchJobFieldsFragment}
+`;
+
+export const MatchJobUpdatedSubscription = /* GraphQL */ `
+  subscription MatchJobUpdated($id: ID!) {
+    matchJobUpdated(id: $id) { ...MatchJobFields }
+  }
+  ${MatchJobFieldsFragment}
+`;
+
+export const StartMatchJobMutation = /* GraphQL */ `
+  mutation StartMatchJob($input: MatchJobInput) {
+    startMatchJob(input: $input) { ...MatchJobFields }
+  }
+  ${MatchJobFieldsFragment}
+`;
+
+export const MatchSuggestionsQuery = /* GraphQL */ `
+  query MatchSuggestions($status: MatchSuggestionStatus, $first: Int, $after: String) {
+    matchSuggestions(status: $status, first: $first, after: $after) {
+      id
+      status
+      probability
+      createdAt
+      left { ...MatchCustomer }
+      right { ...MatchCustomer }
+      evidence { field left right level weight }
+    }
+  }
+  ${MatchCustomerFragment}
+`;
+
+export const AcceptMatchSuggestionMutation = /* GraphQL */ `
+  mutation AcceptMatchSuggestion($id: ID!) {
+    acceptMatchSuggestion(id: $id) { id status decidedAt decidedBy }
+  }
+`;
+
+export const RejectMatchSuggestionMutation = /* GraphQL */ `
+  mutation RejectMatchSuggestion($id: ID!, $reason: String) {
+    rejectMatchSuggestion(id: $id, reason: $reason) { id status decidedAt decidedBy reason }
+  }
+`;

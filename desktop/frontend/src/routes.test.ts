@@ -12,6 +12,11 @@ describe('routes', () => {
       { name: 'ticket', id: 'tkt 1' },
       { name: 'inbox', queue: 'breaching-soon' },
       { name: 'inbox', queue: 'mine' },
+      { name: 'segments' },
+      { name: 'segment-new' },
+      { name: 'segment', id: 'seg/1 2' },
+      { name: 'segment-edit', id: 'seg_1' },
+      { name: 'matching' },
     ];
     for (const r of routes) expect(parseRoute(href(r))).toEqual(r);
   });

@@ -8,19 +8,31 @@ export type Route =
   | { name: 'dashboard' }
   | { name: 'customers' }
   | { name: 'customer'; id: string }
-  | { name: 'sources' };
+  | { name: 'sources' }
+  | { name: 'segments' }
+  | { name: 'segment-new' }
+  | { name: 'segment'; id: string }
+  | { name: 'segment-edit'; id: string }
+  | { name: 'matching' };
 
 /** Where the app opens: the help-desk inbox. */
 export const HOME: Route = { name: 'inbox', queue: 'all-open' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#\/?/, '');
-  const [head, arg] = path.split('/');
+  const [head, arg, sub] = path.split('/');
   if (head === 'customers') return arg ? { name: 'customer', id: decodeURIComponent(arg) } : { name: 'customers' };
   if (head === 'tickets' && arg) return { name: 'ticket', id: decodeURIComponent(arg) };
   if (head === 'inbox') return { name: 'inbox', queue: queueByKey(arg)?.key ?? 'all-open' };
   if (head === 'dashboard') return { name: 'dashboard' };
   if (head === 'sources') return { name: 'sources' };
+  if (head === 'segments') {
+    if (!arg) return { name: 'segments' };
+    if (arg === 'new') return { name: 'segment-new' };
+    const id = decodeURIComponent(arg);
+    return sub === 'edit' ? { name: 'segment-edit', id } : { name: 'segment', id };
+  }
+  if (head === 'matching') return { name: 'matching' };
   if (head === 'connect') return { name: 'connect' };
   return HOME;
 }
@@ -33,6 +45,12 @@ export function href(r: Route): string {
       return `#/tickets/${encodeURIComponent(r.id)}`;
     case 'inbox':
       return `#/inbox/${r.queue}`;
+    case 'segment-new':
+      return '#/segments/new';
+    case 'segment':
+      return `#/segments/${encodeURIComponent(r.id)}`;
+    case 'segment-edit':
+      return `#/segments/${encodeURIComponent(r.id)}/edit`;
     default:
       return `#/${r.name}`;
   }

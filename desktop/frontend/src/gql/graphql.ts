@@ -15,14 +15,78 @@ export type ChurnBasis =
   /** One order: the prior mean interval (90 days). */
   | 'PRIOR';
 
+export type ConditionOp =
+  /** Case-insensitive substring. */
+  | 'CONTAINS'
+  | 'EQ'
+  | 'EXISTS'
+  | 'GT'
+  | 'GTE'
+  | 'IN'
+  | 'LT'
+  | 'LTE'
+  | 'NE'
+  | 'NOT_EXISTS'
+  | 'NOT_IN'
+  /** Case-insensitive prefix. */
+  | 'STARTS_WITH';
+
+/** Consent is read from the attribute consent_<channel> (true, yes, y, 1 = granted). */
+export type ConsentConditionInput = {
+  channel: string;
+  granted: boolean;
+};
+
+/**
+ * Counts orders (cancellations excluded), interactions (of one channel when given) or
+ * tickets (in the given statuses when given), in the last withinDays days when given.
+ * atMost: 0 selects customers with none.
+ */
+export type CountConditionInput = {
+  atLeast?: number | null | undefined;
+  atMost?: number | null | undefined;
+  channel?: string | null | undefined;
+  /** Order statuses (orders) or ticket statuses such as OPEN, PENDING, SOLVED (tickets). */
+  statuses?: Array<string> | null | undefined;
+  withinDays?: number | null | undefined;
+};
+
 export type FieldMappingInput = {
   field: string;
   target: string;
 };
 
+/** Has an identity of this type (and value, when given, normalised like ingest does). */
+export type IdentifierConditionInput = {
+  type: string;
+  value?: string | null | undefined;
+};
+
 export type IngestJobState =
   | 'DONE'
   | 'RUNNING';
+
+export type MatchJobInput = {
+  /** Suggest only; merge nothing automatically. */
+  dryRun?: boolean | null | undefined;
+  /** Only customers created or changed since the last job, compared against everyone. */
+  incremental?: boolean | null | undefined;
+  lowerThreshold?: number | null | undefined;
+  /** Only pairs where at least one side has records from this source. */
+  source?: string | null | undefined;
+  /** Defaults 0.9 and 0.5. */
+  upperThreshold?: number | null | undefined;
+};
+
+export type MatchJobStatus =
+  | 'FAILED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+export type MatchSuggestionStatus =
+  | 'ACCEPTED'
+  | 'PENDING'
+  | 'REJECTED';
 
 export type MergeKind =
   | 'MERGE'
@@ -31,6 +95,13 @@ export type MergeKind =
 export type MessageKind =
   | 'INTERNAL_NOTE'
   | 'PUBLIC_REPLY';
+
+export type MetricConditionInput = {
+  metric: SegmentMetric;
+  /** EQ, NE, GT, GTE, LT or LTE. */
+  op: ConditionOp;
+  value: number;
+};
 
 export type OrderStatus =
   | 'CANCELLED'
@@ -52,6 +123,52 @@ export type Role =
   | 'AGENT'
   | 'ANALYST'
   | 'INGEST';
+
+export type SegmentChangeKind =
+  | 'ENTERED'
+  | 'EXITED';
+
+export type SegmentInput = {
+  description?: string | null | undefined;
+  kind?: SegmentKind | null | undefined;
+  name: string;
+  rule: SegmentRuleInput;
+};
+
+export type SegmentKind =
+  /** Members follow the rule as data changes. */
+  | 'DYNAMIC'
+  /** Members are a snapshot, changed only by refreshSegment. */
+  | 'STATIC';
+
+export type SegmentMetric =
+  | 'AOV'
+  | 'DAYS_SINCE_LAST_ORDER'
+  | 'INTERACTIONS'
+  /** Net revenue in major units of the customer's main currency. */
+  | 'NET_REVENUE'
+  | 'ORDERS'
+  | 'RFM_FREQUENCY'
+  | 'RFM_MONETARY'
+  | 'RFM_RECENCY';
+
+/**
+ * A rule node: exactly one field is set. and/or/not combine rules; the others are
+ * conditions. Example, "placed at least 2 orders in the last 90 days and lives in
+ * Germany": {and: [{orders: {atLeast: 2, withinDays: 90}}, {trait: {field: "country", op: EQ, value: "DE"}}]}
+ */
+export type SegmentRuleInput = {
+  and?: Array<SegmentRuleInput> | null | undefined;
+  consent?: ConsentConditionInput | null | undefined;
+  identifier?: IdentifierConditionInput | null | undefined;
+  interactions?: CountConditionInput | null | undefined;
+  metric?: MetricConditionInput | null | undefined;
+  not?: SegmentRuleInput | null | undefined;
+  or?: Array<SegmentRuleInput> | null | undefined;
+  orders?: CountConditionInput | null | undefined;
+  tickets?: CountConditionInput | null | undefined;
+  trait?: TraitConditionInput | null | undefined;
+};
 
 export type SourceInput = {
   identifierFields: Array<FieldMappingInput>;
@@ -133,6 +250,22 @@ export type TimelineKind =
   | 'INTERACTION'
   | 'ORDER'
   | 'TICKET';
+
+/**
+ * field: firstName, lastName, email, phone, birthDate, locale, city, postcode, country,
+ * or attributes.<key> (key: letters, digits, underscore). email, phone, city, postcode and
+ * country match if any of the customer's values does. number compares numerically
+ * (attributes only).
+ */
+export type TraitConditionInput = {
+  /** Compares an attribute with a boolean (EQ, NE). */
+  bool?: boolean | null | undefined;
+  field: string;
+  number?: number | null | undefined;
+  op: ConditionOp;
+  value?: string | null | undefined;
+  values?: Array<string> | null | undefined;
+};
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -297,3 +430,164 @@ export type CustomerCommerceQueryVariables = Exact<{
 
 
 export type CustomerCommerceQuery = { customer: { id: string, metrics: { orderCount: number, cancellationCount: number, firstOrderAt: string | null, lastOrderAt: string | null, lastSeenAt: string | null, interactionCount: number, revenue: { formatted: string } | null, returns: { formatted: string } | null, averageOrderValue: { formatted: string } | null, otherCurrencies: Array<{ formatted: string }>, rfm: { recency: number, frequency: number, monetary: number, scoredAt: string } | null, churnRisk: { score: number, daysSinceLastOrder: number, meanIntervalDays: number, basis: ChurnBasis } }, orders: { pageInfo: { hasNextPage: boolean }, edges: Array<{ node: { id: string, status: OrderStatus, channel: string, placedAt: string, total: { formatted: string }, lines: Array<{ sku: string, description: string | null, quantity: number, amount: { formatted: string } }> } }> }, timeline: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { kind: TimelineKind, id: string, at: string, channel: string, type: string, order: { id: string, status: OrderStatus, total: { formatted: string } } | null, interaction: { id: string } | null, ticket: { id: string, subject: string } | null } }> } } | null };
+
+export type SegmentSummaryFragment = { id: string, name: string, description: string | null, kind: SegmentKind, memberCount: number, createdAt: string, updatedAt: string, evaluatedAt: string | null };
+
+export type SegmentsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SegmentsQuery = { segments: Array<{ id: string, name: string, description: string | null, kind: SegmentKind, memberCount: number, createdAt: string, updatedAt: string, evaluatedAt: string | null }> };
+
+export type SegmentQueryVariables = Exact<{
+  id: string;
+  days?: number | null | undefined;
+  since?: string | null | undefined;
+}>;
+
+
+export type SegmentQuery = { segment: { rule: unknown, id: string, name: string, description: string | null, kind: SegmentKind, memberCount: number, createdAt: string, updatedAt: string, evaluatedAt: string | null, webhook: { url: string, lastDeliveryAt: string | null, lastStatus: string | null, failures: number } | null, changes: Array<{ customerId: string, kind: SegmentChangeKind, at: string }>, sizeHistory: Array<{ day: string, members: number, entered: number, exited: number }> } | null };
+
+export type SegmentRuleQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type SegmentRuleQuery = { segment: { rule: unknown, id: string, name: string, description: string | null, kind: SegmentKind, memberCount: number, createdAt: string, updatedAt: string, evaluatedAt: string | null } | null };
+
+export type SegmentMembersQueryVariables = Exact<{
+  id: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type SegmentMembersQuery = { segment: { id: string, members: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { enteredAt: string, customer: { id: string, name: string, emails: Array<string>, phones: Array<string> } } }> } } | null };
+
+export type SegmentPreviewQueryVariables = Exact<{
+  rule: SegmentRuleInput;
+  sample?: number | null | undefined;
+}>;
+
+
+export type SegmentPreviewQuery = { segmentPreview: { count: number, tookMs: number, sample: Array<{ id: string, name: string, emails: Array<string> }> } };
+
+export type CreateSegmentMutationVariables = Exact<{
+  input: SegmentInput;
+}>;
+
+
+export type CreateSegmentMutation = { createSegment: { id: string, name: string, description: string | null, kind: SegmentKind, memberCount: number, createdAt: string, updatedAt: string, evaluatedAt: string | null } };
+
+export type UpdateSegmentMutationVariables = Exact<{
+  id: string;
+  input: SegmentInput;
+}>;
+
+
+export type UpdateSegmentMutation = { updateSegment: { id: string, name: string, description: string | null, kind: SegmentKind, memberCount: number, createdAt: string, updatedAt: string, evaluatedAt: string | null } };
+
+export type DeleteSegmentMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteSegmentMutation = { deleteSegment: { id: string } };
+
+export type RefreshSegmentMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RefreshSegmentMutation = { refreshSegment: { id: string, name: string, description: string | null, kind: SegmentKind, memberCount: number, createdAt: string, updatedAt: string, evaluatedAt: string | null } };
+
+export type ExportSegmentMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ExportSegmentMutation = { exportSegment: { url: string, expiresAt: string } };
+
+export type SetSegmentWebhookMutationVariables = Exact<{
+  id: string;
+  url: string;
+}>;
+
+
+export type SetSegmentWebhookMutation = { setSegmentWebhook: { url: string, secret: string | null, lastDeliveryAt: string | null, lastStatus: string | null, failures: number } };
+
+export type RemoveSegmentWebhookMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RemoveSegmentWebhookMutation = { removeSegmentWebhook: { id: string, webhook: { url: string } | null } };
+
+export type CustomerNameQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CustomerNameQuery = { customer: { id: string, name: string } | null };
+
+export type CustomerSegmentsQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CustomerSegmentsQuery = { customer: { id: string, segments: Array<{ id: string, name: string, kind: SegmentKind }> } | null };
+
+export type MatchJobFieldsFragment = { id: string, status: MatchJobStatus, phase: string, processed: number, total: number, pairsCompared: number, autoMerged: number, suggested: number, startedAt: string, finishedAt: string | null, error: string | null };
+
+export type MatchCustomerFragment = { id: string, name: string, firstName: string | null, lastName: string | null, emails: Array<string>, phones: Array<string>, birthDate: string | null, createdAt: string, addresses: Array<{ line1: string | null, line2: string | null, city: string | null, postcode: string | null, region: string | null, country: string | null }> };
+
+export type MatchJobsQueryVariables = Exact<{
+  first?: number | null | undefined;
+}>;
+
+
+export type MatchJobsQuery = { matchJobs: Array<{ id: string, status: MatchJobStatus, phase: string, processed: number, total: number, pairsCompared: number, autoMerged: number, suggested: number, startedAt: string, finishedAt: string | null, error: string | null }> };
+
+export type MatchJobQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type MatchJobQuery = { matchJob: { id: string, status: MatchJobStatus, phase: string, processed: number, total: number, pairsCompared: number, autoMerged: number, suggested: number, startedAt: string, finishedAt: string | null, error: string | null } | null };
+
+export type MatchJobUpdatedSubscriptionVariables = Exact<{
+  id: string;
+}>;
+
+
+export type MatchJobUpdatedSubscription = { matchJobUpdated: { id: string, status: MatchJobStatus, phase: string, processed: number, total: number, pairsCompared: number, autoMerged: number, suggested: number, startedAt: string, finishedAt: string | null, error: string | null } };
+
+export type StartMatchJobMutationVariables = Exact<{
+  input?: MatchJobInput | null | undefined;
+}>;
+
+
+export type StartMatchJobMutation = { startMatchJob: { id: string, status: MatchJobStatus, phase: string, processed: number, total: number, pairsCompared: number, autoMerged: number, suggested: number, startedAt: string, finishedAt: string | null, error: string | null } };
+
+export type MatchSuggestionsQueryVariables = Exact<{
+  status?: MatchSuggestionStatus | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type MatchSuggestionsQuery = { matchSuggestions: Array<{ id: string, status: MatchSuggestionStatus, probability: number, createdAt: string, left: { id: string, name: string, firstName: string | null, lastName: string | null, emails: Array<string>, phones: Array<string>, birthDate: string | null, createdAt: string, addresses: Array<{ line1: string | null, line2: string | null, city: string | null, postcode: string | null, region: string | null, country: string | null }> } | null, right: { id: string, name: string, firstName: string | null, lastName: string | null, emails: Array<string>, phones: Array<string>, birthDate: string | null, createdAt: string, addresses: Array<{ line1: string | null, line2: string | null, city: string | null, postcode: string | null, region: string | null, country: string | null }> } | null, evidence: Array<{ field: string, left: string | null, right: string | null, level: string, weight: number }> }> };
+
+export type AcceptMatchSuggestionMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type AcceptMatchSuggestionMutation = { acceptMatchSuggestion: { id: string, status: MatchSuggestionStatus, decidedAt: string | null, decidedBy: string | null } };
+
+export type RejectMatchSuggestionMutationVariables = Exact<{
+  id: string;
+  reason?: string | null | undefined;
+}>;
+
+
+export type RejectMatchSuggestionMutation = { rejectMatchSuggestion: { id: string, status: MatchSuggestionStatus, decidedAt: string | null, decidedBy: string | null, reason: string | null } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countByPeriod, overall, overallCsat, percentSeries, periods } from './charts';
+import { countByPeriod, dayLabel, overall, overallCsat, percentSeries, periods } from './charts';
 
 describe('periods', () => {
   it('days end with the one containing now, oldest first', () => {
@@ -49,4 +49,10 @@ describe('series', () => {
     });
     expect(overallCsat([]).average).toBeNull();
   });
+});
+
+it('labels server days', () => {
+  expect(dayLabel('2026-03-04')).toBe('Mar 4');
+  expect(dayLabel('2026-12-31T00:00:00Z')).toBe('Dec 31');
+  expect(dayLabel('yesterday')).toBe('yesterday');
 });

@@ -76,3 +76,10 @@ export function overallCsat(ss: CsatSummary[]): CsatSummary {
 export function formatPercent(p: number | null): string {
   return p === null ? '—' : `${Math.round(p)}%`;
 }
+
+/** "2026-03-04" -> "Mar 4" (a UTC day as the server reports it). */
+export function dayLabel(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(day);
+  if (!m) return day;
+  return `${MONTHS[Number(m[2]) - 1] ?? m[2]} ${Number(m[3])}`;
+}

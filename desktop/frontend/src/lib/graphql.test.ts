@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endpointFor, gqlRequest, GqlError, normalizeServerUrl, type FetchLike } from './graphql';
+import { endpointFor, gqlRequest, GqlError, normalizeServerUrl, serverLink, type FetchLike } from './graphql';
 
 const conn = { serverUrl: 'http://127.0.0.1:8080', apiKey: 'k-123' };
 
@@ -27,6 +27,15 @@ describe('normalizeServerUrl', () => {
   ])('%j -> %j', (input, want) => expect(normalizeServerUrl(input)).toBe(want));
 
   it('builds the /query endpoint', () => expect(endpointFor('h:1/')).toBe('http://h:1/query'));
+});
+
+describe('serverLink', () => {
+  it('resolves paths the server hands out against the server URL', () => {
+    expect(serverLink('/export/segments/s1.csv?token=t', 'http://h:1/')).toBe('http://h:1/export/segments/s1.csv?token=t');
+    expect(serverLink('/export/x.csv', 'https://cdp.example.com/api/query')).toBe('https://cdp.example.com/api/export/x.csv');
+    expect(serverLink('https://cdn.example.com/x.csv', 'http://h:1')).toBe('https://cdn.example.com/x.csv');
+    expect(serverLink('export/x.csv', 'h:1')).toBe('http://h:1/export/x.csv');
+  });
 });
 
 describe('gqlRequest', () => {

@@ -43,6 +43,16 @@ export function endpointFor(serverUrl: string): string {
   return `${normalizeServerUrl(serverUrl)}/query`;
 }
 
+/**
+ * A link the server handed out as an absolute URL: absolute ones as they are, a path
+ * (/export/...) under the server URL, which may itself have a path prefix.
+ */
+export function serverLink(url: string, serverUrl: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
+  const base = normalizeServerUrl(serverUrl);
+  return url.startsWith('/') ? `${base}${url}` : new URL(url, `${base}/`).toString();
+}
+
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface RequestOptions {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { browserHost, maskKey } from './host';
+import { describe, expect, it, vi } from 'vitest';
+import { browserHost, maskKey, urlOpener } from './host';
 
 function memoryStorage(): Storage {
   const m = new Map<string, string>();
@@ -40,5 +40,21 @@ describe('browserHost settings', () => {
   it('masks like the Go side', () => {
     expect(maskKey('abc')).toBe('a…');
     expect(maskKey('tsk_0123456789abcdefg')).toBe('tsk_01…');
+  });
+});
+
+describe('urlOpener', () => {
+  it('uses the Wails runtime when it is there, else a new window', () => {
+    const open = vi.fn();
+    const BrowserOpenURL = vi.fn();
+    urlOpener({ BrowserOpenURL }, open)('http://h/x.csv');
+    expect(BrowserOpenURL).toHaveBeenCalledWith('http://h/x.csv');
+    expect(open).not.toHaveBeenCalled();
+    urlOpener(undefined, open)('http://h/y.csv');
+    urlOpener({}, open)('http://h/z.csv');
+    expect(open.mock.calls).toEqual([
+      ['http://h/y.csv', '_blank', 'noopener'],
+      ['http://h/z.csv', '_blank', 'noopener'],
+    ]);
   });
 });

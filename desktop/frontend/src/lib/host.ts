@@ -25,6 +25,8 @@ export interface Host {
   openCsv(): Promise<OpenedFile | null>;
   /** Path (or file name) written, null when cancelled. */
   saveText(defaultName: string, content: string): Promise<string | null>;
+  /** Opens a link in the system browser (the desktop webview must not navigate away). */
+  openUrl(url: string): void;
   ready(state: string): void;
 }
 
@@ -39,13 +41,31 @@ export interface GoApp {
   Ready(state: string): Promise<void>;
 }
 
+/** The part of the Wails runtime (window.runtime, injected by Wails) the app uses. */
+export interface WailsRuntime {
+  BrowserOpenURL(url: string): void;
+}
+
 declare global {
   interface Window {
     go?: { main?: { App?: GoApp } };
+    runtime?: Partial<WailsRuntime>;
   }
 }
 
-export function desktopHost(app: GoApp): Host {
+type OpenWindow = (url: string, target: string, features: string) => unknown;
+
+/** Wails' BrowserOpenURL when there is one, else a new browser tab. */
+export function urlOpener(runtime: Partial<WailsRuntime> | undefined, open: OpenWindow | undefined): (url: string) => void {
+  return (url) => {
+    if (typeof runtime?.BrowserOpenURL === 'function') runtime.BrowserOpenURL(url);
+    else open?.(url, '_blank', 'noopener');
+  };
+}
+
+const windowOpen: OpenWindow | undefined = typeof window !== 'undefined' ? (u, t, f) => window.open(u, t, f) : undefined;
+
+export function desktopHost(app: GoApp, runtime?: Partial<WailsRuntime>): Host {
   return {
     kind: 'desktop',
     getSettings: () => app.GetSettings(),
@@ -54,6 +74,8 @@ export function desktopHost(app: GoApp): Host {
     connection: () => app.Connection(),
     openCsv: async () => (await app.OpenCSV()) ?? null,
     saveText: async (n, c) => (await app.SaveTextFile(n, c)) || null,
+    // Looked up per call: Wails injects window.runtime alongside window.go.
+    openUrl: (url) => urlOpener(runtime ?? (typeof window !== 'undefined' ? window.runtime : undefined), windowOpen)(url),
     ready: (s) => void app.Ready(s).catch(() => {}),
   };
 }
@@ -99,6 +121,7 @@ export function browserHost(storage: Storage, doc?: Document): Host {
       setTimeout(() => URL.revokeObjectURL(a.href), 1000);
       return name;
     },
+    openUrl: (url) => urlOpener(undefined, windowOpen)(url),
     ready: (s) => console.info(`desktop: rendered ${s}`),
   };
 }

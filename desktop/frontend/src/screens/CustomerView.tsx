@@ -2,13 +2,15 @@ import { useCallback, useEffect, useState } from 'react';
 import type {
   CustomerQuery as CustomerData,
   CustomerQueryVariables,
+  CustomerSegmentsQuery as CustomerSegmentsData,
+  CustomerSegmentsQueryVariables,
   UnmergeCustomerMutation as UnmergeData,
   UnmergeCustomerMutationVariables,
 } from '../gql/graphql';
 import { errorMessage, type Client } from '../lib/graphql';
 import type { Host } from '../lib/host';
 import { fieldLabel, formatTime, formatValue, provenanceTooltip, sortProvenance } from '../lib/provenance';
-import { CustomerQuery, UnmergeCustomerMutation } from '../operations';
+import { CustomerQuery, CustomerSegmentsQuery, UnmergeCustomerMutation } from '../operations';
 import { enumLabel } from '../lib/tickets';
 import { href } from '../routes';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -83,6 +85,7 @@ export function CustomerView({ id, client, host, canUnmerge }: Props) {
         </div>
         <button onClick={exportJson}>Export JSON…</button>
       </header>
+      <SegmentChips key={customer.updatedAt} id={customer.id} client={client} />
       {notice && (
         <p className="notice" role="status">
           {notice}
@@ -417,5 +420,42 @@ function Tickets({ customer }: { customer: Customer }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** The segments the customer is in now, as chips; loaded on their own so a failure here leaves the rest of the view. */
+function SegmentChips({ id, client }: { id: string; client: Client }) {
+  const [segments, setSegments] = useState<NonNullable<CustomerSegmentsData['customer']>['segments'] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    client<CustomerSegmentsData, CustomerSegmentsQueryVariables>(CustomerSegmentsQuery, { id })
+      .then((d) => !cancelled && setSegments(d.customer?.segments ?? []))
+      .catch((e) => !cancelled && setError(errorMessage(e)));
+    return () => {
+      cancelled = true;
+    };
+  }, [client, id]);
+  return (
+    <div className="segment-chips" role="group" aria-label="Segments">
+      <span className="muted">Segments:</span>{' '}
+      {error ? (
+        <span className="muted" title={error}>
+          unavailable
+        </span>
+      ) : segments === null ? (
+        <span className="muted">…</span>
+      ) : segments.length === 0 ? (
+        <span className="muted">none</span>
+      ) : (
+        [...segments]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((s) => (
+            <a key={s.id} className={`chip segment kind-${s.kind.toLowerCase()}`} href={href({ name: 'segment', id: s.id })}>
+              {s.name}
+            </a>
+          ))
+      )}
+    </div>
   );
 }
