@@ -464,6 +464,7 @@ type ComplexityRoot struct {
 
 	SegmentChange struct {
 		At         func(childComplexity int) int
+		Customer   func(childComplexity int) int
 		CustomerID func(childComplexity int) int
 		Kind       func(childComplexity int) int
 	}
@@ -2854,6 +2855,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SegmentChange.At(childComplexity), true
+	case "SegmentChange.customer":
+		if e.ComplexityRoot.SegmentChange.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentChange.Customer(childComplexity), true
 	case "SegmentChange.customerId":
 		if e.ComplexityRoot.SegmentChange.CustomerID == nil {
 			break
@@ -4784,6 +4791,8 @@ enum SegmentChangeKind {
 
 type SegmentChange {
   customerId: ID!
+  "The customer as stored (null once erased); an id absorbed by a merge shows its last state."
+  customer: Customer
   kind: SegmentChangeKind!
   at: Time!
 }
@@ -5612,6 +5621,8 @@ func (ec *executionContext) childFields_SegmentChange(ctx context.Context, field
 	switch field.Name {
 	case "customerId":
 		return ec.fieldContext_SegmentChange_customerId(ctx, field)
+	case "customer":
+		return ec.fieldContext_SegmentChange_customer(ctx, field)
 	case "kind":
 		return ec.fieldContext_SegmentChange_kind(ctx, field)
 	case "at":
@@ -17035,6 +17046,38 @@ func (ec *executionContext) fieldContext_SegmentChange_customerId(_ context.Cont
 	return graphql.NewScalarFieldContext("SegmentChange", field, false, false, "ID")
 }
 
+func (ec *executionContext) _SegmentChange_customer(ctx context.Context, field graphql.CollectedField, obj *model.SegmentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentChange_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentChange_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SegmentChange_kind(ctx context.Context, field graphql.CollectedField, obj *model.SegmentChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25494,6 +25537,11 @@ func (ec *executionContext) _SegmentChange(ctx context.Context, sel ast.Selectio
 		case "customerId":
 			out.Values[i] = ec._SegmentChange_customerId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customer":
+			out.Values[i] = ec._SegmentChange_customer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "kind":

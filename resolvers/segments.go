@@ -213,9 +213,22 @@ func (r *Resolver) segmentChanges(ctx context.Context, seg *model.Segment, since
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ProfileID
+	}
+	// One batched read for the whole list (a client shows names next to the changes).
+	ps, err := r.Segs.GetProfiles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*model.Customer, len(ps))
+	for _, p := range ps {
+		byID[p.ID] = toCustomer(p)
+	}
 	out := make([]*model.SegmentChange, len(cs))
 	for i, c := range cs {
-		out[i] = &model.SegmentChange{CustomerID: c.ProfileID, Kind: model.SegmentChangeKind(c.Kind), At: c.At}
+		out[i] = &model.SegmentChange{CustomerID: c.ProfileID, Customer: byID[c.ProfileID], Kind: model.SegmentChangeKind(c.Kind), At: c.At}
 	}
 	return out, nil
 }

@@ -603,9 +603,11 @@ type Segment struct {
 }
 
 type SegmentChange struct {
-	CustomerID string            `json:"customerId"`
-	Kind       SegmentChangeKind `json:"kind"`
-	At         time.Time         `json:"at"`
+	CustomerID string `json:"customerId"`
+	// The customer as stored (null once erased); an id absorbed by a merge shows its last state.
+	Customer *Customer         `json:"customer,omitempty"`
+	Kind     SegmentChangeKind `json:"kind"`
+	At       time.Time         `json:"at"`
 }
 
 type SegmentExport struct {

@@ -139,9 +139,12 @@ func TestSegmentMembershipFollowsChangesMergesAndUnmerges(t *testing.T) {
 	}
 
 	// The history says who entered and exited, in order.
-	ch := get(s.ok(adminKey, `query($id: ID!) { segment(id: $id) { changes(first: 50) { customerId kind } sizeHistory(days: 3) { day members entered exited } } }`, map[string]any{"id": id}), "segment").(map[string]any)
+	ch := get(s.ok(adminKey, `query($id: ID!) { segment(id: $id) { changes(first: 50) { customerId kind customer { id } } sizeHistory(days: 3) { day members entered exited } } }`, map[string]any{"id": id}), "segment").(map[string]any)
 	var log []string
 	for _, x := range ch["changes"].([]any) {
+		if get(x, "customer", "id") != get(x, "customerId") {
+			t.Fatalf("change without its customer: %v", x)
+		}
 		log = append(log, get(x, "kind").(string)+" "+get(x, "customerId").(string))
 	}
 	slices.Sort(log)
