@@ -303,7 +303,7 @@ export const SegmentQuery = /* GraphQL */ `
       ...SegmentSummary
       rule
       webhook { url lastDeliveryAt lastStatus failures }
-      changes(since: $since, first: 100) { customerId kind at }
+      changes(since: $since, first: 100) { customerId kind at customer { id name } }
       sizeHistory(days: $days) { day members entered exited }
     }
   }
@@ -391,13 +391,6 @@ export const SetSegmentWebhookMutation = /* GraphQL */ `
 export const RemoveSegmentWebhookMutation = /* GraphQL */ `
   mutation RemoveSegmentWebhook($id: ID!) {
     removeSegmentWebhook(id: $id) { id webhook { url } }
-  }
-`;
-
-/** A name for an id in "who entered / exited" (SegmentChange only carries the id). */
-export const CustomerNameQuery = /* GraphQL */ `
-  query CustomerName($id: ID!) {
-    customer(id: $id) { id name }
   }
 `;
 

@@ -445,7 +445,7 @@ export type SegmentQueryVariables = Exact<{
 }>;
 
 
-export type SegmentQuery = { segment: { rule: unknown, id: string, name: string, description: string | null, kind: SegmentKind, memberCount: number, createdAt: string, updatedAt: string, evaluatedAt: string | null, webhook: { url: string, lastDeliveryAt: string | null, lastStatus: string | null, failures: number } | null, changes: Array<{ customerId: string, kind: SegmentChangeKind, at: string }>, sizeHistory: Array<{ day: string, members: number, entered: number, exited: number }> } | null };
+export type SegmentQuery = { segment: { rule: unknown, id: string, name: string, description: string | null, kind: SegmentKind, memberCount: number, createdAt: string, updatedAt: string, evaluatedAt: string | null, webhook: { url: string, lastDeliveryAt: string | null, lastStatus: string | null, failures: number } | null, changes: Array<{ customerId: string, kind: SegmentChangeKind, at: string, customer: { id: string, name: string } | null }>, sizeHistory: Array<{ day: string, members: number, entered: number, exited: number }> } | null };
 
 export type SegmentRuleQueryVariables = Exact<{
   id: string;
@@ -521,13 +521,6 @@ export type RemoveSegmentWebhookMutationVariables = Exact<{
 
 
 export type RemoveSegmentWebhookMutation = { removeSegmentWebhook: { id: string, webhook: { url: string } | null } };
-
-export type CustomerNameQueryVariables = Exact<{
-  id: string;
-}>;
-
-
-export type CustomerNameQuery = { customer: { id: string, name: string } | null };
 
 export type CustomerSegmentsQueryVariables = Exact<{
   id: string;

@@ -1,7 +1,5 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type {
-  CustomerNameQuery as CustomerNameData,
-  CustomerNameQueryVariables,
   DeleteSegmentMutation as DeleteData,
   DeleteSegmentMutationVariables,
   ExportSegmentMutation as ExportData,
@@ -23,7 +21,6 @@ import { formatTime } from '../lib/provenance';
 import { describeRule } from '../lib/segments';
 import { enumLabel } from '../lib/tickets';
 import {
-  CustomerNameQuery,
   DeleteSegmentMutation,
   ExportSegmentMutation,
   RefreshSegmentMutation,
@@ -42,8 +39,6 @@ type Segment = NonNullable<SegmentData['segment']>;
 type MemberEdge = NonNullable<MembersData['segment']>['members']['edges'][number];
 
 const MEMBERS_PAGE = 50;
-/** Names looked up for "who entered / exited" beyond the members already loaded. */
-const NAME_LOOKUPS = 40;
 
 const PERIODS: Record<string, { label: string; days: number }> = {
   '1': { label: 'Last 24 hours', days: 1 },
@@ -71,7 +66,6 @@ export function SegmentView({ id, client, host, serverUrl, canEdit, canWebhook }
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [members, setMembers] = useState<{ edges: MemberEdge[]; total: number; endCursor: string | null; hasNextPage: boolean } | null>(null);
-  const [names, setNames] = useState<Record<string, string>>({});
   const [confirmDelete, setConfirmDelete] = useState(false);
 
   const loadSegment = useCallback(async () => {
@@ -111,35 +105,6 @@ export function SegmentView({ id, client, host, serverUrl, canEdit, canWebhook }
     void loadMembers(null);
   }, [loadMembers]);
 
-  // Names for "who entered / exited": SegmentChange carries only the customer id, so
-  // the ones not among the loaded members are looked up one by one (a few at a time).
-  const memberNames = useMemo(() => Object.fromEntries((members?.edges ?? []).map((e) => [e.node.customer.id, e.node.customer.name])), [members]);
-  const lookedUp = useRef(new Set<string>());
-  useEffect(() => {
-    if (!segment || !members) return;
-    const missing = [...new Set(segment.changes.map((c) => c.customerId))]
-      .filter((cid) => !(cid in memberNames) && !lookedUp.current.has(cid))
-      .slice(0, NAME_LOOKUPS);
-    if (missing.length === 0) return;
-    for (const cid of missing) lookedUp.current.add(cid);
-    (async () => {
-      for (let i = 0; i < missing.length; i += 4) {
-        const found: Record<string, string> = {};
-        await Promise.all(
-          missing.slice(i, i + 4).map(async (cid) => {
-            try {
-              const d = await client<CustomerNameData, CustomerNameQueryVariables>(CustomerNameQuery, { id: cid });
-              found[cid] = d.customer?.name ?? '';
-            } catch {
-              lookedUp.current.delete(cid); // try again with the next reload
-            }
-          }),
-        );
-        setNames((n) => ({ ...n, ...found }));
-      }
-    })();
-  }, [client, segment, members, memberNames]);
-  const nameOf = (cid: string) => memberNames[cid] || names[cid] || '';
 
   const reloadAll = async () => {
     await Promise.all([loadSegment(), loadMembers(null)]);
@@ -298,7 +263,7 @@ export function SegmentView({ id, client, host, serverUrl, canEdit, canWebhook }
               {segment.changes.map((c, i) => (
                 <li key={`${c.customerId}-${c.at}-${i}`} className={`change kind-${c.kind.toLowerCase()}`}>
                   <span className={`chip change-${c.kind.toLowerCase()}`}>{c.kind === 'ENTERED' ? 'Entered' : 'Exited'}</span>{' '}
-                  <a href={href({ name: 'customer', id: c.customerId })}>{nameOf(c.customerId) || <span className="mono">{c.customerId}</span>}</a>{' '}
+                  <a href={href({ name: 'customer', id: c.customerId })}>{c.customer?.name || <span className="mono">{c.customerId}</span>}</a>{' '}
                   <span className="muted">{formatTime(c.at)}</span>
                 </li>
               ))}
