@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/customer"
@@ -152,6 +153,7 @@ func (a *App) Start(ctx context.Context) {
 	a.Resolver.BaseContext = ctx
 	go a.Notify.Run(ctx)
 	go a.SegmentQueue.Run(ctx)
+	go a.ticketsToSegments(ctx)
 	go a.Webhooks.Run(ctx, time.Second)
 	go a.every(ctx, a.opts.SegmentRefreshEvery, 10*time.Minute, "refresh segments", a.Segments.RefreshDynamic)
 	go a.every(ctx, a.opts.ReconcileEvery, 5*time.Minute, "reconcile commerce data", func(ctx context.Context) error {
@@ -173,6 +175,23 @@ func (a *App) Start(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// ticketsToSegments queues the requesters of changed tickets for segment re-evaluation
+// (ticket conditions); the notifications come from every instance on the database.
+func (a *App) ticketsToSegments(ctx context.Context) {
+	for n := range a.Notify.Subscribe(ctx) {
+		t, err := a.HelpDesk.GetTicket(ctx, n.TicketID)
+		if err != nil {
+			if ctx.Err() == nil && !apperr.IsNotFound(err) {
+				a.opts.Log.Warn("segments: ticket notification", "ticket", n.TicketID, "err", err)
+			}
+			continue
+		}
+		if t.RequesterID != "" {
+			a.SegmentQueue.Add([]string{t.RequesterID})
+		}
+	}
 }
 
 // every runs job each period (def when period is not set) until ctx ends, logging failures.

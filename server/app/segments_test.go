@@ -110,7 +110,8 @@ func TestSegmentMembershipFollowsChangesMergesAndUnmerges(t *testing.T) {
 	sink.secret = get(wh, "setSegmentWebhook", "secret").(string)
 	sink.mu.Unlock()
 
-	// Two more paid orders: a enters when its metrics change.
+	// Another paid order: a enters when its metrics change.
+	s.flushSegments() // nothing else queued: only the order can bring a in
 	s.ok(adminKey, ordersQ, map[string]any{"s": "shop", "o": []any{
 		map[string]any{"externalId": "100-x1", "customer": map[string]any{"recordId": "shop:100"}, "status": "PAID", "currency": "GBP", "placedAt": "2024-06-01T10:00:00Z",
 			"lines": []any{map[string]any{"sku": "A", "quantity": 1, "unitPrice": "5"}}},
@@ -250,4 +251,30 @@ func TestSegmentIdentifierValuesAreNormalised(t *testing.T) {
 		t.Fatalf("preview by identifier: %v", d)
 	}
 	s.code(adminKey, `query { segmentPreview(rule: {identifier: {type: "email", value: "not an e-mail"}}) { count } }`, nil, "BAD_USER_INPUT")
+}
+
+// Ticket conditions follow ticket changes made through any instance (the notifications
+// collection), not only the schedule: a status change touches no profile otherwise.
+func TestSegmentFollowsTickets(t *testing.T) {
+	s := newServer(t)
+	s.ok(adminKey, shopSource, nil)
+	a := seed(s, "100", 1, false) // opens one ticket and replies to it
+	d := s.ok(adminKey, `mutation { createSegment(input: {name: "Solved", rule: {tickets: {atLeast: 1, statuses: ["SOLVED"]}}}) { id memberCount } }`, nil)
+	id := get(d, "createSegment", "id").(string)
+	if get(d, "createSegment", "memberCount") != 0.0 {
+		t.Fatalf("created: %v", d)
+	}
+	tid := get(s.ok(adminKey, `query($id: ID!) { customer(id: $id) { tickets { id } } }`, map[string]any{"id": a}), "customer", "tickets", 0, "id")
+	s.flushSegments() // nothing else queued: only the ticket change can bring a in
+	s.ok(adminKey, `mutation($t: ID!) { setTicketStatus(id: $t, status: SOLVED) { status } }`, map[string]any{"t": tid})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if got := s.segment(id); slices.Equal(memberIDs(got), []string{a}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the requester of a solved ticket did not enter the segment")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
