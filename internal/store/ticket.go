@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/notify"
@@ -34,6 +35,11 @@ type TicketStore struct {
 	tickets, messages, events, agents, groups, sla, macros, rr, notes, journal *mongo.Collection
 	Now                                                                        func() time.Time
 	Log                                                                        *slog.Logger
+	// casMu makes the version check and the replace one step on FerretDB, whose
+	// findAndModify reads, compares and writes back non-atomically (concurrent saves of
+	// one ticket lost updates in TestTicketConcurrentSavesKeepCompareAndSet). MongoDB
+	// needs no lock; two instances on one FerretDB remain unsafe, as for profiles.
+	casMu sync.Mutex
 }
 
 var _ ticket.Store = (*TicketStore)(nil)
@@ -136,6 +142,10 @@ func (s *TicketStore) Save(ctx context.Context, cs ticket.Changeset) error {
 // applyTickets writes the journal's tickets in order with the version check,
 // skipping those in done. On a conflict it restores the tickets it wrote.
 func (s *TicketStore) applyTickets(ctx context.Context, j *journalDoc, done map[string]bool) error {
+	if !RealMongoDB() {
+		s.casMu.Lock()
+		defer s.casMu.Unlock()
+	}
 	type undo struct {
 		id     string
 		before *ticketDoc // nil: delete (was an insert)

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,5 +120,53 @@ func TestTicketSaveCrashRecovery(t *testing.T) {
 	ns, err := s.NotificationsAfter(ctx, "", 100)
 	if err != nil || len(ns) < 3 {
 		t.Fatalf("notifications %v %v", ns, err)
+	}
+}
+
+// Concurrent saves of one ticket from stale copies: exactly the saves that succeed must
+// be counted in the version (compare-and-set), whatever the database's update atomicity.
+func TestTicketConcurrentSavesKeepCompareAndSet(t *testing.T) {
+	ctx := context.Background()
+	s := NewTicketStore(testdb.DB(t))
+	tk := newTicket(NewID())
+	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{tk}}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	won := 0
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				cur, err := s.GetTicket(ctx, tk.ID)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				cur.Subject = fmt.Sprintf("w%d-%d", w, i)
+				err = s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{&cur},
+					Events: []ticket.Event{{ID: NewID(), TicketID: tk.ID, Field: "subject", New: cur.Subject, At: time.Now().UTC()}}})
+				switch {
+				case err == nil:
+					mu.Lock()
+					won++
+					mu.Unlock()
+				case !errors.Is(err, ticket.ErrConflict):
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := s.GetTicket(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := s.ListEvents(ctx, tk.ID)
+	if got.Version != int64(won)+1 || len(evs) != won {
+		t.Fatalf("%d saves succeeded, but version is %d and %d events were kept", won, got.Version, len(evs))
 	}
 }
