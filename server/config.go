@@ -26,6 +26,7 @@ type Config struct {
 	CORSOrigins    string
 	LogLevel       string
 	LogFormat      string
+	MatchEvery     time.Duration
 }
 
 func env(name, def string) string {
@@ -64,6 +65,7 @@ func parseServe(args []string) (Config, error) {
 	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "request body limit in bytes")
 	fs.StringVar(&c.PhoneRegion, "phone-region", env("TESSERA_PHONE_REGION", "GB"), "region assumed for phone numbers without country code (TESSERA_PHONE_REGION)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", env("TESSERA_CORS_ORIGINS", "*"), "comma-separated origins allowed to call /query, or * (TESSERA_CORS_ORIGINS)")
+	fs.DurationVar(&c.MatchEvery, "match-every", envDur("TESSERA_MATCH_EVERY", 0), "run an incremental matching job this often, with the thresholds of the last full job (TESSERA_MATCH_EVERY; 0 = only when started)")
 	fs.StringVar(&c.LogLevel, "log-level", env("TESSERA_LOG_LEVEL", "info"), "debug, info, warn or error (TESSERA_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("TESSERA_LOG_FORMAT", "text"), "text or json (TESSERA_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {

@@ -90,7 +90,7 @@ func serve(args []string) error {
 
 	a, err := app.New(ctx, client.Database(c.Database), app.Options{
 		Dev: c.Dev, PhoneRegion: c.PhoneRegion, RequestTimeout: c.RequestTimeout, MaxBody: c.MaxBody,
-		CORSOrigins: strings.Split(c.CORSOrigins, ","), Log: log,
+		CORSOrigins: strings.Split(c.CORSOrigins, ","), Log: log, MatchEvery: c.MatchEvery,
 	})
 	if err != nil {
 		return err

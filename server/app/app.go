@@ -46,6 +46,9 @@ type Options struct {
 	SegmentRefreshEvery time.Duration
 	// PublicURL prefixes links handed out by the API (segment exports).
 	PublicURL string
+	// MatchEvery runs an incremental matching job this often (0: only when started),
+	// once an admin has run a full one (whose thresholds it keeps).
+	MatchEvery time.Duration
 }
 
 // App is a wired Tessera instance on one database.
@@ -156,6 +159,9 @@ func (a *App) Start(ctx context.Context) {
 	go a.ticketsToSegments(ctx)
 	go a.Webhooks.Run(ctx, time.Second)
 	go a.every(ctx, a.opts.SegmentRefreshEvery, 10*time.Minute, "refresh segments", a.Segments.RefreshDynamic)
+	if a.opts.MatchEvery > 0 {
+		go a.every(ctx, a.opts.MatchEvery, 0, "incremental matching", a.incrementalMatch)
+	}
 	go a.every(ctx, a.opts.ReconcileEvery, 5*time.Minute, "reconcile commerce data", func(ctx context.Context) error {
 		_, err := a.Commerce.Reconcile(ctx)
 		return err
@@ -192,6 +198,20 @@ func (a *App) ticketsToSegments(ctx context.Context) {
 			a.SegmentQueue.Add([]string{t.RequesterID})
 		}
 	}
+}
+
+// incrementalMatch starts an incremental matching job with the thresholds of the last
+// full one; without a full job, or while a job runs, it does nothing.
+func (a *App) incrementalMatch(ctx context.Context) error {
+	base, err := a.Store.LastBaselineMatchJob(ctx)
+	if err != nil || base == nil {
+		return err
+	}
+	_, err = a.Matching.Start(ctx, matchjob.Options{Incremental: true, Upper: base.Upper, Lower: base.Lower, Actor: "scheduled incremental match"})
+	if e, ok := apperr.As(err); ok && e.Kind == apperr.Conflict {
+		return nil
+	}
+	return err
 }
 
 // every runs job each period (def when period is not set) until ctx ends, logging failures.

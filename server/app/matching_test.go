@@ -1,10 +1,15 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/testdb"
+	"github.com/tessera-cdp/tessera/server/app"
 )
 
 // people builds n distinct generated people and, for the first twins, a copy that shares
@@ -125,4 +130,55 @@ func TestMatchJobReviewThroughGraphQL(t *testing.T) {
 	s.code(adminKey, `mutation { startMatchJob(input: {upperThreshold: 0.2, lowerThreshold: 0.5}) { id } }`, nil, "BAD_USER_INPUT")
 	s.code(adminKey, `mutation { startMatchJob(input: {source: "nope"}) { id } }`, nil, "NOT_FOUND")
 	s.code(s.newKey("AGENT"), `query { matchSuggestions { id } }`, nil, "FORBIDDEN")
+}
+
+// With MatchEvery set, new customers are matched against the rest without anyone
+// starting a job, once a full job has run.
+func TestScheduledIncrementalMatching(t *testing.T) {
+	db := testdb.DB(t)
+	a, err := app.New(context.Background(), db, app.Options{Log: testLog(), MatchEvery: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Auth.Bootstrap(context.Background(), adminKey); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a.Start(ctx)
+	hs := httptest.NewServer(a.Handler(func(ctx context.Context) error { return nil }))
+	defer hs.Close()
+	s := &srv{t, hs.URL, a}
+	s.ok(adminKey, shopSource, nil)
+	s.ok(adminKey, `mutation { createSource(input: {name: "pos", kind: POINT_OF_SALE, identifierFields: [{field: "card", target: "loyalty_card"}]}) { name } }`, nil)
+	people := matchPeople(60)
+	var recs []any
+	for i, p := range people {
+		recs = append(recs, map[string]any{"externalId": fmt.Sprint(i), "payload": p})
+	}
+	first := get(s.ok(adminKey, ingestQ, map[string]any{"recs": recs}), "ingestRecords", "profileIds", 0).(string)
+	time.Sleep(time.Second)
+	if n := len(get(s.ok(adminKey, `query { matchJobs { id } }`, nil), "matchJobs").([]any)); n != 0 {
+		t.Fatalf("%d jobs before any full job", n)
+	}
+	full := get(s.ok(adminKey, `mutation { startMatchJob { id } }`, nil), "startMatchJob", "id").(string)
+	s.waitMatchJob(full)
+	// A point-of-sale record of the first person, sharing no identifier.
+	p := map[string]any{"card": "L-1"}
+	for _, k := range []string{"firstName", "lastName", "birthDate", "address", "city", "postcode"} {
+		p[k] = people[0][k]
+	}
+	pos := get(s.ok(adminKey, `mutation($recs: [RecordInput!]!) { ingestRecords(source: "pos", records: $recs) { profileIds } }`,
+		map[string]any{"recs": []any{map[string]any{"externalId": "pos-1", "payload": p}}}), "ingestRecords", "profileIds", 0).(string)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c := get(s.ok(adminKey, `query($id: ID!) { customer(id: $id) { id } }`, map[string]any{"id": pos}), "customer", "id")
+		if c == first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new record was not matched by a scheduled job: %v", get(s.ok(adminKey, `query { matchJobs { id status autoMerged suggested pairsCompared } }`, nil), "matchJobs"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
