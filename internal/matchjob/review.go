@@ -59,11 +59,7 @@ func (s *Service) Accept(ctx context.Context, id, actor string) (Suggestion, err
 	case Rejected:
 		return Suggestion{}, apperr.Conflictf("match suggestion %s was rejected by %s", id, sg.DecidedBy)
 	}
-	fa, err := s.Engine.Final(ctx, sg.A)
-	if err != nil {
-		return Suggestion{}, err
-	}
-	fb, err := s.Engine.Final(ctx, sg.B)
+	fa, fb, err := sides(sg)
 	if err != nil {
 		return Suggestion{}, err
 	}
@@ -97,11 +93,7 @@ func (s *Service) Reject(ctx context.Context, id, actor, reason string) (Suggest
 	case Accepted:
 		return Suggestion{}, apperr.Conflictf("match suggestion %s was accepted; unmerge the customer to separate them", id)
 	}
-	fa, err := s.Engine.Final(ctx, sg.A)
-	if err != nil {
-		return Suggestion{}, err
-	}
-	fb, err := s.Engine.Final(ctx, sg.B)
+	fa, fb, err := sides(sg)
 	if err != nil {
 		return Suggestion{}, err
 	}
@@ -117,6 +109,17 @@ func (s *Service) Reject(ctx context.Context, id, actor, reason string) (Suggest
 	}
 	sg.Status, sg.DecidedBy, sg.DecidedAt, sg.Reason, sg.UpdatedAt = Rejected, actor, &now, reason, now
 	return s.decide(ctx, sg)
+}
+
+// sides are the live profiles of a suggestion read through Suggestion (which follows
+// merge redirects); a side that no longer exists (erased) is NOT_FOUND.
+func sides(sg Suggestion) (a, b string, err error) {
+	for _, x := range [][2]string{{sg.A, sg.CurrentA}, {sg.B, sg.CurrentB}} {
+		if x[1] == "" {
+			return "", "", apperr.NotFoundf("customer %s of match suggestion %s no longer exists", x[0], sg.ID)
+		}
+	}
+	return sg.CurrentA, sg.CurrentB, nil
 }
 
 // decide writes a decision; if someone else decided first, their decision stands and
