@@ -35,12 +35,7 @@ func (s *Store) EnsureCommerceIndexes(ctx context.Context) error {
 		s.interactions(): {{Keys: bson.D{{Key: "profileId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}},
 			{Keys: bson.D{{Key: "recordId", Value: 1}}}},
 	}
-	for c, models := range idx {
-		if err := createMissingIndexes(ctx, c, models); err != nil {
-			return err
-		}
-	}
-	return nil
+	return createMissingIndexes(ctx, idx)
 }
 
 func (s *Store) GetOrders(ctx context.Context, ids []string) ([]commerce.Order, error) {

@@ -34,12 +34,7 @@ func (s *Store) EnsureMatchIndexes(ctx context.Context) error {
 		s.matchSuggestions(): {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "probability", Value: -1}, {Key: "_id", Value: 1}}}},
 		s.matchJobs():        {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "baseline", Value: 1}}}},
 	}
-	for c, models := range idx {
-		if err := createMissingIndexes(ctx, c, models); err != nil {
-			return err
-		}
-	}
-	return nil
+	return createMissingIndexes(ctx, idx)
 }
 
 var liveProfile = bson.M{"mergedInto": bson.M{"$exists": false}}

@@ -43,12 +43,7 @@ func (s *Segments) EnsureMembershipIndexes(ctx context.Context) error {
 		s.deliveries(): {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAt", Value: 1}}}},
 		s.profiles:     {{Keys: bson.D{{Key: "segments", Value: 1}}}},
 	}
-	for c, models := range idx {
-		if err := createMissingIndexes(ctx, c, models); err != nil {
-			return err
-		}
-	}
-	return nil
+	return createMissingIndexes(ctx, idx)
 }
 
 type webhookDoc struct {

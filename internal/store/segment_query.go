@@ -1264,10 +1264,5 @@ func (s *Store) EnsureSegmentIndexes(ctx context.Context) error {
 		s.orders():                         {asc("placedAt")},
 		s.DB.Collection(TicketsCollection): {asc("requesterId", "createdAt")},
 	}
-	for c, models := range idx {
-		if err := createMissingIndexes(ctx, c, models); err != nil {
-			return err
-		}
-	}
-	return nil
+	return createMissingIndexes(ctx, idx)
 }

@@ -44,12 +44,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		s.profiles:   {{Keys: bson.D{{Key: "searchTokens", Value: 1}}}, {Keys: bson.D{{Key: "mergedInto", Value: 1}}}},
 		s.keys:       {{Keys: bson.D{{Key: "hash", Value: 1}}, Options: options.Index().SetUnique(true)}},
 	}
-	for c, models := range idx {
-		if err := createMissingIndexes(ctx, c, models); err != nil {
-			return err
-		}
-	}
-	return nil
+	return createMissingIndexes(ctx, idx)
 }
 
 // notFound maps the driver's no-document error to a domain error.

@@ -71,12 +71,7 @@ func (s *TicketStore) EnsureIndexes(ctx context.Context) error {
 		s.messages: {{Keys: bson.D{{Key: "ticketId", Value: 1}}}},
 		s.events:   {{Keys: bson.D{{Key: "ticketId", Value: 1}}}},
 	}
-	for c, models := range idx {
-		if err := createMissingIndexes(ctx, c, models); err != nil {
-			return err
-		}
-	}
-	return nil
+	return createMissingIndexes(ctx, idx)
 }
 
 func ticketNotFound(kind, id string) error {

@@ -265,10 +265,19 @@ func (d macroDoc) macro() ticket.Macro {
 	return m
 }
 
-// createMissingIndexes creates only the indexes that do not exist yet. FerretDB v1.24
-// drops the connection when asked to create an index that exists already, which
-// happens whenever a second instance starts on the same database.
-func createMissingIndexes(ctx context.Context, c *mongo.Collection, models []mongo.IndexModel) error {
+// createMissingIndexes creates, per collection, only the indexes that do not exist yet.
+// FerretDB v1.24 drops the connection when asked to create an index that exists
+// already, which happens whenever a second instance starts on the same database.
+func createMissingIndexes(ctx context.Context, idx map[*mongo.Collection][]mongo.IndexModel) error {
+	for c, models := range idx {
+		if err := createMissingIndexesOf(ctx, c, models); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func createMissingIndexesOf(ctx context.Context, c *mongo.Collection, models []mongo.IndexModel) error {
 	specs, err := c.Indexes().ListSpecifications(ctx)
 	if err != nil {
 		return err
