@@ -18,8 +18,7 @@ import (
 
 // SegmentQueries are the segment reads the GraphQL layer needs (the store).
 type SegmentQueries interface {
-	SegmentCount(ctx context.Context, r segment.Rule, now time.Time) (int64, error)
-	SegmentSample(ctx context.Context, r segment.Rule, now time.Time, limit int) ([]profile.Profile, error)
+	segment.Querier
 	GetSegment(ctx context.Context, id string) (membership.Segment, error)
 	ListSegments(ctx context.Context) ([]membership.Segment, error)
 	MembersPage(ctx context.Context, seg, after string, limit int) ([]membership.Member, error)
@@ -43,10 +42,7 @@ func toRule(in *model.SegmentRuleInput) (segment.Rule, error) {
 	if err != nil {
 		return r, apperr.Invalidf("rule: %v", err)
 	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, apperr.Invalidf("rule: %v", err)
-	}
-	return r, r.Validate()
+	return segment.Parse(b)
 }
 
 // normalizeIdentifiers rewrites identifier values the way ingestion stores them (an

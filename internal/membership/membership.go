@@ -71,13 +71,6 @@ type Change struct {
 	At        time.Time
 }
 
-// Evaluator runs compiled rules (the store).
-type Evaluator interface {
-	// SegmentMembers streams the ids of live profiles matching r, restricted to
-	// restrict when it is not nil.
-	SegmentMembers(ctx context.Context, r segment.Rule, now time.Time, restrict []string, fn func(ids []string) error) error
-}
-
 // Store keeps segments, members and changes.
 type Store interface {
 	InsertSegment(ctx context.Context, s Segment) error
@@ -106,7 +99,7 @@ type Outbox interface {
 // Service manages segments and their membership.
 type Service struct {
 	Store     Store
-	Eval      Evaluator
+	Eval      segment.Querier
 	Outbox    Outbox
 	Log       *slog.Logger
 	Now       func() time.Time
