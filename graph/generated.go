@@ -4753,7 +4753,7 @@ type Segment {
   updatedAt: Time!
   evaluatedAt: Time
   webhook: SegmentWebhook
-  "Current members, oldest membership first."
+  "Current members, oldest customers first (profile ids are time-ordered); after is a customer id."
   members(first: Int = 50, after: String): SegmentMemberConnection!
   "Who entered or exited in a period (default: the last 7 days), newest first."
   changes(since: Time, first: Int = 100): [SegmentChange!]!

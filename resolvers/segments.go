@@ -184,14 +184,12 @@ func (r *Resolver) segmentMembers(ctx context.Context, seg *model.Segment, first
 		if !ok {
 			continue // erased meanwhile
 		}
-		c := cursorOf(seg.ID, m.ProfileID)
+		c := m.ProfileID
 		out.Edges = append(out.Edges, &model.SegmentMemberEdge{Cursor: c, Node: &model.SegmentMember{Customer: toCustomer(p), EnteredAt: m.EnteredAt}})
 		out.PageInfo.EndCursor = &c
 	}
 	return out, nil
 }
-
-func cursorOf(seg, pid string) string { return seg + "|" + pid }
 
 func (r *Resolver) segmentChanges(ctx context.Context, seg *model.Segment, since *time.Time, first *int) ([]*model.SegmentChange, error) {
 	from := time.Now().UTC().Add(-7 * 24 * time.Hour)

@@ -594,7 +594,7 @@ type Segment struct {
 	UpdatedAt   time.Time       `json:"updatedAt"`
 	EvaluatedAt *time.Time      `json:"evaluatedAt,omitempty"`
 	Webhook     *SegmentWebhook `json:"webhook,omitempty"`
-	// Current members, oldest membership first.
+	// Current members, oldest customers first (profile ids are time-ordered); after is a customer id.
 	Members *SegmentMemberConnection `json:"members"`
 	// Who entered or exited in a period (default: the last 7 days), newest first.
 	Changes []*SegmentChange `json:"changes"`

@@ -201,11 +201,12 @@ func (s *Segments) Members(ctx context.Context, seg string, ids []string) (map[s
 	return out, nil
 }
 
-// MembersPage returns current members in entry order.
+// MembersPage returns current members in profile id order (time-ordered ids: oldest
+// customers first), after the member with profile id after.
 func (s *Segments) MembersPage(ctx context.Context, seg string, after string, limit int) ([]membership.Member, error) {
 	f := bson.M{"segmentId": seg}
 	if after != "" {
-		f["_id"] = bson.M{"$gt": after}
+		f["_id"] = bson.M{"$gt": memberKey(seg, after)}
 	}
 	docs, err := findAll[memberDoc](ctx, s.members(), f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
@@ -217,9 +218,6 @@ func (s *Segments) MembersPage(ctx context.Context, seg string, after string, li
 	}
 	return out, nil
 }
-
-// MemberCursor is the page cursor of a member (its document id).
-func MemberCursor(seg, pid string) string { return memberKey(seg, pid) }
 
 type changeDoc struct {
 	ID        string    `bson:"_id"`

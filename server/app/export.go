@@ -65,7 +65,6 @@ func (a *App) exportSegment(w http.ResponseWriter, r *http.Request) {
 		}
 		cw.Flush()
 		after = ms[len(ms)-1].ProfileID
-		after = id + "|" + after
 	}
 	cw.Flush()
 }

@@ -139,6 +139,18 @@ func TestSegmentMembershipFollowsChangesMergesAndUnmerges(t *testing.T) {
 		t.Fatalf("after unmerge: %v", memberIDs(got))
 	}
 
+	// Pages of one: the cursor of the first member leads to the second.
+	page := func(after any) map[string]any {
+		return get(s.ok(adminKey, `query($id: ID!, $after: String) { segment(id: $id) { members(first: 1, after: $after) {
+			edges { node { customer { id } } } pageInfo { endCursor hasNextPage } } } }`, map[string]any{"id": id, "after": after}), "segment", "members").(map[string]any)
+	}
+	p1 := page(nil)
+	p2 := page(get(p1, "pageInfo", "endCursor"))
+	if got := []any{get(p1, "edges", 0, "node", "customer", "id"), get(p2, "edges", 0, "node", "customer", "id")}; got[0] != sorted(a, b)[0] || got[1] != sorted(a, b)[1] ||
+		get(p1, "pageInfo", "hasNextPage") != true || get(p2, "pageInfo", "hasNextPage") != false {
+		t.Fatalf("paging: %v then %v", p1, p2)
+	}
+
 	// The history says who entered and exited, in order.
 	ch := get(s.ok(adminKey, `query($id: ID!) { segment(id: $id) { changes(first: 50) { customerId kind customer { id } } sizeHistory(days: 3) { day members entered exited } } }`, map[string]any{"id": id}), "segment").(map[string]any)
 	var log []string
