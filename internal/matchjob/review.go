@@ -46,10 +46,7 @@ func (s *Service) Suggestion(ctx context.Context, id string) (Suggestion, error)
 // followed to their current profiles; if both are one profile already, the suggestion
 // is marked ACCEPTED without a merge. Accepting an accepted suggestion returns it.
 func (s *Service) Accept(ctx context.Context, id, actor string) (Suggestion, error) {
-	if strings.TrimSpace(actor) == "" {
-		return Suggestion{}, apperr.Invalidf("an actor is required")
-	}
-	sg, err := s.Suggestion(ctx, id)
+	sg, err := s.toDecide(ctx, id, actor)
 	if err != nil {
 		return Suggestion{}, err
 	}
@@ -80,10 +77,7 @@ func (s *Service) Accept(ctx context.Context, id, actor string) (Suggestion, err
 // good: no later run suggests or merges them, even after either side is merged into
 // another profile. Rejecting a rejected suggestion returns it.
 func (s *Service) Reject(ctx context.Context, id, actor, reason string) (Suggestion, error) {
-	if strings.TrimSpace(actor) == "" {
-		return Suggestion{}, apperr.Invalidf("an actor is required")
-	}
-	sg, err := s.Suggestion(ctx, id)
+	sg, err := s.toDecide(ctx, id, actor)
 	if err != nil {
 		return Suggestion{}, err
 	}
@@ -109,6 +103,14 @@ func (s *Service) Reject(ctx context.Context, id, actor, reason string) (Suggest
 	}
 	sg.Status, sg.DecidedBy, sg.DecidedAt, sg.Reason, sg.UpdatedAt = Rejected, actor, &now, reason, now
 	return s.decide(ctx, sg)
+}
+
+// toDecide reads a suggestion for a decision by actor.
+func (s *Service) toDecide(ctx context.Context, id, actor string) (Suggestion, error) {
+	if strings.TrimSpace(actor) == "" {
+		return Suggestion{}, apperr.Invalidf("an actor is required")
+	}
+	return s.Suggestion(ctx, id)
 }
 
 // sides are the live profiles of a suggestion read through Suggestion (which follows
