@@ -335,6 +335,7 @@ type ComplexityRoot struct {
 		IngestInteractions    func(childComplexity int, source string, interactions []*model.InteractionInput) int
 		IngestOrders          func(childComplexity int, source string, orders []*model.OrderInput) int
 		IngestRecords         func(childComplexity int, source string, records []*model.RecordInput, jobID *string) int
+		LiftSuppression       func(childComplexity int, typeArg string, value string) int
 		MergeCustomers        func(childComplexity int, ids []string, reason string) int
 		MergeTickets          func(childComplexity int, targetID string, sourceID string) int
 		RateTicket            func(childComplexity int, id string, score int, comment *string) int
@@ -399,6 +400,7 @@ type ComplexityRoot struct {
 		Customer             func(childComplexity int, id string) int
 		CustomerByIdentifier func(childComplexity int, typeArg string, value string) int
 		Customers            func(childComplexity int, query *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder, first *int, after *string) int
+		ExportCustomerData   func(childComplexity int, id string) int
 		Groups               func(childComplexity int) int
 		IngestJob            func(childComplexity int, id string) int
 		IngestJobs           func(childComplexity int, first *int) int
@@ -414,6 +416,7 @@ type ComplexityRoot struct {
 		SegmentPreview       func(childComplexity int, rule model.SegmentRuleInput, sample *int) int
 		Segments             func(childComplexity int) int
 		Sources              func(childComplexity int) int
+		Suppressions         func(childComplexity int, first *int, after *string) int
 		Ticket               func(childComplexity int, id string) int
 		Tickets              func(childComplexity int, queue *model.TicketQueue, filter *model.TicketFilter, first *int, after *string) int
 	}
@@ -547,6 +550,13 @@ type ComplexityRoot struct {
 		IngestJobUpdated func(childComplexity int, id string) int
 		MatchJobUpdated  func(childComplexity int, id string) int
 		TicketUpdated    func(childComplexity int, filter *model.TicketUpdatedFilter) int
+	}
+
+	Suppression struct {
+		Actor     func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Hash      func(childComplexity int) int
+		Type      func(childComplexity int) int
 	}
 
 	Ticket struct {
@@ -699,6 +709,7 @@ type MutationResolver interface {
 	StartMatchJob(ctx context.Context, input *model.MatchJobInput) (*model.MatchJob, error)
 	AcceptMatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error)
 	RejectMatchSuggestion(ctx context.Context, id string, reason *string) (*model.MatchSuggestion, error)
+	LiftSuppression(ctx context.Context, typeArg string, value string) (*model.Suppression, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.APIKey, error)
@@ -724,6 +735,8 @@ type QueryResolver interface {
 	MatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error)
 	MatchJob(ctx context.Context, id string) (*model.MatchJob, error)
 	MatchJobs(ctx context.Context, first *int) ([]*model.MatchJob, error)
+	ExportCustomerData(ctx context.Context, id string) (any, error)
+	Suppressions(ctx context.Context, first *int, after *string) ([]*model.Suppression, error)
 }
 type SegmentResolver interface {
 	Members(ctx context.Context, obj *model.Segment, first *int, after *string) (*model.SegmentMemberConnection, error)
@@ -2099,6 +2112,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.IngestRecords(childComplexity, args["source"].(string), args["records"].([]*model.RecordInput), args["jobId"].(*string)), true
+	case "Mutation.liftSuppression":
+		if e.ComplexityRoot.Mutation.LiftSuppression == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_liftSuppression_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LiftSuppression(childComplexity, args["type"].(string), args["value"].(string)), true
 	case "Mutation.mergeCustomers":
 		if e.ComplexityRoot.Mutation.MergeCustomers == nil {
 			break
@@ -2496,6 +2520,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Customers(childComplexity, args["query"].(*string), args["filter"].(*model.CustomerFilter), args["orderBy"].(*model.CustomerOrder), args["first"].(*int), args["after"].(*string)), true
+	case "Query.exportCustomerData":
+		if e.ComplexityRoot.Query.ExportCustomerData == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportCustomerData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportCustomerData(childComplexity, args["id"].(string)), true
 	case "Query.groups":
 		if e.ComplexityRoot.Query.Groups == nil {
 			break
@@ -2632,6 +2667,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Sources(childComplexity), true
+	case "Query.suppressions":
+		if e.ComplexityRoot.Query.Suppressions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suppressions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Suppressions(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.ticket":
 		if e.ComplexityRoot.Query.Ticket == nil {
 			break
@@ -3164,6 +3210,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.TicketUpdated(childComplexity, args["filter"].(*model.TicketUpdatedFilter)), true
+
+	case "Suppression.actor":
+		if e.ComplexityRoot.Suppression.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Actor(childComplexity), true
+	case "Suppression.createdAt":
+		if e.ComplexityRoot.Suppression.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.CreatedAt(childComplexity), true
+	case "Suppression.hash":
+		if e.ComplexityRoot.Suppression.Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Hash(childComplexity), true
+	case "Suppression.type":
+		if e.ComplexityRoot.Suppression.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Type(childComplexity), true
 
 	case "Ticket.assigneeId":
 		if e.ComplexityRoot.Ticket.AssigneeID == nil {
@@ -3903,7 +3974,12 @@ type Source {
   priority: Int!
   "Payload field -> identifier type (email, phone, customer_id, ...)."
   identifierFields: [FieldMapping!]!
-  "Payload field -> profile trait (firstName, lastName, email, phone, birthDate, ...)."
+  """
+  The trait mapping that applies to this source's records: its own mappings, then the
+  default names for the fields it does not map (a payload field matches a default name
+  ignoring case, _, - and spaces: first_name is firstName). Any other field becomes the
+  attribute of its own name (attributes.<field>).
+  """
   traitFields: [FieldMapping!]!
   recordCount: Int!
   createdAt: Time!
@@ -3915,7 +3991,15 @@ type FieldMapping {
 }
 
 input FieldMappingInput {
+  "A top-level payload field name: no dot, no leading $, no control characters, at most 128 bytes."
   field: String!
+  """
+  Identifier mappings: email, phone or customer_id (normalised, with identity rules), or a
+  custom type of lowercase letters, digits and _ (loyalty_card) that is not a variant of
+  these. Trait mappings: firstName, lastName, name, email, phone, birthDate, locale,
+  address.line1, address.line2, address.city, address.postcode, address.region,
+  address.country, or attributes.NAME.
+  """
   target: String!
 }
 
@@ -3930,17 +4014,28 @@ input SourceInput {
 
 input RecordInput {
   externalId: String!
-  "The record as the source sent it: a flat JSON object."
+  """
+  The record as the source sent it: a JSON object. A list in an identifier, e-mail or
+  phone field gives one value per element. Numbers are kept exactly: one that fits
+  neither a 64-bit integer nor a double exactly is kept as a string of its digits.
+  Control characters are removed from names and traits (tab and newline stay in text
+  attributes).
+  """
   payload: JSON!
   "When the source saw this version; defaults to now."
   observedAt: Time
 }
 
 type IngestResult {
+  "Records seen for the first time (source and externalId new), not profiles created."
   created: Int!
+  "Records sent before whose content changed; they are resolved again."
   updated: Int!
+  "Records sent before with the same content: nothing changed."
   unchanged: Int!
+  "Profiles absorbed into others by identity resolution of this batch."
   merged: Int!
+  "Records not accepted; see rejects for why."
   rejected: Int!
   "Profile per record, in input order (null when rejected)."
   profileIds: [ID]!
@@ -3948,14 +4043,18 @@ type IngestResult {
 }
 
 type Reject {
+  "Position of the record or row in the input list, from 0."
   index: Int!
   externalId: String!
+  "Why it was not accepted, for people."
   reason: String!
 }
 
 enum IngestJobState {
   RUNNING
   DONE
+  "The server stopped while the job ran; the importer's next batch resumes it."
+  INTERRUPTED
 }
 
 type IngestJob {
@@ -4329,8 +4428,12 @@ extend type Mutation {
   refreshRfm: RfmReport! @auth(roles: [ADMIN])
   """
   GDPR erasure: deletes the profile (and profiles merged into it), its source records,
-  identities, interactions and metrics; its orders are kept anonymised as guest orders;
-  its tickets keep their conversation with the requester detached.
+  identities, interactions and metrics, its match suggestions and rejections, its segment
+  memberships and history, and its id in webhook payloads; its orders are kept
+  anonymised as guest orders; its tickets keep their conversation with the requester
+  detached and the person's names, e-mails, phones, address and birth date redacted.
+  Its identifiers go on the suppression list (see ` + "`" + `suppressions` + "`" + `). Repeating it after a
+  failure finishes the erasure.
   """
   eraseCustomer(id: ID!): EraseResult! @auth(roles: [ADMIN])
 }
@@ -4535,8 +4638,13 @@ input CustomerRefInput {
 input OrderLineInput {
   sku: String!
   description: String
+  "At most 1,000,000 either way (negative on credit notes)."
   quantity: Int!
-  "Decimal in the order's currency, e.g. 2.55; exact to the minor unit."
+  """
+  Decimal in the order's currency, e.g. 2.55; exact to the minor unit. A unit price, a
+  line amount (quantity × unit price) and an order total may each be at most 10^15 minor
+  units either way (£10,000,000,000,000.00); a row beyond the bounds is rejected.
+  """
   unitPrice: String!
 }
 
@@ -4908,6 +5016,46 @@ type MatchEvidence {
   right: String
   level: String!
   weight: Float!
+}
+
+# ---------------------------------------------------------------- privacy (GDPR)
+#
+# eraseCustomer puts the erased person's identifiers (identity keys such as
+# email:ann@example.com) on a suppression list, stored as a keyed hash (HMAC-SHA256 with a
+# per-installation key), never the value. A record carrying a suppressed identifier is
+# rejected by ingestRecords (reason SUPPRESSED), createTicket and createCustomer refuse a
+# suppressed e-mail (CONFLICT), and matching jobs never suggest or merge such a customer.
+
+extend type Query {
+  """
+  GDPR access request: everything held about the customer as one JSON object: profile
+  (traits, provenance, merge history), merged profile ids, identities, source records as
+  received, orders, interactions, metrics, tickets with messages, segment memberships
+  and consent-like attributes (opt-ins, newsletter...) with their sources.
+  """
+  exportCustomerData(id: ID!): JSON! @auth(roles: [ADMIN])
+  "The suppression list, newest first; after is the hash of the last entry of the previous page."
+  suppressions(first: Int = 50, after: String): [Suppression!]! @auth(roles: [ADMIN])
+}
+
+extend type Mutation {
+  """
+  Lifts the suppression of an identifier (e.g. type "email", value "ann@example.com",
+  normalised as ingestion does): records carrying it are accepted again. NOT_FOUND if it
+  is not suppressed.
+  """
+  liftSuppression(type: String!, value: String!): Suppression! @auth(roles: [ADMIN])
+}
+
+"An identifier of an erased person. The value itself is not stored."
+type Suppression {
+  "Hex HMAC-SHA256 of the identity key under the installation's key."
+  hash: ID!
+  "Identifier type: email, phone, customer_id..."
+  type: String!
+  createdAt: Time!
+  "Who erased the customer."
+  actor: String!
 }
 `, BuiltIn: false},
 }
@@ -5779,6 +5927,20 @@ func (ec *executionContext) childFields_SourceRecord(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type SourceRecord", field.Name)
 }
 
+func (ec *executionContext) childFields_Suppression(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hash":
+		return ec.fieldContext_Suppression_hash(ctx, field)
+	case "type":
+		return ec.fieldContext_Suppression_type(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Suppression_createdAt(ctx, field)
+	case "actor":
+		return ec.fieldContext_Suppression_actor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Suppression", field.Name)
+}
+
 func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6543,6 +6705,28 @@ func (ec *executionContext) field_Mutation_ingestRecords_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_liftSuppression_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "type",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["type"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "value",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["value"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_mergeCustomers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7055,6 +7239,20 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_exportCustomerData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_ingestJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7210,6 +7408,28 @@ func (ec *executionContext) field_Query_slaAttainment_args(ctx context.Context, 
 		return nil, err
 	}
 	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_suppressions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -14355,6 +14575,68 @@ func (ec *executionContext) fieldContext_Mutation_rejectMatchSuggestion(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_liftSuppression(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_liftSuppression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LiftSuppression(ctx, fc.Args["type"].(string), fc.Args["value"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Suppression
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Suppression
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Suppression) graphql.Marshaler {
+			return ec.marshalNSuppression2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSuppression(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_liftSuppression(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Suppression(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_liftSuppression_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16202,6 +16484,130 @@ func (ec *executionContext) fieldContext_Query_matchJobs(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_matchJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportCustomerData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportCustomerData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportCustomerData(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal any
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal any
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportCustomerData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type JSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportCustomerData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_suppressions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_suppressions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Suppressions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal []*model.Suppression
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.Suppression
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Suppression) graphql.Marshaler {
+			return ec.marshalNSuppression2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSuppressionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_suppressions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Suppression(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_suppressions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18341,6 +18747,98 @@ func (ec *executionContext) fieldContext_Subscription_matchJobUpdated(ctx contex
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Suppression_hash(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_hash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Suppression_type(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "String")
+}
+
+func (ec *executionContext) _Suppression_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Suppression_actor(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "String")
 }
 
 func (ec *executionContext) _Ticket_id(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
@@ -24790,6 +25288,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "liftSuppression":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_liftSuppression(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25203,6 +25708,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_matchJobs(ctx, field)
+				})
+		case "exportCustomerData":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportCustomerData(ctx, field)
+				})
+		case "suppressions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_suppressions(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -26106,6 +26623,54 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var suppressionImplementors = []string{"Suppression"}
+
+func (ec *executionContext) _Suppression(ctx context.Context, sel ast.SelectionSet, obj *model.Suppression) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, suppressionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Suppression")
+		case "hash":
+			out.Values[i] = ec._Suppression_hash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._Suppression_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Suppression_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._Suppression_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var ticketImplementors = []string{"Ticket"}
@@ -28409,6 +28974,30 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSuppression2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSuppressionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Suppression) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSuppression2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSuppression(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSuppression2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSuppression(ctx context.Context, sel ast.SelectionSet, v *model.Suppression) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Suppression!")
+		return graphql.Null
+	}
+	return ec._Suppression(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSurvivorshipRule2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSurvivorshipRule(ctx context.Context, v any) (model.SurvivorshipRule, error) {

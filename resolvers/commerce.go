@@ -311,6 +311,9 @@ func toOrderInput(source string, in *model.OrderInput) (commerce.Order, string) 
 	if in.Total == nil && len(o.Lines) == 0 {
 		return o, "give a total or lines"
 	}
+	if err := o.CheckAmounts(); err != nil {
+		return o, err.Error()
+	}
 	return o, ""
 }
 

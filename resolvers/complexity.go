@@ -23,6 +23,7 @@ func SetComplexity(c *graph.ComplexityRoot) {
 	c.Query.Sources = func(child int) int { return 1 + child*20 }
 	c.Query.APIKeys = func(child int) int { return 1 + child*20 }
 	c.Query.IngestJobs = func(child int, first *int) int { return 1 + child*page(first, 20) }
+	c.Query.Suppressions = func(child int, first *int, _ *string) int { return 1 + child*page(first, 50) }
 	c.Customer.SourceRecords = func(child int, first *int) int { return 1 + child*page(first, 50) }
 	c.Customer.Identities = func(child int) int { return 1 + child*5 }
 	c.Customer.TraitProvenance = func(child int) int { return 1 + child*10 }

@@ -91,26 +91,32 @@ func mappings(m map[string]string) []*model.FieldMapping {
 	return out
 }
 
-func fromMappings(in []*model.FieldMappingInput) map[string]string {
+// fromMappings keeps the input's order, so that errors can name the entry; nil stays nil.
+func fromMappings(in []*model.FieldMappingInput) []ingest.Mapping {
 	if in == nil {
 		return nil
 	}
-	m := map[string]string{}
-	for _, x := range in {
-		m[x.Field] = x.Target
+	out := make([]ingest.Mapping, len(in))
+	for i, x := range in {
+		out[i] = ingest.Mapping{Field: x.Field, Target: x.Target}
 	}
-	return m
+	return out
 }
 
+// toSource shows the trait mapping that applies: the source's own, and the default
+// names for fields it does not map.
 func toSource(s ingest.Source) *model.Source {
 	return &model.Source{Name: s.Name, Kind: model.SourceKind(s.Kind), Priority: s.Priority, IdentifierFields: mappings(s.IdentifierFields),
-		TraitFields: mappings(s.TraitFields), RecordCount: int(s.RecordCount), CreatedAt: s.CreatedAt}
+		TraitFields: mappings(s.EffectiveTraitFields()), RecordCount: int(s.RecordCount), CreatedAt: s.CreatedAt}
 }
 
 func toJob(j ingest.Job) *model.IngestJob {
 	st := model.IngestJobStateRunning
-	if j.Done {
+	switch {
+	case j.Done:
 		st = model.IngestJobStateDone
+	case j.Interrupted:
+		st = model.IngestJobStateInterrupted
 	}
 	return &model.IngestJob{ID: j.ID, Source: j.Source, State: st, Total: j.Total, Processed: j.Counts.Processed(),
 		Created: j.Counts.Created, Updated: j.Counts.Updated, Unchanged: j.Counts.Unchanged, Merged: j.Counts.Merged, Rejected: j.Counts.Rejected,

@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/internal/identity"
 )
 
 // AuthDirective implements @auth(roles): the caller's key must have one of the roles.
@@ -18,5 +19,15 @@ func AuthDirective(ctx context.Context, _ any, next graphql.Resolver, roles []mo
 	if _, err := auth.Require(ctx, rs...); err != nil {
 		return nil, err
 	}
-	return next(ctx)
+	// Graph changes made by this field (merges by resolution, edits) name the key.
+	return next(identity.WithActor(ctx, auth.Actor(ctx)))
+}
+
+// mayMerge is the permission to merge customers, as for mergeCustomers: an edit by a key
+// without it must not merge profiles either.
+func mayMerge(ctx context.Context) context.Context {
+	if k, ok := auth.FromContext(ctx); ok && k.Role == auth.Admin {
+		return ctx
+	}
+	return identity.WithoutMerges(ctx)
 }

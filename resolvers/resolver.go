@@ -37,6 +37,8 @@ type Resolver struct {
 	C360     Commerce360
 	Refs     CustomerRefs
 	Eraser   Eraser
+	// Privacy: GDPR access export and the suppression list of erased identifiers.
+	Privacy Privacy
 
 	// Segments: saved segments and their membership, and the reads behind them.
 	Segments *membership.Service

@@ -154,7 +154,7 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Custo
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.Profiles.Create(ctx, e)
+	p, err := r.Profiles.Create(mayMerge(ctx), e)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, id string, input 
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.Profiles.Update(ctx, id, e)
+	p, err := r.Profiles.Update(mayMerge(ctx), id, e)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +197,15 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*model.
 
 // CreateSource is the resolver for the createSource field.
 func (r *mutationResolver) CreateSource(ctx context.Context, input model.SourceInput) (*model.Source, error) {
-	src := ingest.Source{Name: input.Name, Kind: string(input.Kind), IdentifierFields: fromMappings(input.IdentifierFields), TraitFields: fromMappings(input.TraitFields)}
+	ids, err := ingest.IdentifierMappings("input.identifierFields", fromMappings(input.IdentifierFields))
+	if err != nil {
+		return nil, err
+	}
+	traits, err := ingest.TraitMappings("input.traitFields", fromMappings(input.TraitFields))
+	if err != nil {
+		return nil, err
+	}
+	src := ingest.Source{Name: input.Name, Kind: string(input.Kind), IdentifierFields: ids, TraitFields: traits}
 	if input.Priority != nil {
 		src.Priority = *input.Priority
 	}
@@ -728,6 +736,15 @@ func (r *mutationResolver) RejectMatchSuggestion(ctx context.Context, id string,
 	return toSuggestion(s), nil
 }
 
+// LiftSuppression is the resolver for the liftSuppression field.
+func (r *mutationResolver) LiftSuppression(ctx context.Context, typeArg string, value string) (*model.Suppression, error) {
+	s, err := r.Privacy.LiftSuppression(ctx, typeArg, value)
+	if err != nil {
+		return nil, err
+	}
+	return toSuppression(s), nil
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.APIKey, error) {
 	k, _ := auth.FromContext(ctx)
@@ -1037,6 +1054,27 @@ func (r *queryResolver) MatchJobs(ctx context.Context, first *int) ([]*model.Mat
 	out := make([]*model.MatchJob, len(js))
 	for i, j := range js {
 		out[i] = toMatchJob(j)
+	}
+	return out, nil
+}
+
+// ExportCustomerData is the resolver for the exportCustomerData field.
+func (r *queryResolver) ExportCustomerData(ctx context.Context, id string) (any, error) {
+	return r.Privacy.ExportCustomerData(ctx, id)
+}
+
+// Suppressions is the resolver for the suppressions field.
+func (r *queryResolver) Suppressions(ctx context.Context, first *int, after *string) ([]*model.Suppression, error) {
+	if first != nil && (*first < 1 || *first > 500) {
+		return nil, apperr.Invalidf("first must be between 1 and 500")
+	}
+	ss, err := r.Privacy.Suppressions(ctx, val(after), page(first, 50))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Suppression, len(ss))
+	for i, s := range ss {
+		out[i] = toSuppression(s)
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
@@ -291,7 +292,10 @@ func (r *Resolver) exportSegment(ctx context.Context, id string) (*model.Segment
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	token := hex.EncodeToString(b)
+	// The token names the key that asked for it: the link stops working when that key is
+	// revoked (see the export handler).
+	k, _ := auth.FromContext(ctx)
+	token := k.ID + "." + hex.EncodeToString(b)
 	exp := time.Now().UTC().Add(ExportTTL)
 	if err := r.Segs.SaveExportToken(ctx, token, id, exp); err != nil {
 		return nil, err

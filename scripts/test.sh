@@ -22,6 +22,15 @@ stage() {
 stage "generated code is current" bash scripts/check-generate.sh
 stage "lint (gofmt, go vet, staticcheck)" bash scripts/lint.sh
 stage "go test ./..." go test -count=1 -timeout 20m ./...
+# The database packages again on FerretDB's PostgreSQL backend (PostgreSQL from Debian,
+# started privately by scripts/postgres.sh): the embedded default and the bigger local
+# option must both hold.
+postgres_suite() {
+  local url
+  url="$(bash scripts/postgres.sh)" || return 1
+  TESSERA_TEST_POSTGRESQL_URL="$url" go test -count=1 -timeout 20m ./internal/embeddb/ ./internal/store/... ./internal/identity/
+}
+stage "store and identity on PostgreSQL" postgres_suite
 stage "server binary" go build -o bin/tessera ./server
 stage "conformance (gqlsec, GraphQL-over-HTTP audit)" bash scripts/conformance.sh bin/tessera
 stage "desktop (vitest, e2e in Chromium, Wails smoke under Xvfb)" env TESSERA_SERVER_BIN=bin/tessera bash scripts/desktop-test.sh

@@ -27,6 +27,7 @@ type Config struct {
 	LogLevel       string
 	LogFormat      string
 	MatchEvery     time.Duration
+	WebhookAllow   string
 }
 
 func env(name, def string) string {
@@ -66,6 +67,7 @@ func parseServe(args []string) (Config, error) {
 	fs.StringVar(&c.PhoneRegion, "phone-region", env("TESSERA_PHONE_REGION", "GB"), "region assumed for phone numbers without country code (TESSERA_PHONE_REGION)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", env("TESSERA_CORS_ORIGINS", "*"), "comma-separated origins allowed to call /query, or * (TESSERA_CORS_ORIGINS)")
 	fs.DurationVar(&c.MatchEvery, "match-every", envDur("TESSERA_MATCH_EVERY", 0), "run an incremental matching job this often, with the thresholds of the last full job (TESSERA_MATCH_EVERY; 0 = only when started)")
+	fs.StringVar(&c.WebhookAllow, "webhook-allow", env("TESSERA_WEBHOOK_ALLOW", ""), "comma-separated non-public addresses segment webhooks may reach, as CIDRs (127.0.0.1/32) or host:port (localhost:9000); others are refused (TESSERA_WEBHOOK_ALLOW)")
 	fs.StringVar(&c.LogLevel, "log-level", env("TESSERA_LOG_LEVEL", "info"), "debug, info, warn or error (TESSERA_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("TESSERA_LOG_FORMAT", "text"), "text or json (TESSERA_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {

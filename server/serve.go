@@ -91,6 +91,7 @@ func serve(args []string) error {
 	a, err := app.New(ctx, client.Database(c.Database), app.Options{
 		Dev: c.Dev, PhoneRegion: c.PhoneRegion, RequestTimeout: c.RequestTimeout, MaxBody: c.MaxBody,
 		CORSOrigins: strings.Split(c.CORSOrigins, ","), Log: log, MatchEvery: c.MatchEvery,
+		WebhookAllow: strings.Split(c.WebhookAllow, ","),
 	})
 	if err != nil {
 		return err

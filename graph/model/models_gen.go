@@ -288,7 +288,13 @@ type FieldMapping struct {
 }
 
 type FieldMappingInput struct {
-	Field  string `json:"field"`
+	// A top-level payload field name: no dot, no leading $, no control characters, at most 128 bytes.
+	Field string `json:"field"`
+	// Identifier mappings: email, phone or customer_id (normalised, with identity rules), or a
+	// custom type of lowercase letters, digits and _ (loyalty_card) that is not a variant of
+	// these. Trait mappings: firstName, lastName, name, email, phone, birthDate, locale,
+	// address.line1, address.line2, address.city, address.postcode, address.region,
+	// address.country, or attributes.NAME.
 	Target string `json:"target"`
 }
 
@@ -331,11 +337,16 @@ type IngestJob struct {
 }
 
 type IngestResult struct {
-	Created   int `json:"created"`
-	Updated   int `json:"updated"`
+	// Records seen for the first time (source and externalId new), not profiles created.
+	Created int `json:"created"`
+	// Records sent before whose content changed; they are resolved again.
+	Updated int `json:"updated"`
+	// Records sent before with the same content: nothing changed.
 	Unchanged int `json:"unchanged"`
-	Merged    int `json:"merged"`
-	Rejected  int `json:"rejected"`
+	// Profiles absorbed into others by identity resolution of this batch.
+	Merged int `json:"merged"`
+	// Records not accepted; see rejects for why.
+	Rejected int `json:"rejected"`
 	// Profile per record, in input order (null when rejected).
 	ProfileIds []*string `json:"profileIds"`
 	Rejects    []*Reject `json:"rejects"`
@@ -530,8 +541,11 @@ type OrderLine struct {
 type OrderLineInput struct {
 	Sku         string  `json:"sku"`
 	Description *string `json:"description,omitempty"`
-	Quantity    int     `json:"quantity"`
-	// Decimal in the order's currency, e.g. 2.55; exact to the minor unit.
+	// At most 1,000,000 either way (negative on credit notes).
+	Quantity int `json:"quantity"`
+	// Decimal in the order's currency, e.g. 2.55; exact to the minor unit. A unit price, a
+	// line amount (quantity × unit price) and an order total may each be at most 10^15 minor
+	// units either way (£10,000,000,000,000.00); a row beyond the bounds is rejected.
 	UnitPrice string `json:"unitPrice"`
 }
 
@@ -552,16 +566,22 @@ type Ratio struct {
 
 type RecordInput struct {
 	ExternalID string `json:"externalId"`
-	// The record as the source sent it: a flat JSON object.
+	// The record as the source sent it: a JSON object. A list in an identifier, e-mail or
+	// phone field gives one value per element. Numbers are kept exactly: one that fits
+	// neither a 64-bit integer nor a double exactly is kept as a string of its digits.
+	// Control characters are removed from names and traits (tab and newline stay in text
+	// attributes).
 	Payload any `json:"payload"`
 	// When the source saw this version; defaults to now.
 	ObservedAt *time.Time `json:"observedAt,omitempty"`
 }
 
 type Reject struct {
+	// Position of the record or row in the input list, from 0.
 	Index      int    `json:"index"`
 	ExternalID string `json:"externalId"`
-	Reason     string `json:"reason"`
+	// Why it was not accepted, for people.
+	Reason string `json:"reason"`
 }
 
 type Rfm struct {
@@ -705,7 +725,10 @@ type Source struct {
 	Priority int `json:"priority"`
 	// Payload field -> identifier type (email, phone, customer_id, ...).
 	IdentifierFields []*FieldMapping `json:"identifierFields"`
-	// Payload field -> profile trait (firstName, lastName, email, phone, birthDate, ...).
+	// The trait mapping that applies to this source's records: its own mappings, then the
+	// default names for the fields it does not map (a payload field matches a default name
+	// ignoring case, _, - and spaces: first_name is firstName). Any other field becomes the
+	// attribute of its own name (attributes.<field>).
 	TraitFields []*FieldMapping `json:"traitFields"`
 	RecordCount int             `json:"recordCount"`
 	CreatedAt   time.Time       `json:"createdAt"`
@@ -732,6 +755,17 @@ type SourceRecord struct {
 }
 
 type Subscription struct {
+}
+
+// An identifier of an erased person. The value itself is not stored.
+type Suppression struct {
+	// Hex HMAC-SHA256 of the identity key under the installation's key.
+	Hash string `json:"hash"`
+	// Identifier type: email, phone, customer_id...
+	Type      string    `json:"type"`
+	CreatedAt time.Time `json:"createdAt"`
+	// Who erased the customer.
+	Actor string `json:"actor"`
 }
 
 type Ticket struct {
@@ -1126,16 +1160,19 @@ type IngestJobState string
 const (
 	IngestJobStateRunning IngestJobState = "RUNNING"
 	IngestJobStateDone    IngestJobState = "DONE"
+	// The server stopped while the job ran; the importer's next batch resumes it.
+	IngestJobStateInterrupted IngestJobState = "INTERRUPTED"
 )
 
 var AllIngestJobState = []IngestJobState{
 	IngestJobStateRunning,
 	IngestJobStateDone,
+	IngestJobStateInterrupted,
 }
 
 func (e IngestJobState) IsValid() bool {
 	switch e {
-	case IngestJobStateRunning, IngestJobStateDone:
+	case IngestJobStateRunning, IngestJobStateDone, IngestJobStateInterrupted:
 		return true
 	}
 	return false

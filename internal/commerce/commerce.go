@@ -48,6 +48,8 @@
 package commerce
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -98,16 +100,69 @@ type Line struct {
 	UnitPriceMinor int64  `bson:"unitPriceMinor"`
 }
 
-// AmountMinor is quantity × unit price.
-func (l Line) AmountMinor() int64 { return l.Quantity * l.UnitPriceMinor }
-
-// LinesTotal sums the lines' amounts.
-func (o *Order) LinesTotal() int64 {
-	var t int64
-	for _, l := range o.Lines {
-		t += l.AmountMinor()
+// AmountMinor is quantity × unit price, saturated at the int64 bounds (an order that
+// passed CheckAmounts never gets near them).
+func (l Line) AmountMinor() int64 {
+	if v, ok := MulMinor(l.Quantity, l.UnitPriceMinor); ok {
+		return v
 	}
-	return t
+	if (l.Quantity < 0) != (l.UnitPriceMinor < 0) {
+		return math.MinInt64
+	}
+	return math.MaxInt64
+}
+
+// Amount is quantity × unit price, with quantity, price and amount within their bounds
+// (MaxQuantity, MaxAmountMinor).
+func (l Line) Amount() (int64, error) {
+	if !inBounds(l.Quantity, MaxQuantity) {
+		return 0, fmt.Errorf("%w: quantity %d is beyond ±%d", ErrAmountBounds, l.Quantity, MaxQuantity)
+	}
+	if !inBounds(l.UnitPriceMinor, MaxAmountMinor) {
+		return 0, fmt.Errorf("%w: unit price of %d minor units is beyond ±%d", ErrAmountBounds, l.UnitPriceMinor, int64(MaxAmountMinor))
+	}
+	v, ok := MulMinor(l.Quantity, l.UnitPriceMinor)
+	if !ok || !inBounds(v, MaxAmountMinor) {
+		return 0, fmt.Errorf("%w: quantity × unit price is beyond ±%d minor units", ErrAmountBounds, int64(MaxAmountMinor))
+	}
+	return v, nil
+}
+
+// LinesTotal sums the lines' amounts, every line and the sum within the bounds.
+func (o *Order) LinesTotal() (int64, error) {
+	if len(o.Lines) > MaxLines {
+		return 0, fmt.Errorf("%w: %d lines, at most %d", ErrAmountBounds, len(o.Lines), MaxLines)
+	}
+	var t int64
+	for i, l := range o.Lines {
+		a, err := l.Amount()
+		if err != nil {
+			return 0, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		// Each term is within ±10^15 and so is the running total: no overflow possible,
+		// but the bound is checked at every step.
+		t += a
+		if !inBounds(t, MaxAmountMinor) {
+			return 0, fmt.Errorf("%w: the lines add up to more than ±%d minor units", ErrAmountBounds, int64(MaxAmountMinor))
+		}
+	}
+	return t, nil
+}
+
+// CheckAmounts checks the order's lines and total against the bounds and fills a
+// missing (zero) total from the lines. Its error says which line or amount is wrong.
+func (o *Order) CheckAmounts() error {
+	lt, err := o.LinesTotal()
+	if err != nil {
+		return err
+	}
+	if o.TotalMinor == 0 {
+		o.TotalMinor = lt
+	}
+	if !inBounds(o.TotalMinor, MaxAmountMinor) {
+		return fmt.Errorf("%w: total of %d minor units is beyond ±%d", ErrAmountBounds, o.TotalMinor, int64(MaxAmountMinor))
+	}
+	return nil
 }
 
 // Total is the order's amount as Money.
@@ -157,8 +212,8 @@ func (o *Order) normalize(now time.Time) error {
 	if o.PlacedAt.IsZero() {
 		return apperr.Invalidf("order %s: placed time missing", o.ID)
 	}
-	if o.TotalMinor == 0 {
-		o.TotalMinor = o.LinesTotal()
+	if err := o.CheckAmounts(); err != nil {
+		return apperr.Invalidf("order %s: %v", o.ID, err)
 	}
 	// Stored times have millisecond precision; truncating here keeps a re-sent order
 	// equal to its ledger entry.

@@ -227,7 +227,7 @@ func loadChunk(ctx context.Context, deps Deps, chunk []*Invoice, profileOf map[s
 		o := inv.Order(ShopSource, profileOf[inv.CustomerID], rec)
 		if i, seen := byNo[inv.No]; seen {
 			orders[i].Lines = append(orders[i].Lines, o.Lines...)
-			orders[i].TotalMinor += o.TotalMinor
+			orders[i].TotalMinor, _ = orders[i].LinesTotal() // beyond the bounds: 0, refused by PutOrders
 			continue
 		}
 		byNo[inv.No] = len(orders)

@@ -70,11 +70,16 @@ func (m *Metrics) AOVMinor() int64 {
 	if m.Orders == 0 {
 		return 0
 	}
+	// Rounded half away from zero from quotient and remainder: n + d/2 could overflow.
 	n, d := m.NetMinor, int64(m.Orders)
-	if n < 0 {
-		return -((-n + d/2) / d)
+	q, r := n/d, n%d
+	switch {
+	case r > 0 && r >= d-r:
+		q++
+	case r < 0 && -r >= d+r:
+		q--
 	}
-	return (n + d/2) / d
+	return q
 }
 
 // CLVMinor is the historic customer lifetime value: net revenue to date.
@@ -120,7 +125,9 @@ func (m *Metrics) Set(orderID string, e *Entry) bool {
 
 // rebuild derives the order aggregates from the ledger. Deriving rather than adding
 // deltas means they can never drift from what was counted, and min/max stay right when
-// an order stops counting.
+// an order stops counting. Sums saturate at the int64 bounds instead of wrapping to the
+// other sign; with order totals bounded by MaxAmountMinor that takes over 9,000 orders
+// of the maximum amount on one profile.
 func (m *Metrics) rebuild() {
 	m.Orders, m.Cancellations, m.GrossMinor, m.ReturnsMinor, m.NetMinor = 0, 0, 0, 0, 0
 	m.OtherNet, m.FirstOrderAt, m.LastOrderAt, m.Currency = nil, time.Time{}, time.Time{}, ""
@@ -155,17 +162,17 @@ func (m *Metrics) rebuild() {
 			if m.OtherNet == nil {
 				m.OtherNet = map[string]int64{}
 			}
-			m.OtherNet[e.Currency] += e.NetMinor
+			m.OtherNet[e.Currency] = SatAdd(m.OtherNet[e.Currency], e.NetMinor)
 			continue
 		}
 		switch e.Kind {
 		case KindOrder:
-			m.GrossMinor += e.NetMinor
+			m.GrossMinor = SatAdd(m.GrossMinor, e.NetMinor)
 		case KindCredit:
-			m.ReturnsMinor -= e.NetMinor
+			m.ReturnsMinor = SatSub(m.ReturnsMinor, e.NetMinor)
 		}
 	}
-	m.NetMinor = m.GrossMinor - m.ReturnsMinor
+	m.NetMinor = SatSub(m.GrossMinor, m.ReturnsMinor)
 }
 
 func compareStrings(a, b string) int {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 )
 
@@ -134,3 +135,86 @@ func (m Money) String() string {
 	exp, _ := Exponent(m.Currency)
 	return FormatMinor(m.Minor, exp) + " " + m.Currency
 }
+
+// Bounds of what an order may say. They are far above any real order and keep every sum
+// exact: an amount of at most MaxAmountMinor is below 2^53, so clients that read
+// amountMinor as a JSON (floating point) number still get it exactly, and int64 holds
+// more than 9,000 orders of the maximum amount before a profile's totals could overflow
+// (they saturate there rather than wrap, see Metrics).
+const (
+	// MaxQuantity bounds the quantity of one line, either sign (credit notes are negative).
+	MaxQuantity = 1_000_000
+	// MaxAmountMinor bounds, in minor units and either sign, a unit price, a line amount
+	// (quantity × unit price) and an order total: 10^15, e.g. £10,000,000,000,000.00.
+	MaxAmountMinor = 1_000_000_000_000_000
+	// MaxLines bounds the lines of one order.
+	MaxLines = 1000
+)
+
+// ErrAmountBounds is wrapped by every bound check of quantities and amounts.
+var ErrAmountBounds = errors.New("amount out of bounds")
+
+// AddMinor adds two amounts and reports false where int64 would overflow.
+func AddMinor(a, b int64) (int64, bool) {
+	s := a + b
+	// Overflow iff both operands have the same sign and the sum's sign differs.
+	if (a >= 0) == (b >= 0) && (s >= 0) != (a >= 0) {
+		return 0, false
+	}
+	return s, true
+}
+
+// MulMinor multiplies two amounts (or a quantity and a price) and reports false where
+// int64 would overflow.
+func MulMinor(a, b int64) (int64, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	neg := (a < 0) != (b < 0)
+	hi, lo := bits.Mul64(absU(a), absU(b))
+	if hi != 0 {
+		return 0, false
+	}
+	if neg {
+		if lo > 1<<63 {
+			return 0, false
+		}
+		return int64(-lo), true // -lo wraps to MinInt64 exactly when lo == 1<<63
+	}
+	if lo > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(lo), true
+}
+
+func absU(v int64) uint64 {
+	if v < 0 {
+		return uint64(-(v + 1)) + 1 // no overflow at MinInt64
+	}
+	return uint64(v)
+}
+
+// SatAdd adds with saturation at the int64 bounds: totals never wrap around to the
+// other sign.
+func SatAdd(a, b int64) int64 {
+	if s, ok := AddMinor(a, b); ok {
+		return s
+	}
+	if b > 0 {
+		return math.MaxInt64
+	}
+	return math.MinInt64
+}
+
+// SatSub is a − b with saturation.
+func SatSub(a, b int64) int64 {
+	if b == math.MinInt64 {
+		if a >= 0 {
+			return math.MaxInt64
+		}
+		return a - b // a < 0: a − MinInt64 = a + 2^63 fits
+	}
+	return SatAdd(a, -b)
+}
+
+func inBounds(v, limit int64) bool { return v >= -limit && v <= limit }

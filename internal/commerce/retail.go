@@ -32,7 +32,8 @@ func (inv *Invoice) Order(source, profileID, recordID string) Order {
 	if inv.Cancellation() {
 		o.Status = Cancelled
 	}
-	o.TotalMinor = o.LinesTotal()
+	// An invoice beyond the bounds keeps a zero total here and is refused by PutOrders.
+	o.TotalMinor, _ = o.LinesTotal()
 	return o
 }
 

@@ -291,13 +291,16 @@ func (s *Service) Create(ctx context.Context, e Edit) (profile.Profile, error) {
 	if len(in) == 0 {
 		return profile.Profile{}, apperr.Invalidf("give at least one trait")
 	}
+	if err := s.checkMerge(ctx, "", e); err != nil {
+		return profile.Profile{}, err
+	}
 	// The first record decides the profile; the rest are pinned to it.
 	res, err := s.Ingest.Ingest(ctx, ingest.ManualSource, in[:1], "")
 	if err != nil {
 		return profile.Profile{}, err
 	}
 	if len(res.Rejects) > 0 {
-		return profile.Profile{}, apperr.Invalidf("%s", res.Rejects[0].Reason)
+		return profile.Profile{}, ingest.RejectError(res.Rejects[0])
 	}
 	id := res.ProfileIDs[0]
 	if len(in) > 1 {
@@ -325,12 +328,75 @@ func (s *Service) Update(ctx context.Context, id string, e Edit) (profile.Profil
 	if len(in) == 0 {
 		return profile.Profile{}, apperr.Invalidf("give at least one trait to change")
 	}
+	if err := s.checkMerge(ctx, p.ID, e); err != nil {
+		return profile.Profile{}, err
+	}
 	res, err := s.Ingest.Ingest(ctx, ingest.ManualSource, in, "")
 	if err != nil {
 		return profile.Profile{}, err
 	}
 	if len(res.Rejects) > 0 {
-		return profile.Profile{}, apperr.Invalidf("%s", res.Rejects[0].Reason)
+		return profile.Profile{}, ingest.RejectError(res.Rejects[0])
 	}
 	return s.Get(ctx, res.ProfileIDs[0])
+}
+
+// checkMerge refuses, before anything is stored, an edit that would merge profiles when
+// the caller may not merge (identity.WithoutMerges): an e-mail or phone of the edit that
+// belongs to another profile than target, or, for a new customer (target ""), identifiers
+// of two different profiles. Blocked values never merge and are skipped. The identity
+// engine checks again when it resolves the edit, for identifiers claimed meanwhile.
+func (s *Service) checkMerge(ctx context.Context, target string, e Edit) error {
+	if identity.MayMerge(ctx) {
+		return nil
+	}
+	var keys []string
+	add := func(typ string, norm func(string) (string, error), vals []string) {
+		for _, v := range vals {
+			n, err := norm(v)
+			if err != nil || s.Engine.Rules.Blocked(typ, n) {
+				continue
+			}
+			keys = append(keys, profile.Identifier{Type: typ, Value: n}.Key())
+		}
+	}
+	add("email", s.Normalizer.Email, e.Emails)
+	add("phone", s.Normalizer.Phone, e.Phones)
+	if len(keys) == 0 {
+		return nil
+	}
+	ids, err := s.Store.GetIdentities(ctx, keys)
+	if err != nil {
+		return err
+	}
+	final := map[string]string{} // owner -> live profile
+	for _, it := range ids {
+		if it.ProfileID == "" || it.ProfileID == target {
+			continue
+		}
+		if _, done := final[it.ProfileID]; done {
+			continue
+		}
+		f, err := s.Engine.Final(ctx, it.ProfileID)
+		if err != nil {
+			if apperr.IsNotFound(err) {
+				continue // a shell another writer has not created yet: nothing to merge with
+			}
+			return err
+		}
+		final[it.ProfileID] = f
+	}
+	into := target
+	for _, it := range ids {
+		f, ok := final[it.ProfileID]
+		if !ok || f == into {
+			continue
+		}
+		if into == "" {
+			into = f
+			continue
+		}
+		return apperr.Forbiddenf("this edit would merge customers %s and %s (%s belongs to %s): merging customers needs an admin key", into, f, it.ID, f)
+	}
+	return nil
 }

@@ -110,14 +110,14 @@ func Start(cfg Config) (*DB, error) {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			if sqliteDir == "" {
-				close(db.indexed)
-			} else {
-				go func() {
-					defer close(db.indexed)
-					db.runIndexer(ctx, sqliteDir, time.Second)
-				}()
+			index := func(ctx context.Context) error { return indexIDs(ctx, sqliteDir) }
+			if cfg.PostgreSQLURL != "" {
+				index = func(ctx context.Context) error { return indexPostgreSQL(ctx, cfg.PostgreSQLURL) }
 			}
+			go func() {
+				defer close(db.indexed)
+				db.runIndexer(ctx, index, time.Second)
+			}()
 			return db, nil
 		}
 		if i == 100 {

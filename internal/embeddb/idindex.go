@@ -76,11 +76,11 @@ func indexFile(ctx context.Context, file string) error {
 
 // runIndexer indexes new tables until ctx ends: at start, on every IndexNow, and every
 // interval (collections are created lazily, by their first write).
-func (d *DB) runIndexer(ctx context.Context, dir string, every time.Duration) {
+func (d *DB) runIndexer(ctx context.Context, index func(context.Context) error, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := indexIDs(ctx, dir); err != nil && ctx.Err() == nil && d.log != nil {
+		if err := index(ctx); err != nil && ctx.Err() == nil && d.log != nil {
 			d.log.Warn("embedded database: adding _id index", "err", err)
 		}
 		select {

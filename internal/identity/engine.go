@@ -35,6 +35,11 @@ type Engine struct {
 
 	idMu sync.Mutex
 	ids  *ulid.MonotonicEntropy
+
+	// failed lists journals of changes that failed in this process; the next change
+	// finishes them first.
+	failedMu sync.Mutex
+	failed   []string
 }
 
 // NewEngine returns an engine with default rules.
@@ -58,6 +63,9 @@ type Outcome struct {
 	ProfileOf map[string]string // record id -> profile id
 	Created   int               // new profiles
 	Merged    int               // profiles absorbed by merges
+	// Inserted lists the new records this call stored (not those a concurrent writer
+	// stored first): what the sources' record counts grew by.
+	Inserted []string
 }
 
 type merge struct {
@@ -86,6 +94,11 @@ type plan struct {
 	created []string
 	orphans []string // shells deleted after lost claims
 	now     time.Time
+	// listed holds the identity keys that some loaded profile document lists; unlisted
+	// the keys the batch found owned (key -> owner) that none does: left so by a change
+	// killed between claiming an identity and recording it on its profile, and repaired.
+	listed   map[string]bool
+	unlisted map[string]string
 }
 
 func (p *plan) find(id string) string {
@@ -177,7 +190,7 @@ func (p *plan) union(a, b, recordID, rule string) string {
 
 func (e *Engine) newPlan() *plan {
 	return &plan{e: e, nodes: map[string]*node{}, owner: map[string]string{}, have: map[string][]string{}, sources: map[string][]string{},
-		assign: map[string]string{}, dropped: map[string][]profile.Dropped{}, now: e.Now()}
+		assign: map[string]string{}, dropped: map[string][]profile.Dropped{}, now: e.Now(), listed: map[string]bool{}, unlisted: map[string]string{}}
 }
 
 // load reads the identities the batch touches and the profiles they point to, following
@@ -217,6 +230,7 @@ func (p *plan) load(ctx context.Context, keys []string, profileIDs []string) err
 			n.history = pr.History
 			for _, k := range pr.Identifiers {
 				n.ids[k] = true
+				p.listed[k] = true
 			}
 			for _, k := range pr.KeepApart {
 				n.keepApart[k] = true
@@ -280,6 +294,9 @@ func (p *plan) resolveRecord(r *profile.Record, newID func(string) string) {
 		if !slices.Contains(p.have[k], r.Source) && !slices.Contains(p.sources[k], r.Source) {
 			p.sources[k] = append(p.sources[k], r.Source)
 		}
+		if _, stored := p.have[k]; stored && !p.listed[k] {
+			p.unlisted[k] = o
+		}
 		o = p.find(o)
 		p.nodes[o].ids[k] = true
 		switch {
@@ -319,12 +336,32 @@ func (p *plan) drop(r *profile.Record, key, why string) {
 	p.dropped[r.ID] = append(p.dropped[r.ID], profile.Dropped{Identifier: profile.Identifier{Type: t, Value: key[len(t)+1:]}, Reason: why})
 }
 
-// Resolve places records (already saved by the caller) into profiles. The batch is
-// planned in memory, in input order, from one read of the graph, then written in a few
-// bulk steps. A claim lost to a concurrent writer means the read was stale: the batch is
-// planned again from a fresh read, reusing its new profile ids so no orphans pile up.
+// Resolve places records into profiles: new ones (IsNew) are inserted already resolved,
+// known ones get their new content stored. The batch is planned in memory, in input
+// order, from one read of the graph, then written in a few bulk steps under a journal,
+// so a process killed in the middle is finished by Recover (see Journal). A claim lost
+// to a concurrent writer means the read was stale: the batch is planned again from a
+// fresh read, reusing its new profile ids so no orphans pile up.
 func (e *Engine) Resolve(ctx context.Context, recs []*profile.Record) (Outcome, error) {
-	newIDs := map[string]string{}
+	defer e.lock()()
+	if err := e.recoverFailed(ctx); err != nil {
+		return Outcome{}, err
+	}
+	j := Journal{ID: e.newJournalID(), At: e.Now().Truncate(time.Millisecond), Actor: ActorOf(ctx)}
+	for _, r := range recs {
+		j.Records = append(j.Records, *r)
+	}
+	out, err := e.resolve(ctx, recs, j, map[string]string{})
+	if err != nil {
+		e.noteFailed(j.ID)
+		return Outcome{}, err
+	}
+	return out, nil
+}
+
+// resolve plans and writes a batch under the journal j, then deletes the journal.
+// newIDs holds the profile ids already planned for records (by a killed attempt).
+func (e *Engine) resolve(ctx context.Context, recs []*profile.Record, j Journal, newIDs map[string]string) (Outcome, error) {
 	newID := func(recID string) string {
 		if id, ok := newIDs[recID]; ok {
 			return id
@@ -344,33 +381,47 @@ func (e *Engine) Resolve(ctx context.Context, recs []*profile.Record) (Outcome, 
 			}
 		}
 	}
-	defer e.lock()()
 	for attempt := 0; ; attempt++ {
 		if attempt == 20 {
 			return Outcome{}, errors.New("identity: too much contention resolving batch")
 		}
 		p := e.newPlan()
+		p.now = j.At
 		if err := p.load(ctx, keys, pids); err != nil {
 			return Outcome{}, err
 		}
 		for _, r := range recs {
 			p.resolveRecord(r, newID)
 		}
-		retry, out, err := e.write(ctx, p, recs)
+		// Refused before the first write, so nothing of the batch is stored.
+		if err := p.checkMerges(ctx); err != nil {
+			return Outcome{}, err
+		}
+		j.NewIDs = j.NewIDs[:0]
+		for rec, id := range newIDs {
+			j.NewIDs = append(j.NewIDs, NewID{Record: rec, Profile: id})
+		}
+		sort.Slice(j.NewIDs, func(a, b int) bool { return j.NewIDs[a].Record < j.NewIDs[b].Record })
+		j.Merges = journalMerges(p.merges)
+		if err := e.Store.PutJournal(ctx, j); err != nil {
+			return Outcome{}, err
+		}
+		retry, out, err := e.write(ctx, p, recs, j.Actor)
 		if err != nil {
 			return Outcome{}, err
 		}
 		if !retry {
-			if e.Changed != nil {
-				ids := make([]string, 0, len(out.ProfileOf)+len(p.merges))
-				for _, id := range out.ProfileOf {
-					ids = append(ids, id)
-				}
-				for _, m := range p.merges {
-					ids = append(ids, m.absorbed, m.survivor)
-				}
-				e.Changed(ids)
+			if err := e.Store.DeleteJournal(ctx, j.ID); err != nil {
+				return Outcome{}, err
 			}
+			ids := make([]string, 0, len(out.ProfileOf)+2*len(p.merges))
+			for _, id := range out.ProfileOf {
+				ids = append(ids, id)
+			}
+			for _, m := range p.merges {
+				ids = append(ids, m.absorbed, m.survivor)
+			}
+			e.changed(ids)
 			return out, nil
 		}
 		for rec, id := range newIDs {
@@ -381,8 +432,20 @@ func (e *Engine) Resolve(ctx context.Context, recs []*profile.Record) (Outcome, 
 	}
 }
 
-func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bool, Outcome, error) {
+func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, actor string) (bool, Outcome, error) {
 	st := e.Store
+	// New content of known records first: the journal holds it, so it is never lost.
+	var changedRecs []profile.Record
+	for _, r := range recs {
+		if !r.IsNew {
+			changedRecs = append(changedRecs, *r)
+		}
+	}
+	if len(changedRecs) > 0 {
+		if err := st.UpsertRecords(ctx, changedRecs); err != nil {
+			return false, Outcome{}, err
+		}
+	}
 	// A profile created by this batch, merged with nothing and holding only records seen
 	// for the first time, is written whole in one insert: the common case of a bulk
 	// import then costs no per-document update (FerretDB scans for each one).
@@ -467,7 +530,7 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 			return false, Outcome{}, err
 		}
 	}
-	if err := e.applyMerges(ctx, p.merges, p.nodes, "system", p.now); err != nil {
+	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
 		return false, Outcome{}, err
 	}
 	out := Outcome{ProfileOf: map[string]string{}, Created: len(p.created), Merged: len(p.merges)}
@@ -481,6 +544,10 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 			f := p.find(c.ProfileID)
 			newIdents[f] = append(newIdents[f], c.ID)
 		}
+	}
+	for k, o := range p.unlisted {
+		f := p.find(o)
+		newIdents[f] = append(newIdents[f], k)
 	}
 	for _, r := range recs {
 		g := p.assign[r.ID]
@@ -499,8 +566,21 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record) (bo
 		}
 		as = append(as, a)
 	}
-	if err := st.InsertRecords(ctx, inserts); err != nil {
+	dups, err := st.InsertRecords(ctx, inserts)
+	if err != nil {
 		return false, Outcome{}, err
+	}
+	perSource := map[string]int64{}
+	for _, r := range inserts {
+		if !slices.Contains(dups, r.ID) {
+			out.Inserted = append(out.Inserted, r.ID)
+			perSource[r.Source]++
+		}
+	}
+	for _, src := range keysOf(boolKeys(perSource)) {
+		if err := st.IncSourceRecords(ctx, src, perSource[src]); err != nil {
+			return false, Outcome{}, err
+		}
 	}
 	if err := st.AssignRecords(ctx, as); err != nil {
 		return false, Outcome{}, err
@@ -566,6 +646,9 @@ func (e *Engine) applyMerges(ctx context.Context, ms []merge, nodes map[string]*
 			}
 			for k := range an.keepApart {
 				d.AddKeepApart = append(d.AddKeepApart, k)
+			}
+			if nodes[s] != nil && hasMergeEvent(nodes[s].history, m.absorbed, m.survivor, at) {
+				continue // recorded already by the attempt that was killed
 			}
 			d.History = append(d.History, an.history...)
 			d.History = append(d.History, profile.MergeEvent{At: at, Kind: profile.EventMerge, ProfileIDs: []string{m.absorbed}, Into: m.survivor, RecordID: m.recordID, Rule: m.rule, Actor: actor})
@@ -711,6 +794,14 @@ func (e *Engine) recompute(ctx context.Context, ids []string) error {
 		}
 	}
 	return nil
+}
+
+func boolKeys[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 func keysOf(m map[string]bool) []string {

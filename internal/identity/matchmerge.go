@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 )
@@ -18,6 +19,9 @@ func (e *Engine) MergeWithRule(ctx context.Context, ids []string, rule, actor st
 		return "", apperr.Invalidf("a rule is required for a merge")
 	}
 	defer e.lock()()
+	if err := e.recoverFailed(ctx); err != nil {
+		return "", err
+	}
 	var finals []string
 	for _, id := range ids {
 		f, err := e.Final(ctx, id)
@@ -43,10 +47,20 @@ func (e *Engine) MergeWithRule(ctx context.Context, ids []string, rule, actor st
 		}
 		g = p.union(g, o, "", rule)
 	}
+	j := Journal{ID: e.newJournalID(), At: p.now.Truncate(time.Millisecond), Actor: actor, Merges: journalMerges(p.merges), Recompute: []string{g}}
+	p.now = j.At
+	if err := e.Store.PutJournal(ctx, j); err != nil {
+		return "", err
+	}
 	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
+		e.noteFailed(j.ID)
 		return "", err
 	}
 	if err := e.recompute(ctx, []string{g}); err != nil {
+		e.noteFailed(j.ID)
+		return "", err
+	}
+	if err := e.Store.DeleteJournal(ctx, j.ID); err != nil {
 		return "", err
 	}
 	e.changed(finals)

@@ -17,8 +17,22 @@ type Store interface {
 	InsertProfiles(ctx context.Context, ps []profile.Profile) error
 	// DeleteProfiles removes new profiles that nothing points to (lost every claim).
 	DeleteProfiles(ctx context.Context, ids []string) error
-	// InsertRecords stores records seen for the first time, already resolved.
-	InsertRecords(ctx context.Context, rs []profile.Record) error
+	// InsertRecords stores records seen for the first time, already resolved. It returns
+	// the ids of those another writer had stored first (overwritten with this version).
+	InsertRecords(ctx context.Context, rs []profile.Record) (dups []string, err error)
+	// UpsertRecords stores new content of known records; it never changes their profile.
+	UpsertRecords(ctx context.Context, rs []profile.Record) error
+	GetRecords(ctx context.Context, ids []string) ([]profile.Record, error)
+	// IncSourceRecords adds to the record counts of sources; RecountSourceRecords sets
+	// them to what is stored (after a crash, when increments may be lost).
+	IncSourceRecords(ctx context.Context, name string, n int64) error
+	RecountSourceRecords(ctx context.Context, names []string) error
+	// PutJournal writes (or replaces) a change's journal; DeleteJournal ends it.
+	PutJournal(ctx context.Context, j Journal) error
+	DeleteJournal(ctx context.Context, id string) error
+	GetJournal(ctx context.Context, id string) (Journal, bool, error)
+	// Journals lists journals written before the given time, oldest first.
+	Journals(ctx context.Context, before time.Time) ([]Journal, error)
 	// ClaimIdentities inserts identity documents; it returns the keys that another
 	// writer owns already (unique _id), having inserted the rest.
 	ClaimIdentities(ctx context.Context, ids []profile.Identity) (taken []string, err error)

@@ -95,8 +95,8 @@ func checkPayload(v any, depth int) (any, error) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, val := range x {
-			if k == "" || strings.HasPrefix(k, "$") || strings.ContainsAny(k, ".\x00") || !utf8.ValidString(k) || len(k) > 128 {
-				return nil, fmt.Errorf("field name %q is not allowed (empty, starts with $, contains a dot, or too long)", k)
+			if why := FieldNameProblem(k); why != "" {
+				return nil, fmt.Errorf("field name %q is not allowed: %s", k, why)
 			}
 			c, err := checkPayload(val, depth+1)
 			if err != nil {
@@ -119,14 +119,8 @@ func checkPayload(v any, depth int) (any, error) {
 		}
 		return out, nil
 	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i, nil
-		}
-		f, err := x.Float64()
-		if err != nil {
-			return nil, fmt.Errorf("number %q out of range", x)
-		}
-		return f, nil
+		// Exact or kept as its text: a huge integer must not become a rounded float.
+		return exactNumber(x)
 	case string:
 		if !utf8.ValidString(x) {
 			return nil, fmt.Errorf("string is not valid UTF-8")
@@ -188,12 +182,24 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 		r := &profile.Record{ID: profile.RecordID(src.Name, ext), Source: src.Name, ExternalID: ext, Payload: clean.(map[string]any), ReceivedAt: now, ObservedAt: obs.UTC(), PinnedProfile: x.Pinned}
 		r.Hash = ContentHash(r.Payload)
 		Map(src, s.Normalizer, r, now)
-		if _, dup := index[r.ID]; !dup {
+		if prev, dup := index[r.ID]; !dup {
 			ids = append(ids, r.ID)
+		} else {
+			// The later row wins; the earlier one is reported, so counts add up to rows.
+			res.Rejects = append(res.Rejects, Reject{Index: prev, ExternalID: in[prev].ExternalID,
+				Reason: fmt.Sprintf("duplicate externalId in this batch: row %d replaces it", i)})
+			res.Rejected++
+			prepared[prev] = nil
 		}
 		index[r.ID] = i
 		prepared[i] = r
 	}
+	// --- suppression (GDPR erasure, see suppress.go): a record carrying an identifier
+	// of an erased person is rejected here, before anything of it is stored or resolved.
+	if ids, err = s.dropSuppressed(ctx, in, prepared, ids, &res); err != nil {
+		return Result{}, err
+	}
+	// --- end suppression
 	existing, err := s.Store.GetRecords(ctx, ids)
 	if err != nil {
 		return Result{}, err
@@ -202,7 +208,8 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 	for _, r := range existing {
 		old[r.ID] = r
 	}
-	var save, resolve []*profile.Record
+	var resolve []*profile.Record
+	planned := map[string]bool{} // records planned as new
 	for _, id := range ids {
 		r := prepared[index[id]]
 		prev, seen := old[id]
@@ -215,24 +222,18 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 			r.ReceivedAt = prev.ReceivedAt
 			r.ProfileID, r.OriginProfileID = prev.ProfileID, prev.OriginProfileID
 		default:
-			res.Created++
 			r.IsNew = true // stored by resolution, already resolved
-			resolve = append(resolve, r)
-			continue
+			planned[id] = true
 		}
-		save = append(save, r)
 		resolve = append(resolve, r)
-	}
-	if len(save) > 0 {
-		if err := s.Store.UpsertRecords(ctx, derefs(save)); err != nil {
-			return Result{}, err
-		}
 	}
 	profileOf := map[string]string{}
 	for id, r := range old {
 		profileOf[id] = r.ProfileID
 	}
 	if len(resolve) > 0 {
+		// Resolution stores the records (new ones already resolved) and counts the new
+		// ones on the source, under its journal (crash-safe).
 		out, err := s.Engine.Resolve(ctx, resolve)
 		if err != nil {
 			return Result{}, err
@@ -241,11 +242,10 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 		for id, p := range out.ProfileOf {
 			profileOf[id] = p
 		}
-		if res.Created > 0 {
-			if err := s.Store.IncSourceRecords(ctx, src.Name, int64(res.Created)); err != nil {
-				return Result{}, err
-			}
-		}
+		// Created counts what this call stored: a record that a concurrent call stored
+		// first is that call's, and unchanged here.
+		res.Created = len(out.Inserted)
+		res.Unchanged += len(planned) - len(out.Inserted)
 	}
 	for i, r := range prepared {
 		if r != nil {
@@ -260,12 +260,10 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 	return res, nil
 }
 
-func derefs(rs []*profile.Record) []profile.Record {
-	out := make([]profile.Record, len(rs))
-	for i, r := range rs {
-		out[i] = *r
-	}
-	return out
+// MarkInterrupted marks the jobs that were running when the process stopped: nothing
+// counts them any more unless their importer sends again.
+func (s *Service) MarkInterrupted(ctx context.Context) error {
+	return s.Store.MarkJobsInterrupted(ctx)
 }
 
 // StartJob opens a job that counts later Ingest calls.

@@ -4,11 +4,15 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
@@ -51,17 +55,134 @@ func (s *Source) Validate() error {
 	if len(s.IdentifierFields) == 0 {
 		return apperr.Invalidf("source %s needs at least one identifier field", s.Name)
 	}
-	for f, t := range s.IdentifierFields {
-		if f == "" || !idTypeRe.MatchString(t) {
-			return apperr.Invalidf("identifier mapping %q -> %q: type must be lowercase letters, digits or _", f, t)
+	for _, f := range sortedKeys(s.IdentifierFields) {
+		if err := checkMapping(fmt.Sprintf("identifierFields[%q]", f), f, s.IdentifierFields[f], checkIdentifierType); err != nil {
+			return err
 		}
 	}
-	for f, t := range s.TraitFields {
-		if f == "" || !(slices.Contains(traitTargets, t) || strings.HasPrefix(t, "attributes.") && len(t) > len("attributes.")) {
-			return apperr.Invalidf("trait mapping %q -> %q: unknown trait (one of %s, or attributes.NAME)", f, t, strings.Join(traitTargets, ", "))
+	for _, f := range sortedKeys(s.TraitFields) {
+		if err := checkMapping(fmt.Sprintf("traitFields[%q]", f), f, s.TraitFields[f], checkTraitTarget); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// IdentifierTypes are the identifier types Tessera normalises and has rules for. Other
+// lowercase names (loyalty_card, ssn) are custom types, compared as sent.
+var IdentifierTypes = []string{"email", "phone", "customer_id"}
+
+// Mapping is one payload field mapping as given, in order.
+type Mapping struct{ Field, Target string }
+
+// IdentifierMappings checks identifier mappings given as a list (the API input at path,
+// e.g. "input.identifierFields") and returns them as a map; an error names the entry.
+func IdentifierMappings(path string, ms []Mapping) (map[string]string, error) {
+	return mappingsOf(path, ms, checkIdentifierType)
+}
+
+// TraitMappings is IdentifierMappings for trait mappings; nil stays nil (the defaults).
+func TraitMappings(path string, ms []Mapping) (map[string]string, error) {
+	if ms == nil {
+		return nil, nil
+	}
+	return mappingsOf(path, ms, checkTraitTarget)
+}
+
+func mappingsOf(path string, ms []Mapping, check func(string) string) (map[string]string, error) {
+	out := make(map[string]string, len(ms))
+	for i, m := range ms {
+		at := fmt.Sprintf("%s[%d]", path, i)
+		if err := checkMapping(at, m.Field, m.Target, check); err != nil {
+			return nil, err
+		}
+		if _, dup := out[m.Field]; dup {
+			return nil, apperr.Invalidf("%s.field: %q is mapped twice", at, m.Field)
+		}
+		out[m.Field] = m.Target
+	}
+	return out, nil
+}
+
+// checkMapping checks one mapping; at is its path for the message.
+func checkMapping(at, field, target string, check func(string) string) error {
+	if why := FieldNameProblem(field); why != "" {
+		return apperr.Invalidf("%s.field %q: %s", at, field, why)
+	}
+	if why := check(target); why != "" {
+		return apperr.Invalidf("%s.target %q: %s", at, target, why)
+	}
+	return nil
+}
+
+// FieldNameProblem says why a payload field name cannot be used ("" if it can): payload
+// fields are document keys, so the rule is that of record payloads.
+func FieldNameProblem(f string) string {
+	switch {
+	case f == "":
+		return "a field name is required"
+	case !utf8.ValidString(f):
+		return "not valid UTF-8"
+	case len(f) > 128:
+		return "longer than 128 bytes"
+	case strings.HasPrefix(f, "$"):
+		return "a field name may not start with $"
+	case strings.Contains(f, "."):
+		return "a field name may not contain a dot (the database reads it as a path)"
+	case strings.ContainsFunc(f, unicode.IsControl):
+		return "a field name may not contain control characters"
+	}
+	return ""
+}
+
+func checkIdentifierType(t string) string {
+	if slices.Contains(IdentifierTypes, t) {
+		return ""
+	}
+	builtIn := strings.Join(IdentifierTypes, ", ")
+	if !idTypeRe.MatchString(t) {
+		return fmt.Sprintf("an identifier type is one of %s, or a custom type of lowercase letters, digits and _", builtIn)
+	}
+	if near := nearIdentifierType(t); near != "" {
+		return fmt.Sprintf("unknown identifier type: did you mean %q? Valid types are %s, or a custom type (such as loyalty_card) that is not a variant of these", near, builtIn)
+	}
+	return ""
+}
+
+// identifierAliases are custom type names that are almost surely meant as a built-in one.
+var identifierAliases = map[string]string{
+	"mail": "email", "e_mail": "email", "email_address": "email", "emailaddress": "email", "emails": "email",
+	"phone_number": "phone", "phonenumber": "phone", "mobile": "phone", "tel": "phone", "telephone": "phone", "cell": "phone", "phones": "phone",
+	"customerid": "customer_id", "customer": "customer_id", "customer_no": "customer_id", "customer_number": "customer_id", "cust_id": "customer_id",
+}
+
+// nearIdentifierType returns the built-in type t is probably a misspelling of, or "".
+func nearIdentifierType(t string) string {
+	if a, ok := identifierAliases[t]; ok {
+		return a
+	}
+	for _, b := range IdentifierTypes {
+		if levenshtein.ComputeDistance(t, b) <= 2 {
+			return b
+		}
+	}
+	return ""
+}
+
+func checkTraitTarget(t string) string {
+	if slices.Contains(traitTargets, t) || strings.HasPrefix(t, "attributes.") && FieldNameProblem(strings.TrimPrefix(t, "attributes.")) == "" {
+		return ""
+	}
+	return fmt.Sprintf("unknown trait: use one of %s, or attributes.NAME", strings.Join(traitTargets, ", "))
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Store persists sources, records and jobs.
@@ -78,6 +199,11 @@ type Store interface {
 	ListJobs(ctx context.Context, limit int) ([]Job, error)
 	AddJobCounts(ctx context.Context, id string, c Counts, at time.Time) error
 	FinishJob(ctx context.Context, id string, at time.Time) (Job, error)
+	// Suppressed returns the identity keys among keys that are on the suppression list
+	// (identifiers of erased people), with point reads.
+	Suppressed(ctx context.Context, keys []string) ([]string, error)
+	// MarkJobsInterrupted marks every job not done as interrupted.
+	MarkJobsInterrupted(ctx context.Context) error
 }
 
 // Counts of one ingest call or job.
@@ -94,12 +220,15 @@ func (c Counts) Processed() int { return c.Created + c.Updated + c.Unchanged + c
 
 // Job follows a long import made of many batches.
 type Job struct {
-	ID         string     `bson:"_id"`
-	Source     string     `bson:"source"`
-	Done       bool       `bson:"done"`
-	Total      *int       `bson:"total,omitempty"`
-	Counts     Counts     `bson:"counts"`
-	StartedAt  time.Time  `bson:"startedAt"`
-	UpdatedAt  time.Time  `bson:"updatedAt"`
-	FinishedAt *time.Time `bson:"finishedAt,omitempty"`
+	ID     string `bson:"_id"`
+	Source string `bson:"source"`
+	Done   bool   `bson:"done"`
+	// Interrupted is set at start on jobs left running by a process that stopped; the
+	// job's next batch (the importer re-sending) sets it back to running.
+	Interrupted bool       `bson:"interrupted,omitempty"`
+	Total       *int       `bson:"total,omitempty"`
+	Counts      Counts     `bson:"counts"`
+	StartedAt   time.Time  `bson:"startedAt"`
+	UpdatedAt   time.Time  `bson:"updatedAt"`
+	FinishedAt  *time.Time `bson:"finishedAt,omitempty"`
 }

@@ -164,8 +164,11 @@ type Job struct {
 	SkippedCount  int           `bson:"skippedCount"`
 	Skipped       []SkippedPair `bson:"skipped,omitempty"`
 	// Closed counts pending suggestions closed because their sides became one profile.
-	Closed int    `bson:"closed"`
-	Error  string `bson:"error,omitempty"`
+	Closed int `bson:"closed"`
+	// Suppressed counts profiles left out because they carry an identifier on the
+	// suppression list (of an erased person): they are never suggested or merged.
+	Suppressed int    `bson:"suppressed"`
+	Error      string `bson:"error,omitempty"`
 	// Baseline jobs (succeeded, not dry, not source-filtered) are what an incremental
 	// run compares against: profiles updated at or after Watermark are new to it.
 	Baseline   bool       `bson:"baseline"`
@@ -200,6 +203,8 @@ type Store interface {
 	// DecideSuggestion writes status and decision fields if the suggestion is still
 	// PENDING; it reports whether it was.
 	DecideSuggestion(ctx context.Context, s Suggestion) (bool, error)
+	// DeleteSuggestions deletes suggestions by id.
+	DeleteSuggestions(ctx context.Context, ids []string) error
 
 	// AddRejection stores a rejection (an existing one for the pair is replaced).
 	AddRejection(ctx context.Context, r Rejection) error
@@ -213,6 +218,12 @@ type Store interface {
 	RunningMatchJobs(ctx context.Context) ([]Job, error)
 	// LastBaselineMatchJob is the newest succeeded job with Baseline set, or nil.
 	LastBaselineMatchJob(ctx context.Context) (*Job, error)
+
+	// SuppressionFilter reads the suppression list (identifiers of erased people) once
+	// and returns a check of identity keys against it.
+	SuppressionFilter(ctx context.Context) (func(identityKey string) bool, error)
+	// Suppressed returns the identity keys among keys that are suppressed.
+	Suppressed(ctx context.Context, keys []string) ([]string, error)
 }
 
 // Engine is the part of identity.Engine that matching uses.

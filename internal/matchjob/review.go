@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/privacy"
 )
 
 // Suggestions pages suggestions of a status ("" = any), most probable first; after is
@@ -60,6 +62,9 @@ func (s *Service) Accept(ctx context.Context, id, actor string) (Suggestion, err
 	if err != nil {
 		return Suggestion{}, err
 	}
+	if err := s.notSuppressed(ctx, fa, fb); err != nil {
+		return Suggestion{}, err
+	}
 	survivor, reason := fa, "already one customer"
 	if fa != fb {
 		rule := fmt.Sprintf("match review: accepted by %s (p=%.2f)", actor, sg.Probability)
@@ -105,6 +110,26 @@ func (s *Service) Reject(ctx context.Context, id, actor, reason string) (Suggest
 	return s.decide(ctx, sg)
 }
 
+// notSuppressed refuses a merge of profiles one of which carries an identifier of an
+// erased person (on the suppression list).
+func (s *Service) notSuppressed(ctx context.Context, ids ...string) error {
+	ps, err := s.Store.GetProfiles(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		keys, err := s.Store.Suppressed(ctx, privacy.ProfileKeys(p))
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			return apperr.Conflictf("SUPPRESSED: customer %s carries an identifier (%s) of an erased person; lift the suppression first",
+				p.ID, privacy.KeyType(keys[0]))
+		}
+	}
+	return nil
+}
+
 // toDecide reads a suggestion for a decision by actor.
 func (s *Service) toDecide(ctx context.Context, id, actor string) (Suggestion, error) {
 	if strings.TrimSpace(actor) == "" {
@@ -142,8 +167,11 @@ func (s *Service) decide(ctx context.Context, sg Suggestion) (Suggestion, error)
 }
 
 // closeObsolete marks pending suggestions whose sides became one profile (by a merge
-// of this run, an ingest or a manual merge) as accepted.
-func (s *Service) closeObsolete(ctx context.Context, actor string) (int, error) {
+// of this run, an ingest or a manual merge) as accepted, and deletes those with a side
+// that no longer exists (an erased customer: an erasure running while this job scored
+// its pairs may have missed what the job wrote since; the evidence holds the values) or
+// that is held (carries a suppressed identifier).
+func (s *Service) closeObsolete(ctx context.Context, actor string, held func(id string) bool) (int, error) {
 	pending, err := s.Store.ListSuggestions(ctx, Pending, "", 0)
 	if err != nil {
 		return 0, err
@@ -151,10 +179,19 @@ func (s *Service) closeObsolete(ctx context.Context, actor string) (int, error) 
 	if err := s.resolve(ctx, pending); err != nil {
 		return 0, err
 	}
+	var gone []string
+	for _, sg := range pending {
+		if sg.CurrentA == "" || sg.CurrentB == "" || held(sg.CurrentA) || held(sg.CurrentB) {
+			gone = append(gone, sg.ID)
+		}
+	}
+	if err := s.Store.DeleteSuggestions(ctx, gone); err != nil {
+		return 0, err
+	}
 	n := 0
 	now := s.Now()
 	for _, sg := range pending {
-		if !sg.SameProfile {
+		if !sg.SameProfile || slices.Contains(gone, sg.ID) {
 			continue
 		}
 		sg.Status, sg.DecidedBy, sg.DecidedAt, sg.Reason, sg.Survivor, sg.UpdatedAt = Accepted, actor, &now, "already one customer", sg.CurrentA, now

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/oklog/ulid/v2"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/matching"
+	"github.com/tessera-cdp/tessera/internal/privacy"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
@@ -278,9 +280,23 @@ func (s *Service) run(ctx context.Context, t *tracker) error {
 	g := newGraph()
 	var recs []matching.Record
 	updated := map[string]time.Time{}
+	// Profiles carrying an identifier of an erased person are left out: the matcher
+	// must not link the person again. keysOf keeps the keys for a second check before
+	// anything is written (an erasure may happen while pairs are scored).
+	suppressed, err := s.Store.SuppressionFilter(ctx)
+	if err != nil {
+		return err
+	}
+	keysOf := map[string][]string{}
 	err = s.Store.LiveProfiles(ctx, s.pageSize(), func(page []profile.Profile) error {
 		for _, p := range page {
 			if g.live[p.ID] {
+				continue
+			}
+			keys := privacy.ProfileKeys(p)
+			keysOf[p.ID] = keys
+			if slices.ContainsFunc(keys, suppressed) {
+				t.update(func(j *Job) { j.Suppressed++ })
 				continue
 			}
 			recs = append(recs, Record(p))
@@ -401,7 +417,11 @@ func (s *Service) run(ctx context.Context, t *tracker) error {
 	if err := s.loadRules(ctx, g); err != nil {
 		return err
 	}
-	return s.apply(ctx, t, g, pairs)
+	if suppressed, err = s.Store.SuppressionFilter(ctx); err != nil {
+		return err
+	}
+	held := func(id string) bool { return slices.ContainsFunc(keysOf[id], suppressed) }
+	return s.apply(ctx, t, g, pairs, held)
 }
 
 func (s *Service) config() matching.Config {
@@ -464,7 +484,9 @@ func (s *Service) loadRules(ctx context.Context, g *graph) error {
 	return nil
 }
 
-func (s *Service) apply(ctx context.Context, t *tracker, g *graph, pairs []scored) error {
+// apply merges, suggests or leaves each pair; pairs with a side that is held
+// (suppressed) are left.
+func (s *Service) apply(ctx context.Context, t *tracker, g *graph, pairs []scored, held func(id string) bool) error {
 	opts := t.job.Options
 	runID := t.job.ID
 	suggest := map[string]Suggestion{}
@@ -482,6 +504,9 @@ func (s *Service) apply(ctx context.Context, t *tracker, g *graph, pairs []score
 			return err
 		}
 		t.update(func(j *Job) { j.Processed = i + 1 })
+		if held(p.A) || held(p.B) {
+			continue
+		}
 		ra, rb := g.find(p.A), g.find(p.B)
 		if ra == "" || rb == "" || ra == rb {
 			continue
@@ -556,7 +581,7 @@ func (s *Service) apply(ctx context.Context, t *tracker, g *graph, pairs []score
 		}
 		t.update(func(j *Job) { j.Suggested = len(out) })
 	}
-	closed, err := s.closeObsolete(ctx, opts.Actor)
+	closed, err := s.closeObsolete(ctx, opts.Actor, held)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/netguard"
 	"github.com/tessera-cdp/tessera/internal/segment"
 )
 
@@ -98,12 +99,14 @@ type Outbox interface {
 
 // Service manages segments and their membership.
 type Service struct {
-	Store     Store
-	Eval      segment.Querier
-	Outbox    Outbox
-	Log       *slog.Logger
-	Now       func() time.Time
-	NewID     func() string
+	Store  Store
+	Eval   segment.Querier
+	Outbox Outbox
+	Log    *slog.Logger
+	Now    func() time.Time
+	NewID  func() string
+	// Webhooks says which addresses webhook URLs may point at (nil: public ones only).
+	Webhooks  *netguard.Policy
 	mu        sync.Mutex // one evaluation of a segment at a time
 	running   map[string]*sync.Mutex
 	segCache  []Segment
@@ -431,8 +434,11 @@ func (s *Service) invalidate() {
 // SetWebhook sets a segment's webhook with a new secret.
 func (s *Service) SetWebhook(ctx context.Context, id, rawURL string) (Webhook, error) {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" {
 		return Webhook{}, apperr.Invalidf("webhook url must be an absolute http(s) URL")
+	}
+	if err := s.Webhooks.CheckURL(ctx, u); err != nil {
+		return Webhook{}, apperr.Invalidf("webhook url: %v", err)
 	}
 	seg, err := s.Store.GetSegment(ctx, id)
 	if err != nil {

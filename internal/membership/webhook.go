@@ -12,7 +12,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/netguard"
 )
 
 // Delivery states.
@@ -99,12 +102,17 @@ type DeliveryStore interface {
 
 // Deliverer sends queued deliveries with retries and exponential back-off.
 type Deliverer struct {
-	Store       DeliveryStore
-	Client      *http.Client
+	Store DeliveryStore
+	// Policy says which addresses deliveries may reach (nil: public ones only). It is
+	// checked on the URL before each call and on the address each connection is made to.
+	Policy      *netguard.Policy
 	Log         *slog.Logger
 	Now         func() time.Time
 	MaxAttempts int           // default 8
 	Backoff     time.Duration // first retry delay, doubled each attempt (default 2 s, capped at 1 h)
+
+	clientOnce sync.Once
+	client     *http.Client
 }
 
 func (w *Deliverer) now() time.Time {
@@ -192,17 +200,19 @@ func (w *Deliverer) call(ctx context.Context, h *Webhook, d Delivery) (string, e
 	if err != nil {
 		return "invalid url", err
 	}
+	// Checked again at delivery: the URL may predate the policy, or its name may now
+	// resolve elsewhere. The client's dialer checks the address it actually connects to.
+	if err := w.Policy.CheckURL(ctx, req.URL); err != nil {
+		return "address refused", err
+	}
 	ts := w.now().Unix()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Tessera-Webhooks/1")
 	req.Header.Set("X-Tessera-Delivery", d.ID)
 	req.Header.Set("X-Tessera-Timestamp", strconv.FormatInt(ts, 10))
 	req.Header.Set("X-Tessera-Signature", Sign(h.Secret, ts, d.Body))
-	c := w.Client
-	if c == nil {
-		c = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := c.Do(req)
+	w.clientOnce.Do(func() { w.client = w.Policy.Client(10 * time.Second) })
+	resp, err := w.client.Do(req)
 	if err != nil {
 		return "network error", err
 	}

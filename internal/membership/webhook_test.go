@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/netguard"
 )
 
 // memOutbox is an in-memory DeliveryStore: these tests are about the retry policy.
@@ -49,6 +54,49 @@ func (m *memOutbox) WebhookResult(_ context.Context, _, _ string, _ time.Time, f
 }
 func (m *memOutbox) GetSegment(context.Context, string) (Segment, error) { return m.seg, nil }
 
+// localReceiver is the operator allow-list the tests' httptest receivers need.
+var localReceiver = netguard.MustAllow("127.0.0.1/32")
+
+// Issue 12 item 6: without an allow-list, a delivery to an internal address is refused
+// at delivery time too (a URL stored before the policy, or one whose name resolves
+// elsewhere now), and the receiver is never called.
+func TestDeliveryRefusesInternalAddresses(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls++ }))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, u := range []string{srv.URL, "http://localhost:" + port, "http://169.254.169.254/latest/meta-data"} {
+		seg := Segment{ID: "seg_1", Webhook: &Webhook{URL: u, Secret: "x"}}
+		ob := &memOutbox{ds: map[string]Delivery{}, seg: seg}
+		for _, d := range batches(seg, delta{entered: []string{"a"}}, now) {
+			_ = ob.Enqueue(context.Background(), d)
+		}
+		w := &Deliverer{Store: ob, Now: func() time.Time { return now }, MaxAttempts: 1}
+		if n, err := w.RunOnce(context.Background()); n != 1 || err != nil {
+			t.Fatalf("%s: %d, %v", u, n, err)
+		}
+		for _, d := range ob.ds {
+			if d.Status != Failed || !strings.Contains(d.LastError, "not a public address") {
+				t.Fatalf("%s: delivery %+v", u, d)
+			}
+		}
+	}
+	if calls != 0 {
+		t.Fatalf("the internal receiver was called %d times", calls)
+	}
+}
+
+func TestSetWebhookRefusesInternalAddresses(t *testing.T) {
+	s := &Service{Store: nil}
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data", "http://127.0.0.1:9/x", "http://[::1]:9/x", "http://10.0.0.1/", "http://0.0.0.0:8080/", "http://[::ffff:169.254.169.254]/"} {
+		_, err := s.SetWebhook(context.Background(), "seg_1", u)
+		if e, ok := apperr.As(err); !ok || e.Kind != apperr.Invalid || !strings.Contains(e.Msg, "public address") {
+			t.Errorf("%s: %v, want BAD_USER_INPUT about the address", u, err)
+		}
+	}
+}
+
 func TestDeliveryRetriesWithBackoffThenSucceeds(t *testing.T) {
 	var calls int
 	var got []Payload
@@ -77,7 +125,7 @@ func TestDeliveryRetriesWithBackoffThenSucceeds(t *testing.T) {
 	if len(ob.ds) != 2 {
 		t.Fatalf("%d deliveries, want one for entries and one for exits", len(ob.ds))
 	}
-	w := &Deliverer{Store: ob, Now: func() time.Time { return now }, Backoff: time.Second}
+	w := &Deliverer{Store: ob, Now: func() time.Time { return now }, Backoff: time.Second, Policy: localReceiver}
 	ctx := context.Background()
 	if n, _ := w.RunOnce(ctx); n != 2 || calls != 2 {
 		t.Fatalf("first round: %d attempted, %d calls", n, calls)
@@ -109,7 +157,7 @@ func TestDeliveryGivesUpAfterMaxAttempts(t *testing.T) {
 	for _, d := range batches(seg, delta{entered: []string{"a"}}, now) {
 		_ = ob.Enqueue(context.Background(), d)
 	}
-	w := &Deliverer{Store: ob, Now: func() time.Time { return now }, Backoff: time.Second, MaxAttempts: 3}
+	w := &Deliverer{Store: ob, Now: func() time.Time { return now }, Backoff: time.Second, MaxAttempts: 3, Policy: localReceiver}
 	var waits []time.Duration
 	for range 10 {
 		before := now

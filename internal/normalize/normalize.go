@@ -60,7 +60,7 @@ func (n *Normalizer) Email(raw string) (string, error) {
 		return "", invalid("e-mail %q has no local part or domain", raw)
 	}
 	local, domain := s[:at], s[at+1:]
-	if strings.ContainsAny(s, " \t\r\n,;<>()[]\\\"") || strings.Contains(local, "@") {
+	if strings.ContainsAny(s, " \t\r\n,;<>()[]\\\"") || strings.Contains(local, "@") || Controlled(s) {
 		return "", invalid("e-mail %q contains characters not allowed", raw)
 	}
 	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
@@ -108,9 +108,59 @@ func (n *Normalizer) Phone(raw string) (string, error) {
 }
 
 // Name trims, composes Unicode (NFC) and folds runs of white space, keeping case and
-// accents: it is the form shown to people.
+// accents: it is the form shown to people. Control characters (NUL, escape, DEL, C1...)
+// and the invisible bidirectional overrides are removed; tabs and line breaks count as
+// white space.
 func Name(raw string) string {
-	return strings.Join(strings.Fields(norm.NFC.String(raw)), " ")
+	return strings.Join(strings.Fields(norm.NFC.String(stripControls(raw, false))), " ")
+}
+
+// Text cleans free text (attribute values): control characters and bidirectional
+// overrides are removed, except tab and newline; CR LF and lone CR become newline.
+// Nothing else changes, so text that was clean stays byte for byte the same.
+func Text(raw string) string {
+	return stripControls(raw, true)
+}
+
+// Controlled reports whether s holds a character that Name or Text removes or changes.
+func Controlled(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || isBidiControl(r) })
+}
+
+// isBidiControl: the embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+// which reorder what is displayed around them ("Trojan Source" spoofing). The marks
+// LRM and RLM, and ZWJ/ZWNJ that some scripts need, are kept.
+func isBidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
+}
+
+// stripControls removes control characters. With layout, tab and newline are kept (CR LF
+// and CR become newline); without, they and the other white-space controls become spaces.
+func stripControls(s string, layout bool) string {
+	if !Controlled(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	prevCR := false
+	for _, r := range s {
+		cr := r == '\r'
+		switch {
+		case layout && (r == '\t' || r == '\n'):
+			if !(r == '\n' && prevCR) {
+				b.WriteRune(r)
+			}
+		case layout && cr:
+			b.WriteByte('\n')
+		case !layout && unicode.IsSpace(r) && unicode.IsControl(r):
+			b.WriteByte(' ')
+		case unicode.IsControl(r) || isBidiControl(r):
+		default:
+			b.WriteRune(r)
+		}
+		prevCR = cr
+	}
+	return b.String()
 }
 
 var foldChain = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)

@@ -4,33 +4,103 @@ import (
 	"context"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 var _ auth.Store = (*Store)(nil)
 
+// Keys are looked up by the hash of their secret on every request, so that lookup must
+// be a bare _id point read (anything else scans the collection on FerretDB): the
+// api_key_hashes collection holds one document per key, _id = hash, pointing to the key.
+func (s *Store) keyHashes() *mongo.Collection { return s.DB.Collection("api_key_hashes") }
+
+func (s *Store) keyRevocations() *mongo.Collection { return s.DB.Collection("api_key_revocations") }
+
+type keyHashDoc struct {
+	Hash  string `bson:"_id"`
+	KeyID string `bson:"keyId"`
+}
+
+// InsertKey writes the hash pointer first: a crash in between leaves a pointer to no key,
+// which authenticates nothing and which the next insert of that secret (a bootstrap key
+// given again at restart) takes over.
 func (s *Store) InsertKey(ctx context.Context, k auth.Key) error {
-	_, err := s.keys.InsertOne(ctx, k)
+	_, err := s.keyHashes().InsertOne(ctx, keyHashDoc{Hash: k.Hash, KeyID: k.ID})
+	if mongo.IsDuplicateKeyError(err) {
+		var p keyHashDoc
+		if err := s.keyHashes().FindOne(ctx, bson.D{{Key: "_id", Value: k.Hash}}).Decode(&p); err != nil {
+			return err
+		}
+		if _, err := s.KeyByID(ctx, p.KeyID); !apperr.IsNotFound(err) {
+			if err == nil {
+				return apperr.Conflictf("an API key with this secret exists already")
+			}
+			return err
+		}
+		_, err = s.keyHashes().UpdateOne(ctx, bson.D{{Key: "_id", Value: k.Hash}}, bson.M{"$set": bson.M{"keyId": k.ID}})
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.keys.InsertOne(ctx, k)
 	return err
 }
 
+// EnsureKeyHashes gives every stored key its hash pointer (keys written before the
+// pointers existed); idempotent, run at start.
+func (s *Store) EnsureKeyHashes(ctx context.Context) error {
+	keys, err := findAll[auth.Key](ctx, s.keys, bson.M{}, options.Find().SetProjection(bson.M{"hash": 1}))
+	if err != nil {
+		return err
+	}
+	models := make([]mongo.WriteModel, 0, len(keys))
+	for _, k := range keys {
+		if k.Hash == "" {
+			continue
+		}
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.Hash}}).
+			SetUpdate(bson.M{"$setOnInsert": bson.M{"keyId": k.ID}}).SetUpsert(true))
+	}
+	return bulk(ctx, s.keyHashes(), models)
+}
+
 func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
+	var p keyHashDoc
+	if err := s.keyHashes().FindOne(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&p); err != nil {
+		return auth.Key{}, notFound(err, "API key not found")
+	}
+	k, err := s.KeyByID(ctx, p.KeyID)
+	if err == nil && k.Hash != hash {
+		return auth.Key{}, apperr.NotFoundf("API key not found")
+	}
+	return k, err
+}
+
+func (s *Store) KeyByID(ctx context.Context, id string) (auth.Key, error) {
 	var k auth.Key
-	err := s.keys.FindOne(ctx, bson.M{"hash": hash}).Decode(&k)
-	return k, notFound(err, "API key not found")
+	err := s.keys.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&k)
+	return k, notFound(err, "API key %q not found", id)
 }
 
 func (s *Store) ListKeys(ctx context.Context) ([]auth.Key, error) {
 	return findAll[auth.Key](ctx, s.keys, bson.M{}, options.Find().SetSort(bson.M{"createdAt": 1}))
 }
 
+// RevokeKey sets revokedAt once: a second revocation returns the key as it is.
 func (s *Store) RevokeKey(ctx context.Context, id string, at time.Time) (auth.Key, error) {
-	var k auth.Key
-	err := s.keys.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"revokedAt": at}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&k)
-	return k, notFound(err, "API key %q not found", id)
+	k, err := s.KeyByID(ctx, id)
+	if err != nil || k.RevokedAt != nil {
+		return k, err
+	}
+	if _, err := s.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: bson.M{"$exists": false}}},
+		bson.M{"$set": bson.M{"revokedAt": at}}); err != nil {
+		return auth.Key{}, err
+	}
+	return s.KeyByID(ctx, id)
 }
 
 func (s *Store) CountKeys(ctx context.Context) (int64, error) {
@@ -38,6 +108,21 @@ func (s *Store) CountKeys(ctx context.Context) (int64, error) {
 }
 
 func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
-	_, err := s.keys.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"lastUsedAt": at}})
+	_, err := s.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.M{"$set": bson.M{"lastUsedAt": at}})
+	return err
+}
+
+func (s *Store) AddRevocation(ctx context.Context, r auth.Revocation) error {
+	_, err := s.keyRevocations().InsertOne(ctx, r)
+	return err
+}
+
+func (s *Store) RevocationsAfter(ctx context.Context, after string, limit int) ([]auth.Revocation, error) {
+	return findAll[auth.Revocation](ctx, s.keyRevocations(), bson.M{"_id": bson.M{"$gt": after}},
+		options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)))
+}
+
+func (s *Store) PruneRevocations(ctx context.Context, before string) error {
+	_, err := s.keyRevocations().DeleteMany(ctx, bson.M{"_id": bson.M{"$lt": before}})
 	return err
 }

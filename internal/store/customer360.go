@@ -128,18 +128,15 @@ type Erased struct {
 	OrdersAnonymised int64
 }
 
-// EraseProfiles deletes a live profile and every profile merged into it (directly or
-// through a chain), with their source records, identities, interactions and metrics.
-// Orders are kept as guest orders without any link to the person, so the shop's
-// revenue figures stay whole. Each step is idempotent: a failed erasure is finished
-// by running it again.
-func (s *Store) EraseProfiles(ctx context.Context, id string) (Erased, error) {
+// ErasureScope lists a live profile and every profile merged into it (directly or
+// through a chain): what an erasure of the profile deletes.
+func (s *Store) ErasureScope(ctx context.Context, id string) ([]string, error) {
 	ids := []string{id}
 	for frontier := ids; len(frontier) > 0; {
 		absorbed, err := findAll[profile.Profile](ctx, s.profiles, bson.M{"mergedInto": bson.M{"$in": frontier}},
 			options.Find().SetProjection(bson.M{"_id": 1}))
 		if err != nil {
-			return Erased{}, err
+			return nil, err
 		}
 		frontier = nil
 		for _, p := range absorbed {
@@ -149,13 +146,43 @@ func (s *Store) EraseProfiles(ctx context.Context, id string) (Erased, error) {
 			}
 		}
 	}
+	return ids, nil
+}
+
+// EraseProfiles deletes profiles (an ErasureScope) with their source records,
+// identities, interactions and metrics. Orders are kept as guest orders without any
+// link to the person, so the shop's revenue figures stay whole. Each step is
+// idempotent: a failed erasure is finished by running it again.
+func (s *Store) EraseProfiles(ctx context.Context, ids []string) (Erased, error) {
 	e := Erased{ProfileIDs: ids}
 	in := bson.M{"profileId": bson.M{"$in": ids}}
-	r, err := s.orders().UpdateMany(ctx, in, bson.M{"$set": bson.M{"profileId": ""}, "$unset": bson.M{"customerRecordId": ""}})
+	// Record ids can carry personal data (a source keyed by e-mail address): orders and
+	// interactions that name one of the person's records lose that link too.
+	recs, err := findAll[profile.Record](ctx, s.records, in, options.Find().SetProjection(bson.M{"_id": 1}))
+	if err != nil {
+		return e, err
+	}
+	recIDs := make([]string, len(recs))
+	for i, r := range recs {
+		recIDs[i] = r.ID
+	}
+	anon := bson.M{"$set": bson.M{"profileId": ""}, "$unset": bson.M{"customerRecordId": ""}}
+	r, err := s.orders().UpdateMany(ctx, in, anon)
 	if err != nil {
 		return e, err
 	}
 	e.OrdersAnonymised = r.ModifiedCount
+	if len(recIDs) > 0 {
+		if r, err = s.orders().UpdateMany(ctx, bson.M{"customerRecordId": bson.M{"$in": recIDs}}, anon); err != nil {
+			return e, err
+		}
+		e.OrdersAnonymised += r.ModifiedCount
+		d, err := s.interactions().DeleteMany(ctx, bson.M{"recordId": bson.M{"$in": recIDs}})
+		if err != nil {
+			return e, err
+		}
+		e.Interactions += d.DeletedCount
+	}
 	for _, step := range []struct {
 		n *int64
 		c func() (int64, error)
@@ -168,7 +195,7 @@ func (s *Store) EraseProfiles(ctx context.Context, id string) (Erased, error) {
 		if err != nil {
 			return e, err
 		}
-		*step.n = n
+		*step.n += n
 	}
 	if _, err := s.metrics().DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}}); err != nil {
 		return e, err

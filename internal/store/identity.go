@@ -75,16 +75,18 @@ func insertNew[T any](ctx context.Context, c *mongo.Collection, items []T) ([]in
 
 // InsertRecords inserts resolved records; one that a concurrent request stored first is
 // overwritten with this version (the same content by then, or a newer one).
-func (s *Store) InsertRecords(ctx context.Context, rs []profile.Record) error {
+func (s *Store) InsertRecords(ctx context.Context, rs []profile.Record) ([]string, error) {
 	dups, err := insertNew(ctx, s.records, rs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var ms []mongo.WriteModel
-	for _, i := range dups {
+	ids := make([]string, len(dups))
+	for n, i := range dups {
+		ids[n] = rs[i].ID
 		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": rs[i].ID}).SetReplacement(rs[i]))
 	}
-	return bulk(ctx, s.records, ms)
+	return ids, bulk(ctx, s.records, ms)
 }
 
 func (s *Store) ClaimIdentities(ctx context.Context, ids []profile.Identity) ([]string, error) {

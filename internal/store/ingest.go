@@ -74,7 +74,7 @@ func (s *Store) ListJobs(ctx context.Context, limit int) ([]ingest.Job, error) {
 }
 
 func (s *Store) AddJobCounts(ctx context.Context, id string, c ingest.Counts, at time.Time) error {
-	_, err := s.jobs.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"updatedAt": at}, "$inc": bson.M{
+	_, err := s.jobs.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"updatedAt": at, "interrupted": false}, "$inc": bson.M{
 		"counts.created": c.Created, "counts.updated": c.Updated, "counts.unchanged": c.Unchanged,
 		"counts.merged": c.Merged, "counts.rejected": c.Rejected,
 	}})
@@ -86,6 +86,12 @@ func (s *Store) FinishJob(ctx context.Context, id string, at time.Time) (ingest.
 	err := s.jobs.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"done": true, "finishedAt": at, "updatedAt": at}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&j)
 	return j, notFound(err, "ingest job %q not found", id)
+}
+
+// MarkJobsInterrupted scans the jobs collection (small, and only at start).
+func (s *Store) MarkJobsInterrupted(ctx context.Context) error {
+	_, err := s.jobs.UpdateMany(ctx, bson.M{"done": false}, bson.M{"$set": bson.M{"interrupted": true}})
+	return err
 }
 
 // RecordsBySource lists a source's records (tests and exports).

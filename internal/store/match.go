@@ -49,7 +49,7 @@ func (s *Store) CountLiveProfiles(ctx context.Context) (int, error) {
 // {_id: {$gt: last}} would scan it once per page.
 func (s *Store) LiveProfiles(ctx context.Context, batch int, fn func([]profile.Profile) error) error {
 	cur, err := s.profiles.Find(ctx, liveProfile, options.Find().SetBatchSize(int32(batch)).
-		SetProjection(bson.M{"traits": 1, "keepApart": 1, "createdAt": 1, "updatedAt": 1, "rev": 1}))
+		SetProjection(bson.M{"traits": 1, "identifiers": 1, "keepApart": 1, "createdAt": 1, "updatedAt": 1, "rev": 1}))
 	if err != nil {
 		return err
 	}
@@ -158,6 +158,14 @@ func (s *Store) DecideSuggestion(ctx context.Context, sg matchjob.Suggestion) (b
 		return false, err
 	}
 	return r.MatchedCount == 1, nil
+}
+
+func (s *Store) DeleteSuggestions(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.matchSuggestions().DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
+	return err
 }
 
 func (s *Store) AddRejection(ctx context.Context, r matchjob.Rejection) error {

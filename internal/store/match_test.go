@@ -172,7 +172,7 @@ func TestMatchProfileReads(t *testing.T) {
 	}
 	recs := []profile.Record{{ID: "crm:1", Source: "crm", ProfileID: "cus_1"}, {ID: "crm:2", Source: "crm", ProfileID: "cus_1"},
 		{ID: "crm:3", Source: "crm", ProfileID: "cus_3"}, {ID: "shop:1", Source: "shop", ProfileID: "cus_4"}}
-	if err := s.InsertRecords(ctx, recs); err != nil {
+	if _, err := s.InsertRecords(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.ProfileIDsOfSource(ctx, "crm")

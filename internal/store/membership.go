@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
@@ -416,4 +418,47 @@ func (s *Segments) ExportToken(ctx context.Context, token string, now time.Time)
 		return "", apperr.NotFoundf("export link expired")
 	}
 	return d.SegmentID, nil
+}
+
+var _ membership.Forgetter = (*Segments)(nil)
+
+// ForgetProfiles removes erased profiles from one segment (see membership.Forgetter).
+// Member documents are keyed segment|profile, so they are deleted by id; the history
+// and the outbox are filtered on the segment and the ids.
+func (s *Segments) ForgetProfiles(ctx context.Context, seg string, ids []string, rewrite func([]byte) ([]byte, bool)) error {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = memberKey(seg, id)
+	}
+	if _, err := s.members().DeleteMany(ctx, bson.M{"_id": bson.M{"$in": keys}}); err != nil {
+		return err
+	}
+	if _, err := s.changes().DeleteMany(ctx, bson.M{"segmentId": seg, "profileId": bson.M{"$in": ids}}); err != nil {
+		return err
+	}
+	alts := make([]string, len(ids))
+	for i, id := range ids {
+		alts[i] = regexp.QuoteMeta(id)
+	}
+	docs, err := findAll[deliveryDoc](ctx, s.deliveries(), bson.M{"segmentId": seg, "body": bson.M{"$regex": strings.Join(alts, "|")}})
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		body, keep := rewrite([]byte(d.Body))
+		if !keep {
+			_, err = s.deliveries().DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}})
+		} else if string(body) != d.Body {
+			_, err = s.deliveries().UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.M{"$set": bson.M{"body": string(body)}})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	n, err := s.members().CountDocuments(ctx, bson.M{"segmentId": seg})
+	if err != nil {
+		return err
+	}
+	_, err = s.segs().UpdateOne(ctx, bson.M{"_id": seg}, bson.M{"$set": bson.M{"memberCount": n}})
+	return err
 }

@@ -24,6 +24,10 @@ type Store struct {
 	sources    *mongo.Collection
 	keys       *mongo.Collection
 	jobs       *mongo.Collection
+
+	// suppression holds the installation key of the suppression list once read (see
+	// suppression.go).
+	suppression suppressionKey
 }
 
 // New wraps a database.

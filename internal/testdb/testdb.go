@@ -26,7 +26,8 @@ var (
 )
 
 // URI returns the URI of the package's database server, starting it on first use.
-// TESSERA_TEST_MONGODB_URI runs the same tests against a real MongoDB.
+// TESSERA_TEST_MONGODB_URI runs the same tests against a real MongoDB, and
+// TESSERA_TEST_POSTGRESQL_URL on the embedded FerretDB's PostgreSQL backend.
 func URI(t testing.TB) string {
 	t.Helper()
 	once.Do(func() {
@@ -34,7 +35,8 @@ func URI(t testing.TB) string {
 			shared = &embeddb.DB{URI: uri}
 			return
 		}
-		shared, err = embeddb.Start(embeddb.Config{Memory: true, Logger: slog.New(slog.DiscardHandler)})
+		// TESSERA_TEST_POSTGRESQL_URL runs them on FerretDB's PostgreSQL backend.
+		shared, err = embeddb.Start(embeddb.Config{Memory: true, PostgreSQLURL: os.Getenv("TESSERA_TEST_POSTGRESQL_URL"), Logger: slog.New(slog.DiscardHandler)})
 	})
 	if err != nil {
 		t.Fatalf("start test database: %v", err)

@@ -18,6 +18,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/membership"
+	"github.com/tessera-cdp/tessera/internal/netguard"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/store"
@@ -49,6 +50,9 @@ type Options struct {
 	// MatchEvery runs an incremental matching job this often (0: only when started),
 	// once an admin has run a full one (whose thresholds it keeps).
 	MatchEvery time.Duration
+	// WebhookAllow lists the non-public addresses segment webhooks may reach: CIDR
+	// prefixes or host:port pairs (see netguard.ParseAllowList). Empty: public only.
+	WebhookAllow []string
 }
 
 // App is a wired Tessera instance on one database.
@@ -91,6 +95,10 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if o.RequestTimeout == 0 {
 		o.RequestTimeout = time.Minute
 	}
+	hooks, err := netguard.ParseAllowList(o.WebhookAllow)
+	if err != nil {
+		return nil, err
+	}
 	st := store.New(db)
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return nil, err
@@ -105,14 +113,28 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err := ing.EnsureManualSource(ctx); err != nil {
 		return nil, err
 	}
+	// Finish identity changes a killed process left half done, before serving anything,
+	// and mark the ingest jobs it was running as interrupted.
+	if n, err := eng.Recover(ctx, time.Now()); err != nil {
+		return nil, err
+	} else if n > 0 {
+		o.Log.Warn("finished identity changes interrupted by a crash", "changes", n)
+	}
+	if err := ing.MarkInterrupted(ctx); err != nil {
+		return nil, err
+	}
 	a := &App{Store: st, Auth: auth.NewService(st), Engine: eng, Ingest: ing, opts: o}
+	a.Auth.Log = o.Log
+	if err := st.EnsureKeyHashes(ctx); err != nil {
+		return nil, err
+	}
 	a.Profiles = &customer.Service{Store: st, Engine: eng, Ingest: ing, Normalizer: norm}
 	a.HelpDesk = store.NewTicketStore(db)
 	a.HelpDesk.Log = o.Log
 	if err := a.HelpDesk.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	req := &Requesters{Profiles: a.Profiles}
+	req := &Requesters{Profiles: a.Profiles, Suppressions: st}
 	a.Tickets = ticket.NewService(a.HelpDesk, req)
 	a.Tickets.NewID = store.NewID
 	a.Notify = &notify.Broker{Source: a.HelpDesk, Log: o.Log}
@@ -131,19 +153,26 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err := st.EnsureSegmentIndexes(ctx); err != nil {
 		return nil, err
 	}
-	a.Segments = &membership.Service{Store: a.SegmentStore, Eval: st, Outbox: a.SegmentStore, Log: o.Log, NewID: func() string { return "seg_" + store.NewID() }}
+	a.Segments = &membership.Service{Store: a.SegmentStore, Eval: st, Outbox: a.SegmentStore, Log: o.Log, NewID: func() string { return "seg_" + store.NewID() },
+		Webhooks: hooks}
 	a.SegmentQueue = &membership.Queue{Service: a.Segments, Log: o.Log}
-	a.Webhooks = &membership.Deliverer{Store: a.SegmentStore, Log: o.Log}
+	a.Webhooks = &membership.Deliverer{Store: a.SegmentStore, Log: o.Log, Policy: hooks}
 	eng.Changed = a.SegmentQueue.Add
 	a.Commerce.Changed = a.SegmentQueue.Add
 	if err := st.EnsureMatchIndexes(ctx); err != nil {
 		return nil, err
 	}
 	a.Matching = matchjob.New(st, eng)
+	// The key of the suppression list's hashes: created on the first start, read after.
+	if err := st.EnsureSuppressionKey(ctx); err != nil {
+		return nil, err
+	}
 	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
 		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: store.NewID,
 		Commerce: a.Commerce, C360: st, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
-		Eraser:   &Eraser{Store: st, Tickets: a.HelpDesk, Engine: eng},
+		Eraser: &Eraser{Store: st, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
+			Normalizer: norm, Log: o.Log},
+		Privacy:  &Privacy{Store: st, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
 		Segments: a.Segments, Segs: a.SegmentStore, PublicURL: strings.TrimSuffix(o.PublicURL, "/"), Matching: a.Matching}
 	return a, nil
 }
@@ -155,6 +184,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 func (a *App) Start(ctx context.Context) {
 	a.Resolver.BaseContext = ctx
 	go a.Notify.Run(ctx)
+	go a.Auth.Run(ctx) // key revocations made on any instance
 	go a.SegmentQueue.Run(ctx)
 	go a.ticketsToSegments(ctx)
 	go a.Webhooks.Run(ctx, time.Second)
@@ -173,6 +203,10 @@ func (a *App) Start(ctx context.Context) {
 			// A changeset younger than this may still be in flight on another instance.
 			if err := a.HelpDesk.Recover(ctx, 30*time.Second); err != nil && ctx.Err() == nil {
 				a.opts.Log.Error("recover ticket changesets", "err", err)
+			}
+			// Identity changes older than any request (another instance died mid-batch).
+			if _, err := a.Engine.Recover(ctx, time.Now().Add(-2*a.opts.RequestTimeout)); err != nil && ctx.Err() == nil {
+				a.opts.Log.Error("recover identity changes", "err", err)
 			}
 			select {
 			case <-ctx.Done():
@@ -239,6 +273,7 @@ func (a *App) Handler(ready func(context.Context) error) http.Handler {
 	var query http.Handler = resolvers.LoaderMiddleware(resolvers.LoaderDeps{Customers: a.Store, Tickets: a.HelpDesk, Commerce: a.Store,
 		Now: func() time.Time { return a.Commerce.Now() }, PriorIntervalDays: a.Commerce.PriorIntervalDays}, gql)
 	query = resolvers.AuthMiddleware(a.Auth, query)
+	query = resolvers.RequireJSONPost(query)
 	query = a.limits(query)
 	query = cors(a.opts.CORSOrigins, query)
 

@@ -35,7 +35,14 @@ func newServer(t *testing.T) *srv {
 // newServerOn starts an instance on db; two on one db behave like two processes.
 func newServerOn(t *testing.T, db *mongo.Database) *srv {
 	t.Helper()
-	a, err := app.New(context.Background(), db, app.Options{Log: testLog(), CORSOrigins: []string{"*"}})
+	return newServerWith(t, db, app.Options{})
+}
+
+// newServerWith starts an instance with options (the log and CORS are the tests').
+func newServerWith(t *testing.T, db *mongo.Database, o app.Options) *srv {
+	t.Helper()
+	o.Log, o.CORSOrigins = testLog(), []string{"*"}
+	a, err := app.New(context.Background(), db, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
-	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/customer"
-	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/resolvers"
@@ -117,35 +114,6 @@ func (c *CustomerRefs) finals(ctx context.Context, rs []resolvers.ResolvedRef) e
 		}
 	}
 	return fmt.Errorf("merge redirect chain too long")
-}
-
-// Eraser performs GDPR erasure.
-type Eraser struct {
-	Store   *store.Store
-	Tickets *store.TicketStore
-	Engine  *identity.Engine
-}
-
-func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error) {
-	pid, err := e.Engine.Final(ctx, strings.TrimSpace(id))
-	if err != nil {
-		return resolvers.Erasure{}, err
-	}
-	if pid != id {
-		return resolvers.Erasure{}, apperr.Invalidf("customer %s was merged into %s: erase that one", id, pid)
-	}
-	got, err := e.Store.EraseProfiles(ctx, pid)
-	if err != nil {
-		return resolvers.Erasure{}, err
-	}
-	// Tickets keep their conversation; their requester id now resolves to nothing, so
-	// Ticket.requester is null.
-	n, err := e.Tickets.CountTicketsOfRequesters(ctx, got.ProfileIDs)
-	if err != nil {
-		return resolvers.Erasure{}, err
-	}
-	return resolvers.Erasure{ProfileIDs: got.ProfileIDs, SourceRecords: got.SourceRecords, Identities: got.Identities,
-		Interactions: got.Interactions, OrdersAnonymised: got.OrdersAnonymised, Tickets: n}, nil
 }
 
 // ticketAliases gives the profiles whose tickets a profile shows: itself and those it

@@ -12,7 +12,8 @@ import (
 
 // exportSegment streams a segment's members as CSV: GET /export/segments/{id}.csv?token=
 // with a token from the exportSegment mutation (the link is the credential, so browsers
-// and the desktop app can download it directly; it expires after 15 minutes).
+// and the desktop app can download it directly; it expires after 15 minutes, or when the
+// key that made it is revoked).
 func (a *App) exportSegment(w http.ResponseWriter, r *http.Request) {
 	id, ok := strings.CutSuffix(r.PathValue("file"), ".csv")
 	token := r.URL.Query().Get("token")
@@ -28,6 +29,17 @@ func (a *App) exportSegment(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.Error(w, "export link not found or expired\n", http.StatusNotFound)
+		return
+	}
+	// The link is worth what the key that made it is worth (tokens are "keyID.random").
+	keyID, _, _ := strings.Cut(token, ".")
+	if _, err := a.Auth.Active(r.Context(), keyID); err != nil {
+		if _, ok := apperr.As(err); !ok {
+			a.opts.Log.Error("segment export", "err", err)
+			http.Error(w, "export failed\n", http.StatusInternalServerError)
+			return
+		}
+		http.Error(w, "export link no longer valid: the API key that made it was revoked\n", http.StatusForbidden)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

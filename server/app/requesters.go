@@ -7,6 +7,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/customer"
+	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
@@ -14,6 +15,11 @@ import (
 // ticket.Customers (macro placeholders) and resolvers.Requesters (who opened a ticket).
 type Requesters struct {
 	Profiles *customer.Service
+	// Suppressions is the list of identifiers of erased people: a ticket is never
+	// opened for one of them.
+	Suppressions interface {
+		Suppressed(ctx context.Context, keys []string) ([]string, error)
+	}
 }
 
 var _ ticket.Customers = (*Requesters)(nil)
@@ -48,6 +54,19 @@ func (r *Requesters) RequesterByID(ctx context.Context, id string) (string, erro
 // unknown one goes through identity resolution like any record (and so lands on the
 // right profile even if another request created it in between).
 func (r *Requesters) RequesterByEmail(ctx context.Context, email string) (string, error) {
+	if r.Suppressions != nil {
+		key, err := r.Profiles.IdentityKey("email", email)
+		if err != nil {
+			return "", err
+		}
+		hit, err := r.Suppressions.Suppressed(ctx, []string{key})
+		if err != nil {
+			return "", err
+		}
+		if len(hit) > 0 {
+			return "", apperr.Conflictf("%s: the e-mail belongs to an erased person; an admin can lift the suppression", ingest.ReasonSuppressed)
+		}
+	}
 	p, err := r.Profiles.ByIdentifier(ctx, "email", email)
 	if errors.Is(err, apperr.ErrNotFound) {
 		p, err = r.Profiles.Create(ctx, customer.Edit{Emails: []string{email}})
