@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ type Config struct {
 	LogFormat      string
 	MatchEvery     time.Duration
 	WebhookAllow   string
+	DBLogLevel     string
 }
 
 func env(name, def string) string {
@@ -69,12 +71,17 @@ func parseServe(args []string) (Config, error) {
 	fs.DurationVar(&c.MatchEvery, "match-every", envDur("TESSERA_MATCH_EVERY", 0), "run an incremental matching job this often, with the thresholds of the last full job (TESSERA_MATCH_EVERY; 0 = only when started)")
 	fs.StringVar(&c.WebhookAllow, "webhook-allow", env("TESSERA_WEBHOOK_ALLOW", ""), "comma-separated non-public addresses segment webhooks may reach, as CIDRs (127.0.0.1/32) or host:port (localhost:9000); others are refused (TESSERA_WEBHOOK_ALLOW)")
 	fs.StringVar(&c.LogLevel, "log-level", env("TESSERA_LOG_LEVEL", "info"), "debug, info, warn or error (TESSERA_LOG_LEVEL)")
+	fs.StringVar(&c.DBLogLevel, "db-log-level", env("TESSERA_DB_LOG_LEVEL", "error"), "least level of the embedded FerretDB's own messages: debug, info, warn or error (TESSERA_DB_LOG_LEVEL; its warnings are routine noise)")
 	fs.StringVar(&c.LogFormat, "log-format", env("TESSERA_LOG_FORMAT", "text"), "text or json (TESSERA_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(c.DBLogLevel)); err != nil {
+		return c, fmt.Errorf("-db-log-level %q: want debug, info, warn or error", c.DBLogLevel)
 	}
 	if c.EmbeddedAddr != "" && c.MongoURI != "" {
 		return c, fmt.Errorf("-embedded-addr and -mongodb-uri exclude each other")

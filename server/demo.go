@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -81,8 +82,48 @@ func demoCmd(args []string) error {
 	fmt.Printf("  profiles merged %d, absorbed profiles reconciled %d\n", sum.Merged, sum.Reconciled)
 	fmt.Printf("  RFM scored %d of %d profiles with commerce data\n", rfm.Scored, rfm.Profiles)
 	fmt.Printf("churn risk is relative to now; the data ends on %s (see docs/metrics.md).\n", sum.LastAt.Format("2006-01-02"))
-	fmt.Printf("browse: tessera serve %s\n", strings.Join(userFlags, " "))
+	exe, _ := os.Executable()
+	wd, _ := os.Getwd()
+	fmt.Printf("browse: %s\n", browseHint(exe, wd, userFlags))
 	return nil
+}
+
+// browseHint is a command line that serves what demo loaded, with GraphiQL (-dev): the
+// running binary when it is a built one (relative to the working directory when inside
+// it), else `go run ./server`, for a demo run with go run (whose binary lives in a
+// temporary build directory).
+func browseHint(exe, wd string, flags []string) string {
+	cmd := "go run ./server"
+	if exe != "" && !strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		cmd = exe
+		if rel, err := filepath.Rel(wd, exe); err == nil && wd != "" && !strings.HasPrefix(rel, "..") {
+			cmd = "." + string(filepath.Separator) + rel
+		}
+		cmd = shellQuote(cmd)
+	}
+	parts := []string{cmd, "serve"}
+	dev := false
+	for _, f := range flags {
+		n, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		dev = dev || strings.HasPrefix(f, "-") && n == "dev"
+	}
+	if !dev {
+		parts = append(parts, "-dev")
+	}
+	for _, f := range flags {
+		parts = append(parts, shellQuote(f))
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain characters.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@%+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // splitFlags separates the named flags (-name, --name, -name=v, -name v) from the rest.

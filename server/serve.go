@@ -38,7 +38,9 @@ func newLogger(level, format string) *slog.Logger {
 func openDB(c Config, log *slog.Logger) (*mongo.Client, func(), error) {
 	uri, stop := c.MongoURI, func() {}
 	if uri == "" {
-		db, err := embeddb.Start(embeddb.Config{Dir: c.DataDir, Memory: c.Memory, PostgreSQLURL: c.PostgreSQLURL, Addr: c.EmbeddedAddr, Logger: log})
+		var level slog.Level
+		_ = level.UnmarshalText([]byte(c.DBLogLevel)) // checked by parseServe
+		db, err := embeddb.Start(embeddb.Config{Dir: c.DataDir, Memory: c.Memory, PostgreSQLURL: c.PostgreSQLURL, Addr: c.EmbeddedAddr, Logger: log, LogLevel: level})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -290,11 +290,7 @@ type FieldMapping struct {
 type FieldMappingInput struct {
 	// A top-level payload field name: no dot, no leading $, no control characters, at most 128 bytes.
 	Field string `json:"field"`
-	// Identifier mappings: email, phone or customer_id (normalised, with identity rules), or a
-	// custom type of lowercase letters, digits and _ (loyalty_card) that is not a variant of
-	// these. Trait mappings: firstName, lastName, name, email, phone, birthDate, locale,
-	// address.line1, address.line2, address.city, address.postcode, address.region,
-	// address.country, or attributes.NAME.
+	// Identifiers: email, phone, customer_id, or a custom type such as loyalty_card (lowercase, not a variant of those). Traits: firstName, lastName, name, email, phone, birthDate, locale, address.line1, address.line2, address.city, address.postcode, address.region, address.country, or attributes.NAME.
 	Target string `json:"target"`
 }
 
@@ -566,11 +562,7 @@ type Ratio struct {
 
 type RecordInput struct {
 	ExternalID string `json:"externalId"`
-	// The record as the source sent it: a JSON object. A list in an identifier, e-mail or
-	// phone field gives one value per element. Numbers are kept exactly: one that fits
-	// neither a 64-bit integer nor a double exactly is kept as a string of its digits.
-	// Control characters are removed from names and traits (tab and newline stay in text
-	// attributes).
+	// The record as the source sent it: a JSON object. A list in an identifier, e-mail or phone field gives one value per element; a number that fits neither a 64-bit integer nor a double exactly is kept as a string of its digits; control characters are removed from names and traits.
 	Payload any `json:"payload"`
 	// When the source saw this version; defaults to now.
 	ObservedAt *time.Time `json:"observedAt,omitempty"`

@@ -23,7 +23,7 @@ func TestOrderAmountsAreBounded(t *testing.T) {
 		"negative quantity edge":      order(0, commerce.Line{SKU: "a", Quantity: -2147483648, UnitPriceMinor: 2}),
 		"line amount over the bound":  order(0, commerce.Line{SKU: "a", Quantity: 1000, UnitPriceMinor: commerce.MaxAmountMinor / 10}),
 		"lines adding up over it":     order(0, commerce.Line{SKU: "a", Quantity: 1, UnitPriceMinor: commerce.MaxAmountMinor}, commerce.Line{SKU: "b", Quantity: 1, UnitPriceMinor: 1}),
-		"explicit total over it":      order(commerce.MaxAmountMinor+1),
+		"explicit total over it":      order(commerce.MaxAmountMinor + 1),
 		"explicit total at MinInt64":  order(math.MinInt64),
 		"too many lines":              order(1, make([]commerce.Line, commerce.MaxLines+1)...),
 	} {

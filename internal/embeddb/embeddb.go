@@ -32,6 +32,11 @@ type Config struct {
 	// without authentication, so keep it on loopback or a private network.
 	Addr   string
 	Logger *slog.Logger
+	// LogLevel is the least level of FerretDB's own messages passed on to Logger (nil:
+	// error). FerretDB warns at length about things that are normal for Tessera (a
+	// collection that does not exist yet, drivers' endSessions), so warnings and below
+	// are only for debugging the database.
+	LogLevel slog.Leveler
 }
 
 // DB is a running embedded FerretDB.
@@ -52,7 +57,7 @@ func Start(cfg Config) (*DB, error) {
 	tmp, sqliteDir := "", ""
 	switch {
 	case cfg.PostgreSQLURL != "":
-		fc.Handler, fc.PostgreSQLURL = "postgresql", cfg.PostgreSQLURL
+		fc.Handler, fc.PostgreSQLURL = "postgresql", withCustomPlans(cfg.PostgreSQLURL)
 	default:
 		dir, err := filepath.Abs(cfg.Dir)
 		if cfg.Memory {
@@ -89,12 +94,17 @@ func Start(cfg Config) (*DB, error) {
 		l.Close()
 	}
 	fc.Listener.TCP = addr
-	// FerretDB logs every connection at info level; only its warnings matter to us.
+	// FerretDB logs every connection at info level and routine answers as multi-line
+	// warnings; by default only its errors are passed on.
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	fc.Logger = slog.New(levelFilter{logger.Handler(), slog.LevelWarn})
+	var level slog.Leveler = slog.LevelError
+	if cfg.LogLevel != nil {
+		level = cfg.LogLevel
+	}
+	fc.Logger = slog.New(levelFilter{logger.Handler(), level})
 	f, err := ferretdb.New(fc)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded FerretDB: %w", err)
@@ -140,11 +150,11 @@ func (d *DB) Close() {
 
 type levelFilter struct {
 	slog.Handler
-	min slog.Level
+	min slog.Leveler
 }
 
 func (h levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
+	return l >= h.min.Level() && h.Handler.Enabled(ctx, l)
 }
 func (h levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
 	return levelFilter{h.Handler.WithAttrs(a), h.min}

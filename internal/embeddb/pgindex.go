@@ -14,6 +14,22 @@ import (
 // same expression serves @>. Like the SQLite index, FerretDB does not know it and drops
 // it with the table.
 
+// withCustomPlans makes FerretDB's connections plan every statement with its parameters:
+// FerretDB passes the key of `_jsonb->$1 @> $2` as a parameter, and the generic plan that
+// PostgreSQL switches a prepared statement to after five runs cannot match the index
+// expression `_jsonb->'_id'`, so point reads went back to sequential scans (ingest slowed
+// down as it ran). pgx sends unknown URL parameters as run-time settings.
+func withCustomPlans(url string) string {
+	if strings.Contains(url, "plan_cache_mode=") {
+		return url
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "plan_cache_mode=force_custom_plan"
+}
+
 // indexPostgreSQL adds the GIN _id index to every collection table of every FerretDB
 // database (a schema with FerretDB's metadata table) that lacks it.
 func indexPostgreSQL(ctx context.Context, url string) error {

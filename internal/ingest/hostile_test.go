@@ -223,3 +223,31 @@ func FuzzMap(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSourceMappings: a mapping accepted from the API gives a source that validates, and
+// its field can appear in a payload.
+func FuzzSourceMappings(f *testing.F) {
+	for _, c := range [][2]string{{"email", "email"}, {"a.b", "email"}, {"card", "loyalty_card"}, {"x", "emial"}, {"$x", "phone"}, {"n", "attributes.a"}, {"n\x00", "email"}} {
+		f.Add(c[0], c[1], c[1])
+	}
+	f.Fuzz(func(t *testing.T, field, idType, trait string) {
+		ids, err := IdentifierMappings("input.identifierFields", []Mapping{{field, idType}})
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "input.identifierFields[0].") {
+				t.Fatalf("error without the path: %v", err)
+			}
+			return
+		}
+		traits, err := TraitMappings("input.traitFields", []Mapping{{field, trait}})
+		if err != nil {
+			traits = nil
+		}
+		src := Source{Name: "s", Kind: "CRM", IdentifierFields: ids, TraitFields: traits}
+		if err := src.Validate(); err != nil {
+			t.Fatalf("accepted mapping %q -> %q, %q fails Validate: %v", field, idType, trait, err)
+		}
+		if _, err := checkPayload(map[string]any{field: "v"}, 0); err != nil {
+			t.Fatalf("accepted field %q cannot appear in a payload: %v", field, err)
+		}
+	})
+}

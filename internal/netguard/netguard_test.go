@@ -107,7 +107,7 @@ func TestClientChecksConnectedAddress(t *testing.T) {
 	// Redirects are not followed (the target would be a second, unchecked request).
 	redir := httptest.NewServer(http.RedirectHandler("http://169.254.169.254/", http.StatusFound))
 	defer redir.Close()
-	resp, err := MustAllow("127.0.0.1").Client(5*time.Second).Get(redir.URL)
+	resp, err := MustAllow("127.0.0.1").Client(5 * time.Second).Get(redir.URL)
 	if err != nil || resp.StatusCode != http.StatusFound {
 		t.Fatalf("redirect: %v %v", resp, err)
 	}

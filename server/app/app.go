@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -308,7 +309,7 @@ func (a *App) limits(next http.Handler) http.Handler {
 		if r.ContentLength > a.opts.MaxBody {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			w.Write([]byte(`{"errors":[{"message":"request body too large","extensions":{"code":"BAD_USER_INPUT"}}]}`))
+			fmt.Fprintf(w, `{"errors":[{"message":"request body too large: the limit is %d bytes","extensions":{"code":"BAD_USER_INPUT"}}]}`, a.opts.MaxBody)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, a.opts.MaxBody)

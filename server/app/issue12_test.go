@@ -153,7 +153,9 @@ func TestOrderAmountsNeverOverflow(t *testing.T) {
 		return map[string]any{"externalId": ext, "customer": map[string]any{"type": "email", "value": "big@example.com"}, "status": "PAID",
 			"currency": "GBP", "placedAt": "2011-01-01T00:00:00Z", "lines": ls}
 	}
-	line := func(q int, price string) map[string]any { return map[string]any{"sku": "x", "quantity": q, "unitPrice": price} }
+	line := func(q int, price string) map[string]any {
+		return map[string]any{"sku": "x", "quantity": q, "unitPrice": price}
+	}
 	rows := []any{
 		row("edge", line(1, "92233720368547758.07"), line(1, "92233720368547758.07")),
 		row("qty", line(2147483647, "0.01")),

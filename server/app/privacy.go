@@ -96,7 +96,18 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 			defer e.Engine.Locked()() // not while identity resolution writes profiles
 			got, err := e.Store.EraseProfiles(ctx, ids)
 			out.SourceRecords, out.Identities, out.Interactions, out.OrdersAnonymised = got.SourceRecords, got.Identities, got.Interactions, got.OrdersAnonymised
-			return err
+			if err != nil {
+				return err
+			}
+			// The sources' record counts equal what is stored (a recount, so a retry
+			// cannot subtract twice).
+			var sources []string
+			for _, r := range rs {
+				if !slices.Contains(sources, r.Source) {
+					sources = append(sources, r.Source)
+				}
+			}
+			return e.Store.RecountSourceRecords(ctx, sources)
 		}},
 		// After the profiles, so no evaluation or match job can bring them back: a
 		// segment evaluation or a match job that read the profiles before they went may

@@ -454,3 +454,24 @@ func TestExportCustomerData(t *testing.T) {
 		t.Fatalf("ticket messages %v", msgs)
 	}
 }
+
+// Erasure lowers the source's record count to what is stored.
+func TestErasureLowersSourceRecordCount(t *testing.T) {
+	s := newServer(t)
+	s.ok(adminKey, shopSource, nil)
+	recs := []any{}
+	for i := range 5 {
+		recs = append(recs, map[string]any{"externalId": fmt.Sprint("k", i), "payload": map[string]any{"email": fmt.Sprintf("k%d@example.com", i)}})
+	}
+	recs = append(recs, map[string]any{"externalId": "k9", "payload": map[string]any{"email": "k0@example.com"}})
+	d := s.ok(adminKey, ingestQ, map[string]any{"recs": recs})
+	pid := get(d, "ingestRecords", "profileIds", 0).(string)
+	s.ok(adminKey, `mutation($id: ID!) { eraseCustomer(id: $id) { profileIds } }`, map[string]any{"id": pid})
+	src := s.ok(adminKey, `{ sources { name recordCount } }`, nil)
+	for _, x := range get(src, "sources").([]any) {
+		m := x.(map[string]any)
+		if m["name"] == "shop" && m["recordCount"] != float64(countDocs(t, s, "source_records")) {
+			t.Fatalf("shop recordCount %v after erasing 2 of 6 records; %d stored", m["recordCount"], countDocs(t, s, "source_records"))
+		}
+	}
+}

@@ -52,7 +52,9 @@ export type CountConditionInput = {
 };
 
 export type FieldMappingInput = {
+  /** A top-level payload field name: no dot, no leading $, no control characters, at most 128 bytes. */
   field: string;
+  /** Identifiers: email, phone, customer_id, or a custom type such as loyalty_card (lowercase, not a variant of those). Traits: firstName, lastName, name, email, phone, birthDate, locale, address.line1, address.line2, address.city, address.postcode, address.region, address.country, or attributes.NAME. */
   target: string;
 };
 
@@ -114,7 +116,7 @@ export type RecordInput = {
   externalId: string;
   /** When the source saw this version; defaults to now. */
   observedAt?: string | null | undefined;
-  /** The record as the source sent it: a flat JSON object. */
+  /** The record as the source sent it: a JSON object. A list in an identifier, e-mail or phone field gives one value per element; a number that fits neither a 64-bit integer nor a double exactly is kept as a string of its digits; control characters are removed from names and traits. */
   payload: unknown;
 };
 
