@@ -66,6 +66,8 @@ export type IdentifierConditionInput = {
 
 export type IngestJobState =
   | 'DONE'
+  /** The server stopped while the job ran; the importer's next batch resumes it. */
+  | 'INTERRUPTED'
   | 'RUNNING';
 
 export type MatchJobInput = {
