@@ -14,9 +14,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/embeddb"
-	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/server/app"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -65,13 +63,8 @@ func openDB(c Config, log *slog.Logger) (*mongo.Client, func(), error) {
 		stop()
 		return nil, nil, fmt.Errorf("database not reachable: %w", err)
 	}
-	// FerretDB answers buildInfo with a "ferretdbVersion" field; only a real MongoDB gets the
-	// large write batches (see store.UseMongoDBBatches).
-	var info bson.M
-	if err := client.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil && info["ferretdbVersion"] == nil {
-		store.UseMongoDBBatches()
-		log.Info("connected to MongoDB", "version", info["version"])
-	}
+	// What the server is (MongoDB or FerretDB) is asked once, in app.New, and passed
+	// to the stores as a value (dbkit.Backend).
 	return client, func() { _ = client.Disconnect(context.Background()); stop() }, nil
 }
 

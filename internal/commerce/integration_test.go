@@ -33,7 +33,7 @@ type env struct {
 }
 
 func newEnv(t testing.TB) *env {
-	st := store.New(testdb.DB(t))
+	st := store.New(testdb.DB(t), testdb.Backend(t))
 	eng := identity.NewEngine(st)
 	svc := commerce.NewService(st)
 	svc.Now = func() time.Time { return time.Date(2011, 12, 10, 0, 0, 0, 0, time.UTC) }

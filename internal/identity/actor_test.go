@@ -15,7 +15,7 @@ import (
 // Issue 12 item 4: the caller in the context decides whether resolution may merge and
 // is recorded on the merges it makes.
 func TestCallerInContext(t *testing.T) {
-	st := store.New(testdb.DB(t))
+	st := store.New(testdb.DB(t), testdb.Backend(t))
 	eng := identity.NewEngine(st)
 	svc := ingest.NewService(st, eng, normalize.Default())
 	ctx := context.Background()

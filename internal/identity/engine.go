@@ -22,12 +22,12 @@ type Engine struct {
 	Rules        Rules
 	Survivorship profile.Rules
 	Now          func() time.Time
-	// Serialize runs graph changes of this process one at a time. FerretDB v1 applies an
-	// update as read, modify in Go, write back the whole document, so two concurrent
-	// updates of one profile lose one of them (a merge redirect, a history entry).
-	// MongoDB updates documents atomically and needs no such lock.
-	Serialize bool
-	writeMu   sync.Mutex
+	// Guard, if set, runs graph changes one at a time where the database's updates are
+	// not atomic: FerretDB v1 applies an update as read, modify in Go, write back the
+	// whole document, so two concurrent updates of one profile lose one of them (a merge
+	// redirect, a history entry). The backend owns it (dbkit.Backend.Guard("profiles")),
+	// shared with the other writers of profile documents; on MongoDB it does nothing.
+	Guard func() (release func())
 	// Changed, if set, hears the ids of profiles whose records, traits or merge state
 	// changed (absorbed profiles included), after each successful change. It must not
 	// block: segment membership queues them.
@@ -44,7 +44,9 @@ type Engine struct {
 
 // NewEngine returns an engine with default rules.
 func NewEngine(s Store) *Engine {
-	return &Engine{Store: s, Rules: DefaultRules(), Survivorship: profile.DefaultRules(), Now: func() time.Time { return time.Now().UTC() }, Serialize: true}
+	var mu sync.Mutex
+	guard := func() func() { mu.Lock(); return mu.Unlock }
+	return &Engine{Store: s, Rules: DefaultRules(), Survivorship: profile.DefaultRules(), Now: func() time.Time { return time.Now().UTC() }, Guard: guard}
 }
 
 // NewProfileID returns a time-ordered id, so "the oldest profile survives" is simply the
@@ -740,13 +742,12 @@ func (e *Engine) Final(ctx context.Context, id string) (string, error) {
 	return "", errors.New("identity: merge redirect chain too long")
 }
 
-// lock takes the graph write lock when Serialize is on and returns its release.
+// lock takes the graph write guard, if any, and returns its release.
 func (e *Engine) lock() func() {
-	if !e.Serialize {
+	if e.Guard == nil {
 		return func() {}
 	}
-	e.writeMu.Lock()
-	return e.writeMu.Unlock
+	return e.Guard()
 }
 
 // Recompute derives traits of profiles from their records, retrying profiles whose
@@ -818,7 +819,3 @@ func (e *Engine) changed(ids []string) {
 		e.Changed(ids)
 	}
 }
-
-// Locked takes the graph write lock (when Serialize is on) for other writers of profile
-// documents, such as segment membership, and returns its release.
-func (e *Engine) Locked() func() { return e.lock() }

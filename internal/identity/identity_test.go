@@ -28,7 +28,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	st := store.New(testdb.DB(t))
+	st := store.New(testdb.DB(t), testdb.Backend(t))
 	eng := identity.NewEngine(st)
 	svc := ingest.NewService(st, eng, normalize.Default())
 	e := &env{t, st, eng, svc}
@@ -261,7 +261,9 @@ func testConcurrent(t *testing.T, serialize bool) {
 	}
 	for round := range 3 {
 		con := newEnv(t)
-		con.eng.Serialize = serialize
+		if !serialize {
+			con.eng.Guard = nil
+		}
 		shuffled := append([]map[string]any(nil), recs...)
 		rand.New(rand.NewPCG(uint64(round), 7)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 		var wg sync.WaitGroup

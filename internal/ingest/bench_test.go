@@ -14,7 +14,7 @@ import (
 // BenchmarkIngest measures resolution throughput of 1000-record batches on the embedded
 // database; b.N counts batches.
 func BenchmarkIngest(b *testing.B) {
-	st := store.New(testdb.DB(b))
+	st := store.New(testdb.DB(b), testdb.Backend(b))
 	svc := ingest.NewService(st, identity.NewEngine(st), normalize.Default())
 	ctx := context.Background()
 	for _, s := range ingest.SynthSources {

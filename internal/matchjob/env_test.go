@@ -24,7 +24,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st := store.New(testdb.DB(t))
+	st := store.New(testdb.DB(t), testdb.Backend(t))
 	eng := identity.NewEngine(st)
 	in := ingest.NewService(st, eng, normalize.Default())
 	for i, name := range []string{"shop", "crm", "news"} {

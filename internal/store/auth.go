@@ -4,11 +4,14 @@ import (
 	"context"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/apperr"
-	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/auth"
 )
 
 var _ auth.Store = (*Store)(nil)
@@ -53,7 +56,7 @@ func (s *Store) InsertKey(ctx context.Context, k auth.Key) error {
 // EnsureKeyHashes gives every stored key its hash pointer (keys written before the
 // pointers existed); idempotent, run at start.
 func (s *Store) EnsureKeyHashes(ctx context.Context) error {
-	keys, err := findAll[auth.Key](ctx, s.keys, bson.M{}, options.Find().SetProjection(bson.M{"hash": 1}))
+	keys, err := dbkit.FindAll[auth.Key](ctx, s.keys, bson.M{}, options.Find().SetProjection(bson.M{"hash": 1}))
 	if err != nil {
 		return err
 	}
@@ -65,13 +68,13 @@ func (s *Store) EnsureKeyHashes(ctx context.Context) error {
 		models = append(models, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.Hash}}).
 			SetUpdate(bson.M{"$setOnInsert": bson.M{"keyId": k.ID}}).SetUpsert(true))
 	}
-	return bulk(ctx, s.keyHashes(), models)
+	return dbkit.Bulk(ctx, s.b, s.keyHashes(), models)
 }
 
 func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
 	var p keyHashDoc
 	if err := s.keyHashes().FindOne(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&p); err != nil {
-		return auth.Key{}, notFound(err, "API key not found")
+		return auth.Key{}, dbkit.NotFound(err, "API key not found")
 	}
 	k, err := s.KeyByID(ctx, p.KeyID)
 	if err == nil && k.Hash != hash {
@@ -83,11 +86,11 @@ func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
 func (s *Store) KeyByID(ctx context.Context, id string) (auth.Key, error) {
 	var k auth.Key
 	err := s.keys.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&k)
-	return k, notFound(err, "API key %q not found", id)
+	return k, dbkit.NotFound(err, "API key %q not found", id)
 }
 
 func (s *Store) ListKeys(ctx context.Context) ([]auth.Key, error) {
-	return findAll[auth.Key](ctx, s.keys, bson.M{}, options.Find().SetSort(bson.M{"createdAt": 1}))
+	return dbkit.FindAll[auth.Key](ctx, s.keys, bson.M{}, options.Find().SetSort(bson.M{"createdAt": 1}))
 }
 
 // RevokeKey sets revokedAt once: a second revocation returns the key as it is.
@@ -118,7 +121,7 @@ func (s *Store) AddRevocation(ctx context.Context, r auth.Revocation) error {
 }
 
 func (s *Store) RevocationsAfter(ctx context.Context, after string, limit int) ([]auth.Revocation, error) {
-	return findAll[auth.Revocation](ctx, s.keyRevocations(), bson.M{"_id": bson.M{"$gt": after}},
+	return dbkit.FindAll[auth.Revocation](ctx, s.keyRevocations(), bson.M{"_id": bson.M{"$gt": after}},
 		options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)))
 }
 

@@ -6,11 +6,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/commerce"
-	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
 var _ commerce.Store = (*Store)(nil)
@@ -35,11 +38,11 @@ func (s *Store) EnsureCommerceIndexes(ctx context.Context) error {
 		s.interactions(): {{Keys: bson.D{{Key: "profileId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}},
 			{Keys: bson.D{{Key: "recordId", Value: 1}}}},
 	}
-	return createMissingIndexes(ctx, idx)
+	return dbkit.EnsureIndexes(ctx, idx)
 }
 
 func (s *Store) GetOrders(ctx context.Context, ids []string) ([]commerce.Order, error) {
-	return inBatches[commerce.Order](ctx, s.orders(), "_id", ids)
+	return dbkit.InBatches[commerce.Order](ctx, s.b, s.orders(), "_id", ids)
 }
 
 // PutOrders inserts in bulk (much faster than upserts on FerretDB) and replaces only
@@ -70,15 +73,15 @@ func (s *Store) PutOrders(ctx context.Context, inserts, replaces []commerce.Orde
 	for i, o := range replaces {
 		ms[i] = mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": o.ID}).SetReplacement(o).SetUpsert(true)
 	}
-	return bulk(ctx, s.orders(), ms)
+	return dbkit.Bulk(ctx, s.b, s.orders(), ms)
 }
 
 func (s *Store) OrdersOfProfiles(ctx context.Context, ids []string) ([]commerce.Order, error) {
-	return inBatches[commerce.Order](ctx, s.orders(), "profileId", ids)
+	return dbkit.InBatches[commerce.Order](ctx, s.b, s.orders(), "profileId", ids)
 }
 
 func (s *Store) InsertInteractions(ctx context.Context, is []commerce.Interaction) ([]string, error) {
-	dups, err := insertNew(ctx, s.interactions(), is)
+	dups, err := dbkit.InsertNew(ctx, s.interactions(), is)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +99,7 @@ func (s *Store) InsertInteractions(ctx context.Context, is []commerce.Interactio
 }
 
 func (s *Store) InteractionsOfProfiles(ctx context.Context, ids []string) ([]commerce.Interaction, error) {
-	return inBatches[commerce.Interaction](ctx, s.interactions(), "profileId", ids)
+	return dbkit.InBatches[commerce.Interaction](ctx, s.b, s.interactions(), "profileId", ids)
 }
 
 // pageFilter selects a profile's items before a position, newest first.
@@ -129,12 +132,12 @@ func pageOptions(timeField string, limit int) *options.FindOptionsBuilder {
 
 func (s *Store) OrderPage(ctx context.Context, profileID string, q commerce.PageQuery) ([]commerce.Order, error) {
 	q.Types = nil // orders filter by status
-	return findAll[commerce.Order](ctx, s.orders(), pageFilter(profileID, "placedAt", q), pageOptions("placedAt", q.Limit))
+	return dbkit.FindAll[commerce.Order](ctx, s.orders(), pageFilter(profileID, "placedAt", q), pageOptions("placedAt", q.Limit))
 }
 
 func (s *Store) InteractionPage(ctx context.Context, profileID string, q commerce.PageQuery) ([]commerce.Interaction, error) {
 	q.Statuses = nil
-	return findAll[commerce.Interaction](ctx, s.interactions(), pageFilter(profileID, "at", q), pageOptions("at", q.Limit))
+	return dbkit.FindAll[commerce.Interaction](ctx, s.interactions(), pageFilter(profileID, "at", q), pageOptions("at", q.Limit))
 }
 
 func (s *Store) MoveProfiles(ctx context.Context, from []string, to string) error {
@@ -152,7 +155,7 @@ func (s *Store) SetProfiles(ctx context.Context, orders, interactions map[string
 		for id, p := range m {
 			ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$set": bson.M{"profileId": p}}))
 		}
-		if err := bulk(ctx, c, ms); err != nil {
+		if err := dbkit.Bulk(ctx, s.b, c, ms); err != nil {
 			return err
 		}
 	}
@@ -240,7 +243,7 @@ func utcOrZero(t time.Time) time.Time {
 }
 
 func (s *Store) GetMetrics(ctx context.Context, ids []string) ([]commerce.Metrics, error) {
-	docs, err := inBatches[metricsDoc](ctx, s.metrics(), "_id", ids)
+	docs, err := dbkit.InBatches[metricsDoc](ctx, s.b, s.metrics(), "_id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -282,12 +285,12 @@ func (s *Store) SaveMetrics(ctx context.Context, ws []commerce.MetricsWrite) (bo
 		ups = append(ups, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": w.M.ProfileID, "rev": w.Prev}).
 			SetUpdate(bson.M{"$set": f, "$inc": bson.M{"rev": 1}}))
 	}
-	dups, err := insertNew(ctx, s.metrics(), docs)
+	dups, err := dbkit.InsertNew(ctx, s.metrics(), docs)
 	if err != nil {
 		return false, err
 	}
 	// Updates go through bulkMatched so they respect FerretDB's write-batch limit.
-	matched, err := bulkMatched(ctx, s.metrics(), ups)
+	matched, err := dbkit.BulkMatched(ctx, s.b, s.metrics(), ups)
 	if err != nil {
 		return false, err
 	}
@@ -305,10 +308,10 @@ func (s *Store) AddInteractionStats(ctx context.Context, st []commerce.Interacti
 			bson.M{"lastInteractionAt": bson.M{"$exists": false}}, bson.M{"lastInteractionAt": bson.M{"$lt": x.LastAt}},
 		}}).SetUpdate(bson.M{"$set": bson.M{"lastInteractionAt": x.LastAt}}))
 	}
-	if err := bulk(ctx, s.metrics(), incs); err != nil {
+	if err := dbkit.Bulk(ctx, s.b, s.metrics(), incs); err != nil {
 		return err
 	}
-	return bulk(ctx, s.metrics(), maxes)
+	return dbkit.Bulk(ctx, s.b, s.metrics(), maxes)
 }
 
 func (s *Store) DeleteMetrics(ctx context.Context, ids []string) error {
@@ -320,7 +323,7 @@ func (s *Store) DeleteMetrics(ctx context.Context, ids []string) error {
 }
 
 func (s *Store) MetricsPage(ctx context.Context, after string, limit int) ([]commerce.Metrics, error) {
-	docs, err := findAll[metricsDoc](ctx, s.metrics(), bson.M{"_id": bson.M{"$gt": after}},
+	docs, err := dbkit.FindAll[metricsDoc](ctx, s.metrics(), bson.M{"_id": bson.M{"$gt": after}},
 		options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)).SetProjection(bson.M{"ledger": 0}))
 	if err != nil {
 		return nil, err
@@ -337,11 +340,11 @@ func (s *Store) SetRFM(ctx context.Context, scores map[string]commerce.RFM) erro
 	for id, r := range scores {
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$set": bson.M{"rfm": r}}))
 	}
-	return bulk(ctx, s.metrics(), ms)
+	return dbkit.Bulk(ctx, s.b, s.metrics(), ms)
 }
 
 func (s *Store) RecordProfiles(ctx context.Context, ids []string) (map[string]string, error) {
-	recs, err := inBatches[profile.Record](ctx, s.records, "_id", ids)
+	recs, err := dbkit.InBatches[profile.Record](ctx, s.b, s.records, "_id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +358,7 @@ func (s *Store) RecordProfiles(ctx context.Context, ids []string) (map[string]st
 }
 
 func (s *Store) MergedInto(ctx context.Context, ids []string) (map[string]string, error) {
-	ps, err := inBatches[profile.Profile](ctx, s.profiles, "_id", ids)
+	ps, err := dbkit.InBatches[profile.Profile](ctx, s.b, s.profiles, "_id", ids)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 
 func TestCommerceMetricsCAS(t *testing.T) {
 	ctx := context.Background()
-	st := store.New(testdb.DB(t))
+	st := store.New(testdb.DB(t), testdb.Backend(t))
 	if err := st.EnsureCommerceIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestCommerceMetricsCAS(t *testing.T) {
 
 func TestInsertInteractionsSkipsDuplicates(t *testing.T) {
 	ctx := context.Background()
-	st := store.New(testdb.DB(t))
+	st := store.New(testdb.DB(t), testdb.Backend(t))
 	it := commerce.Interaction{ID: "news:1", ProfileID: "p", Channel: "email", Type: "sent", At: time.Now().UTC()}
 	ins, err := st.InsertInteractions(ctx, []commerce.Interaction{it})
 	if err != nil || len(ins) != 1 {

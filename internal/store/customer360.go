@@ -5,11 +5,14 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/commerce"
-	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
 // Reads and writes of the Customer 360 view that span profiles and commerce data.
@@ -21,7 +24,7 @@ var _ commerce.RankStore = (*Store)(nil)
 func (s *Store) MetricsSummaries(ctx context.Context, ids []string) ([]commerce.Metrics, error) {
 	var out []commerce.Metrics
 	for start := 0; start < len(ids); start += 2000 {
-		docs, err := findAll[metricsDoc](ctx, s.metrics(), bson.M{"_id": bson.M{"$in": ids[start:min(start+2000, len(ids))]}},
+		docs, err := dbkit.FindAll[metricsDoc](ctx, s.metrics(), bson.M{"_id": bson.M{"$in": ids[start:min(start+2000, len(ids))]}},
 			options.Find().SetProjection(bson.M{"ledger": 0}))
 		if err != nil {
 			return nil, err
@@ -86,7 +89,7 @@ func (s *Store) RankMetrics(ctx context.Context, q commerce.RankQuery) ([]commer
 	if q.Limit > 0 {
 		o.SetLimit(int64(q.Limit))
 	}
-	docs, err := findAll[metricsDoc](ctx, s.metrics(), f, o)
+	docs, err := dbkit.FindAll[metricsDoc](ctx, s.metrics(), f, o)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +110,7 @@ func (s *Store) ProfileIDsWithAttribute(ctx context.Context, key, value string, 
 	type idDoc struct {
 		ID string `bson:"_id"`
 	}
-	docs, err := findAll[idDoc](ctx, s.profiles, bson.M{"traits.attributes." + key: value, "mergedInto": bson.M{"$exists": false}},
+	docs, err := dbkit.FindAll[idDoc](ctx, s.profiles, bson.M{"traits.attributes." + key: value, "mergedInto": bson.M{"$exists": false}},
 		options.Find().SetProjection(bson.M{"_id": 1}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
@@ -133,7 +136,7 @@ type Erased struct {
 func (s *Store) ErasureScope(ctx context.Context, id string) ([]string, error) {
 	ids := []string{id}
 	for frontier := ids; len(frontier) > 0; {
-		absorbed, err := findAll[profile.Profile](ctx, s.profiles, bson.M{"mergedInto": bson.M{"$in": frontier}},
+		absorbed, err := dbkit.FindAll[profile.Profile](ctx, s.profiles, bson.M{"mergedInto": bson.M{"$in": frontier}},
 			options.Find().SetProjection(bson.M{"_id": 1}))
 		if err != nil {
 			return nil, err
@@ -158,7 +161,7 @@ func (s *Store) EraseProfiles(ctx context.Context, ids []string) (Erased, error)
 	in := bson.M{"profileId": bson.M{"$in": ids}}
 	// Record ids can carry personal data (a source keyed by e-mail address): orders and
 	// interactions that name one of the person's records lose that link too.
-	recs, err := findAll[profile.Record](ctx, s.records, in, options.Find().SetProjection(bson.M{"_id": 1}))
+	recs, err := dbkit.FindAll[profile.Record](ctx, s.records, in, options.Find().SetProjection(bson.M{"_id": 1}))
 	if err != nil {
 		return e, err
 	}

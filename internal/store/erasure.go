@@ -6,11 +6,14 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/matchjob"
-	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/matchjob"
+	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
 // ErasuresCollection keeps one document per erasure: the profile ids it covers (so a
@@ -96,7 +99,7 @@ func (s *Store) ForgetMatches(ctx context.Context, ids []string) (int64, error) 
 	}
 	// $pull with a condition does nothing on FerretDB: rewrite the lists. Job documents
 	// are one per run, few enough to read.
-	jobs, err := findAll[matchjob.Job](ctx, s.matchJobs(), bson.M{"skipped": bson.M{"$exists": true}},
+	jobs, err := dbkit.FindAll[matchjob.Job](ctx, s.matchJobs(), bson.M{"skipped": bson.M{"$exists": true}},
 		options.Find().SetProjection(bson.M{"_id": 1, "skipped": 1}))
 	if err != nil {
 		return d.DeletedCount, err

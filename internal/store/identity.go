@@ -4,36 +4,39 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"context"
-	"errors"
-	"github.com/tessera-cdp/tessera/internal/customer"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/identity"
-	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/tessera-cdp/tessera/internal/customer"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/identity"
+	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
 var _ identity.Store = (*Store)(nil)
 
 func (s *Store) GetIdentities(ctx context.Context, keys []string) ([]profile.Identity, error) {
-	return inBatches[profile.Identity](ctx, s.identities, "_id", keys)
+	return dbkit.InBatches[profile.Identity](ctx, s.b, s.identities, "_id", keys)
 }
 
 func (s *Store) IdentitiesOfProfiles(ctx context.Context, ids []string) ([]profile.Identity, error) {
-	return inBatches[profile.Identity](ctx, s.identities, "profileId", ids)
+	return dbkit.InBatches[profile.Identity](ctx, s.b, s.identities, "profileId", ids)
 }
 
 func (s *Store) GetProfiles(ctx context.Context, ids []string) ([]profile.Profile, error) {
-	return inBatches[profile.Profile](ctx, s.profiles, "_id", ids)
+	return dbkit.InBatches[profile.Profile](ctx, s.b, s.profiles, "_id", ids)
 }
 
 // InsertProfiles inserts new profiles; one that exists already (a retried batch reuses
 // its new ids) is a duplicate key, which is fine.
 func (s *Store) InsertProfiles(ctx context.Context, ps []profile.Profile) error {
-	_, err := insertNew(ctx, s.profiles, ps)
+	_, err := dbkit.InsertNew(ctx, s.profiles, ps)
 	return err
 }
 
@@ -45,38 +48,10 @@ func (s *Store) DeleteProfiles(ctx context.Context, ids []string) error {
 	return err
 }
 
-// insertNew inserts items unordered and returns the indexes of those whose _id existed
-// already (duplicate key); any other error fails the call.
-func insertNew[T any](ctx context.Context, c *mongo.Collection, items []T) ([]int, error) {
-	var dups []int
-	for start := 0; start < len(items); start += 1000 {
-		part := items[start:min(start+1000, len(items))]
-		docs := make([]any, len(part))
-		for i := range part {
-			docs[i] = part[i]
-		}
-		_, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		var bwe mongo.BulkWriteException
-		switch {
-		case err == nil:
-		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
-			for _, we := range bwe.WriteErrors {
-				if we.Code != 11000 {
-					return nil, err
-				}
-				dups = append(dups, start+we.Index)
-			}
-		default:
-			return nil, err
-		}
-	}
-	return dups, nil
-}
-
 // InsertRecords inserts resolved records; one that a concurrent request stored first is
 // overwritten with this version (the same content by then, or a newer one).
 func (s *Store) InsertRecords(ctx context.Context, rs []profile.Record) ([]string, error) {
-	dups, err := insertNew(ctx, s.records, rs)
+	dups, err := dbkit.InsertNew(ctx, s.records, rs)
 	if err != nil {
 		return nil, err
 	}
@@ -86,11 +61,11 @@ func (s *Store) InsertRecords(ctx context.Context, rs []profile.Record) ([]strin
 		ids[n] = rs[i].ID
 		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": rs[i].ID}).SetReplacement(rs[i]))
 	}
-	return ids, bulk(ctx, s.records, ms)
+	return ids, dbkit.Bulk(ctx, s.b, s.records, ms)
 }
 
 func (s *Store) ClaimIdentities(ctx context.Context, ids []profile.Identity) ([]string, error) {
-	dups, err := insertNew(ctx, s.identities, ids)
+	dups, err := dbkit.InsertNew(ctx, s.identities, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +81,7 @@ func (s *Store) AddIdentitySources(ctx context.Context, sources map[string][]str
 	for k, srcs := range sources {
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": k}).SetUpdate(bson.M{"$addToSet": bson.M{"sources": bson.M{"$each": srcs}}}))
 	}
-	return bulk(ctx, s.identities, ms)
+	return dbkit.Bulk(ctx, s.b, s.identities, ms)
 }
 
 func (s *Store) SetIdentityOwners(ctx context.Context, ids []profile.Identity) error {
@@ -117,12 +92,12 @@ func (s *Store) SetIdentityOwners(ctx context.Context, ids []profile.Identity) e
 			"$setOnInsert": bson.M{"type": it.Type, "value": it.Value, "firstSeen": it.FirstSeen},
 		}))
 	}
-	return bulk(ctx, s.identities, ms)
+	return dbkit.Bulk(ctx, s.b, s.identities, ms)
 }
 
 func (s *Store) MarkMerged(ctx context.Context, absorbed, survivor string, at time.Time) (bool, error) {
 	set := bson.M{"$set": bson.M{"mergedInto": survivor, "updatedAt": at}, "$inc": bson.M{"rev": 1}}
-	if !RealMongoDB() {
+	if !s.b.AtomicUpdates || !s.b.IndexedFilters {
 		// FerretDB scans the collection for any filter but a bare _id, and its updates
 		// are read-modify-write anyway (graph writes are serialised there), so check
 		// first and update by _id.
@@ -158,14 +133,14 @@ func (s *Store) Repoint(ctx context.Context, from []string, to string) error {
 			return err
 		}
 	}
-	if !RealMongoDB() {
+	if !s.b.IndexedFilters {
 		// By the absorbed profiles' hints, with bare-_id updates: a profileId filter
 		// scans both collections on FerretDB. Anything a hint missed still points at an
 		// absorbed profile, which readers follow to the survivor.
-		if err := repointByID[profile.Identity](ctx, s.identities, keys, from, to, func(i profile.Identity) (string, string) { return i.ID, i.ProfileID }); err != nil {
+		if err := repointByID[profile.Identity](ctx, s.b, s.identities, keys, from, to, func(i profile.Identity) (string, string) { return i.ID, i.ProfileID }); err != nil {
 			return err
 		}
-		return repointByID[profile.Record](ctx, s.records, recIDs, from, to, func(r profile.Record) (string, string) { return r.ID, r.ProfileID })
+		return repointByID[profile.Record](ctx, s.b, s.records, recIDs, from, to, func(r profile.Record) (string, string) { return r.ID, r.ProfileID })
 	}
 	f := bson.M{"profileId": bson.M{"$in": from}}
 	if _, err := s.identities.UpdateMany(ctx, f, bson.M{"$set": bson.M{"profileId": to}}); err != nil {
@@ -176,8 +151,8 @@ func (s *Store) Repoint(ctx context.Context, from []string, to string) error {
 }
 
 // repointByID moves the documents among ids that point at one of from to the profile to.
-func repointByID[T any](ctx context.Context, c *mongo.Collection, ids, from []string, to string, key func(T) (id, profileID string)) error {
-	docs, err := inBatches[T](ctx, c, "_id", ids)
+func repointByID[T any](ctx context.Context, b *dbkit.Backend, c *mongo.Collection, ids, from []string, to string, key func(T) (id, profileID string)) error {
+	docs, err := dbkit.InBatches[T](ctx, b, c, "_id", ids)
 	if err != nil {
 		return err
 	}
@@ -187,7 +162,7 @@ func repointByID[T any](ctx context.Context, c *mongo.Collection, ids, from []st
 			ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$set": bson.M{"profileId": to}}))
 		}
 	}
-	return bulk(ctx, c, ms)
+	return dbkit.Bulk(ctx, b, c, ms)
 }
 
 func (s *Store) AssignRecords(ctx context.Context, as []identity.Assignment) error {
@@ -199,7 +174,7 @@ func (s *Store) AssignRecords(ctx context.Context, as []identity.Assignment) err
 		}
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": a.RecordID}).SetUpdate(bson.M{"$set": set}))
 	}
-	return bulk(ctx, s.records, ms)
+	return dbkit.Bulk(ctx, s.b, s.records, ms)
 }
 
 func (s *Store) UpdateProfiles(ctx context.Context, ds []identity.Delta) error {
@@ -224,7 +199,7 @@ func (s *Store) UpdateProfiles(ctx context.Context, ds []identity.Delta) error {
 		}
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": d.ID}).SetUpdate(u).SetUpsert(true))
 	}
-	return bulk(ctx, s.profiles, ms)
+	return dbkit.Bulk(ctx, s.b, s.profiles, ms)
 }
 
 func (s *Store) ReplaceProfiles(ctx context.Context, ps []profile.Profile) error {
@@ -232,7 +207,7 @@ func (s *Store) ReplaceProfiles(ctx context.Context, ps []profile.Profile) error
 	for _, p := range ps {
 		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": p.ID}).SetReplacement(p).SetUpsert(true))
 	}
-	return bulk(ctx, s.profiles, ms)
+	return dbkit.Bulk(ctx, s.b, s.profiles, ms)
 }
 
 // RecordsOfProfiles returns the records resolved into the profiles. MongoDB answers
@@ -240,8 +215,8 @@ func (s *Store) ReplaceProfiles(ctx context.Context, ps []profile.Profile) error
 // RecordIDs hints are read by _id and checked (profiles from before the hint existed
 // take the scan).
 func (s *Store) RecordsOfProfiles(ctx context.Context, ids []string) ([]profile.Record, error) {
-	if RealMongoDB() || len(ids) == 0 {
-		return inBatches[profile.Record](ctx, s.records, "profileId", ids)
+	if s.b.IndexedFilters || len(ids) == 0 {
+		return dbkit.InBatches[profile.Record](ctx, s.b, s.records, "profileId", ids)
 	}
 	ps, err := s.GetProfiles(ctx, ids)
 	if err != nil {
@@ -254,11 +229,11 @@ func (s *Store) RecordsOfProfiles(ctx context.Context, ids []string) ([]profile.
 	var recIDs []string
 	for _, p := range ps {
 		if p.RecordIDs == nil && p.RecordCount > 0 {
-			return inBatches[profile.Record](ctx, s.records, "profileId", ids)
+			return dbkit.InBatches[profile.Record](ctx, s.b, s.records, "profileId", ids)
 		}
 		recIDs = append(recIDs, p.RecordIDs...)
 	}
-	rs, err := inBatches[profile.Record](ctx, s.records, "_id", recIDs)
+	rs, err := dbkit.InBatches[profile.Record](ctx, s.b, s.records, "_id", recIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +264,7 @@ func (s *Store) SaveComputed(ctx context.Context, ps []profile.Profile) ([]strin
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	if err := bulk(ctx, s.profiles, ms); err != nil {
+	if err := dbkit.Bulk(ctx, s.b, s.profiles, ms); err != nil {
 		return nil, err
 	}
 	now, err := s.GetProfiles(ctx, ids)
@@ -316,7 +291,7 @@ func (s *Store) SourcePriorities(ctx context.Context) (map[string]int, error) {
 		Name     string `bson:"_id"`
 		Priority int    `bson:"priority"`
 	}
-	all, err := findAll[src](ctx, s.sources, bson.M{}, options.Find().SetProjection(bson.M{"priority": 1}))
+	all, err := dbkit.FindAll[src](ctx, s.sources, bson.M{}, options.Find().SetProjection(bson.M{"priority": 1}))
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +332,7 @@ func (s *Store) SearchProfiles(ctx context.Context, q customer.Query) ([]profile
 			f["_id"] = bson.M{"$lt": q.After}
 		}
 	}
-	return findAll[profile.Profile](ctx, s.profiles, f, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(int64(q.Limit)))
+	return dbkit.FindAll[profile.Profile](ctx, s.profiles, f, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(int64(q.Limit)))
 }
 
 func (s *Store) CountProfiles(ctx context.Context, q customer.Query) (int64, error) {

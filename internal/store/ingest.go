@@ -4,12 +4,15 @@ import (
 	"context"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/apperr"
-	"github.com/tessera-cdp/tessera/internal/ingest"
-	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
 var _ ingest.Store = (*Store)(nil)
@@ -27,11 +30,11 @@ func (s *Store) CreateSource(ctx context.Context, src ingest.Source) error {
 func (s *Store) GetSource(ctx context.Context, name string) (ingest.Source, error) {
 	var src ingest.Source
 	err := s.sources.FindOne(ctx, bson.M{"_id": name}).Decode(&src)
-	return src, notFound(err, "source %q not found", name)
+	return src, dbkit.NotFound(err, "source %q not found", name)
 }
 
 func (s *Store) ListSources(ctx context.Context) ([]ingest.Source, error) {
-	return findAll[ingest.Source](ctx, s.sources, bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
+	return dbkit.FindAll[ingest.Source](ctx, s.sources, bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
 }
 
 func (s *Store) IncSourceRecords(ctx context.Context, name string, n int64) error {
@@ -40,7 +43,7 @@ func (s *Store) IncSourceRecords(ctx context.Context, name string, n int64) erro
 }
 
 func (s *Store) GetRecords(ctx context.Context, ids []string) ([]profile.Record, error) {
-	return inBatches[profile.Record](ctx, s.records, "_id", ids)
+	return dbkit.InBatches[profile.Record](ctx, s.b, s.records, "_id", ids)
 }
 
 // UpsertRecords never touches profileId: that is resolution's to set.
@@ -55,7 +58,7 @@ func (s *Store) UpsertRecords(ctx context.Context, rs []profile.Record) error {
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": r.ID}).SetUpsert(true).
 			SetUpdate(bson.M{"$set": set, "$setOnInsert": bson.M{"receivedAt": r.ReceivedAt}}))
 	}
-	return bulk(ctx, s.records, ms)
+	return dbkit.Bulk(ctx, s.b, s.records, ms)
 }
 
 func (s *Store) CreateJob(ctx context.Context, j ingest.Job) error {
@@ -66,11 +69,11 @@ func (s *Store) CreateJob(ctx context.Context, j ingest.Job) error {
 func (s *Store) GetJob(ctx context.Context, id string) (ingest.Job, error) {
 	var j ingest.Job
 	err := s.jobs.FindOne(ctx, bson.M{"_id": id}).Decode(&j)
-	return j, notFound(err, "ingest job %q not found", id)
+	return j, dbkit.NotFound(err, "ingest job %q not found", id)
 }
 
 func (s *Store) ListJobs(ctx context.Context, limit int) ([]ingest.Job, error) {
-	return findAll[ingest.Job](ctx, s.jobs, bson.M{}, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(int64(limit)))
+	return dbkit.FindAll[ingest.Job](ctx, s.jobs, bson.M{}, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(int64(limit)))
 }
 
 func (s *Store) AddJobCounts(ctx context.Context, id string, c ingest.Counts, at time.Time) error {
@@ -85,7 +88,7 @@ func (s *Store) FinishJob(ctx context.Context, id string, at time.Time) (ingest.
 	var j ingest.Job
 	err := s.jobs.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"done": true, "finishedAt": at, "updatedAt": at}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&j)
-	return j, notFound(err, "ingest job %q not found", id)
+	return j, dbkit.NotFound(err, "ingest job %q not found", id)
 }
 
 // MarkJobsInterrupted scans the jobs collection (small, and only at start).
@@ -96,5 +99,5 @@ func (s *Store) MarkJobsInterrupted(ctx context.Context) error {
 
 // RecordsBySource lists a source's records (tests and exports).
 func (s *Store) RecordsBySource(ctx context.Context, source string) ([]profile.Record, error) {
-	return findAll[profile.Record](ctx, s.records, bson.M{"source": source}, options.Find().SetSort(bson.M{"_id": 1}))
+	return dbkit.FindAll[profile.Record](ctx, s.records, bson.M{"source": source}, options.Find().SetSort(bson.M{"_id": 1}))
 }

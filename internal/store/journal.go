@@ -5,10 +5,13 @@ import (
 	"errors"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/identity"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/identity"
 )
 
 // The identity journal holds the intent of graph changes in flight (see identity.Journal):
@@ -36,7 +39,7 @@ func (s *Store) GetJournal(ctx context.Context, id string) (identity.Journal, bo
 }
 
 func (s *Store) Journals(ctx context.Context, before time.Time) ([]identity.Journal, error) {
-	return findAll[identity.Journal](ctx, s.journal(), bson.M{"at": bson.M{"$lt": before}}, options.Find().SetSort(bson.M{"_id": 1}))
+	return dbkit.FindAll[identity.Journal](ctx, s.journal(), bson.M{"at": bson.M{"$lt": before}}, options.Find().SetSort(bson.M{"_id": 1}))
 }
 
 // RecountSourceRecords sets sources' record counts to the records stored (a scan of the

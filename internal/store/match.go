@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 
-	"github.com/tessera-cdp/tessera/internal/matchjob"
-	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/matchjob"
+	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
 var _ matchjob.Store = (*Store)(nil)
@@ -34,7 +37,7 @@ func (s *Store) EnsureMatchIndexes(ctx context.Context) error {
 		s.matchSuggestions(): {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "probability", Value: -1}, {Key: "_id", Value: 1}}}},
 		s.matchJobs():        {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "baseline", Value: 1}}}},
 	}
-	return createMissingIndexes(ctx, idx)
+	return dbkit.EnsureIndexes(ctx, idx)
 }
 
 var liveProfile = bson.M{"mergedInto": bson.M{"$exists": false}}
@@ -103,11 +106,11 @@ func (s *Store) UpsertSuggestions(ctx context.Context, ss []matchjob.Suggestion)
 			"$unset":       bson.M{"decidedBy": "", "decidedAt": "", "reason": "", "survivor": ""},
 		}))
 	}
-	return bulk(ctx, s.matchSuggestions(), ms)
+	return dbkit.Bulk(ctx, s.b, s.matchSuggestions(), ms)
 }
 
 func (s *Store) GetSuggestions(ctx context.Context, ids []string) ([]matchjob.Suggestion, error) {
-	return inBatches[matchjob.Suggestion](ctx, s.matchSuggestions(), "_id", ids)
+	return dbkit.InBatches[matchjob.Suggestion](ctx, s.b, s.matchSuggestions(), "_id", ids)
 }
 
 // ListSuggestions pages by probability (highest first), then _id; the cursor is the id
@@ -121,7 +124,7 @@ func (s *Store) ListSuggestions(ctx context.Context, status matchjob.SuggestionS
 		var last matchjob.Suggestion
 		err := s.matchSuggestions().FindOne(ctx, bson.M{"_id": after}).Decode(&last)
 		if err != nil {
-			return nil, notFound(err, "match suggestion %q not found", after)
+			return nil, dbkit.NotFound(err, "match suggestion %q not found", after)
 		}
 		f["$or"] = bson.A{
 			bson.M{"probability": bson.M{"$lt": last.Probability}},
@@ -132,7 +135,7 @@ func (s *Store) ListSuggestions(ctx context.Context, status matchjob.SuggestionS
 	if limit > 0 {
 		o.SetLimit(int64(limit))
 	}
-	return findAll[matchjob.Suggestion](ctx, s.matchSuggestions(), f, o)
+	return dbkit.FindAll[matchjob.Suggestion](ctx, s.matchSuggestions(), f, o)
 }
 
 // DecideSuggestion records a decision on a suggestion that is still pending.
@@ -174,7 +177,7 @@ func (s *Store) AddRejection(ctx context.Context, r matchjob.Rejection) error {
 }
 
 func (s *Store) Rejections(ctx context.Context) ([]matchjob.Rejection, error) {
-	return findAll[matchjob.Rejection](ctx, s.matchRejections(), bson.M{})
+	return dbkit.FindAll[matchjob.Rejection](ctx, s.matchRejections(), bson.M{})
 }
 
 func (s *Store) SaveMatchJob(ctx context.Context, j matchjob.Job) error {
@@ -185,16 +188,16 @@ func (s *Store) SaveMatchJob(ctx context.Context, j matchjob.Job) error {
 func (s *Store) GetMatchJob(ctx context.Context, id string) (matchjob.Job, error) {
 	var j matchjob.Job
 	err := s.matchJobs().FindOne(ctx, bson.M{"_id": id}).Decode(&j)
-	return j, notFound(err, "match job %q not found", id)
+	return j, dbkit.NotFound(err, "match job %q not found", id)
 }
 
 // ListMatchJobs lists the newest jobs first (ids are time-ordered).
 func (s *Store) ListMatchJobs(ctx context.Context, limit int) ([]matchjob.Job, error) {
-	return findAll[matchjob.Job](ctx, s.matchJobs(), bson.M{}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+	return dbkit.FindAll[matchjob.Job](ctx, s.matchJobs(), bson.M{}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 }
 
 func (s *Store) RunningMatchJobs(ctx context.Context) ([]matchjob.Job, error) {
-	return findAll[matchjob.Job](ctx, s.matchJobs(), bson.M{"status": matchjob.Running})
+	return dbkit.FindAll[matchjob.Job](ctx, s.matchJobs(), bson.M{"status": matchjob.Running})
 }
 
 func (s *Store) LastBaselineMatchJob(ctx context.Context) (*matchjob.Job, error) {

@@ -17,7 +17,7 @@ import (
 
 func TestMatchSuggestionsPagingAndDecisions(t *testing.T) {
 	ctx := context.Background()
-	s := New(testdb.DB(t))
+	s := New(testdb.DB(t), testdb.Backend(t))
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	probs := []float64{0.8, 0.6, 0.8, 0.7, 0.55, 0.8}
 	var in []matchjob.Suggestion
@@ -95,7 +95,7 @@ func TestMatchSuggestionsPagingAndDecisions(t *testing.T) {
 
 func TestMatchJobsStore(t *testing.T) {
 	ctx := context.Background()
-	s := New(testdb.DB(t))
+	s := New(testdb.DB(t), testdb.Backend(t))
 	if j, err := s.LastBaselineMatchJob(ctx); j != nil || err != nil {
 		t.Fatalf("baseline of nothing: %v, %v", j, err)
 	}
@@ -137,7 +137,7 @@ func TestMatchJobsStore(t *testing.T) {
 
 func TestMatchProfileReads(t *testing.T) {
 	ctx := context.Background()
-	s := New(testdb.DB(t))
+	s := New(testdb.DB(t), testdb.Backend(t))
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	var ps []profile.Profile
 	for i := range 5 {

@@ -8,11 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/apperr"
-	"github.com/tessera-cdp/tessera/internal/membership"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/membership"
 )
 
 // Segments is the MongoDB implementation of the membership stores. Current members are
@@ -21,9 +24,6 @@ import (
 // its segments in `segments`.
 type Segments struct {
 	*Store
-	// ProfileLock serialises writes of profile documents with identity resolution on
-	// FerretDB, whose updates are not atomic (see identity.Engine.Serialize).
-	ProfileLock func() func()
 }
 
 var (
@@ -45,7 +45,7 @@ func (s *Segments) EnsureMembershipIndexes(ctx context.Context) error {
 		s.deliveries(): {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAt", Value: 1}}}},
 		s.profiles:     {{Keys: bson.D{{Key: "segments", Value: 1}}}},
 	}
-	return createMissingIndexes(ctx, idx)
+	return dbkit.EnsureIndexes(ctx, idx)
 }
 
 type webhookDoc struct {
@@ -151,13 +151,13 @@ func (s *Segments) DeleteSegment(ctx context.Context, id string) error {
 func (s *Segments) GetSegment(ctx context.Context, id string) (membership.Segment, error) {
 	var d segmentDoc
 	if err := s.segs().FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
-		return membership.Segment{}, notFound(err, "segment %s not found", id)
+		return membership.Segment{}, dbkit.NotFound(err, "segment %s not found", id)
 	}
 	return d.segment()
 }
 
 func (s *Segments) ListSegments(ctx context.Context) ([]membership.Segment, error) {
-	docs, err := findAll[segmentDoc](ctx, s.segs(), bson.M{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}, {Key: "_id", Value: 1}}))
+	docs, err := dbkit.FindAll[segmentDoc](ctx, s.segs(), bson.M{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err
 	}
@@ -185,13 +185,13 @@ func (s *Segments) Members(ctx context.Context, seg string, ids []string) (map[s
 	var docs []memberDoc
 	var err error
 	if ids == nil {
-		docs, err = findAll[memberDoc](ctx, s.members(), bson.M{"segmentId": seg})
+		docs, err = dbkit.FindAll[memberDoc](ctx, s.members(), bson.M{"segmentId": seg})
 	} else {
 		keys := make([]string, len(ids))
 		for i, id := range ids {
 			keys[i] = memberKey(seg, id)
 		}
-		docs, err = inBatches[memberDoc](ctx, s.members(), "_id", keys)
+		docs, err = dbkit.InBatches[memberDoc](ctx, s.b, s.members(), "_id", keys)
 	}
 	if err != nil {
 		return nil, err
@@ -210,7 +210,7 @@ func (s *Segments) MembersPage(ctx context.Context, seg string, after string, li
 	if after != "" {
 		f["_id"] = bson.M{"$gt": memberKey(seg, after)}
 	}
-	docs, err := findAll[memberDoc](ctx, s.members(), f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	docs, err := dbkit.FindAll[memberDoc](ctx, s.members(), f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
 	}
@@ -237,14 +237,14 @@ func (s *Segments) Apply(ctx context.Context, seg string, entered, exited []stri
 	for _, id := range exited {
 		chs = append(chs, changeDoc{ID: fmt.Sprintf("%s|%s|X|%d", seg, id, at.UnixNano()), SegmentID: seg, ProfileID: id, Kind: membership.Exited, At: at})
 	}
-	if _, err := insertNew(ctx, s.changes(), chs); err != nil {
+	if _, err := dbkit.InsertNew(ctx, s.changes(), chs); err != nil {
 		return 0, err
 	}
 	ms := make([]memberDoc, len(entered))
 	for i, id := range entered {
 		ms[i] = memberDoc{ID: memberKey(seg, id), SegmentID: seg, ProfileID: id, EnteredAt: at}
 	}
-	if _, err := insertNew(ctx, s.members(), ms); err != nil {
+	if _, err := dbkit.InsertNew(ctx, s.members(), ms); err != nil {
 		return 0, err
 	}
 	for i := 0; i < len(exited); i += 1000 {
@@ -272,9 +272,9 @@ func (s *Segments) setProfileSegments(ctx context.Context, seg string, add, remo
 	if len(add) == 0 && len(remove) == 0 {
 		return nil
 	}
-	if s.ProfileLock != nil {
-		defer s.ProfileLock()()
-	}
+	// Profile documents are written by identity resolution too: one guard for both
+	// where updates are not atomic.
+	defer s.b.Guard("profiles")()
 	var ms []mongo.WriteModel
 	for _, id := range add {
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$addToSet": bson.M{"segments": seg}}))
@@ -282,7 +282,7 @@ func (s *Segments) setProfileSegments(ctx context.Context, seg string, add, remo
 	for _, id := range remove {
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$pull": bson.M{"segments": seg}}))
 	}
-	return bulk(ctx, s.profiles, ms)
+	return dbkit.Bulk(ctx, s.b, s.profiles, ms)
 }
 
 func (s *Segments) SetEvaluated(ctx context.Context, seg string, at time.Time) error {
@@ -292,7 +292,7 @@ func (s *Segments) SetEvaluated(ctx context.Context, seg string, at time.Time) e
 
 // Changes lists entries and exits since a time, newest first.
 func (s *Segments) Changes(ctx context.Context, seg string, since time.Time, limit int) ([]membership.Change, error) {
-	docs, err := findAll[changeDoc](ctx, s.changes(), bson.M{"segmentId": seg, "at": bson.M{"$gte": since}},
+	docs, err := dbkit.FindAll[changeDoc](ctx, s.changes(), bson.M{"segmentId": seg, "at": bson.M{"$gte": since}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
@@ -314,7 +314,7 @@ func (s *Segments) ProfileSegments(ctx context.Context, profileID string) ([]mem
 	for i, sg := range segs {
 		keys[i] = memberKey(sg.ID, profileID)
 	}
-	docs, err := inBatches[memberDoc](ctx, s.members(), "_id", keys)
+	docs, err := dbkit.InBatches[memberDoc](ctx, s.b, s.members(), "_id", keys)
 	if err != nil {
 		return nil, err
 	}
@@ -347,13 +347,13 @@ type deliveryDoc struct {
 }
 
 func (s *Segments) Enqueue(ctx context.Context, d membership.Delivery) error {
-	_, err := insertNew(ctx, s.deliveries(), []deliveryDoc{{ID: d.ID, SegmentID: d.SegmentID, Body: string(d.Body), Attempts: d.Attempts,
+	_, err := dbkit.InsertNew(ctx, s.deliveries(), []deliveryDoc{{ID: d.ID, SegmentID: d.SegmentID, Body: string(d.Body), Attempts: d.Attempts,
 		NextAt: d.NextAt, Status: d.Status, CreatedAt: d.CreatedAt}})
 	return err
 }
 
 func (s *Segments) Due(ctx context.Context, now time.Time, limit int) ([]membership.Delivery, error) {
-	docs, err := findAll[deliveryDoc](ctx, s.deliveries(), bson.M{"status": membership.Pending, "nextAt": bson.M{"$lte": now}},
+	docs, err := dbkit.FindAll[deliveryDoc](ctx, s.deliveries(), bson.M{"status": membership.Pending, "nextAt": bson.M{"$lte": now}},
 		options.Find().SetSort(bson.D{{Key: "nextAt", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
@@ -385,7 +385,7 @@ func (s *Segments) WebhookResult(ctx context.Context, seg, status string, at tim
 
 // Deliveries lists a segment's outbox, newest first (for tests and diagnostics).
 func (s *Segments) Deliveries(ctx context.Context, seg string) ([]membership.Delivery, error) {
-	docs, err := findAll[deliveryDoc](ctx, s.deliveries(), bson.M{"segmentId": seg}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
+	docs, err := dbkit.FindAll[deliveryDoc](ctx, s.deliveries(), bson.M{"segmentId": seg}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +412,7 @@ func (s *Segments) SaveExportToken(ctx context.Context, token, seg string, expir
 func (s *Segments) ExportToken(ctx context.Context, token string, now time.Time) (string, error) {
 	var d exportDoc
 	if err := s.exports().FindOne(ctx, bson.M{"_id": token}).Decode(&d); err != nil {
-		return "", notFound(err, "export link not found")
+		return "", dbkit.NotFound(err, "export link not found")
 	}
 	if now.After(d.ExpiresAt) {
 		return "", apperr.NotFoundf("export link expired")
@@ -440,7 +440,7 @@ func (s *Segments) ForgetProfiles(ctx context.Context, seg string, ids []string,
 	for i, id := range ids {
 		alts[i] = regexp.QuoteMeta(id)
 	}
-	docs, err := findAll[deliveryDoc](ctx, s.deliveries(), bson.M{"segmentId": seg, "body": bson.M{"$regex": strings.Join(alts, "|")}})
+	docs, err := dbkit.FindAll[deliveryDoc](ctx, s.deliveries(), bson.M{"segmentId": seg, "body": bson.M{"$regex": strings.Join(alts, "|")}})
 	if err != nil {
 		return err
 	}

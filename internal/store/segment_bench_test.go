@@ -33,13 +33,14 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
 	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/testdb"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 var benchCountries = []string{"United Kingdom", "United Kingdom", "United Kingdom", "France", "Germany", "Spain", "US", "Netherlands"}
@@ -115,7 +116,7 @@ func BenchmarkSegmentPreview(b *testing.B) {
 			t0 := time.Now()
 			loadSegmentBench(b, db, n, now)
 			b.Logf("loaded %d profiles in %v", n, time.Since(t0).Round(time.Millisecond))
-			s := store.New(db)
+			s := store.New(db, testdb.Backend(b))
 			for _, rc := range rules {
 				b.Run(rc.name, func(b *testing.B) {
 					var count, filter, raw, sets, scan time.Duration

@@ -46,13 +46,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 var _ segment.Querier = (*Store)(nil)
@@ -183,11 +186,11 @@ func (c *CompiledSegment) Sample(ctx context.Context, limit int) ([]profile.Prof
 		if len(ids) == 0 {
 			return nil, nil
 		}
-		return findAll[profile.Profile](ctx, c.s.profiles, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		return dbkit.FindAll[profile.Profile](ctx, c.s.profiles, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
 			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(sampleProjection))
 	}
 	for _, f := range c.filters {
-		got, err := findAll[profile.Profile](ctx, c.s.profiles, f,
+		got, err := dbkit.FindAll[profile.Profile](ctx, c.s.profiles, f,
 			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit-len(out))).SetProjection(sampleProjection))
 		if err != nil {
 			return nil, err
@@ -277,7 +280,7 @@ func (s *Store) CompileSegment(ctx context.Context, r segment.Rule, now time.Tim
 		return nil, err
 	}
 	c := &segCompiler{s: s, ctx: ctx, now: now.Truncate(time.Millisecond), setIndex: map[string]int{},
-		serverGroup: opt.ServerGroup || RealMongoDB()}
+		serverGroup: opt.ServerGroup || s.b.ServerGroup}
 	if opt.Restrict != nil {
 		c.restrict = sortedSet(slices.Clone(opt.Restrict))
 		c.hasRestrict = true
@@ -298,7 +301,7 @@ func (s *Store) CompileSegment(ctx context.Context, r segment.Rule, now time.Tim
 	}
 	if out.Strategy == SegmentAuto {
 		out.Strategy = SegmentFilter
-		if !RealMongoDB() && inlined > ferretInLimit {
+		if !s.b.IndexedFilters && inlined > ferretInLimit {
 			out.Strategy = SegmentIDs
 		}
 	}
@@ -1264,5 +1267,5 @@ func (s *Store) EnsureSegmentIndexes(ctx context.Context) error {
 		s.orders():                         {asc("placedAt")},
 		s.DB.Collection(TicketsCollection): {asc("requesterId", "createdAt")},
 	}
-	return createMissingIndexes(ctx, idx)
+	return dbkit.EnsureIndexes(ctx, idx)
 }

@@ -14,15 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
 	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/testdb"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // TestSegmentFerretDBOperators pins down how the database evaluates the operators the
@@ -955,7 +956,7 @@ func TestSegmentRulesMatchEvaluator(t *testing.T) {
 			pop := genPopulation(r, 300, now)
 			db := testdb.DB(t)
 			pop.insert(t, db)
-			s := store.New(db)
+			s := store.New(db, testdb.Backend(t))
 			g := &segGen{r: r, pop: pop}
 			var empty, full, interesting int
 			live := len(pop.expected(segment.Rule{Trait: &segment.TraitCond{Field: "firstName", Op: segment.Exists}})) +
@@ -1068,7 +1069,7 @@ func TestSegmentLeafSemantics(t *testing.T) {
 		commerce.Order{ID: "s:4", ProfileID: "b", Status: "placed", PlacedAt: now.Add(-90*day - time.Millisecond)},
 		commerce.Order{ID: "s:5", ProfileID: "", Status: "placed", PlacedAt: now},
 	)
-	s := store.New(db)
+	s := store.New(db, testdb.Backend(t))
 	for _, tc := range []struct {
 		r    segment.Rule
 		want string
@@ -1133,7 +1134,7 @@ func TestSegmentLeafSemantics(t *testing.T) {
 func TestSegmentEmptyDatabase(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.DB(t)
-	s := store.New(db)
+	s := store.New(db, testdb.Backend(t))
 	now := time.Now()
 	rules := []segment.Rule{
 		segment.Rule{Orders: &segment.CountCond{AtMost: segment.Int(0)}},
@@ -1166,7 +1167,7 @@ func TestSegmentEmptyDatabase(t *testing.T) {
 // literal values in the compiled filter.
 func TestSegmentRejectsInjection(t *testing.T) {
 	ctx := context.Background()
-	s := store.New(testdb.DB(t))
+	s := store.New(testdb.DB(t), testdb.Backend(t))
 	now := time.Now()
 	for _, field := range []string{"attributes.$where", "attributes.a.b", "attributes.x\x00", "attributes.", "$where", "traits.firstName"} {
 		_, err := s.SegmentCount(ctx, segment.Trait(field, segment.EQ, "1"), now)
@@ -1219,7 +1220,7 @@ func TestSegmentRejectsInjection(t *testing.T) {
 
 // TestSegmentEnsureIndexes: creating the segment indexes twice is harmless.
 func TestSegmentEnsureIndexes(t *testing.T) {
-	s := store.New(testdb.DB(t))
+	s := store.New(testdb.DB(t), testdb.Backend(t))
 	for range 2 {
 		if err := s.EnsureSegmentIndexes(context.Background()); err != nil {
 			t.Fatal(err)

@@ -9,10 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/privacy"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/privacy"
 )
 
 // The suppression list: one document per identity key of an erased person, keyed by
@@ -125,7 +128,7 @@ func (s *Store) Suppress(ctx context.Context, keys []string, actor string, at ti
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: h}}).SetUpsert(true).SetUpdate(bson.M{
 			"$setOnInsert": bson.M{"type": privacy.KeyType(k), "createdAt": at, "actor": actor}}))
 	}
-	return bulk(ctx, s.suppressions(), ms)
+	return dbkit.Bulk(ctx, s.b, s.suppressions(), ms)
 }
 
 // Suppressed returns the identity keys among keys that are on the suppression list:
@@ -153,7 +156,7 @@ func (s *Store) Suppressed(ctx context.Context, keys []string) ([]string, error)
 	for h := range hs {
 		ids = append(ids, h)
 	}
-	docs, err := inBatches[suppressionDoc](ctx, s.suppressions(), "_id", ids)
+	docs, err := dbkit.InBatches[suppressionDoc](ctx, s.b, s.suppressions(), "_id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +174,7 @@ func (s *Store) SuppressionFilter(ctx context.Context) (func(identityKey string)
 	if err != nil {
 		return nil, err
 	}
-	docs, err := findAll[suppressionDoc](ctx, s.suppressions(), bson.M{}, options.Find().SetProjection(bson.M{"_id": 1}))
+	docs, err := dbkit.FindAll[suppressionDoc](ctx, s.suppressions(), bson.M{}, options.Find().SetProjection(bson.M{"_id": 1}))
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +194,7 @@ func (s *Store) LiftSuppression(ctx context.Context, identityKey string) (privac
 	var d suppressionDoc
 	err = s.suppressions().FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: privacy.Hash(key, identityKey)}}).Decode(&d)
 	if err != nil {
-		return privacy.Suppression{}, notFound(err, "%s identifier is not suppressed", privacy.KeyType(identityKey))
+		return privacy.Suppression{}, dbkit.NotFound(err, "%s identifier is not suppressed", privacy.KeyType(identityKey))
 	}
 	return d.domain(), nil
 }
@@ -203,7 +206,7 @@ func (s *Store) Suppressions(ctx context.Context, after string, limit int) ([]pr
 	if after != "" {
 		var last suppressionDoc
 		if err := s.suppressions().FindOne(ctx, bson.D{{Key: "_id", Value: after}}).Decode(&last); err != nil {
-			return nil, notFound(err, "suppression %q not found", after)
+			return nil, dbkit.NotFound(err, "suppression %q not found", after)
 		}
 		f["$or"] = bson.A{
 			bson.M{"createdAt": bson.M{"$lt": last.CreatedAt}},
@@ -214,7 +217,7 @@ func (s *Store) Suppressions(ctx context.Context, after string, limit int) ([]pr
 	if limit > 0 {
 		o.SetLimit(int64(limit))
 	}
-	docs, err := findAll[suppressionDoc](ctx, s.suppressions(), f, o)
+	docs, err := dbkit.FindAll[suppressionDoc](ctx, s.suppressions(), f, o)
 	if err != nil {
 		return nil, err
 	}

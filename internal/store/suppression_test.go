@@ -6,10 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/privacy"
 	"github.com/tessera-cdp/tessera/internal/testdb"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // The suppression list keeps keyed hashes under one installation key: two stores on
@@ -18,7 +19,7 @@ import (
 func TestSuppressionListKeepsHashesOnly(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.DB(t)
-	a, b := New(db), New(db)
+	a, b := New(db, testdb.Backend(t)), New(db, testdb.Backend(t))
 	if err := a.EnsureSuppressionKey(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -7,14 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/notify"
-	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/notify"
+	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
 // TicketStore is the MongoDB implementation of ticket.Store, plus the help-desk
@@ -35,18 +37,17 @@ type TicketStore struct {
 	tickets, messages, events, agents, groups, sla, macros, rr, notes, journal *mongo.Collection
 	Now                                                                        func() time.Time
 	Log                                                                        *slog.Logger
-	// casMu makes the version check and the replace one step on FerretDB, whose
-	// findAndModify reads, compares and writes back non-atomically (concurrent saves of
-	// one ticket lost updates in TestTicketConcurrentSavesKeepCompareAndSet). MongoDB
-	// needs no lock; two instances on one FerretDB remain unsafe, as for profiles.
-	casMu sync.Mutex
+	// b guards the version check and the replace as one step where updates are not
+	// atomic (FerretDB's findAndModify reads, compares and writes back: concurrent saves
+	// of one ticket lost updates in TestTicketConcurrentSavesKeepCompareAndSet).
+	b *dbkit.Backend
 }
 
 var _ ticket.Store = (*TicketStore)(nil)
 
 // NewTicketStore wraps a database.
-func NewTicketStore(db *mongo.Database) *TicketStore {
-	return &TicketStore{
+func NewTicketStore(db *mongo.Database, b *dbkit.Backend) *TicketStore {
+	return &TicketStore{b: b,
 		tickets: db.Collection("tickets"), messages: db.Collection("ticket_messages"), events: db.Collection("ticket_events"),
 		agents: db.Collection("agents"), groups: db.Collection("groups"), sla: db.Collection("sla_policies"),
 		macros: db.Collection("macros"), rr: db.Collection("round_robin"), notes: db.Collection("notifications"),
@@ -54,10 +55,6 @@ func NewTicketStore(db *mongo.Database) *TicketStore {
 		Now:     func() time.Time { return time.Now().UTC() }, Log: slog.Default(),
 	}
 }
-
-// NewID is the id source for tickets, messages and events: ULIDs, so _id order is
-// creation order (cursor pagination, history order).
-func NewID() string { return notify.NewID() }
 
 // EnsureIndexes creates what the queries need on MongoDB.
 func (s *TicketStore) EnsureIndexes(ctx context.Context) error {
@@ -71,7 +68,7 @@ func (s *TicketStore) EnsureIndexes(ctx context.Context) error {
 		s.messages: {{Keys: bson.D{{Key: "ticketId", Value: 1}}}},
 		s.events:   {{Keys: bson.D{{Key: "ticketId", Value: 1}}}},
 	}
-	return createMissingIndexes(ctx, idx)
+	return dbkit.EnsureIndexes(ctx, idx)
 }
 
 func ticketNotFound(kind, id string) error {
@@ -105,7 +102,7 @@ type journalDoc struct {
 }
 
 func (s *TicketStore) Save(ctx context.Context, cs ticket.Changeset) error {
-	j := journalDoc{ID: NewID(), CreatedAt: s.Now()}
+	j := journalDoc{ID: dbkit.NewID(), CreatedAt: s.Now()}
 	for _, t := range cs.Tickets {
 		j.Tickets = append(j.Tickets, journalTicket{Expect: t.Version, Doc: toTicketDoc(t, t.Version+1, j.ID)})
 	}
@@ -137,10 +134,7 @@ func (s *TicketStore) Save(ctx context.Context, cs ticket.Changeset) error {
 // applyTickets writes the journal's tickets in order with the version check,
 // skipping those in done. On a conflict it restores the tickets it wrote.
 func (s *TicketStore) applyTickets(ctx context.Context, j *journalDoc, done map[string]bool) error {
-	if !RealMongoDB() {
-		s.casMu.Lock()
-		defer s.casMu.Unlock()
-	}
+	defer s.b.Guard("tickets")()
 	type undo struct {
 		id     string
 		before *ticketDoc // nil: delete (was an insert)
@@ -230,10 +224,10 @@ func (s *TicketStore) finish(ctx context.Context, j *journalDoc) error {
 	for _, e := range j.Events {
 		es = append(es, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": e.ID}).SetReplacement(e).SetUpsert(true))
 	}
-	if err := bulk(ctx, s.messages, ms); err != nil {
+	if err := dbkit.Bulk(ctx, s.b, s.messages, ms); err != nil {
 		return err
 	}
-	if err := bulk(ctx, s.events, es); err != nil {
+	if err := dbkit.Bulk(ctx, s.b, s.events, es); err != nil {
 		return err
 	}
 	var ns []any
@@ -242,7 +236,7 @@ func (s *TicketStore) finish(ctx context.Context, j *journalDoc) error {
 		if jt.Expect == 0 {
 			kind = "created"
 		}
-		ns = append(ns, notificationDoc{ID: NewID(), TicketID: jt.Doc.ID, Kind: kind, At: s.Now()})
+		ns = append(ns, notificationDoc{ID: dbkit.NewID(), TicketID: jt.Doc.ID, Kind: kind, At: s.Now()})
 	}
 	if len(ns) > 0 {
 		if _, err := s.notes.InsertMany(ctx, ns); err != nil {
@@ -256,7 +250,7 @@ func (s *TicketStore) finish(ctx context.Context, j *journalDoc) error {
 // Recover completes or discards changesets older than age (younger ones may still be
 // in flight). Run it at start-up and periodically.
 func (s *TicketStore) Recover(ctx context.Context, age time.Duration) error {
-	js, err := findAll[journalDoc](ctx, s.journal, bson.M{"createdAt": bson.M{"$lt": s.Now().Add(-age)}})
+	js, err := dbkit.FindAll[journalDoc](ctx, s.journal, bson.M{"createdAt": bson.M{"$lt": s.Now().Add(-age)}})
 	if err != nil {
 		return err
 	}
@@ -267,7 +261,7 @@ func (s *TicketStore) Recover(ctx context.Context, age time.Duration) error {
 		for k, jt := range j.Tickets {
 			ids[k] = jt.Doc.ID
 		}
-		cur, err := inBatches[ticketDoc](ctx, s.tickets, "_id", ids)
+		cur, err := dbkit.InBatches[ticketDoc](ctx, s.b, s.tickets, "_id", ids)
 		if err != nil {
 			return err
 		}
@@ -382,7 +376,7 @@ func (s *TicketStore) ListTickets(ctx context.Context, f ticket.Filter, p ticket
 	if key != "" {
 		sort = bson.D{{Key: key, Value: dir}, {Key: "_id", Value: dir}}
 	}
-	docs, err := findAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(sort).SetLimit(int64(limit+1)))
+	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(sort).SetLimit(int64(limit+1)))
 	if err != nil {
 		return ticket.TicketPage{}, err
 	}
@@ -424,7 +418,7 @@ func encodeCursor(d ticketDoc, key string) string {
 // TicketsOfRequesters lists the newest tickets of each profile (at most perProfile),
 // in one query for a dataloader batch.
 func (s *TicketStore) TicketsOfRequesters(ctx context.Context, ids []string, perProfile int) ([]ticket.Ticket, error) {
-	docs, err := inBatches[ticketDoc](ctx, s.tickets, "requesterId", ids)
+	docs, err := dbkit.InBatches[ticketDoc](ctx, s.b, s.tickets, "requesterId", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +449,7 @@ func (s *TicketStore) TicketsRatedBetween(ctx context.Context, from, to time.Tim
 }
 
 func (s *TicketStore) ticketsWhere(ctx context.Context, q bson.M) ([]ticket.Ticket, error) {
-	docs, err := findAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": 1}))
+	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": 1}))
 	if err != nil {
 		return nil, err
 	}
@@ -467,7 +461,7 @@ func (s *TicketStore) ticketsWhere(ctx context.Context, q bson.M) ([]ticket.Tick
 }
 
 func (s *TicketStore) ListMessages(ctx context.Context, ticketID string) ([]ticket.Message, error) {
-	docs, err := findAll[messageDoc](ctx, s.messages, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
+	docs, err := dbkit.FindAll[messageDoc](ctx, s.messages, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err
 	}
@@ -479,7 +473,7 @@ func (s *TicketStore) ListMessages(ctx context.Context, ticketID string) ([]tick
 }
 
 func (s *TicketStore) ListEvents(ctx context.Context, ticketID string) ([]ticket.Event, error) {
-	docs, err := findAll[eventDoc](ctx, s.events, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	docs, err := dbkit.FindAll[eventDoc](ctx, s.events, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err
 	}
@@ -516,7 +510,7 @@ func (s *TicketStore) SetAgentAvailable(ctx context.Context, id string, availabl
 }
 
 func (s *TicketStore) ListAgents(ctx context.Context) ([]ticket.Agent, error) {
-	docs, err := findAll[agentDoc](ctx, s.agents, bson.M{}, options.Find().SetSort(bson.M{"createdAt": 1}))
+	docs, err := dbkit.FindAll[agentDoc](ctx, s.agents, bson.M{}, options.Find().SetSort(bson.M{"createdAt": 1}))
 	out := make([]ticket.Agent, len(docs))
 	for i, d := range docs {
 		out[i] = d.agent()
@@ -534,7 +528,7 @@ func (s *TicketStore) GetAgent(ctx context.Context, id string) (ticket.Agent, er
 }
 
 func (s *TicketStore) GetAgents(ctx context.Context, ids []string) (map[string]ticket.Agent, error) {
-	docs, err := inBatches[agentDoc](ctx, s.agents, "_id", ids)
+	docs, err := dbkit.InBatches[agentDoc](ctx, s.b, s.agents, "_id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -574,7 +568,7 @@ func (s *TicketStore) CreateGroup(ctx context.Context, g ticket.Group) (ticket.G
 }
 
 func (s *TicketStore) ListGroups(ctx context.Context) ([]ticket.Group, error) {
-	docs, err := findAll[groupDoc](ctx, s.groups, bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
+	docs, err := dbkit.FindAll[groupDoc](ctx, s.groups, bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
 	out := make([]ticket.Group, len(docs))
 	for i, d := range docs {
 		out[i] = d.group()
@@ -644,7 +638,7 @@ func (s *TicketStore) SLAPolicy(ctx context.Context, p ticket.Priority) (ticket.
 }
 
 func (s *TicketStore) ListSLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, error) {
-	docs, err := findAll[slaDoc](ctx, s.sla, bson.M{})
+	docs, err := dbkit.FindAll[slaDoc](ctx, s.sla, bson.M{})
 	if err != nil {
 		return nil, err
 	}
@@ -674,7 +668,7 @@ func (s *TicketStore) GetMacro(ctx context.Context, id string) (ticket.Macro, er
 }
 
 func (s *TicketStore) ListMacros(ctx context.Context) ([]ticket.Macro, error) {
-	docs, err := findAll[macroDoc](ctx, s.macros, bson.M{}, options.Find().SetSort(bson.M{"name": 1}))
+	docs, err := dbkit.FindAll[macroDoc](ctx, s.macros, bson.M{}, options.Find().SetSort(bson.M{"name": 1}))
 	out := make([]ticket.Macro, len(docs))
 	for i, d := range docs {
 		out[i] = d.macro()
@@ -694,7 +688,7 @@ type notificationDoc struct {
 var _ notify.Source = (*TicketStore)(nil)
 
 func (s *TicketStore) NotificationsAfter(ctx context.Context, after string, limit int) ([]notify.Notification, error) {
-	docs, err := findAll[notificationDoc](ctx, s.notes, bson.M{"_id": bson.M{"$gt": after}}, options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)))
+	docs, err := dbkit.FindAll[notificationDoc](ctx, s.notes, bson.M{"_id": bson.M{"$gt": after}}, options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
 	}

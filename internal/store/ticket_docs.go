@@ -1,12 +1,8 @@
 package store
 
 import (
-	"context"
 	"fmt"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
@@ -263,44 +259,4 @@ func (d macroDoc) macro() ticket.Macro {
 		m.SetPriority = &p
 	}
 	return m
-}
-
-// createMissingIndexes creates, per collection, only the indexes that do not exist yet.
-// FerretDB v1.24 drops the connection when asked to create an index that exists
-// already, which happens whenever a second instance starts on the same database.
-func createMissingIndexes(ctx context.Context, idx map[*mongo.Collection][]mongo.IndexModel) error {
-	for c, models := range idx {
-		if err := createMissingIndexesOf(ctx, c, models); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func createMissingIndexesOf(ctx context.Context, c *mongo.Collection, models []mongo.IndexModel) error {
-	specs, err := c.Indexes().ListSpecifications(ctx)
-	if err != nil {
-		return err
-	}
-	have := map[string]bool{}
-	for _, s := range specs {
-		have[s.KeysDocument.String()] = true
-	}
-	var missing []mongo.IndexModel
-	for _, m := range models {
-		raw, err := bson.Marshal(m.Keys)
-		if err != nil {
-			return err
-		}
-		if !have[bson.Raw(raw).String()] {
-			missing = append(missing, m)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	if _, err := c.Indexes().CreateMany(ctx, missing); err != nil {
-		return fmt.Errorf("create indexes on %s: %w", c.Name(), err)
-	}
-	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -18,7 +20,7 @@ func (s *TicketStore) RedactRequesters(ctx context.Context, ids []string, redact
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	docs, err := findAll[ticketDoc](ctx, s.tickets, bson.M{"requesterId": bson.M{"$in": ids}})
+	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, bson.M{"requesterId": bson.M{"$in": ids}})
 	if err != nil {
 		return 0, err
 	}
@@ -40,7 +42,7 @@ func (s *TicketStore) RedactRequesters(ctx context.Context, ids []string, redact
 		return 0, nil
 	}
 	in := bson.M{"ticketId": bson.M{"$in": tids}}
-	msgs, err := findAll[messageDoc](ctx, s.messages, in)
+	msgs, err := dbkit.FindAll[messageDoc](ctx, s.messages, in)
 	if err != nil {
 		return 0, err
 	}
@@ -62,7 +64,7 @@ func (s *TicketStore) RedactRequesters(ctx context.Context, ids []string, redact
 			return 0, err
 		}
 	}
-	evs, err := findAll[eventDoc](ctx, s.events, in)
+	evs, err := dbkit.FindAll[eventDoc](ctx, s.events, in)
 	if err != nil {
 		return 0, err
 	}
@@ -84,10 +86,7 @@ func (s *TicketStore) RedactRequesters(ctx context.Context, ids []string, redact
 // redactTicket rewrites a ticket's free text with the version check of Save, bumping
 // the version so that a concurrent save conflicts and retries on the redacted ticket.
 func (s *TicketStore) redactTicket(ctx context.Context, id string, redact func(string) string) error {
-	if !RealMongoDB() {
-		s.casMu.Lock()
-		defer s.casMu.Unlock()
-	}
+	defer s.b.Guard("tickets")()
 	for range 5 {
 		var d ticketDoc
 		if err := s.tickets.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {

@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"github.com/tessera-cdp/tessera/internal/ticket"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func newTicket(id string) *ticket.Ticket {
@@ -21,9 +23,9 @@ func newTicket(id string) *ticket.Ticket {
 
 func TestTicketSaveVersionCheck(t *testing.T) {
 	ctx := context.Background()
-	s := NewTicketStore(testdb.DB(t))
-	tk := newTicket(NewID())
-	ev := ticket.Event{ID: NewID(), TicketID: tk.ID, Field: "status", New: "new", At: tk.CreatedAt}
+	s := NewTicketStore(testdb.DB(t), testdb.Backend(t))
+	tk := newTicket(dbkit.NewID())
+	ev := ticket.Event{ID: dbkit.NewID(), TicketID: tk.ID, Field: "status", New: "new", At: tk.CreatedAt}
 	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{tk}, Events: []ticket.Event{ev}}); err != nil {
 		t.Fatal(err)
 	}
@@ -36,12 +38,12 @@ func TestTicketSaveVersionCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	stale.Status = ticket.StatusSolved
-	err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{&stale}, Events: []ticket.Event{{ID: NewID(), TicketID: tk.ID, Field: "x"}}})
+	err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{&stale}, Events: []ticket.Event{{ID: dbkit.NewID(), TicketID: tk.ID, Field: "x"}}})
 	if !errors.Is(err, ticket.ErrConflict) {
 		t.Fatalf("stale save: %v", err)
 	}
 	// A merge whose second ticket conflicts leaves the first one as it was.
-	other := newTicket(NewID())
+	other := newTicket(dbkit.NewID())
 	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{other}}); err != nil {
 		t.Fatal(err)
 	}
@@ -70,13 +72,13 @@ func TestTicketSaveVersionCheck(t *testing.T) {
 // next Save); a crash before the ticket write leaves nothing visible.
 func TestTicketSaveCrashRecovery(t *testing.T) {
 	ctx := context.Background()
-	s := NewTicketStore(testdb.DB(t))
-	tk := newTicket(NewID())
+	s := NewTicketStore(testdb.DB(t), testdb.Backend(t))
+	tk := newTicket(dbkit.NewID())
 	crashed := func(applyTicket bool) string {
-		j := journalDoc{ID: NewID(), CreatedAt: s.Now().Add(-time.Hour),
+		j := journalDoc{ID: dbkit.NewID(), CreatedAt: s.Now().Add(-time.Hour),
 			Tickets:  []journalTicket{{Expect: tk.Version, Doc: toTicketDoc(tk, tk.Version+1, "")}},
-			Messages: []messageDoc{toMessageDoc(ticket.Message{ID: NewID(), TicketID: tk.ID, Kind: ticket.KindPublicReply, Body: "hi"})},
-			Events:   []eventDoc{toEventDoc(ticket.Event{ID: NewID(), TicketID: tk.ID, Field: "status"})}}
+			Messages: []messageDoc{toMessageDoc(ticket.Message{ID: dbkit.NewID(), TicketID: tk.ID, Kind: ticket.KindPublicReply, Body: "hi"})},
+			Events:   []eventDoc{toEventDoc(ticket.Event{ID: dbkit.NewID(), TicketID: tk.ID, Field: "status"})}}
 		j.Tickets[0].Doc.LastCS = j.ID
 		if _, err := s.journal.InsertOne(ctx, j); err != nil {
 			t.Fatal(err)
@@ -127,8 +129,8 @@ func TestTicketSaveCrashRecovery(t *testing.T) {
 // be counted in the version (compare-and-set), whatever the database's update atomicity.
 func TestTicketConcurrentSavesKeepCompareAndSet(t *testing.T) {
 	ctx := context.Background()
-	s := NewTicketStore(testdb.DB(t))
-	tk := newTicket(NewID())
+	s := NewTicketStore(testdb.DB(t), testdb.Backend(t))
+	tk := newTicket(dbkit.NewID())
 	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{tk}}); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +149,7 @@ func TestTicketConcurrentSavesKeepCompareAndSet(t *testing.T) {
 				}
 				cur.Subject = fmt.Sprintf("w%d-%d", w, i)
 				err = s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{&cur},
-					Events: []ticket.Event{{ID: NewID(), TicketID: tk.ID, Field: "subject", New: cur.Subject, At: time.Now().UTC()}}})
+					Events: []ticket.Event{{ID: dbkit.NewID(), TicketID: tk.ID, Field: "subject", New: cur.Subject, At: time.Now().UTC()}}})
 				switch {
 				case err == nil:
 					mu.Lock()

@@ -5,10 +5,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tessera-cdp/tessera/internal/commerce"
-	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
 // Ticket activity on the Customer 360 timeline.
@@ -59,7 +62,7 @@ func (tt *TicketTimeline) Page(ctx context.Context, profileID string, from *comm
 		q["channel"] = bson.M{"$in": f.Channels}
 	}
 	s := tt.Tickets
-	docs, err := findAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(maxTimelineTickets))
+	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(maxTimelineTickets))
 	if err != nil || len(docs) == 0 {
 		return nil, err
 	}
@@ -81,7 +84,7 @@ func (tt *TicketTimeline) Page(ctx context.Context, profileID string, from *comm
 		t := byID[id]
 		add(t, id+":created", TicketCreated, "", commerce.Position{At: t.CreatedAt})
 	}
-	msgs, err := findAll[messageDoc](ctx, s.messages, bson.M{"ticketId": bson.M{"$in": tids},
+	msgs, err := dbkit.FindAll[messageDoc](ctx, s.messages, bson.M{"ticketId": bson.M{"$in": tids},
 		"kind": string(ticket.KindPublicReply), "authorKind": string(ticket.AuthorAgent)})
 	if err != nil {
 		return nil, err
@@ -92,7 +95,7 @@ func (tt *TicketTimeline) Page(ctx context.Context, profileID string, from *comm
 		}
 		add(byID[m.TicketID], m.TicketID+":reply:"+m.ID, TicketReplied, m.ID, commerce.Position{At: m.CreatedAt})
 	}
-	evs, err := findAll[eventDoc](ctx, s.events, bson.M{"ticketId": bson.M{"$in": tids}, "field": ticket.FieldStatus, "new": string(ticket.StatusSolved)})
+	evs, err := dbkit.FindAll[eventDoc](ctx, s.events, bson.M{"ticketId": bson.M{"$in": tids}, "field": ticket.FieldStatus, "new": string(ticket.StatusSolved)})
 	if err != nil {
 		return nil, err
 	}

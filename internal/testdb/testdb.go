@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tessera-cdp/tessera/internal/embeddb"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -23,6 +24,10 @@ var (
 	client *mongo.Client
 	err    error
 	seq    atomic.Int64
+
+	backendOnce sync.Once
+	backend     *dbkit.Backend
+	backendErr  error
 )
 
 // URI returns the URI of the package's database server, starting it on first use.
@@ -42,6 +47,18 @@ func URI(t testing.TB) string {
 		t.Fatalf("start test database: %v", err)
 	}
 	return shared.URI
+}
+
+// Backend returns what the package's database server is (detected once), for the
+// stores: a run against a real MongoDB takes the MongoDB branches.
+func Backend(t testing.TB) *dbkit.Backend {
+	t.Helper()
+	c := Client(t)
+	backendOnce.Do(func() { backend, backendErr = dbkit.Detect(context.Background(), c) })
+	if backendErr != nil {
+		t.Fatalf("detect backend: %v", backendErr)
+	}
+	return backend
 }
 
 // Client returns a driver client connected to the package's database server.

@@ -23,6 +23,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/resolvers"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -100,7 +101,12 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := store.New(db)
+	// What the database can do, asked once and passed to every store as a value.
+	backend, err := dbkit.Detect(ctx, db.Client())
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(db, backend)
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
@@ -109,7 +115,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		norm.DefaultRegion = strings.ToUpper(o.PhoneRegion)
 	}
 	eng := identity.NewEngine(st)
-	eng.Serialize = !store.RealMongoDB()
+	eng.Guard = func() func() { return backend.Guard("profiles") }
 	ing := ingest.NewService(st, eng, norm)
 	if err := ing.EnsureManualSource(ctx); err != nil {
 		return nil, err
@@ -130,14 +136,14 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Profiles = &customer.Service{Store: st, Engine: eng, Ingest: ing, Normalizer: norm}
-	a.HelpDesk = store.NewTicketStore(db)
+	a.HelpDesk = store.NewTicketStore(db, backend)
 	a.HelpDesk.Log = o.Log
 	if err := a.HelpDesk.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
 	req := &Requesters{Profiles: a.Profiles, Suppressions: st}
 	a.Tickets = ticket.NewService(a.HelpDesk, req)
-	a.Tickets.NewID = store.NewID
+	a.Tickets.NewID = dbkit.NewID
 	a.Notify = &notify.Broker{Source: a.HelpDesk, Log: o.Log}
 	if err := st.EnsureCommerceIndexes(ctx); err != nil {
 		return nil, err
@@ -147,14 +153,14 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		a.Commerce.Now = o.Now
 	}
 	a.Commerce.TimelineSources = []commerce.TimelineSource{&store.TicketTimeline{Tickets: a.HelpDesk, Aliases: ticketAliases(a.Profiles)}}
-	a.SegmentStore = &store.Segments{Store: st, ProfileLock: eng.Locked}
+	a.SegmentStore = &store.Segments{Store: st}
 	if err := a.SegmentStore.EnsureMembershipIndexes(ctx); err != nil {
 		return nil, err
 	}
 	if err := st.EnsureSegmentIndexes(ctx); err != nil {
 		return nil, err
 	}
-	a.Segments = &membership.Service{Store: a.SegmentStore, Eval: st, Outbox: a.SegmentStore, Log: o.Log, NewID: func() string { return "seg_" + store.NewID() },
+	a.Segments = &membership.Service{Store: a.SegmentStore, Eval: st, Outbox: a.SegmentStore, Log: o.Log, NewID: func() string { return "seg_" + dbkit.NewID() },
 		Webhooks: hooks}
 	a.SegmentQueue = &membership.Queue{Service: a.Segments, Log: o.Log}
 	a.Webhooks = &membership.Deliverer{Store: a.SegmentStore, Log: o.Log, Policy: hooks}
@@ -169,7 +175,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
-		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: store.NewID,
+		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: dbkit.NewID,
 		Commerce: a.Commerce, C360: st, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
 		Eraser: &Eraser{Store: st, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
 			Normalizer: norm, Log: o.Log},

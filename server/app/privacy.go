@@ -93,7 +93,7 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 		}},
 		{"matches", func() error { _, err := e.Store.ForgetMatches(ctx, ids); return err }},
 		{"profiles", func() error {
-			defer e.Engine.Locked()() // not while identity resolution writes profiles
+			defer e.Store.Backend().Guard("profiles")() // not while identity resolution writes profiles
 			got, err := e.Store.EraseProfiles(ctx, ids)
 			out.SourceRecords, out.Identities, out.Interactions, out.OrdersAnonymised = got.SourceRecords, got.Identities, got.Interactions, got.OrdersAnonymised
 			if err != nil {

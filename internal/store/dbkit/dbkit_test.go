@@ -1,0 +1,86 @@
+package dbkit_test
+
+import (
+	"context"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+	"github.com/tessera-cdp/tessera/internal/testdb"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// The backend is asked of the server: the embedded FerretDB is FerretDB (small write
+// batches, no indexed filters, non-atomic updates); TESSERA_TEST_MONGODB_URI is MongoDB.
+func TestDetect(t *testing.T) {
+	b, err := dbkit.Detect(context.Background(), testdb.Client(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "ferretdb"
+	if os.Getenv("TESSERA_TEST_MONGODB_URI") != "" {
+		want = "mongodb"
+	}
+	if b.Name != want {
+		t.Fatalf("detected %q, want %q", b.Name, want)
+	}
+	if (b.Name == "ferretdb") == (b.IndexedFilters || b.AtomicUpdates || b.WriteBatch > 40) {
+		t.Fatalf("capabilities do not fit %s: %+v", b.Name, b)
+	}
+}
+
+// Guard serialises one kind of change where updates are not atomic, and nothing else.
+func TestGuard(t *testing.T) {
+	b := dbkit.FerretDB()
+	var in, most atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer b.Guard("profiles")()
+			n := in.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			in.Add(-1)
+		}()
+	}
+	wg.Wait()
+	if most.Load() != 1 {
+		t.Fatalf("%d changes ran at once under the guard", most.Load())
+	}
+	// Another kind is not held up by a held guard.
+	release := b.Guard("profiles")
+	b.Guard("tickets")()
+	release()
+	// MongoDB needs no guard: two holders at once.
+	m := dbkit.MongoDB()
+	r1 := m.Guard("profiles")
+	m.Guard("profiles")()
+	r1()
+}
+
+// InBatches on FerretDB reads by bare _id (no $in scan); Bulk splits commands.
+func TestInBatchesAndBulk(t *testing.T) {
+	ctx := context.Background()
+	c := testdb.DB(t).Collection("things")
+	b := testdb.Backend(t)
+	var ms []mongo.WriteModel
+	for i := range 95 {
+		ms = append(ms, mongo.NewInsertOneModel().SetDocument(bson.M{"_id": string(rune('a'+i%26)) + string(rune('A'+i/26)), "n": i}))
+	}
+	if err := dbkit.Bulk(ctx, b, c, ms); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dbkit.InBatches[bson.M](ctx, b, c, "_id", []string{"aA", "bA", "aA", "zz"})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("got %v %v, want the two existing documents once", got, err)
+	}
+	dups, err := dbkit.InsertNew(ctx, c, []bson.M{{"_id": "aA"}, {"_id": "new"}})
+	if err != nil || len(dups) != 1 || dups[0] != 0 {
+		t.Fatalf("InsertNew dups %v %v", dups, err)
+	}
+}
