@@ -7,7 +7,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
-	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/authstore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -17,7 +17,7 @@ func TestRevocationReachesTheOtherInstance(t *testing.T) {
 	db := testdb.DB(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	a, b := auth.NewService(store.New(db, testdb.Backend(t))), auth.NewService(store.New(db, testdb.Backend(t)))
+	a, b := auth.NewService(authstore.New(db, testdb.Backend(t))), auth.NewService(authstore.New(db, testdb.Backend(t)))
 	b.CacheTTL = time.Hour // only the notice can evict it in this test
 	go b.Run(ctx)
 
@@ -72,7 +72,7 @@ func TestBootstrapAfterACrashBetweenPointerAndKey(t *testing.T) {
 	if _, err := db.Collection("api_key_hashes").InsertOne(ctx, map[string]any{"_id": auth.Hash(secret), "keyId": "key_lost"}); err != nil {
 		t.Fatal(err)
 	}
-	s := auth.NewService(store.New(db, testdb.Backend(t)))
+	s := auth.NewService(authstore.New(db, testdb.Backend(t)))
 	if _, err := s.Bootstrap(ctx, secret); err != nil {
 		t.Fatalf("bootstrap over a dangling pointer: %v", err)
 	}

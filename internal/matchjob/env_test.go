@@ -12,6 +12,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/matchstore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -33,7 +34,7 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	svc := matchjob.New(st, eng)
+	svc := matchjob.New(matchstore.New(st.DB, testdb.Backend(t), st, st), eng)
 	svc.ProgressInterval = 20 * time.Millisecond
 	return &env{st, eng, in, svc}
 }

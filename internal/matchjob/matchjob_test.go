@@ -312,7 +312,7 @@ func TestStartProgressAndOneJobAtATime(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.population(t, 60)
-	g := &gate{Store: e.st, entered: make(chan struct{}), release: make(chan struct{})}
+	g := &gate{Store: e.svc.Store, entered: make(chan struct{}), release: make(chan struct{})}
 	e.svc.Store = g
 	var mu sync.Mutex
 	var seen []matchjob.Job
@@ -378,14 +378,14 @@ func TestJobOfAnotherInstance(t *testing.T) {
 	e := newEnv(t)
 	now := time.Now().UTC()
 	other := matchjob.Job{ID: "mj_other", Status: matchjob.Running, StartedAt: now, UpdatedAt: now}
-	if err := e.st.SaveMatchJob(ctx, other); err != nil {
+	if err := e.svc.Store.SaveMatchJob(ctx, other); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Start(ctx, matchjob.Options{}); !errors.Is(err, apperr.ErrConflict) {
 		t.Fatalf("start beside a live job: %v", err)
 	}
 	other.UpdatedAt = now.Add(-time.Hour)
-	if err := e.st.SaveMatchJob(ctx, other); err != nil {
+	if err := e.svc.Store.SaveMatchJob(ctx, other); err != nil {
 		t.Fatal(err)
 	}
 	id, err := e.svc.Start(ctx, matchjob.Options{})

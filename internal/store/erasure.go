@@ -6,13 +6,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/store/dbkit"
-
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
@@ -83,41 +80,4 @@ func (s *Store) PersonDocs(ctx context.Context, ids []string) ([]profile.Profile
 		return nil, nil, nil, err
 	}
 	return ps, rs, is, nil
-}
-
-// ForgetMatches deletes the match suggestions (with their evidence, the values of both
-// sides) and the rejections that involve any of the profiles, and drops them from the
-// skipped pairs listed on match jobs. It returns the suggestions deleted.
-func (s *Store) ForgetMatches(ctx context.Context, ids []string) (int64, error) {
-	either := bson.M{"$or": bson.A{bson.M{"a": bson.M{"$in": ids}}, bson.M{"b": bson.M{"$in": ids}}}}
-	d, err := s.matchSuggestions().DeleteMany(ctx, either)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := s.matchRejections().DeleteMany(ctx, either); err != nil {
-		return d.DeletedCount, err
-	}
-	// $pull with a condition does nothing on FerretDB: rewrite the lists. Job documents
-	// are one per run, few enough to read.
-	jobs, err := dbkit.FindAll[matchjob.Job](ctx, s.matchJobs(), bson.M{"skipped": bson.M{"$exists": true}},
-		options.Find().SetProjection(bson.M{"_id": 1, "skipped": 1}))
-	if err != nil {
-		return d.DeletedCount, err
-	}
-	for _, j := range jobs {
-		kept := slices.DeleteFunc(slices.Clone(j.Skipped), func(p matchjob.SkippedPair) bool {
-			return slices.Contains(ids, p.A) || slices.Contains(ids, p.B)
-		})
-		if len(kept) == len(j.Skipped) {
-			continue
-		}
-		u := bson.M{"$set": bson.M{"skipped": kept}}
-		if len(kept) == 0 {
-			u = bson.M{"$unset": bson.M{"skipped": ""}}
-		}
-		if _, err := s.matchJobs().UpdateOne(ctx, bson.D{{Key: "_id", Value: j.ID}}, u); err != nil {
-			return d.DeletedCount, err
-		}
-	}
-	return d.DeletedCount, nil
 }

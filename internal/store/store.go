@@ -10,7 +10,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Store holds the collections.
@@ -21,7 +20,6 @@ type Store struct {
 	identities *mongo.Collection
 	records    *mongo.Collection
 	sources    *mongo.Collection
-	keys       *mongo.Collection
 	jobs       *mongo.Collection
 
 	// suppression holds the installation key of the suppression list once read (see
@@ -34,7 +32,7 @@ func New(db *mongo.Database, b *dbkit.Backend) *Store {
 	return &Store{DB: db, b: b,
 		profiles: db.Collection("profiles"), identities: db.Collection("identities"),
 		records: db.Collection("source_records"), sources: db.Collection("sources"),
-		keys: db.Collection("api_keys"), jobs: db.Collection("ingest_jobs"),
+		jobs: db.Collection("ingest_jobs"),
 	}
 }
 
@@ -48,7 +46,6 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		s.identities: {{Keys: bson.D{{Key: "profileId", Value: 1}}}},
 		s.records:    {{Keys: bson.D{{Key: "profileId", Value: 1}}}, {Keys: bson.D{{Key: "source", Value: 1}}}},
 		s.profiles:   {{Keys: bson.D{{Key: "searchTokens", Value: 1}}}, {Keys: bson.D{{Key: "mergedInto", Value: 1}}}},
-		s.keys:       {{Keys: bson.D{{Key: "hash", Value: 1}}, Options: options.Index().SetUnique(true)}},
 	}
 	return dbkit.EnsureIndexes(ctx, idx)
 }

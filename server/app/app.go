@@ -23,7 +23,10 @@ import (
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/authstore"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+	"github.com/tessera-cdp/tessera/internal/store/matchstore"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/resolvers"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -68,7 +71,7 @@ type App struct {
 	// Help desk: the ticket service over its store, and the broker that fans ticket
 	// notifications (from any instance on the database) out to subscriptions.
 	Tickets  *ticket.Service
-	HelpDesk *store.TicketStore
+	HelpDesk *ticketstore.Store
 	Notify   *notify.Broker
 	// Commerce: orders, interactions, value metrics and the timeline (with ticket
 	// activity as an extra timeline source).
@@ -80,6 +83,7 @@ type App struct {
 	SegmentQueue *membership.Queue
 	Webhooks     *membership.Deliverer
 	Matching     *matchjob.Service
+	MatchStore   *matchstore.Store
 	opts         Options
 }
 
@@ -130,13 +134,17 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err := ing.MarkInterrupted(ctx); err != nil {
 		return nil, err
 	}
-	a := &App{Store: st, Auth: auth.NewService(st), Engine: eng, Ingest: ing, opts: o}
+	keys := authstore.New(db, backend)
+	a := &App{Store: st, Auth: auth.NewService(keys), Engine: eng, Ingest: ing, opts: o}
 	a.Auth.Log = o.Log
-	if err := st.EnsureKeyHashes(ctx); err != nil {
+	if err := keys.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	if err := keys.EnsureKeyHashes(ctx); err != nil {
 		return nil, err
 	}
 	a.Profiles = &customer.Service{Store: st, Engine: eng, Ingest: ing, Normalizer: norm}
-	a.HelpDesk = store.NewTicketStore(db, backend)
+	a.HelpDesk = ticketstore.New(db, backend)
 	a.HelpDesk.Log = o.Log
 	if err := a.HelpDesk.EnsureIndexes(ctx); err != nil {
 		return nil, err
@@ -152,7 +160,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if o.Now != nil {
 		a.Commerce.Now = o.Now
 	}
-	a.Commerce.TimelineSources = []commerce.TimelineSource{&store.TicketTimeline{Tickets: a.HelpDesk, Aliases: ticketAliases(a.Profiles)}}
+	a.Commerce.TimelineSources = []commerce.TimelineSource{&ticketstore.Timeline{Tickets: a.HelpDesk, Aliases: ticketAliases(a.Profiles)}}
 	a.SegmentStore = &store.Segments{Store: st}
 	if err := a.SegmentStore.EnsureMembershipIndexes(ctx); err != nil {
 		return nil, err
@@ -166,10 +174,11 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	a.Webhooks = &membership.Deliverer{Store: a.SegmentStore, Log: o.Log, Policy: hooks}
 	eng.Changed = a.SegmentQueue.Add
 	a.Commerce.Changed = a.SegmentQueue.Add
-	if err := st.EnsureMatchIndexes(ctx); err != nil {
+	a.MatchStore = matchstore.New(db, backend, st, st)
+	if err := a.MatchStore.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	a.Matching = matchjob.New(st, eng)
+	a.Matching = matchjob.New(a.MatchStore, eng)
 	// The key of the suppression list's hashes: created on the first start, read after.
 	if err := st.EnsureSuppressionKey(ctx); err != nil {
 		return nil, err
@@ -177,7 +186,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
 		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: dbkit.NewID,
 		Commerce: a.Commerce, C360: st, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
-		Eraser: &Eraser{Store: st, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
+		Eraser: &Eraser{Store: st, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
 			Normalizer: norm, Log: o.Log},
 		Privacy:  &Privacy{Store: st, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
 		Segments: a.Segments, Segs: a.SegmentStore, PublicURL: strings.TrimSuffix(o.PublicURL, "/"), Matching: a.Matching}
@@ -244,7 +253,7 @@ func (a *App) ticketsToSegments(ctx context.Context) {
 // incrementalMatch starts an incremental matching job with the thresholds of the last
 // full one; without a full job, or while a job runs, it does nothing.
 func (a *App) incrementalMatch(ctx context.Context) error {
-	base, err := a.Store.LastBaselineMatchJob(ctx)
+	base, err := a.MatchStore.LastBaselineMatchJob(ctx)
 	if err != nil || base == nil {
 		return err
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/privacy"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/matchstore"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/resolvers"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -31,7 +33,8 @@ import (
 // profile is gone).
 type Eraser struct {
 	Store        *store.Store
-	Tickets      *store.TicketStore
+	Matches      *matchstore.Store
+	Tickets      *ticketstore.Store
 	Segments     *membership.Service
 	SegmentStore *store.Segments
 	Engine       *identity.Engine
@@ -91,7 +94,7 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 			out.Tickets, err = e.Tickets.RedactRequesters(ctx, ids, privacy.Redactor(values))
 			return err
 		}},
-		{"matches", func() error { _, err := e.Store.ForgetMatches(ctx, ids); return err }},
+		{"matches", func() error { _, err := e.Matches.ForgetMatches(ctx, ids); return err }},
 		{"profiles", func() error {
 			defer e.Store.Backend().Guard("profiles")() // not while identity resolution writes profiles
 			got, err := e.Store.EraseProfiles(ctx, ids)
@@ -116,7 +119,7 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 			if err := e.Segments.Forget(ctx, e.SegmentStore, ids); err != nil {
 				return err
 			}
-			_, err := e.Store.ForgetMatches(ctx, ids)
+			_, err := e.Matches.ForgetMatches(ctx, ids)
 			return err
 		}},
 	}
@@ -219,7 +222,7 @@ func (e *Eraser) person(ps []profile.Profile, rs []profile.Record, is []profile.
 // Privacy serves GDPR access requests and the suppression list.
 type Privacy struct {
 	Store    *store.Store
-	Tickets  *store.TicketStore
+	Tickets  *ticketstore.Store
 	Segments *store.Segments
 	Profiles *customer.Service
 	Log      *slog.Logger

@@ -1,4 +1,4 @@
-package store
+package ticketstore
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func newTicket(id string) *ticket.Ticket {
 
 func TestTicketSaveVersionCheck(t *testing.T) {
 	ctx := context.Background()
-	s := NewTicketStore(testdb.DB(t), testdb.Backend(t))
+	s := New(testdb.DB(t), testdb.Backend(t))
 	tk := newTicket(dbkit.NewID())
 	ev := ticket.Event{ID: dbkit.NewID(), TicketID: tk.ID, Field: "status", New: "new", At: tk.CreatedAt}
 	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{tk}, Events: []ticket.Event{ev}}); err != nil {
@@ -72,7 +72,7 @@ func TestTicketSaveVersionCheck(t *testing.T) {
 // next Save); a crash before the ticket write leaves nothing visible.
 func TestTicketSaveCrashRecovery(t *testing.T) {
 	ctx := context.Background()
-	s := NewTicketStore(testdb.DB(t), testdb.Backend(t))
+	s := New(testdb.DB(t), testdb.Backend(t))
 	tk := newTicket(dbkit.NewID())
 	crashed := func(applyTicket bool) string {
 		j := journalDoc{ID: dbkit.NewID(), CreatedAt: s.Now().Add(-time.Hour),
@@ -129,7 +129,7 @@ func TestTicketSaveCrashRecovery(t *testing.T) {
 // be counted in the version (compare-and-set), whatever the database's update atomicity.
 func TestTicketConcurrentSavesKeepCompareAndSet(t *testing.T) {
 	ctx := context.Background()
-	s := NewTicketStore(testdb.DB(t), testdb.Backend(t))
+	s := New(testdb.DB(t), testdb.Backend(t))
 	tk := newTicket(dbkit.NewID())
 	if err := s.Save(ctx, ticket.Changeset{Tickets: []*ticket.Ticket{tk}}); err != nil {
 		t.Fatal(err)

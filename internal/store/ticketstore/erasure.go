@@ -1,4 +1,4 @@
-package store
+package ticketstore
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // The tickets keep their conversation and their requester id, which resolves to nothing
 // once the profiles are deleted. It returns the number of tickets; repeating it is
 // harmless.
-func (s *TicketStore) RedactRequesters(ctx context.Context, ids []string, redact func(string) string) (int64, error) {
+func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(string) string) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
@@ -85,7 +85,7 @@ func (s *TicketStore) RedactRequesters(ctx context.Context, ids []string, redact
 
 // redactTicket rewrites a ticket's free text with the version check of Save, bumping
 // the version so that a concurrent save conflicts and retries on the redacted ticket.
-func (s *TicketStore) redactTicket(ctx context.Context, id string, redact func(string) string) error {
+func (s *Store) redactTicket(ctx context.Context, id string, redact func(string) string) error {
 	defer s.b.Guard("tickets")()
 	for range 5 {
 		var d ticketDoc

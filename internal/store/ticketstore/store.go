@@ -1,4 +1,6 @@
-package store
+// Package ticketstore keeps the help desk in MongoDB: tickets, messages, events, agents,
+// groups, SLA policies, macros, notifications and the changeset journal of ticket saves.
+package ticketstore
 
 import (
 	"context"
@@ -19,7 +21,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
-// TicketStore is the MongoDB implementation of ticket.Store, plus the help-desk
+// Store is the MongoDB implementation of ticket.Store, plus the help-desk
 // admin data (agents, groups, SLA policies, macros) and the change notifications.
 //
 // Save writes several documents without transactions, as a small journal:
@@ -33,7 +35,7 @@ import (
 // leaves tickets whose lastCs names a live journal: the next Save of such a ticket,
 // or Recover, rolls it forward with step 3. Readers never see events of a change
 // that did not happen.
-type TicketStore struct {
+type Store struct {
 	tickets, messages, events, agents, groups, sla, macros, rr, notes, journal *mongo.Collection
 	Now                                                                        func() time.Time
 	Log                                                                        *slog.Logger
@@ -43,11 +45,11 @@ type TicketStore struct {
 	b *dbkit.Backend
 }
 
-var _ ticket.Store = (*TicketStore)(nil)
+var _ ticket.Store = (*Store)(nil)
 
-// NewTicketStore wraps a database.
-func NewTicketStore(db *mongo.Database, b *dbkit.Backend) *TicketStore {
-	return &TicketStore{b: b,
+// New wraps a database.
+func New(db *mongo.Database, b *dbkit.Backend) *Store {
+	return &Store{b: b,
 		tickets: db.Collection("tickets"), messages: db.Collection("ticket_messages"), events: db.Collection("ticket_events"),
 		agents: db.Collection("agents"), groups: db.Collection("groups"), sla: db.Collection("sla_policies"),
 		macros: db.Collection("macros"), rr: db.Collection("round_robin"), notes: db.Collection("notifications"),
@@ -57,7 +59,7 @@ func NewTicketStore(db *mongo.Database, b *dbkit.Backend) *TicketStore {
 }
 
 // EnsureIndexes creates what the queries need on MongoDB.
-func (s *TicketStore) EnsureIndexes(ctx context.Context) error {
+func (s *Store) EnsureIndexes(ctx context.Context) error {
 	idx := map[*mongo.Collection][]mongo.IndexModel{
 		s.tickets: {
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "assigneeId", Value: 1}}},
@@ -75,7 +77,7 @@ func ticketNotFound(kind, id string) error {
 	return fmt.Errorf("%s %q: %w", kind, id, ticket.ErrNotFound)
 }
 
-func (s *TicketStore) GetTicket(ctx context.Context, id string) (ticket.Ticket, error) {
+func (s *Store) GetTicket(ctx context.Context, id string) (ticket.Ticket, error) {
 	var d ticketDoc
 	if err := s.tickets.FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
 		if errors.Is(err, mongo.ErrNoDocuments) {
@@ -101,7 +103,7 @@ type journalDoc struct {
 	Events    []eventDoc      `bson:"events"`
 }
 
-func (s *TicketStore) Save(ctx context.Context, cs ticket.Changeset) error {
+func (s *Store) Save(ctx context.Context, cs ticket.Changeset) error {
 	j := journalDoc{ID: dbkit.NewID(), CreatedAt: s.Now()}
 	for _, t := range cs.Tickets {
 		j.Tickets = append(j.Tickets, journalTicket{Expect: t.Version, Doc: toTicketDoc(t, t.Version+1, j.ID)})
@@ -133,7 +135,7 @@ func (s *TicketStore) Save(ctx context.Context, cs ticket.Changeset) error {
 
 // applyTickets writes the journal's tickets in order with the version check,
 // skipping those in done. On a conflict it restores the tickets it wrote.
-func (s *TicketStore) applyTickets(ctx context.Context, j *journalDoc, done map[string]bool) error {
+func (s *Store) applyTickets(ctx context.Context, j *journalDoc, done map[string]bool) error {
 	defer s.b.Guard("tickets")()
 	type undo struct {
 		id     string
@@ -191,7 +193,7 @@ func (s *TicketStore) applyTickets(ctx context.Context, j *journalDoc, done map[
 	return nil
 }
 
-func (s *TicketStore) missingOrConflict(ctx context.Context, id string) error {
+func (s *Store) missingOrConflict(ctx context.Context, id string) error {
 	n, err := s.tickets.CountDocuments(ctx, bson.M{"_id": id})
 	if err != nil {
 		return err
@@ -203,7 +205,7 @@ func (s *TicketStore) missingOrConflict(ctx context.Context, id string) error {
 }
 
 // finishByID rolls a journal forward if it still exists.
-func (s *TicketStore) finishByID(ctx context.Context, id string) error {
+func (s *Store) finishByID(ctx context.Context, id string) error {
 	var j journalDoc
 	err := s.journal.FindOne(ctx, bson.M{"_id": id}).Decode(&j)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -216,7 +218,7 @@ func (s *TicketStore) finishByID(ctx context.Context, id string) error {
 }
 
 // finish is step 3: idempotent upserts, notifications, journal gone.
-func (s *TicketStore) finish(ctx context.Context, j *journalDoc) error {
+func (s *Store) finish(ctx context.Context, j *journalDoc) error {
 	var ms, es []mongo.WriteModel
 	for _, m := range j.Messages {
 		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": m.ID}).SetReplacement(m).SetUpsert(true))
@@ -249,7 +251,7 @@ func (s *TicketStore) finish(ctx context.Context, j *journalDoc) error {
 
 // Recover completes or discards changesets older than age (younger ones may still be
 // in flight). Run it at start-up and periodically.
-func (s *TicketStore) Recover(ctx context.Context, age time.Duration) error {
+func (s *Store) Recover(ctx context.Context, age time.Duration) error {
 	js, err := dbkit.FindAll[journalDoc](ctx, s.journal, bson.M{"createdAt": bson.M{"$lt": s.Now().Add(-age)}})
 	if err != nil {
 		return err
@@ -335,7 +337,7 @@ func ticketFilter(f ticket.Filter) bson.M {
 	return q
 }
 
-func (s *TicketStore) ListTickets(ctx context.Context, f ticket.Filter, p ticket.Page) (ticket.TicketPage, error) {
+func (s *Store) ListTickets(ctx context.Context, f ticket.Filter, p ticket.Page) (ticket.TicketPage, error) {
 	limit := p.Limit
 	if limit <= 0 {
 		limit = 50
@@ -392,7 +394,7 @@ func (s *TicketStore) ListTickets(ctx context.Context, f ticket.Filter, p ticket
 }
 
 // TicketCursor is the cursor right after t in a listing of order o.
-func (s *TicketStore) TicketCursor(t ticket.Ticket, o ticket.Order) string {
+func (s *Store) TicketCursor(t ticket.Ticket, o ticket.Order) string {
 	key := ""
 	switch o {
 	case ticket.OrderDueAsc:
@@ -417,7 +419,7 @@ func encodeCursor(d ticketDoc, key string) string {
 
 // TicketsOfRequesters lists the newest tickets of each profile (at most perProfile),
 // in one query for a dataloader batch.
-func (s *TicketStore) TicketsOfRequesters(ctx context.Context, ids []string, perProfile int) ([]ticket.Ticket, error) {
+func (s *Store) TicketsOfRequesters(ctx context.Context, ids []string, perProfile int) ([]ticket.Ticket, error) {
 	docs, err := dbkit.InBatches[ticketDoc](ctx, s.b, s.tickets, "requesterId", ids)
 	if err != nil {
 		return nil, err
@@ -437,18 +439,18 @@ func (s *TicketStore) TicketsOfRequesters(ctx context.Context, ids []string, per
 // TicketsForAttainment returns every ticket with an SLA target that may settle in
 // [from, to): a target settles at its met time (only if on time, so no later than
 // due) or at its due time, hence due >= from.
-func (s *TicketStore) TicketsForAttainment(ctx context.Context, from, to time.Time) ([]ticket.Ticket, error) {
+func (s *Store) TicketsForAttainment(ctx context.Context, from, to time.Time) ([]ticket.Ticket, error) {
 	return s.ticketsWhere(ctx, bson.M{"createdAt": bson.M{"$lt": to}, "$or": bson.A{
 		bson.M{"firstResponseDue": bson.M{"$gte": from}}, bson.M{"resolutionDue": bson.M{"$gte": from}},
 	}})
 }
 
 // TicketsRatedBetween returns tickets whose first rating falls in [from, to).
-func (s *TicketStore) TicketsRatedBetween(ctx context.Context, from, to time.Time) ([]ticket.Ticket, error) {
+func (s *Store) TicketsRatedBetween(ctx context.Context, from, to time.Time) ([]ticket.Ticket, error) {
 	return s.ticketsWhere(ctx, bson.M{"csat.at": bson.M{"$gte": from, "$lt": to}})
 }
 
-func (s *TicketStore) ticketsWhere(ctx context.Context, q bson.M) ([]ticket.Ticket, error) {
+func (s *Store) ticketsWhere(ctx context.Context, q bson.M) ([]ticket.Ticket, error) {
 	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": 1}))
 	if err != nil {
 		return nil, err
@@ -460,7 +462,7 @@ func (s *TicketStore) ticketsWhere(ctx context.Context, q bson.M) ([]ticket.Tick
 	return out, nil
 }
 
-func (s *TicketStore) ListMessages(ctx context.Context, ticketID string) ([]ticket.Message, error) {
+func (s *Store) ListMessages(ctx context.Context, ticketID string) ([]ticket.Message, error) {
 	docs, err := dbkit.FindAll[messageDoc](ctx, s.messages, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err
@@ -472,7 +474,7 @@ func (s *TicketStore) ListMessages(ctx context.Context, ticketID string) ([]tick
 	return out, nil
 }
 
-func (s *TicketStore) ListEvents(ctx context.Context, ticketID string) ([]ticket.Event, error) {
+func (s *Store) ListEvents(ctx context.Context, ticketID string) ([]ticket.Event, error) {
 	docs, err := dbkit.FindAll[eventDoc](ctx, s.events, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err
@@ -487,7 +489,7 @@ func (s *TicketStore) ListEvents(ctx context.Context, ticketID string) ([]ticket
 // ---------------------------------------------------------------- agents, groups, round robin
 
 // CreateAgent links an agent to an API key: the agent id is the key id.
-func (s *TicketStore) CreateAgent(ctx context.Context, a ticket.Agent) (ticket.Agent, error) {
+func (s *Store) CreateAgent(ctx context.Context, a ticket.Agent) (ticket.Agent, error) {
 	d := agentDoc{ID: a.ID, Name: a.Name, Email: a.Email, Groups: []string{}, Available: a.Available, CreatedAt: s.Now()}
 	if _, err := s.agents.InsertOne(ctx, d); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
@@ -499,7 +501,7 @@ func (s *TicketStore) CreateAgent(ctx context.Context, a ticket.Agent) (ticket.A
 }
 
 // SetAgentAvailable turns an agent's round-robin availability on or off.
-func (s *TicketStore) SetAgentAvailable(ctx context.Context, id string, available bool) (ticket.Agent, error) {
+func (s *Store) SetAgentAvailable(ctx context.Context, id string, available bool) (ticket.Agent, error) {
 	var d agentDoc
 	err := s.agents.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"available": available}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
@@ -509,7 +511,7 @@ func (s *TicketStore) SetAgentAvailable(ctx context.Context, id string, availabl
 	return d.agent(), err
 }
 
-func (s *TicketStore) ListAgents(ctx context.Context) ([]ticket.Agent, error) {
+func (s *Store) ListAgents(ctx context.Context) ([]ticket.Agent, error) {
 	docs, err := dbkit.FindAll[agentDoc](ctx, s.agents, bson.M{}, options.Find().SetSort(bson.M{"createdAt": 1}))
 	out := make([]ticket.Agent, len(docs))
 	for i, d := range docs {
@@ -518,7 +520,7 @@ func (s *TicketStore) ListAgents(ctx context.Context) ([]ticket.Agent, error) {
 	return out, err
 }
 
-func (s *TicketStore) GetAgent(ctx context.Context, id string) (ticket.Agent, error) {
+func (s *Store) GetAgent(ctx context.Context, id string) (ticket.Agent, error) {
 	var d agentDoc
 	err := s.agents.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -527,7 +529,7 @@ func (s *TicketStore) GetAgent(ctx context.Context, id string) (ticket.Agent, er
 	return d.agent(), err
 }
 
-func (s *TicketStore) GetAgents(ctx context.Context, ids []string) (map[string]ticket.Agent, error) {
+func (s *Store) GetAgents(ctx context.Context, ids []string) (map[string]ticket.Agent, error) {
 	docs, err := dbkit.InBatches[agentDoc](ctx, s.b, s.agents, "_id", ids)
 	if err != nil {
 		return nil, err
@@ -542,7 +544,7 @@ func (s *TicketStore) GetAgents(ctx context.Context, ids []string) (map[string]t
 // CreateGroup stores a group; its agents must exist. Agent.Groups is a denormalised
 // copy, written after the group (a crash in between only leaves it stale, and
 // round robin reads the group's own list).
-func (s *TicketStore) CreateGroup(ctx context.Context, g ticket.Group) (ticket.Group, error) {
+func (s *Store) CreateGroup(ctx context.Context, g ticket.Group) (ticket.Group, error) {
 	found, err := s.GetAgents(ctx, g.AgentIDs)
 	if err != nil {
 		return ticket.Group{}, err
@@ -567,7 +569,7 @@ func (s *TicketStore) CreateGroup(ctx context.Context, g ticket.Group) (ticket.G
 	return d.group(), nil
 }
 
-func (s *TicketStore) ListGroups(ctx context.Context) ([]ticket.Group, error) {
+func (s *Store) ListGroups(ctx context.Context) ([]ticket.Group, error) {
 	docs, err := dbkit.FindAll[groupDoc](ctx, s.groups, bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
 	out := make([]ticket.Group, len(docs))
 	for i, d := range docs {
@@ -576,7 +578,7 @@ func (s *TicketStore) ListGroups(ctx context.Context) ([]ticket.Group, error) {
 	return out, err
 }
 
-func (s *TicketStore) GetGroup(ctx context.Context, id string) (ticket.Group, error) {
+func (s *Store) GetGroup(ctx context.Context, id string) (ticket.Group, error) {
 	var d groupDoc
 	err := s.groups.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -585,7 +587,7 @@ func (s *TicketStore) GetGroup(ctx context.Context, id string) (ticket.Group, er
 	return d.group(), err
 }
 
-func (s *TicketStore) RoundRobinLast(ctx context.Context, groupID string) (string, error) {
+func (s *Store) RoundRobinLast(ctx context.Context, groupID string) (string, error) {
 	var d struct {
 		Last string `bson:"last"`
 	}
@@ -598,7 +600,7 @@ func (s *TicketStore) RoundRobinLast(ctx context.Context, groupID string) (strin
 
 // SetRoundRobinLast is a compare-and-set: the first turn is an insert (a duplicate
 // key means someone else took it), later ones an update filtered on the old value.
-func (s *TicketStore) SetRoundRobinLast(ctx context.Context, groupID, prev, next string) error {
+func (s *Store) SetRoundRobinLast(ctx context.Context, groupID, prev, next string) error {
 	if prev == "" {
 		_, err := s.rr.InsertOne(ctx, bson.M{"_id": groupID, "last": next})
 		if mongo.IsDuplicateKeyError(err) {
@@ -619,13 +621,13 @@ func (s *TicketStore) SetRoundRobinLast(ctx context.Context, groupID, prev, next
 // ---------------------------------------------------------------- SLA policies, macros
 
 // PutSLAPolicy creates or replaces the policy of its priority.
-func (s *TicketStore) PutSLAPolicy(ctx context.Context, p ticket.SLAPolicy) error {
+func (s *Store) PutSLAPolicy(ctx context.Context, p ticket.SLAPolicy) error {
 	d := toSLADoc(p)
 	_, err := s.sla.ReplaceOne(ctx, bson.M{"_id": d.Priority}, d, options.Replace().SetUpsert(true))
 	return err
 }
 
-func (s *TicketStore) SLAPolicy(ctx context.Context, p ticket.Priority) (ticket.SLAPolicy, error) {
+func (s *Store) SLAPolicy(ctx context.Context, p ticket.Priority) (ticket.SLAPolicy, error) {
 	var d slaDoc
 	err := s.sla.FindOne(ctx, bson.M{"_id": string(p)}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -637,7 +639,7 @@ func (s *TicketStore) SLAPolicy(ctx context.Context, p ticket.Priority) (ticket.
 	return d.policy()
 }
 
-func (s *TicketStore) ListSLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, error) {
+func (s *Store) ListSLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, error) {
 	docs, err := dbkit.FindAll[slaDoc](ctx, s.sla, bson.M{})
 	if err != nil {
 		return nil, err
@@ -653,12 +655,12 @@ func (s *TicketStore) ListSLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, 
 	return out, nil
 }
 
-func (s *TicketStore) CreateMacro(ctx context.Context, m ticket.Macro) error {
+func (s *Store) CreateMacro(ctx context.Context, m ticket.Macro) error {
 	_, err := s.macros.InsertOne(ctx, toMacroDoc(m))
 	return err
 }
 
-func (s *TicketStore) GetMacro(ctx context.Context, id string) (ticket.Macro, error) {
+func (s *Store) GetMacro(ctx context.Context, id string) (ticket.Macro, error) {
 	var d macroDoc
 	err := s.macros.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -667,7 +669,7 @@ func (s *TicketStore) GetMacro(ctx context.Context, id string) (ticket.Macro, er
 	return d.macro(), err
 }
 
-func (s *TicketStore) ListMacros(ctx context.Context) ([]ticket.Macro, error) {
+func (s *Store) ListMacros(ctx context.Context) ([]ticket.Macro, error) {
 	docs, err := dbkit.FindAll[macroDoc](ctx, s.macros, bson.M{}, options.Find().SetSort(bson.M{"name": 1}))
 	out := make([]ticket.Macro, len(docs))
 	for i, d := range docs {
@@ -685,9 +687,9 @@ type notificationDoc struct {
 	At       time.Time `bson:"at"`
 }
 
-var _ notify.Source = (*TicketStore)(nil)
+var _ notify.Source = (*Store)(nil)
 
-func (s *TicketStore) NotificationsAfter(ctx context.Context, after string, limit int) ([]notify.Notification, error) {
+func (s *Store) NotificationsAfter(ctx context.Context, after string, limit int) ([]notify.Notification, error) {
 	docs, err := dbkit.FindAll[notificationDoc](ctx, s.notes, bson.M{"_id": bson.M{"$gt": after}}, options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
@@ -699,7 +701,7 @@ func (s *TicketStore) NotificationsAfter(ctx context.Context, after string, limi
 	return out, nil
 }
 
-func (s *TicketStore) PruneNotifications(ctx context.Context, before string) error {
+func (s *Store) PruneNotifications(ctx context.Context, before string) error {
 	_, err := s.notes.DeleteMany(ctx, bson.M{"_id": bson.M{"$lt": before}})
 	return err
 }

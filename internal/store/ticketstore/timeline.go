@@ -1,4 +1,4 @@
-package store
+package ticketstore
 
 import (
 	"context"
@@ -22,8 +22,8 @@ const (
 	TicketSolved  = "solved"
 )
 
-// TicketActivity is the Extra of a ticket timeline item.
-type TicketActivity struct {
+// Activity is the Extra of a ticket timeline item.
+type Activity struct {
 	Ticket ticket.Ticket
 	// MessageID is the agent reply of a "replied" item.
 	MessageID string
@@ -32,20 +32,20 @@ type TicketActivity struct {
 // maxTimelineTickets bounds the tickets one timeline page looks at (newest first).
 const maxTimelineTickets = 500
 
-// TicketTimeline is a commerce.TimelineSource of help-desk activity: a ticket created,
+// Timeline is a commerce.TimelineSource of help-desk activity: a ticket created,
 // each public agent reply, each move to solved. Aliases gives the profile ids whose
 // tickets belong to a profile (tickets keep the requester id they were opened with, so
 // a survivor also shows those of the profiles it absorbed).
-type TicketTimeline struct {
-	Tickets *TicketStore
+type Timeline struct {
+	Tickets *Store
 	Aliases func(ctx context.Context, profileID string) ([]string, error)
 }
 
-var _ commerce.TimelineSource = (*TicketTimeline)(nil)
+var _ commerce.TimelineSource = (*Timeline)(nil)
 
 // Page reads the profile's tickets, their agent replies and their solved events: three
 // queries whatever the page size, and the items are merged in Go.
-func (tt *TicketTimeline) Page(ctx context.Context, profileID string, from *commerce.Position, f commerce.TimelineFilter, limit int) ([]commerce.TimelineItem, error) {
+func (tt *Timeline) Page(ctx context.Context, profileID string, from *commerce.Position, f commerce.TimelineFilter, limit int) ([]commerce.TimelineItem, error) {
 	if len(f.Types) > 0 && !slices.ContainsFunc(f.Types, func(t string) bool { return t == TicketCreated || t == TicketReplied || t == TicketSolved }) {
 		return nil, nil
 	}
@@ -75,7 +75,7 @@ func (tt *TicketTimeline) Page(ctx context.Context, profileID string, from *comm
 	var items []commerce.TimelineItem
 	add := func(t ticket.Ticket, id, typ, msg string, at commerce.Position) {
 		it := commerce.TimelineItem{Kind: ItemTicket, ID: id, At: at.At.UTC(), Channel: string(t.Channel), Type: typ,
-			Extra: TicketActivity{Ticket: t, MessageID: msg}}
+			Extra: Activity{Ticket: t, MessageID: msg}}
 		if f.Allows(it.Channel, it.Type) && from.Includes(it) {
 			items = append(items, it)
 		}
@@ -112,6 +112,6 @@ func (tt *TicketTimeline) Page(ctx context.Context, profileID string, from *comm
 }
 
 // CountTicketsOfRequesters counts tickets opened by any of the profiles.
-func (s *TicketStore) CountTicketsOfRequesters(ctx context.Context, ids []string) (int64, error) {
+func (s *Store) CountTicketsOfRequesters(ctx context.Context, ids []string) (int64, error) {
 	return s.tickets.CountDocuments(ctx, bson.M{"requesterId": bson.M{"$in": ids}})
 }

@@ -1,4 +1,4 @@
-package store
+package matchstore
 
 import (
 	"context"
@@ -12,12 +12,13 @@ import (
 	"github.com/tessera-cdp/tessera/internal/matching"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
 func TestMatchSuggestionsPagingAndDecisions(t *testing.T) {
 	ctx := context.Background()
-	s := New(testdb.DB(t), testdb.Backend(t))
+	s := New(testdb.DB(t), testdb.Backend(t), nil, nil)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	probs := []float64{0.8, 0.6, 0.8, 0.7, 0.55, 0.8}
 	var in []matchjob.Suggestion
@@ -95,7 +96,7 @@ func TestMatchSuggestionsPagingAndDecisions(t *testing.T) {
 
 func TestMatchJobsStore(t *testing.T) {
 	ctx := context.Background()
-	s := New(testdb.DB(t), testdb.Backend(t))
+	s := New(testdb.DB(t), testdb.Backend(t), nil, nil)
 	if j, err := s.LastBaselineMatchJob(ctx); j != nil || err != nil {
 		t.Fatalf("baseline of nothing: %v, %v", j, err)
 	}
@@ -137,7 +138,9 @@ func TestMatchJobsStore(t *testing.T) {
 
 func TestMatchProfileReads(t *testing.T) {
 	ctx := context.Background()
-	s := New(testdb.DB(t), testdb.Backend(t))
+	db := testdb.DB(t)
+	idst := store.New(db, testdb.Backend(t))
+	s := New(db, testdb.Backend(t), idst, nil)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	var ps []profile.Profile
 	for i := range 5 {
@@ -145,7 +148,7 @@ func TestMatchProfileReads(t *testing.T) {
 			Traits: profile.Traits{FirstName: fmt.Sprint("N", i), Addresses: []profile.Address{{Line1: "1 High St", City: "Leeds"}}}, KeepApart: []string{"cus_9"}})
 	}
 	ps[2].MergedInto = "cus_0"
-	if err := s.InsertProfiles(ctx, ps); err != nil {
+	if err := idst.InsertProfiles(ctx, ps); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.CountLiveProfiles(ctx); n != 4 || err != nil {
@@ -172,7 +175,7 @@ func TestMatchProfileReads(t *testing.T) {
 	}
 	recs := []profile.Record{{ID: "crm:1", Source: "crm", ProfileID: "cus_1"}, {ID: "crm:2", Source: "crm", ProfileID: "cus_1"},
 		{ID: "crm:3", Source: "crm", ProfileID: "cus_3"}, {ID: "shop:1", Source: "shop", ProfileID: "cus_4"}}
-	if _, err := s.InsertRecords(ctx, recs); err != nil {
+	if _, err := idst.InsertRecords(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.ProfileIDsOfSource(ctx, "crm")

@@ -1,8 +1,11 @@
-package store
+// Package matchstore keeps probabilistic matching in MongoDB: jobs, suggestions with
+// their evidence, and rejections; it reads live profiles and records to match them.
+package matchstore
 
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 
@@ -16,6 +19,34 @@ import (
 
 var _ matchjob.Store = (*Store)(nil)
 
+// Store holds the matching collections, and reads profiles and source records.
+// Reads of other domains it answers by delegation: profiles by id (the identity
+// store) and the suppression list (the privacy store).
+type Store struct {
+	ProfileReader
+	SuppressionReader
+	db                *mongo.Database
+	b                 *dbkit.Backend
+	profiles, records *mongo.Collection
+}
+
+// ProfileReader reads profiles by id.
+type ProfileReader interface {
+	GetProfiles(ctx context.Context, ids []string) ([]profile.Profile, error)
+}
+
+// SuppressionReader checks identity keys against the suppression list.
+type SuppressionReader interface {
+	SuppressionFilter(ctx context.Context) (func(identityKey string) bool, error)
+	Suppressed(ctx context.Context, keys []string) ([]string, error)
+}
+
+// New wraps a database on the given backend.
+func New(db *mongo.Database, b *dbkit.Backend, profiles ProfileReader, suppression SuppressionReader) *Store {
+	return &Store{ProfileReader: profiles, SuppressionReader: suppression, db: db, b: b,
+		profiles: db.Collection("profiles"), records: db.Collection("source_records")}
+}
+
 // Collections of probabilistic matching.
 const (
 	MatchSuggestionsCollection = "match_suggestions"
@@ -24,15 +55,15 @@ const (
 )
 
 func (s *Store) matchSuggestions() *mongo.Collection {
-	return s.DB.Collection(MatchSuggestionsCollection)
+	return s.db.Collection(MatchSuggestionsCollection)
 }
 func (s *Store) matchRejections() *mongo.Collection {
-	return s.DB.Collection(MatchRejectionsCollection)
+	return s.db.Collection(MatchRejectionsCollection)
 }
-func (s *Store) matchJobs() *mongo.Collection { return s.DB.Collection(MatchJobsCollection) }
+func (s *Store) matchJobs() *mongo.Collection { return s.db.Collection(MatchJobsCollection) }
 
 // EnsureMatchIndexes creates the indexes of the review list and the job queries.
-func (s *Store) EnsureMatchIndexes(ctx context.Context) error {
+func (s *Store) EnsureIndexes(ctx context.Context) error {
 	idx := map[*mongo.Collection][]mongo.IndexModel{
 		s.matchSuggestions(): {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "probability", Value: -1}, {Key: "_id", Value: 1}}}},
 		s.matchJobs():        {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "baseline", Value: 1}}}},
@@ -211,4 +242,41 @@ func (s *Store) LastBaselineMatchJob(ctx context.Context) (*matchjob.Job, error)
 		return nil, err
 	}
 	return &j, nil
+}
+
+// ForgetMatches deletes the match suggestions (with their evidence, the values of both
+// sides) and the rejections that involve any of the profiles, and drops them from the
+// skipped pairs listed on match jobs. It returns the suggestions deleted.
+func (s *Store) ForgetMatches(ctx context.Context, ids []string) (int64, error) {
+	either := bson.M{"$or": bson.A{bson.M{"a": bson.M{"$in": ids}}, bson.M{"b": bson.M{"$in": ids}}}}
+	d, err := s.matchSuggestions().DeleteMany(ctx, either)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.matchRejections().DeleteMany(ctx, either); err != nil {
+		return d.DeletedCount, err
+	}
+	// $pull with a condition does nothing on FerretDB: rewrite the lists. Job documents
+	// are one per run, few enough to read.
+	jobs, err := dbkit.FindAll[matchjob.Job](ctx, s.matchJobs(), bson.M{"skipped": bson.M{"$exists": true}},
+		options.Find().SetProjection(bson.M{"_id": 1, "skipped": 1}))
+	if err != nil {
+		return d.DeletedCount, err
+	}
+	for _, j := range jobs {
+		kept := slices.DeleteFunc(slices.Clone(j.Skipped), func(p matchjob.SkippedPair) bool {
+			return slices.Contains(ids, p.A) || slices.Contains(ids, p.B)
+		})
+		if len(kept) == len(j.Skipped) {
+			continue
+		}
+		u := bson.M{"$set": bson.M{"skipped": kept}}
+		if len(kept) == 0 {
+			u = bson.M{"$unset": bson.M{"skipped": ""}}
+		}
+		if _, err := s.matchJobs().UpdateOne(ctx, bson.D{{Key: "_id", Value: j.ID}}, u); err != nil {
+			return d.DeletedCount, err
+		}
+	}
+	return d.DeletedCount, nil
 }

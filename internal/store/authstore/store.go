@@ -1,4 +1,6 @@
-package store
+// Package authstore keeps API keys in MongoDB: the keys, a pointer from each key's hash
+// to it (so a request's key is found by _id), and the revocation notices instances poll.
+package authstore
 
 import (
 	"context"
@@ -16,12 +18,31 @@ import (
 
 var _ auth.Store = (*Store)(nil)
 
+// Store holds the key collections.
+type Store struct {
+	db   *mongo.Database
+	b    *dbkit.Backend
+	keys *mongo.Collection
+}
+
+// New wraps a database on the given backend.
+func New(db *mongo.Database, b *dbkit.Backend) *Store {
+	return &Store{db: db, b: b, keys: db.Collection("api_keys")}
+}
+
+// EnsureIndexes creates what the queries need on MongoDB.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	return dbkit.EnsureIndexes(ctx, map[*mongo.Collection][]mongo.IndexModel{
+		s.keys: {{Keys: bson.D{{Key: "hash", Value: 1}}, Options: options.Index().SetUnique(true)}},
+	})
+}
+
 // Keys are looked up by the hash of their secret on every request, so that lookup must
 // be a bare _id point read (anything else scans the collection on FerretDB): the
 // api_key_hashes collection holds one document per key, _id = hash, pointing to the key.
-func (s *Store) keyHashes() *mongo.Collection { return s.DB.Collection("api_key_hashes") }
+func (s *Store) keyHashes() *mongo.Collection { return s.db.Collection("api_key_hashes") }
 
-func (s *Store) keyRevocations() *mongo.Collection { return s.DB.Collection("api_key_revocations") }
+func (s *Store) keyRevocations() *mongo.Collection { return s.db.Collection("api_key_revocations") }
 
 type keyHashDoc struct {
 	Hash  string `bson:"_id"`
