@@ -18,6 +18,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -27,17 +28,20 @@ type env struct {
 	t    testing.TB
 	ctx  context.Context
 	st   *store.Store
+	cs   *commercestore.Store
 	eng  *identity.Engine
 	deps commerce.Deps
 	svc  *commerce.Service
 }
 
 func newEnv(t testing.TB) *env {
-	st := store.New(testdb.DB(t), testdb.Backend(t))
+	db, b := testdb.DB(t), testdb.Backend(t)
+	st := store.New(db, b)
 	eng := identity.NewEngine(st)
-	svc := commerce.NewService(st)
+	cs := commercestore.New(db, b, st)
+	svc := commerce.NewService(cs)
 	svc.Now = func() time.Time { return time.Date(2011, 12, 10, 0, 0, 0, 0, time.UTC) }
-	return &env{t: t, ctx: context.Background(), st: st, eng: eng, svc: svc,
+	return &env{t: t, ctx: context.Background(), st: st, cs: cs, eng: eng, svc: svc,
 		deps: commerce.Deps{Ingest: ingest.NewService(st, eng, normalize.Default()), Commerce: svc}}
 }
 
@@ -145,13 +149,13 @@ func TestLoadSampleKnownCustomer(t *testing.T) {
 	if sum.Newsletter == 0 || sum.Support == 0 || sum.Interactions == 0 {
 		t.Errorf("no generated people: %+v", sum)
 	}
-	guests, err := e.st.OrdersOfProfiles(e.ctx, []string{""})
+	guests, err := e.cs.OrdersOfProfiles(e.ctx, []string{""})
 	e.must(err)
 	if len(guests) != sum.GuestOrders {
 		t.Errorf("%d guest orders stored, summary says %d", len(guests), sum.GuestOrders)
 	}
 	// The one invoice the file splits in two places is a single order.
-	split, err := e.st.GetOrders(e.ctx, []string{"webshop:542806"})
+	split, err := e.cs.GetOrders(e.ctx, []string{"webshop:542806"})
 	e.must(err)
 	if len(split) != 1 || len(split[0].Lines) != 39 {
 		t.Errorf("split invoice: %d orders, lines %d", len(split), len(split[0].Lines))
@@ -252,7 +256,7 @@ func TestMergeUnmergeReconcile(t *testing.T) {
 	if gone := e.metrics(absorbed); gone.Orders != 0 || gone.Rev != 0 {
 		t.Errorf("absorbed profile keeps metrics: %+v", gone)
 	}
-	if os, _ := e.st.OrdersOfProfiles(e.ctx, []string{absorbed}); len(os) != 0 {
+	if os, _ := e.cs.OrdersOfProfiles(e.ctx, []string{absorbed}); len(os) != 0 {
 		t.Errorf("%d orders left on the absorbed profile", len(os))
 	}
 

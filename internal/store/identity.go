@@ -338,3 +338,31 @@ func (s *Store) SearchProfiles(ctx context.Context, q customer.Query) ([]profile
 func (s *Store) CountProfiles(ctx context.Context, q customer.Query) (int64, error) {
 	return s.profiles.CountDocuments(ctx, searchFilter(q))
 }
+
+func (s *Store) RecordProfiles(ctx context.Context, ids []string) (map[string]string, error) {
+	recs, err := dbkit.InBatches[profile.Record](ctx, s.b, s.records, "_id", ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, r := range recs {
+		if r.ProfileID != "" {
+			out[r.ID] = r.ProfileID
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) MergedInto(ctx context.Context, ids []string) (map[string]string, error) {
+	ps, err := dbkit.InBatches[profile.Profile](ctx, s.b, s.profiles, "_id", ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, p := range ps {
+		if p.MergedInto != "" {
+			out[p.ID] = p.MergedInto
+		}
+	}
+	return out, nil
+}

@@ -40,6 +40,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
 	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -83,12 +84,12 @@ func loadSegmentBench(b *testing.B, db *mongo.Database, n int, now time.Time) {
 			}
 		}
 		flush("profiles", &profiles, false)
-		flush(store.MetricsCollection, &metrics, false)
-		flush(store.OrdersCollection, &orders, false)
+		flush(commercestore.MetricsCollection, &metrics, false)
+		flush(commercestore.OrdersCollection, &orders, false)
 	}
 	flush("profiles", &profiles, true)
-	flush(store.MetricsCollection, &metrics, true)
-	flush(store.OrdersCollection, &orders, true)
+	flush(commercestore.MetricsCollection, &metrics, true)
+	flush(commercestore.OrdersCollection, &orders, true)
 }
 
 func BenchmarkSegmentPreview(b *testing.B) {

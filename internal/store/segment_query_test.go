@@ -23,6 +23,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
 	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -364,17 +365,17 @@ func (p *segPop) insert(t *testing.T, db *mongo.Database) {
 	for _, m := range p.metrics {
 		docs = append(docs, m.doc())
 	}
-	ins(store.MetricsCollection, docs)
+	ins(commercestore.MetricsCollection, docs)
 	docs = nil
 	for _, o := range p.orders {
 		docs = append(docs, o)
 	}
-	ins(store.OrdersCollection, docs)
+	ins(commercestore.OrdersCollection, docs)
 	docs = nil
 	for _, it := range p.inters {
 		docs = append(docs, it)
 	}
-	ins(store.InteractionsCollection, docs)
+	ins(commercestore.InteractionsCollection, docs)
 	docs = nil
 	for _, tk := range p.tickets {
 		d := bson.M{"_id": tk.ID, "requesterId": tk.RequesterID, "status": tk.Status, "channel": tk.Channel, "createdAt": tk.CreatedAt}
@@ -1056,13 +1057,13 @@ func TestSegmentLeafSemantics(t *testing.T) {
 		profile.Profile{ID: "c", Traits: profile.Traits{FirstName: "Bob"}},
 		profile.Profile{ID: "m", MergedInto: "a", Traits: profile.Traits{FirstName: "Ann"}},
 	)
-	ins(store.MetricsCollection,
+	ins(commercestore.MetricsCollection,
 		bson.M{"_id": "a", "orders": 2, "netMinor": 2501, "currency": "GBP", "lastOrderAt": now.Add(-30 * 24 * time.Hour)},
 		bson.M{"_id": "b", "orders": 1, "netMinor": 13, "currency": "JPY", "lastOrderAt": now.Add(-30*24*time.Hour + time.Millisecond)},
 		bson.M{"_id": "m", "orders": 9, "netMinor": 999999},
 	)
 	day := 24 * time.Hour
-	ins(store.OrdersCollection,
+	ins(commercestore.OrdersCollection,
 		commerce.Order{ID: "s:1", ProfileID: "a", Status: "paid", PlacedAt: now.Add(-10 * day)},
 		commerce.Order{ID: "s:2", ProfileID: "a", Status: "shipped", PlacedAt: now.Add(-90 * day)},
 		commerce.Order{ID: "s:3", ProfileID: "a", Status: "cancelled", PlacedAt: now.Add(-5 * day)},

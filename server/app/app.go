@@ -24,6 +24,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/store/authstore"
+	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
@@ -84,7 +85,9 @@ type App struct {
 	Webhooks     *membership.Deliverer
 	Matching     *matchjob.Service
 	MatchStore   *matchstore.Store
-	opts         Options
+	// CommerceStore holds orders, interactions and value metrics.
+	CommerceStore *commercestore.Store
+	opts          Options
 }
 
 // New wires an app and prepares the database (indexes, built-in source).
@@ -153,10 +156,11 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	a.Tickets = ticket.NewService(a.HelpDesk, req)
 	a.Tickets.NewID = dbkit.NewID
 	a.Notify = &notify.Broker{Source: a.HelpDesk, Log: o.Log}
-	if err := st.EnsureCommerceIndexes(ctx); err != nil {
+	a.CommerceStore = commercestore.New(db, backend, st)
+	if err := a.CommerceStore.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	a.Commerce = commerce.NewService(st)
+	a.Commerce = commerce.NewService(a.CommerceStore)
 	if o.Now != nil {
 		a.Commerce.Now = o.Now
 	}
@@ -185,10 +189,10 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	}
 	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
 		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: dbkit.NewID,
-		Commerce: a.Commerce, C360: st, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
+		Commerce: a.Commerce, C360: a.CommerceStore, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
 		Eraser: &Eraser{Store: st, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
 			Normalizer: norm, Log: o.Log},
-		Privacy:  &Privacy{Store: st, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
+		Privacy:  &Privacy{Store: st, Commerce: a.CommerceStore, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
 		Segments: a.Segments, Segs: a.SegmentStore, PublicURL: strings.TrimSuffix(o.PublicURL, "/"), Matching: a.Matching}
 	return a, nil
 }
@@ -286,7 +290,7 @@ func (a *App) every(ctx context.Context, period, def time.Duration, what string,
 // Handler serves /query (GraphQL), /healthz, /readyz and, in development, GraphiQL at /.
 func (a *App) Handler(ready func(context.Context) error) http.Handler {
 	gql := resolvers.NewHandler(a.Resolver, resolvers.Options{Dev: a.opts.Dev, Limits: a.opts.Limits, Log: a.opts.Log})
-	var query http.Handler = resolvers.LoaderMiddleware(resolvers.LoaderDeps{Customers: a.Store, Tickets: a.HelpDesk, Commerce: a.Store,
+	var query http.Handler = resolvers.LoaderMiddleware(resolvers.LoaderDeps{Customers: a.Store, Tickets: a.HelpDesk, Commerce: a.CommerceStore,
 		Now: func() time.Time { return a.Commerce.Now() }, PriorIntervalDays: a.Commerce.PriorIntervalDays}, gql)
 	query = resolvers.AuthMiddleware(a.Auth, query)
 	query = resolvers.RequireJSONPost(query)

@@ -19,6 +19,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/privacy"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
 	"github.com/tessera-cdp/tessera/internal/ticket"
@@ -222,6 +223,7 @@ func (e *Eraser) person(ps []profile.Profile, rs []profile.Record, is []profile.
 // Privacy serves GDPR access requests and the suppression list.
 type Privacy struct {
 	Store    *store.Store
+	Commerce *commercestore.Store
 	Tickets  *ticketstore.Store
 	Segments *store.Segments
 	Profiles *customer.Service
@@ -279,15 +281,15 @@ func (p *Privacy) ExportCustomerData(ctx context.Context, id string) (map[string
 		return nil, err
 	}
 	slices.SortFunc(recs, func(a, b profile.Record) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
-	orders, err := p.Store.OrdersOfProfiles(ctx, ids)
+	orders, err := p.Commerce.OrdersOfProfiles(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	inters, err := p.Store.InteractionsOfProfiles(ctx, ids)
+	inters, err := p.Commerce.InteractionsOfProfiles(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := p.Store.GetMetrics(ctx, []string{prof.ID})
+	metrics, err := p.Commerce.GetMetrics(ctx, []string{prof.ID})
 	if err != nil {
 		return nil, err
 	}

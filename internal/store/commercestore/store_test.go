@@ -1,4 +1,4 @@
-package store_test
+package commercestore_test
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
-	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
 func TestCommerceMetricsCAS(t *testing.T) {
 	ctx := context.Background()
-	st := store.New(testdb.DB(t), testdb.Backend(t))
-	if err := st.EnsureCommerceIndexes(ctx); err != nil {
+	st := commercestore.New(testdb.DB(t), testdb.Backend(t), nil)
+	if err := st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2011, 5, 1, 10, 0, 0, 0, time.UTC)
@@ -59,7 +59,7 @@ func TestCommerceMetricsCAS(t *testing.T) {
 
 func TestInsertInteractionsSkipsDuplicates(t *testing.T) {
 	ctx := context.Background()
-	st := store.New(testdb.DB(t), testdb.Backend(t))
+	st := commercestore.New(testdb.DB(t), testdb.Backend(t), nil)
 	it := commerce.Interaction{ID: "news:1", ProfileID: "p", Channel: "email", Type: "sent", At: time.Now().UTC()}
 	ins, err := st.InsertInteractions(ctx, []commerce.Interaction{it})
 	if err != nil || len(ins) != 1 {

@@ -1,4 +1,6 @@
-package store
+// Package commercestore keeps the commerce domain in MongoDB: orders, interactions and
+// the per-customer value metrics maintained on write.
+package commercestore
 
 import (
 	"context"
@@ -13,10 +15,30 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
-	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
 var _ commerce.Store = (*Store)(nil)
+
+// Store holds the commerce collections. Which profile a source record or a merged
+// profile belongs to it asks the identity store (IdentityReader).
+type Store struct {
+	IdentityReader
+	db *mongo.Database
+	b  *dbkit.Backend
+}
+
+// IdentityReader answers where records and merged profiles went, and which customers
+// carry an attribute (orders referenced by a shop's customer number).
+type IdentityReader interface {
+	RecordProfiles(ctx context.Context, ids []string) (map[string]string, error)
+	MergedInto(ctx context.Context, ids []string) (map[string]string, error)
+	ProfileIDsWithAttribute(ctx context.Context, key, value string, limit int) ([]string, error)
+}
+
+// New wraps a database on the given backend.
+func New(db *mongo.Database, b *dbkit.Backend, ids IdentityReader) *Store {
+	return &Store{IdentityReader: ids, db: db, b: b}
+}
 
 // Collections of the commerce domain.
 const (
@@ -25,13 +47,13 @@ const (
 	MetricsCollection      = "customer_metrics"
 )
 
-func (s *Store) orders() *mongo.Collection       { return s.DB.Collection(OrdersCollection) }
-func (s *Store) interactions() *mongo.Collection { return s.DB.Collection(InteractionsCollection) }
-func (s *Store) metrics() *mongo.Collection      { return s.DB.Collection(MetricsCollection) }
+func (s *Store) orders() *mongo.Collection       { return s.db.Collection(OrdersCollection) }
+func (s *Store) interactions() *mongo.Collection { return s.db.Collection(InteractionsCollection) }
+func (s *Store) metrics() *mongo.Collection      { return s.db.Collection(MetricsCollection) }
 
 // EnsureCommerceIndexes creates the indexes of the commerce queries (timeline pages by
 // profile and time, re-attachment by source record).
-func (s *Store) EnsureCommerceIndexes(ctx context.Context) error {
+func (s *Store) EnsureIndexes(ctx context.Context) error {
 	idx := map[*mongo.Collection][]mongo.IndexModel{
 		s.orders(): {{Keys: bson.D{{Key: "profileId", Value: 1}, {Key: "placedAt", Value: -1}, {Key: "_id", Value: -1}}},
 			{Keys: bson.D{{Key: "customerRecordId", Value: 1}}}},
@@ -341,32 +363,4 @@ func (s *Store) SetRFM(ctx context.Context, scores map[string]commerce.RFM) erro
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$set": bson.M{"rfm": r}}))
 	}
 	return dbkit.Bulk(ctx, s.b, s.metrics(), ms)
-}
-
-func (s *Store) RecordProfiles(ctx context.Context, ids []string) (map[string]string, error) {
-	recs, err := dbkit.InBatches[profile.Record](ctx, s.b, s.records, "_id", ids)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, r := range recs {
-		if r.ProfileID != "" {
-			out[r.ID] = r.ProfileID
-		}
-	}
-	return out, nil
-}
-
-func (s *Store) MergedInto(ctx context.Context, ids []string) (map[string]string, error) {
-	ps, err := dbkit.InBatches[profile.Profile](ctx, s.b, s.profiles, "_id", ids)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, p := range ps {
-		if p.MergedInto != "" {
-			out[p.ID] = p.MergedInto
-		}
-	}
-	return out, nil
 }
