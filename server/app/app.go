@@ -27,6 +27,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
+	"github.com/tessera-cdp/tessera/internal/store/segmentquery"
+	"github.com/tessera-cdp/tessera/internal/store/segmentstore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/resolvers"
@@ -80,7 +82,8 @@ type App struct {
 	// Segments: saved segments, their membership (kept current from the change hooks
 	// of identity resolution and commerce), the webhook outbox and its deliverer.
 	Segments     *membership.Service
-	SegmentStore *store.Segments
+	SegmentStore *segmentstore.Store
+	SegmentQuery *segmentquery.Store
 	SegmentQueue *membership.Queue
 	Webhooks     *membership.Deliverer
 	Matching     *matchjob.Service
@@ -155,6 +158,8 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	req := &Requesters{Profiles: a.Profiles, Suppressions: st}
 	a.Tickets = ticket.NewService(a.HelpDesk, req)
 	a.Tickets.NewID = dbkit.NewID
+	a.Tickets.Requesters = req
+	a.Tickets.Keys = agentKeys{a.Auth}
 	a.Notify = &notify.Broker{Source: a.HelpDesk, Log: o.Log}
 	a.CommerceStore = commercestore.New(db, backend, st)
 	if err := a.CommerceStore.EnsureIndexes(ctx); err != nil {
@@ -165,15 +170,17 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		a.Commerce.Now = o.Now
 	}
 	a.Commerce.TimelineSources = []commerce.TimelineSource{&ticketstore.Timeline{Tickets: a.HelpDesk, Aliases: ticketAliases(a.Profiles)}}
-	a.SegmentStore = &store.Segments{Store: st}
-	if err := a.SegmentStore.EnsureMembershipIndexes(ctx); err != nil {
+	a.SegmentStore = segmentstore.New(db, backend, st)
+	if err := a.SegmentStore.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	if err := st.EnsureSegmentIndexes(ctx); err != nil {
+	a.SegmentQuery = segmentquery.New(db, backend)
+	if err := a.SegmentQuery.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	a.Segments = &membership.Service{Store: a.SegmentStore, Eval: st, Outbox: a.SegmentStore, Log: o.Log, NewID: func() string { return "seg_" + dbkit.NewID() },
+	a.Segments = &membership.Service{Store: a.SegmentStore, Eval: a.SegmentQuery, Outbox: a.SegmentStore, Log: o.Log, NewID: func() string { return "seg_" + dbkit.NewID() },
 		Webhooks: hooks}
+	a.Segments.Reads = segmentReads{a.SegmentStore, st}
 	a.SegmentQueue = &membership.Queue{Service: a.Segments, Log: o.Log}
 	a.Webhooks = &membership.Deliverer{Store: a.SegmentStore, Log: o.Log, Policy: hooks}
 	eng.Changed = a.SegmentQueue.Add
@@ -187,13 +194,14 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err := st.EnsureSuppressionKey(ctx); err != nil {
 		return nil, err
 	}
+	c360 := &commerce.Customer360{Service: a.Commerce, Store: a.CommerceStore, Search: a.Profiles.SearchIDs, WithAttribute: st.ProfileIDsWithAttribute}
 	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
-		Tickets: a.Tickets, HelpDesk: a.HelpDesk, Requesters: req, Notify: a.Notify, NewID: dbkit.NewID,
-		Commerce: a.Commerce, C360: a.CommerceStore, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
+		Tickets: a.Tickets, Notify: a.Notify,
+		Commerce: a.Commerce, C360: c360, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
 		Eraser: &Eraser{Store: st, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
 			Normalizer: norm, Log: o.Log},
 		Privacy:  &Privacy{Store: st, Commerce: a.CommerceStore, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
-		Segments: a.Segments, Segs: a.SegmentStore, PublicURL: strings.TrimSuffix(o.PublicURL, "/"), Matching: a.Matching}
+		Segments: a.Segments, PublicURL: strings.TrimSuffix(o.PublicURL, "/"), Matching: a.Matching}
 	return a, nil
 }
 
@@ -290,8 +298,7 @@ func (a *App) every(ctx context.Context, period, def time.Duration, what string,
 // Handler serves /query (GraphQL), /healthz, /readyz and, in development, GraphiQL at /.
 func (a *App) Handler(ready func(context.Context) error) http.Handler {
 	gql := resolvers.NewHandler(a.Resolver, resolvers.Options{Dev: a.opts.Dev, Limits: a.opts.Limits, Log: a.opts.Log})
-	var query http.Handler = resolvers.LoaderMiddleware(resolvers.LoaderDeps{Customers: a.Store, Tickets: a.HelpDesk, Commerce: a.CommerceStore,
-		Now: func() time.Time { return a.Commerce.Now() }, PriorIntervalDays: a.Commerce.PriorIntervalDays}, gql)
+	var query http.Handler = resolvers.LoaderMiddleware(resolvers.LoaderDeps{Customers: a.Store, Tickets: a.HelpDesk, Commerce: a.Resolver.C360}, gql)
 	query = resolvers.AuthMiddleware(a.Auth, query)
 	query = resolvers.RequireJSONPost(query)
 	query = a.limits(query)
@@ -386,4 +393,11 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
 	})
+}
+
+// segmentReads joins what the segment reads of membership.Service need: saved segments,
+// their members and change log, and profiles.
+type segmentReads struct {
+	*segmentstore.Store
+	matchstore.ProfileReader
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
+	"github.com/tessera-cdp/tessera/internal/store/segmentstore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/resolvers"
@@ -37,7 +38,7 @@ type Eraser struct {
 	Matches      *matchstore.Store
 	Tickets      *ticketstore.Store
 	Segments     *membership.Service
-	SegmentStore *store.Segments
+	SegmentStore *segmentstore.Store
 	Engine       *identity.Engine
 	Normalizer   *normalize.Normalizer
 	Log          *slog.Logger
@@ -225,7 +226,7 @@ type Privacy struct {
 	Store    *store.Store
 	Commerce *commercestore.Store
 	Tickets  *ticketstore.Store
-	Segments *store.Segments
+	Segments *segmentstore.Store
 	Profiles *customer.Service
 	Log      *slog.Logger
 }

@@ -1,4 +1,8 @@
-package store
+// Package segmentquery evaluates segment rules against the database: it compiles a
+// rule to the filter subset that works on both MongoDB and FerretDB, with id-set leaves
+// for conditions on metrics, orders, interactions and tickets, and counts, samples and
+// streams the members.
+package segmentquery
 
 // Segment rules compiled to MongoDB queries.
 //
@@ -46,6 +50,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -60,8 +65,26 @@ import (
 
 var _ segment.Querier = (*Store)(nil)
 
-// TicketsCollection holds support tickets (see ticket.go).
+// TicketsCollection holds support tickets (see ticketstore).
 const TicketsCollection = "tickets"
+
+// Store reads the collections segment rules are evaluated over; it writes nothing.
+type Store struct {
+	db       *mongo.Database
+	b        *dbkit.Backend
+	profiles *mongo.Collection
+}
+
+// New wraps a database on the given backend.
+func New(db *mongo.Database, b *dbkit.Backend) *Store {
+	return &Store{db: db, b: b, profiles: db.Collection("profiles")}
+}
+
+func (s *Store) orders() *mongo.Collection { return s.db.Collection(commercestore.OrdersCollection) }
+func (s *Store) interactions() *mongo.Collection {
+	return s.db.Collection(commercestore.InteractionsCollection)
+}
+func (s *Store) metrics() *mongo.Collection { return s.db.Collection(commercestore.MetricsCollection) }
 
 // SegmentStrategy selects how a compiled rule runs.
 type SegmentStrategy int
@@ -842,7 +865,7 @@ func (c *segCompiler) countSet(kind countKind, cc segment.CountCond) ([]string, 
 	case countInteractions:
 		coll, profileField, timeField = c.s.interactions(), "profileId", "at"
 	case countTickets:
-		coll, profileField, timeField = c.s.DB.Collection(TicketsCollection), "requesterId", "createdAt"
+		coll, profileField, timeField = c.s.db.Collection(TicketsCollection), "requesterId", "createdAt"
 		// A ticket merged into another one is not counted twice.
 		f = bson.D{{Key: "mergedInto", Value: bson.D{{Key: "$in", Value: bson.A{"", nil}}}}}
 		if cc.Statuses != nil {
@@ -1253,7 +1276,7 @@ func union(a, b []string) []string {
 
 // EnsureSegmentIndexes creates the indexes that keep segment leaves index-backed on
 // MongoDB (FerretDB accepts them and scans anyway).
-func (s *Store) EnsureSegmentIndexes(ctx context.Context) error {
+func (s *Store) EnsureIndexes(ctx context.Context) error {
 	asc := func(keys ...string) mongo.IndexModel {
 		d := bson.D{}
 		for _, k := range keys {
@@ -1265,7 +1288,7 @@ func (s *Store) EnsureSegmentIndexes(ctx context.Context) error {
 		s.profiles:                         {asc("identifiers"), asc("traits.emails"), asc("traits.addresses.country")},
 		s.metrics():                        {asc("netMinor"), asc("orders"), asc("lastOrderAt")},
 		s.orders():                         {asc("placedAt")},
-		s.DB.Collection(TicketsCollection): {asc("requesterId", "createdAt")},
+		s.db.Collection(TicketsCollection): {asc("requesterId", "createdAt")},
 	}
 	return dbkit.EnsureIndexes(ctx, idx)
 }

@@ -1,4 +1,4 @@
-package store_test
+package segmentquery_test
 
 // BenchmarkSegmentPreview: segment counts over generated profiles, metrics and orders
 // (FerretDB v1.24 embedded, SQLite handler, 2 shared cores, other builds running).
@@ -39,8 +39,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
-	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
+	"github.com/tessera-cdp/tessera/internal/store/segmentquery"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -117,7 +117,7 @@ func BenchmarkSegmentPreview(b *testing.B) {
 			t0 := time.Now()
 			loadSegmentBench(b, db, n, now)
 			b.Logf("loaded %d profiles in %v", n, time.Since(t0).Round(time.Millisecond))
-			s := store.New(db, testdb.Backend(b))
+			s := segmentquery.New(db, testdb.Backend(b))
 			for _, rc := range rules {
 				b.Run(rc.name, func(b *testing.B) {
 					var count, filter, raw, sets, scan time.Duration
@@ -126,7 +126,7 @@ func BenchmarkSegmentPreview(b *testing.B) {
 					strategy := ""
 					for i := 0; i < b.N; i++ {
 						t0 := time.Now()
-						c, err := s.CompileSegment(ctx, rc.rule, now, store.SegmentOptions{})
+						c, err := s.CompileSegment(ctx, rc.rule, now, segmentquery.SegmentOptions{})
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -138,7 +138,7 @@ func BenchmarkSegmentPreview(b *testing.B) {
 						members, strategy = k, c.Strategy.String()
 
 						t0 = time.Now()
-						fc, err := s.CompileSegment(ctx, rc.rule, now, store.SegmentOptions{Strategy: store.SegmentFilter})
+						fc, err := s.CompileSegment(ctx, rc.rule, now, segmentquery.SegmentOptions{Strategy: segmentquery.SegmentFilter})
 						if err != nil {
 							b.Fatal(err)
 						}

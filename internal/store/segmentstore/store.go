@@ -1,4 +1,6 @@
-package store
+// Package segmentstore keeps saved segments in MongoDB: the segments, their current
+// members, the history of entries and exits, the webhook outbox and export tokens.
+package segmentstore
 
 import (
 	"context"
@@ -18,27 +20,40 @@ import (
 	"github.com/tessera-cdp/tessera/internal/membership"
 )
 
-// Segments is the MongoDB implementation of the membership stores. Current members are
+// Store is the MongoDB implementation of the membership stores. Current members are
 // documents keyed segment|profile (point reads for Customer.segments and for diffs of a
 // few profiles), every entry and exit is a change document, and each live profile lists
-// its segments in `segments`.
-type Segments struct {
-	*Store
+// its segments in `segments` (the one field of profile documents this package writes).
+type Store struct {
+	db       *mongo.Database
+	b        *dbkit.Backend
+	profiles *mongo.Collection
+	ids      MergeReader
+}
+
+// MergeReader tells where merged profiles went (the identity store).
+type MergeReader interface {
+	MergedInto(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// New wraps a database on the given backend.
+func New(db *mongo.Database, b *dbkit.Backend, ids MergeReader) *Store {
+	return &Store{db: db, b: b, profiles: db.Collection("profiles"), ids: ids}
 }
 
 var (
-	_ membership.Store         = (*Segments)(nil)
-	_ membership.DeliveryStore = (*Segments)(nil)
+	_ membership.Store         = (*Store)(nil)
+	_ membership.DeliveryStore = (*Store)(nil)
 )
 
-func (s *Segments) segs() *mongo.Collection       { return s.DB.Collection("segments") }
-func (s *Segments) members() *mongo.Collection    { return s.DB.Collection("segment_members") }
-func (s *Segments) changes() *mongo.Collection    { return s.DB.Collection("segment_changes") }
-func (s *Segments) deliveries() *mongo.Collection { return s.DB.Collection("segment_deliveries") }
-func (s *Segments) exports() *mongo.Collection    { return s.DB.Collection("segment_exports") }
+func (s *Store) segs() *mongo.Collection       { return s.db.Collection("segments") }
+func (s *Store) members() *mongo.Collection    { return s.db.Collection("segment_members") }
+func (s *Store) changes() *mongo.Collection    { return s.db.Collection("segment_changes") }
+func (s *Store) deliveries() *mongo.Collection { return s.db.Collection("segment_deliveries") }
+func (s *Store) exports() *mongo.Collection    { return s.db.Collection("segment_exports") }
 
 // EnsureMembershipIndexes creates what the membership queries need on MongoDB.
-func (s *Segments) EnsureMembershipIndexes(ctx context.Context) error {
+func (s *Store) EnsureIndexes(ctx context.Context) error {
 	idx := map[*mongo.Collection][]mongo.IndexModel{
 		s.members():    {{Keys: bson.D{{Key: "segmentId", Value: 1}, {Key: "_id", Value: 1}}}},
 		s.changes():    {{Keys: bson.D{{Key: "segmentId", Value: 1}, {Key: "at", Value: -1}}}},
@@ -95,7 +110,7 @@ func (d segmentDoc) segment() (membership.Segment, error) {
 	return s, nil
 }
 
-func (s *Segments) InsertSegment(ctx context.Context, seg membership.Segment) error {
+func (s *Store) InsertSegment(ctx context.Context, seg membership.Segment) error {
 	d, err := toSegmentDoc(seg)
 	if err != nil {
 		return err
@@ -106,7 +121,7 @@ func (s *Segments) InsertSegment(ctx context.Context, seg membership.Segment) er
 
 // ReplaceSegment writes the definition; the count and evaluation time belong to Apply
 // and SetEvaluated and are left as they are.
-func (s *Segments) ReplaceSegment(ctx context.Context, seg membership.Segment) error {
+func (s *Store) ReplaceSegment(ctx context.Context, seg membership.Segment) error {
 	d, err := toSegmentDoc(seg)
 	if err != nil {
 		return err
@@ -127,7 +142,7 @@ func (s *Segments) ReplaceSegment(ctx context.Context, seg membership.Segment) e
 
 // DeleteSegment removes the segment, then its members (and their place on profiles),
 // then its history; a retry after a failure finishes the job.
-func (s *Segments) DeleteSegment(ctx context.Context, id string) error {
+func (s *Store) DeleteSegment(ctx context.Context, id string) error {
 	cur, err := s.Members(ctx, id, nil)
 	if err != nil {
 		return err
@@ -148,7 +163,7 @@ func (s *Segments) DeleteSegment(ctx context.Context, id string) error {
 	return err
 }
 
-func (s *Segments) GetSegment(ctx context.Context, id string) (membership.Segment, error) {
+func (s *Store) GetSegment(ctx context.Context, id string) (membership.Segment, error) {
 	var d segmentDoc
 	if err := s.segs().FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
 		return membership.Segment{}, dbkit.NotFound(err, "segment %s not found", id)
@@ -156,7 +171,7 @@ func (s *Segments) GetSegment(ctx context.Context, id string) (membership.Segmen
 	return d.segment()
 }
 
-func (s *Segments) ListSegments(ctx context.Context) ([]membership.Segment, error) {
+func (s *Store) ListSegments(ctx context.Context) ([]membership.Segment, error) {
 	docs, err := dbkit.FindAll[segmentDoc](ctx, s.segs(), bson.M{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err
@@ -181,7 +196,7 @@ type memberDoc struct {
 
 func memberKey(seg, pid string) string { return seg + "|" + pid }
 
-func (s *Segments) Members(ctx context.Context, seg string, ids []string) (map[string]time.Time, error) {
+func (s *Store) Members(ctx context.Context, seg string, ids []string) (map[string]time.Time, error) {
 	var docs []memberDoc
 	var err error
 	if ids == nil {
@@ -205,7 +220,7 @@ func (s *Segments) Members(ctx context.Context, seg string, ids []string) (map[s
 
 // MembersPage returns current members in profile id order (time-ordered ids: oldest
 // customers first), after the member with profile id after.
-func (s *Segments) MembersPage(ctx context.Context, seg string, after string, limit int) ([]membership.Member, error) {
+func (s *Store) MembersPage(ctx context.Context, seg string, after string, limit int) ([]membership.Member, error) {
 	f := bson.M{"segmentId": seg}
 	if after != "" {
 		f["_id"] = bson.M{"$gt": memberKey(seg, after)}
@@ -229,7 +244,7 @@ type changeDoc struct {
 	At        time.Time `bson:"at"`
 }
 
-func (s *Segments) Apply(ctx context.Context, seg string, entered, exited []string, at time.Time) (int, error) {
+func (s *Store) Apply(ctx context.Context, seg string, entered, exited []string, at time.Time) (int, error) {
 	var chs []changeDoc
 	for _, id := range entered {
 		chs = append(chs, changeDoc{ID: fmt.Sprintf("%s|%s|E|%d", seg, id, at.UnixNano()), SegmentID: seg, ProfileID: id, Kind: membership.Entered, At: at})
@@ -268,7 +283,7 @@ func (s *Segments) Apply(ctx context.Context, seg string, entered, exited []stri
 }
 
 // setProfileSegments keeps profile.segments in step with the member documents.
-func (s *Segments) setProfileSegments(ctx context.Context, seg string, add, remove []string) error {
+func (s *Store) setProfileSegments(ctx context.Context, seg string, add, remove []string) error {
 	if len(add) == 0 && len(remove) == 0 {
 		return nil
 	}
@@ -285,13 +300,13 @@ func (s *Segments) setProfileSegments(ctx context.Context, seg string, add, remo
 	return dbkit.Bulk(ctx, s.b, s.profiles, ms)
 }
 
-func (s *Segments) SetEvaluated(ctx context.Context, seg string, at time.Time) error {
+func (s *Store) SetEvaluated(ctx context.Context, seg string, at time.Time) error {
 	_, err := s.segs().UpdateOne(ctx, bson.M{"_id": seg}, bson.M{"$set": bson.M{"evaluatedAt": at}})
 	return err
 }
 
 // Changes lists entries and exits since a time, newest first.
-func (s *Segments) Changes(ctx context.Context, seg string, since time.Time, limit int) ([]membership.Change, error) {
+func (s *Store) Changes(ctx context.Context, seg string, since time.Time, limit int) ([]membership.Change, error) {
 	docs, err := dbkit.FindAll[changeDoc](ctx, s.changes(), bson.M{"segmentId": seg, "at": bson.M{"$gte": since}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
@@ -305,7 +320,7 @@ func (s *Segments) Changes(ctx context.Context, seg string, since time.Time, lim
 }
 
 // ProfileSegments returns the segments a profile is in, from the member documents.
-func (s *Segments) ProfileSegments(ctx context.Context, profileID string) ([]membership.Segment, error) {
+func (s *Store) ProfileSegments(ctx context.Context, profileID string) ([]membership.Segment, error) {
 	segs, err := s.ListSegments(ctx)
 	if err != nil || len(segs) == 0 {
 		return nil, err
@@ -331,8 +346,8 @@ func (s *Segments) ProfileSegments(ctx context.Context, profileID string) ([]mem
 	return out, nil
 }
 
-func (s *Segments) MergedInto(ctx context.Context, ids []string) (map[string]string, error) {
-	return s.Store.MergedInto(ctx, ids)
+func (s *Store) MergedInto(ctx context.Context, ids []string) (map[string]string, error) {
+	return s.ids.MergedInto(ctx, ids)
 }
 
 type deliveryDoc struct {
@@ -346,13 +361,13 @@ type deliveryDoc struct {
 	CreatedAt time.Time `bson:"createdAt"`
 }
 
-func (s *Segments) Enqueue(ctx context.Context, d membership.Delivery) error {
+func (s *Store) Enqueue(ctx context.Context, d membership.Delivery) error {
 	_, err := dbkit.InsertNew(ctx, s.deliveries(), []deliveryDoc{{ID: d.ID, SegmentID: d.SegmentID, Body: string(d.Body), Attempts: d.Attempts,
 		NextAt: d.NextAt, Status: d.Status, CreatedAt: d.CreatedAt}})
 	return err
 }
 
-func (s *Segments) Due(ctx context.Context, now time.Time, limit int) ([]membership.Delivery, error) {
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]membership.Delivery, error) {
 	docs, err := dbkit.FindAll[deliveryDoc](ctx, s.deliveries(), bson.M{"status": membership.Pending, "nextAt": bson.M{"$lte": now}},
 		options.Find().SetSort(bson.D{{Key: "nextAt", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
@@ -366,13 +381,13 @@ func (s *Segments) Due(ctx context.Context, now time.Time, limit int) ([]members
 	return out, nil
 }
 
-func (s *Segments) UpdateDelivery(ctx context.Context, d membership.Delivery) error {
+func (s *Store) UpdateDelivery(ctx context.Context, d membership.Delivery) error {
 	_, err := s.deliveries().UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$set": bson.M{
 		"attempts": d.Attempts, "nextAt": d.NextAt, "status": d.Status, "lastError": d.LastError}})
 	return err
 }
 
-func (s *Segments) WebhookResult(ctx context.Context, seg, status string, at time.Time, failed bool) error {
+func (s *Store) WebhookResult(ctx context.Context, seg, status string, at time.Time, failed bool) error {
 	upd := bson.M{"$set": bson.M{"webhook.lastDeliveryAt": at, "webhook.lastStatus": status}}
 	if failed {
 		upd["$inc"] = bson.M{"webhook.failures": 1}
@@ -384,7 +399,7 @@ func (s *Segments) WebhookResult(ctx context.Context, seg, status string, at tim
 }
 
 // Deliveries lists a segment's outbox, newest first (for tests and diagnostics).
-func (s *Segments) Deliveries(ctx context.Context, seg string) ([]membership.Delivery, error) {
+func (s *Store) Deliveries(ctx context.Context, seg string) ([]membership.Delivery, error) {
 	docs, err := dbkit.FindAll[deliveryDoc](ctx, s.deliveries(), bson.M{"segmentId": seg}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
 	if err != nil {
 		return nil, err
@@ -403,13 +418,13 @@ type exportDoc struct {
 }
 
 // SaveExportToken stores a download token (a document, so any instance can serve it).
-func (s *Segments) SaveExportToken(ctx context.Context, token, seg string, expires time.Time) error {
+func (s *Store) SaveExportToken(ctx context.Context, token, seg string, expires time.Time) error {
 	_, err := s.exports().InsertOne(ctx, exportDoc{ID: token, SegmentID: seg, ExpiresAt: expires})
 	return err
 }
 
 // ExportToken returns the segment of an unexpired token.
-func (s *Segments) ExportToken(ctx context.Context, token string, now time.Time) (string, error) {
+func (s *Store) ExportToken(ctx context.Context, token string, now time.Time) (string, error) {
 	var d exportDoc
 	if err := s.exports().FindOne(ctx, bson.M{"_id": token}).Decode(&d); err != nil {
 		return "", dbkit.NotFound(err, "export link not found")
@@ -420,12 +435,12 @@ func (s *Segments) ExportToken(ctx context.Context, token string, now time.Time)
 	return d.SegmentID, nil
 }
 
-var _ membership.Forgetter = (*Segments)(nil)
+var _ membership.Forgetter = (*Store)(nil)
 
 // ForgetProfiles removes erased profiles from one segment (see membership.Forgetter).
 // Member documents are keyed segment|profile, so they are deleted by id; the history
 // and the outbox are filtered on the segment and the ids.
-func (s *Segments) ForgetProfiles(ctx context.Context, seg string, ids []string, rewrite func([]byte) ([]byte, bool)) error {
+func (s *Store) ForgetProfiles(ctx context.Context, seg string, ids []string, rewrite func([]byte) ([]byte, bool)) error {
 	keys := make([]string, len(ids))
 	for i, id := range ids {
 		keys[i] = memberKey(seg, id)

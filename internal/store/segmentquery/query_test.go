@@ -1,4 +1,4 @@
-package store_test
+package segmentquery_test
 
 import (
 	"context"
@@ -22,8 +22,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
-	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
+	"github.com/tessera-cdp/tessera/internal/store/segmentquery"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -384,7 +384,7 @@ func (p *segPop) insert(t *testing.T, db *mongo.Database) {
 		}
 		docs = append(docs, d)
 	}
-	ins(store.TicketsCollection, docs)
+	ins(segmentquery.TicketsCollection, docs)
 }
 
 // expected evaluates r over the generated structs: the sorted ids of live members.
@@ -895,7 +895,7 @@ func (g *segGen) leaf() segment.Rule {
 
 // ---- the property test ----
 
-func members(t *testing.T, c *store.CompiledSegment) []string {
+func members(t *testing.T, c *segmentquery.CompiledSegment) []string {
 	t.Helper()
 	var ids []string
 	err := c.Members(context.Background(), func(b []string) error {
@@ -957,7 +957,7 @@ func TestSegmentRulesMatchEvaluator(t *testing.T) {
 			pop := genPopulation(r, 300, now)
 			db := testdb.DB(t)
 			pop.insert(t, db)
-			s := store.New(db, testdb.Backend(t))
+			s := segmentquery.New(db, testdb.Backend(t))
 			g := &segGen{r: r, pop: pop}
 			var empty, full, interesting int
 			live := len(pop.expected(segment.Rule{Trait: &segment.TraitCond{Field: "firstName", Op: segment.Exists}})) +
@@ -976,9 +976,9 @@ func TestSegmentRulesMatchEvaluator(t *testing.T) {
 				default:
 					interesting++
 				}
-				runs := []store.SegmentOptions{{Strategy: store.SegmentFilter}, {Strategy: store.SegmentIDs}}
+				runs := []segmentquery.SegmentOptions{{Strategy: segmentquery.SegmentFilter}, {Strategy: segmentquery.SegmentIDs}}
 				if i%4 == 0 {
-					runs = append(runs, store.SegmentOptions{Strategy: store.SegmentFilter, MaxIDsPerQuery: 7, ServerGroup: true})
+					runs = append(runs, segmentquery.SegmentOptions{Strategy: segmentquery.SegmentFilter, MaxIDsPerQuery: 7, ServerGroup: true})
 				}
 				for _, opt := range runs {
 					c, err := s.CompileSegment(ctx, rule, now, opt)
@@ -1002,8 +1002,8 @@ func TestSegmentRulesMatchEvaluator(t *testing.T) {
 							wantR = append(wantR, id)
 						}
 					}
-					for _, st := range []store.SegmentStrategy{store.SegmentFilter, store.SegmentIDs} {
-						c, err := s.CompileSegment(ctx, rule, now, store.SegmentOptions{Strategy: st, Restrict: restrict})
+					for _, st := range []segmentquery.SegmentStrategy{segmentquery.SegmentFilter, segmentquery.SegmentIDs} {
+						c, err := s.CompileSegment(ctx, rule, now, segmentquery.SegmentOptions{Strategy: st, Restrict: restrict})
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -1070,7 +1070,7 @@ func TestSegmentLeafSemantics(t *testing.T) {
 		commerce.Order{ID: "s:4", ProfileID: "b", Status: "placed", PlacedAt: now.Add(-90*day - time.Millisecond)},
 		commerce.Order{ID: "s:5", ProfileID: "", Status: "placed", PlacedAt: now},
 	)
-	s := store.New(db, testdb.Backend(t))
+	s := segmentquery.New(db, testdb.Backend(t))
 	for _, tc := range []struct {
 		r    segment.Rule
 		want string
@@ -1113,7 +1113,7 @@ func TestSegmentLeafSemantics(t *testing.T) {
 		{segment.And(segment.Rule{Orders: &segment.CountCond{}}, segment.Rule{Orders: &segment.CountCond{}},
 			segment.Not(segment.Rule{Orders: &segment.CountCond{}})), ""},
 	} {
-		for _, opt := range []store.SegmentOptions{{Strategy: store.SegmentFilter}, {Strategy: store.SegmentIDs}, {ServerGroup: true}} {
+		for _, opt := range []segmentquery.SegmentOptions{{Strategy: segmentquery.SegmentFilter}, {Strategy: segmentquery.SegmentIDs}, {ServerGroup: true}} {
 			c, err := s.CompileSegment(ctx, tc.r, now, opt)
 			if err != nil {
 				t.Fatalf("%s: %v", tc.r, err)
@@ -1125,7 +1125,7 @@ func TestSegmentLeafSemantics(t *testing.T) {
 	}
 	// A leaf used three times is evaluated once.
 	c, err := s.CompileSegment(ctx, segment.And(segment.Rule{Orders: &segment.CountCond{}}, segment.Or(segment.Rule{Orders: &segment.CountCond{}},
-		segment.Not(segment.Rule{Orders: &segment.CountCond{}}))), now, store.SegmentOptions{})
+		segment.Not(segment.Rule{Orders: &segment.CountCond{}}))), now, segmentquery.SegmentOptions{})
 	if err != nil || c.SetLeaves != 1 {
 		t.Errorf("set leaves %d, %v", c.SetLeaves, err)
 	}
@@ -1135,7 +1135,7 @@ func TestSegmentLeafSemantics(t *testing.T) {
 func TestSegmentEmptyDatabase(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.DB(t)
-	s := store.New(db, testdb.Backend(t))
+	s := segmentquery.New(db, testdb.Backend(t))
 	now := time.Now()
 	rules := []segment.Rule{
 		segment.Rule{Orders: &segment.CountCond{AtMost: segment.Int(0)}},
@@ -1168,7 +1168,7 @@ func TestSegmentEmptyDatabase(t *testing.T) {
 // literal values in the compiled filter.
 func TestSegmentRejectsInjection(t *testing.T) {
 	ctx := context.Background()
-	s := store.New(testdb.DB(t), testdb.Backend(t))
+	s := segmentquery.New(testdb.DB(t), testdb.Backend(t))
 	now := time.Now()
 	for _, field := range []string{"attributes.$where", "attributes.a.b", "attributes.x\x00", "attributes.", "$where", "traits.firstName"} {
 		_, err := s.SegmentCount(ctx, segment.Trait(field, segment.EQ, "1"), now)
@@ -1186,7 +1186,7 @@ func TestSegmentRejectsInjection(t *testing.T) {
 			segment.Trait("attributes.tier", segment.StartsWith, v), segment.TraitIn("email", segment.NotIn, v),
 			segment.Rule{Identifier: &segment.IdentifierCond{Type: "crm", Value: v}})
 	}
-	c, err := s.CompileSegment(ctx, segment.Or(rs...), now, store.SegmentOptions{Strategy: store.SegmentFilter})
+	c, err := s.CompileSegment(ctx, segment.Or(rs...), now, segmentquery.SegmentOptions{Strategy: segmentquery.SegmentFilter})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1221,9 +1221,9 @@ func TestSegmentRejectsInjection(t *testing.T) {
 
 // TestSegmentEnsureIndexes: creating the segment indexes twice is harmless.
 func TestSegmentEnsureIndexes(t *testing.T) {
-	s := store.New(testdb.DB(t), testdb.Backend(t))
+	s := segmentquery.New(testdb.DB(t), testdb.Backend(t))
 	for range 2 {
-		if err := s.EnsureSegmentIndexes(context.Background()); err != nil {
+		if err := s.EnsureIndexes(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
