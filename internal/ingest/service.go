@@ -38,14 +38,18 @@ type Result struct {
 	Counts
 	ProfileIDs []string // per input; "" when rejected
 	Rejects    []Reject
+	// Merges are the merges identity resolution made (Counts.Merged of them).
+	Merges []identity.MergeEvent
 }
 
 // Service ingests batches.
 type Service struct {
-	Store      Store
-	Engine     *identity.Engine
-	Normalizer *normalize.Normalizer
-	Now        func() time.Time
+	Store Store
+	// Suppressions, if set, rejects records carrying an identifier of an erased person.
+	Suppressions Suppressions
+	Engine       *identity.Engine
+	Normalizer   *normalize.Normalizer
+	Now          func() time.Time
 }
 
 // NewService wires an ingest service.
@@ -238,7 +242,7 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 		if err != nil {
 			return Result{}, err
 		}
-		res.Merged = out.Merged
+		res.Merged, res.Merges = out.Merged, out.Merges
 		for id, p := range out.ProfileOf {
 			profileOf[id] = p
 		}

@@ -199,9 +199,6 @@ type Store interface {
 	ListJobs(ctx context.Context, limit int) ([]Job, error)
 	AddJobCounts(ctx context.Context, id string, c Counts, at time.Time) error
 	FinishJob(ctx context.Context, id string, at time.Time) (Job, error)
-	// Suppressed returns the identity keys among keys that are on the suppression list
-	// (identifiers of erased people), with point reads.
-	Suppressed(ctx context.Context, keys []string) ([]string, error)
 	// MarkJobsInterrupted marks every job not done as interrupted.
 	MarkJobsInterrupted(ctx context.Context) error
 }
@@ -231,4 +228,11 @@ type Job struct {
 	StartedAt   time.Time  `bson:"startedAt"`
 	UpdatedAt   time.Time  `bson:"updatedAt"`
 	FinishedAt  *time.Time `bson:"finishedAt,omitempty"`
+}
+
+// Suppressions is the list of identifiers of erased people (the privacy store).
+type Suppressions interface {
+	// Suppressed returns the identity keys among keys that are on the suppression list,
+	// with point reads.
+	Suppressed(ctx context.Context, keys []string) ([]string, error)
 }

@@ -35,11 +35,11 @@ func (s *Service) dropSuppressed(ctx context.Context, in []Input, prepared []*pr
 			}
 		}
 	}
-	if len(keys) == 0 {
+	if len(keys) == 0 || s.Suppressions == nil {
 		return ids, nil
 	}
 	slices.Sort(keys)
-	hit, err := s.Store.Suppressed(ctx, slices.Compact(keys))
+	hit, err := s.Suppressions.Suppressed(ctx, slices.Compact(keys))
 	if err != nil || len(hit) == 0 {
 		return ids, err
 	}

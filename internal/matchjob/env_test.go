@@ -13,6 +13,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
+	"github.com/tessera-cdp/tessera/internal/store/privacystore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -34,7 +35,7 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	svc := matchjob.New(matchstore.New(st.DB, testdb.Backend(t), st, st), eng)
+	svc := matchjob.New(matchstore.New(st.DB, testdb.Backend(t), st, privacystore.New(st.DB, testdb.Backend(t), st)), eng)
 	svc.ProgressInterval = 20 * time.Millisecond
 	return &env{st, eng, in, svc}
 }

@@ -21,10 +21,6 @@ type Store struct {
 	records    *mongo.Collection
 	sources    *mongo.Collection
 	jobs       *mongo.Collection
-
-	// suppression holds the installation key of the suppression list once read (see
-	// suppression.go).
-	suppression suppressionKey
 }
 
 // New wraps a database on the given backend (dbkit.Detect tells which).

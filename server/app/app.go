@@ -27,10 +27,12 @@ import (
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
+	"github.com/tessera-cdp/tessera/internal/store/privacystore"
 	"github.com/tessera-cdp/tessera/internal/store/segmentquery"
 	"github.com/tessera-cdp/tessera/internal/store/segmentstore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/workflow"
 	"github.com/tessera-cdp/tessera/resolvers"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -88,9 +90,14 @@ type App struct {
 	Webhooks     *membership.Deliverer
 	Matching     *matchjob.Service
 	MatchStore   *matchstore.Store
+	// PrivacyStore holds the suppression list and the erasure journal.
+	PrivacyStore *privacystore.Store
 	// CommerceStore holds orders, interactions and value metrics.
 	CommerceStore *commercestore.Store
-	opts          Options
+	// Workflows are the changes that span domains (ingest, merge, unmerge, erase,
+	// customer references); they follow the engine's merges and splits.
+	Workflows *workflow.Service
+	opts      Options
 }
 
 // New wires an app and prepares the database (indexes, built-in source).
@@ -124,24 +131,21 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if o.PhoneRegion != "" {
 		norm.DefaultRegion = strings.ToUpper(o.PhoneRegion)
 	}
+	// The suppression list and erasure journal; the key of the list's hashes is created
+	// on the first start and read after.
+	priv := privacystore.New(db, backend, st)
+	if err := priv.EnsureSuppressionKey(ctx); err != nil {
+		return nil, err
+	}
 	eng := identity.NewEngine(st)
 	eng.Guard = func() func() { return backend.Guard("profiles") }
 	ing := ingest.NewService(st, eng, norm)
+	ing.Suppressions = priv
 	if err := ing.EnsureManualSource(ctx); err != nil {
 		return nil, err
 	}
-	// Finish identity changes a killed process left half done, before serving anything,
-	// and mark the ingest jobs it was running as interrupted.
-	if n, err := eng.Recover(ctx, time.Now()); err != nil {
-		return nil, err
-	} else if n > 0 {
-		o.Log.Warn("finished identity changes interrupted by a crash", "changes", n)
-	}
-	if err := ing.MarkInterrupted(ctx); err != nil {
-		return nil, err
-	}
 	keys := authstore.New(db, backend)
-	a := &App{Store: st, Auth: auth.NewService(keys), Engine: eng, Ingest: ing, opts: o}
+	a := &App{Store: st, PrivacyStore: priv, Auth: auth.NewService(keys), Engine: eng, Ingest: ing, opts: o}
 	a.Auth.Log = o.Log
 	if err := keys.EnsureIndexes(ctx); err != nil {
 		return nil, err
@@ -155,7 +159,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err := a.HelpDesk.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	req := &Requesters{Profiles: a.Profiles, Suppressions: st}
+	req := &Requesters{Profiles: a.Profiles, Suppressions: priv}
 	a.Tickets = ticket.NewService(a.HelpDesk, req)
 	a.Tickets.NewID = dbkit.NewID
 	a.Tickets.Requesters = req
@@ -166,6 +170,13 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Commerce = commerce.NewService(a.CommerceStore)
+	// Each profile's interactions listed on its metrics document (built once for data
+	// from before the list), so commerce follows merges by _id.
+	idx := store.NewInteractionIndex(db, backend)
+	if err := idx.EnsureBuilt(ctx); err != nil {
+		return nil, err
+	}
+	a.Commerce.Index = idx
 	if o.Now != nil {
 		a.Commerce.Now = o.Now
 	}
@@ -185,23 +196,33 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	a.Webhooks = &membership.Deliverer{Store: a.SegmentStore, Log: o.Log, Policy: hooks}
 	eng.Changed = a.SegmentQueue.Add
 	a.Commerce.Changed = a.SegmentQueue.Add
-	a.MatchStore = matchstore.New(db, backend, st, st)
+	a.MatchStore = matchstore.New(db, backend, st, priv)
 	if err := a.MatchStore.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	a.Matching = matchjob.New(a.MatchStore, eng)
-	// The key of the suppression list's hashes: created on the first start, read after.
-	if err := st.EnsureSuppressionKey(ctx); err != nil {
+	// The cross-domain workflows follow every merge and split of the engine; match-job
+	// merges go through them, so orders follow at once.
+	a.Workflows = (&workflow.Service{Engine: eng, Ingester: ing, Commerce: a.Commerce, Segments: a.Segments, Profiles: a.Profiles, Log: o.Log}).Attach()
+	a.Matching = matchjob.New(a.MatchStore, a.Workflows)
+	// Finish identity changes a killed process left half done (their followers too),
+	// before serving anything, and mark the ingest jobs it was running as interrupted.
+	if n, err := eng.Recover(ctx, time.Now()); err != nil {
+		return nil, err
+	} else if n > 0 {
+		o.Log.Warn("finished identity changes interrupted by a crash", "changes", n)
+	}
+	if err := ing.MarkInterrupted(ctx); err != nil {
 		return nil, err
 	}
 	c360 := &commerce.Customer360{Service: a.Commerce, Store: a.CommerceStore, Search: a.Profiles.SearchIDs, WithAttribute: st.ProfileIDsWithAttribute}
 	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
 		Tickets: a.Tickets, Notify: a.Notify,
 		Commerce: a.Commerce, C360: c360, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
-		Eraser: &Eraser{Store: st, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
+		Eraser: &Eraser{Store: st, Privacy: priv, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
 			Normalizer: norm, Log: o.Log},
-		Privacy:  &Privacy{Store: st, Commerce: a.CommerceStore, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
+		Privacy:  &Privacy{Store: st, List: priv, Commerce: a.CommerceStore, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
 		Segments: a.Segments, PublicURL: strings.TrimSuffix(o.PublicURL, "/"), Matching: a.Matching}
+	a.Workflows.Eraser = eraseWith(a.Resolver.Eraser)
 	return a, nil
 }
 

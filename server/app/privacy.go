@@ -21,6 +21,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
+	"github.com/tessera-cdp/tessera/internal/store/privacystore"
 	"github.com/tessera-cdp/tessera/internal/store/segmentstore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
 	"github.com/tessera-cdp/tessera/internal/ticket"
@@ -35,6 +36,7 @@ import (
 // profile is gone).
 type Eraser struct {
 	Store        *store.Store
+	Privacy      *privacystore.Store
 	Matches      *matchstore.Store
 	Tickets      *ticketstore.Store
 	Segments     *membership.Service
@@ -59,7 +61,7 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 	case apperr.IsNotFound(err):
 		// The profiles are gone: an erasure that stopped after deleting them is
 		// finished from its journal.
-		j, jerr := e.Store.GetErasure(ctx, id)
+		j, jerr := e.Privacy.GetErasure(ctx, id)
 		if jerr != nil || j == nil {
 			return resolvers.Erasure{}, cmpErr(jerr, err)
 		}
@@ -69,17 +71,17 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 	case pid != id:
 		return resolvers.Erasure{}, apperr.Invalidf("customer %s was merged into %s: erase that one", id, pid)
 	default:
-		if ids, err = e.Store.ErasureScope(ctx, pid); err != nil {
+		if ids, err = e.Privacy.ErasureScope(ctx, pid); err != nil {
 			return resolvers.Erasure{}, err
 		}
 	}
 	actor := auth.Actor(ctx)
-	j, err := e.Store.BeginErasure(ctx, store.Erasure{ID: pid, ProfileIDs: ids, Actor: actor, StartedAt: time.Now().UTC()})
+	j, err := e.Privacy.BeginErasure(ctx, privacystore.Erasure{ID: pid, ProfileIDs: ids, Actor: actor, StartedAt: time.Now().UTC()})
 	if err != nil {
 		return resolvers.Erasure{}, err
 	}
 	ids = j.ProfileIDs
-	ps, rs, is, err := e.Store.PersonDocs(ctx, ids)
+	ps, rs, is, err := e.Privacy.PersonDocs(ctx, ids)
 	if err != nil {
 		return resolvers.Erasure{}, err
 	}
@@ -90,7 +92,7 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 		run  func() error
 	}{
 		// First, so that nothing of the person gets back in while the rest is deleted.
-		{"suppress", func() error { return e.Store.Suppress(ctx, keys, actor, time.Now().UTC()) }},
+		{"suppress", func() error { return e.Privacy.Suppress(ctx, keys, actor, time.Now().UTC()) }},
 		// Before the profiles: the values to redact are read from them.
 		{"tickets", func() (err error) {
 			out.Tickets, err = e.Tickets.RedactRequesters(ctx, ids, privacy.Redactor(values))
@@ -99,7 +101,7 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 		{"matches", func() error { _, err := e.Matches.ForgetMatches(ctx, ids); return err }},
 		{"profiles", func() error {
 			defer e.Store.Backend().Guard("profiles")() // not while identity resolution writes profiles
-			got, err := e.Store.EraseProfiles(ctx, ids)
+			got, err := e.Privacy.EraseProfiles(ctx, ids)
 			out.SourceRecords, out.Identities, out.Interactions, out.OrdersAnonymised = got.SourceRecords, got.Identities, got.Interactions, got.OrdersAnonymised
 			if err != nil {
 				return err
@@ -135,7 +137,7 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 			}
 		}
 	}
-	if err := e.Store.FinishErasure(ctx, pid, time.Now().UTC()); err != nil {
+	if err := e.Privacy.FinishErasure(ctx, pid, time.Now().UTC()); err != nil {
 		return resolvers.Erasure{}, err
 	}
 	if e.Log != nil {
@@ -224,6 +226,7 @@ func (e *Eraser) person(ps []profile.Profile, rs []profile.Record, is []profile.
 // Privacy serves GDPR access requests and the suppression list.
 type Privacy struct {
 	Store    *store.Store
+	List     *privacystore.Store // the suppression list
 	Commerce *commercestore.Store
 	Tickets  *ticketstore.Store
 	Segments *segmentstore.Store
@@ -238,7 +241,7 @@ func (p *Privacy) Suppressions(ctx context.Context, after string, limit int) ([]
 	if limit <= 0 {
 		limit = 50
 	}
-	return p.Store.Suppressions(ctx, after, min(limit, 500))
+	return p.List.Suppressions(ctx, after, min(limit, 500))
 }
 
 // LiftSuppression takes an identifier off the list, normalised as ingestion does, so
@@ -248,7 +251,7 @@ func (p *Privacy) LiftSuppression(ctx context.Context, typ, value string) (priva
 	if err != nil {
 		return privacy.Suppression{}, err
 	}
-	s, err := p.Store.LiftSuppression(ctx, key)
+	s, err := p.List.LiftSuppression(ctx, key)
 	if err != nil {
 		return privacy.Suppression{}, err
 	}

@@ -386,7 +386,7 @@ func TestMatchingSkipsSuppressedCustomers(t *testing.T) {
 		t.Fatalf("twins not suggested: %v", first)
 	}
 	// The first twin's loyalty card is suppressed (as an erasure of its owner would).
-	if err := s.a.Store.Suppress(ctx, []string{"loyalty_card:L-0"}, "test", time.Now()); err != nil {
+	if err := s.a.PrivacyStore.Suppress(ctx, []string{"loyalty_card:L-0"}, "test", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	s.code(adminKey, `mutation($id: ID!) { acceptMatchSuggestion(id: $id) { status } }`, map[string]any{"id": first[pair(0)]}, "CONFLICT")

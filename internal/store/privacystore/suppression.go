@@ -1,4 +1,4 @@
-package store
+package privacystore
 
 import (
 	"context"
@@ -28,7 +28,7 @@ const (
 	suppressionKeyID       = "suppression-hmac-key"
 )
 
-func (s *Store) suppressions() *mongo.Collection { return s.DB.Collection(SuppressionsCollection) }
+func (s *Store) suppressions() *mongo.Collection { return s.db.Collection(SuppressionsCollection) }
 
 type suppressionKey struct {
 	mu  sync.Mutex
@@ -73,7 +73,7 @@ func (s *Store) suppressionKey(ctx context.Context) ([]byte, error) {
 	if k.key != nil {
 		return k.key, nil
 	}
-	c := s.DB.Collection(InstallationCollection)
+	c := s.db.Collection(InstallationCollection)
 	var d secretDoc
 	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: suppressionKeyID}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -116,7 +116,7 @@ func (s *Store) Suppress(ctx context.Context, keys []string, actor string, at ti
 		return err
 	}
 	if !s.suppression.inUse.Load() {
-		_, err := s.DB.Collection(InstallationCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: suppressionKeyID}},
+		_, err := s.db.Collection(InstallationCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: suppressionKeyID}},
 			bson.M{"$set": bson.M{"inUse": true}})
 		if err != nil {
 			return err
@@ -139,7 +139,7 @@ func (s *Store) Suppressed(ctx context.Context, keys []string) ([]string, error)
 	}
 	if !s.suppression.inUse.Load() {
 		var d secretDoc
-		if err := s.DB.Collection(InstallationCollection).FindOne(ctx, bson.D{{Key: "_id", Value: suppressionKeyID}},
+		if err := s.db.Collection(InstallationCollection).FindOne(ctx, bson.D{{Key: "_id", Value: suppressionKeyID}},
 			options.FindOne().SetProjection(bson.M{"inUse": 1})).Decode(&d); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 			return nil, err
 		}

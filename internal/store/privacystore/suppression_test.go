@@ -1,4 +1,4 @@
-package store
+package privacystore
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 func TestSuppressionListKeepsHashesOnly(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.DB(t)
-	a, b := New(db, testdb.Backend(t)), New(db, testdb.Backend(t))
+	a, b := New(db, testdb.Backend(t), nil), New(db, testdb.Backend(t), nil)
 	if err := a.EnsureSuppressionKey(ctx); err != nil {
 		t.Fatal(err)
 	}
