@@ -658,10 +658,10 @@ type CustomerResolver interface {
 
 	SourceRecords(ctx context.Context, obj *model.Customer, first *int) ([]*model.SourceRecord, error)
 
-	Tickets(ctx context.Context, obj *model.Customer, first *int) ([]*model.Ticket, error)
 	Metrics(ctx context.Context, obj *model.Customer) (*model.CustomerMetrics, error)
 	Orders(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.OrderConnection, error)
 	Timeline(ctx context.Context, obj *model.Customer, first *int, after *string, channels []string, types []string) (*model.TimelineConnection, error)
+	Tickets(ctx context.Context, obj *model.Customer, first *int) ([]*model.Ticket, error)
 	Segments(ctx context.Context, obj *model.Customer) ([]*model.Segment, error)
 }
 type MatchSuggestionResolver interface {
@@ -671,14 +671,11 @@ type MatchSuggestionResolver interface {
 type MutationResolver interface {
 	CreateCustomer(ctx context.Context, input model.CustomerInput) (*model.Customer, error)
 	UpdateCustomer(ctx context.Context, id string, input model.CustomerInput) (*model.Customer, error)
-	CreateAPIKey(ctx context.Context, name string, role model.Role) (*model.CreatedAPIKey, error)
-	RevokeAPIKey(ctx context.Context, id string) (*model.APIKey, error)
-	CreateSource(ctx context.Context, input model.SourceInput) (*model.Source, error)
-	StartIngestJob(ctx context.Context, source string, total *int) (*model.IngestJob, error)
-	FinishIngestJob(ctx context.Context, id string) (*model.IngestJob, error)
-	IngestRecords(ctx context.Context, source string, records []*model.RecordInput, jobID *string) (*model.IngestResult, error)
 	MergeCustomers(ctx context.Context, ids []string, reason string) (*model.Customer, error)
 	UnmergeCustomer(ctx context.Context, id string, recordIds []string) (*model.UnmergeResult, error)
+	IngestOrders(ctx context.Context, source string, orders []*model.OrderInput) (*model.CommerceIngestResult, error)
+	IngestInteractions(ctx context.Context, source string, interactions []*model.InteractionInput) (*model.CommerceIngestResult, error)
+	RefreshRfm(ctx context.Context) (*model.RfmReport, error)
 	CreateTicket(ctx context.Context, input model.CreateTicketInput) (*model.Ticket, error)
 	ReplyToTicket(ctx context.Context, id string, body string) (*model.Ticket, error)
 	AddInternalNote(ctx context.Context, id string, body string) (*model.Ticket, error)
@@ -695,10 +692,17 @@ type MutationResolver interface {
 	CreateGroup(ctx context.Context, name string, agentIds []string) (*model.Group, error)
 	SetSLAPolicy(ctx context.Context, input model.SLAPolicyInput) (*model.SLAPolicy, error)
 	CreateMacro(ctx context.Context, input model.MacroInput) (*model.Macro, error)
-	IngestOrders(ctx context.Context, source string, orders []*model.OrderInput) (*model.CommerceIngestResult, error)
-	IngestInteractions(ctx context.Context, source string, interactions []*model.InteractionInput) (*model.CommerceIngestResult, error)
-	RefreshRfm(ctx context.Context) (*model.RfmReport, error)
+	CreateSource(ctx context.Context, input model.SourceInput) (*model.Source, error)
+	StartIngestJob(ctx context.Context, source string, total *int) (*model.IngestJob, error)
+	FinishIngestJob(ctx context.Context, id string) (*model.IngestJob, error)
+	IngestRecords(ctx context.Context, source string, records []*model.RecordInput, jobID *string) (*model.IngestResult, error)
+	CreateAPIKey(ctx context.Context, name string, role model.Role) (*model.CreatedAPIKey, error)
+	RevokeAPIKey(ctx context.Context, id string) (*model.APIKey, error)
+	StartMatchJob(ctx context.Context, input *model.MatchJobInput) (*model.MatchJob, error)
+	AcceptMatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error)
+	RejectMatchSuggestion(ctx context.Context, id string, reason *string) (*model.MatchSuggestion, error)
 	EraseCustomer(ctx context.Context, id string) (*model.EraseResult, error)
+	LiftSuppression(ctx context.Context, typeArg string, value string) (*model.Suppression, error)
 	CreateSegment(ctx context.Context, input model.SegmentInput) (*model.Segment, error)
 	UpdateSegment(ctx context.Context, id string, input model.SegmentInput) (*model.Segment, error)
 	DeleteSegment(ctx context.Context, id string) (*model.Segment, error)
@@ -706,20 +710,11 @@ type MutationResolver interface {
 	ExportSegment(ctx context.Context, id string) (*model.SegmentExport, error)
 	SetSegmentWebhook(ctx context.Context, id string, url string) (*model.SegmentWebhook, error)
 	RemoveSegmentWebhook(ctx context.Context, id string) (*model.Segment, error)
-	StartMatchJob(ctx context.Context, input *model.MatchJobInput) (*model.MatchJob, error)
-	AcceptMatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error)
-	RejectMatchSuggestion(ctx context.Context, id string, reason *string) (*model.MatchSuggestion, error)
-	LiftSuppression(ctx context.Context, typeArg string, value string) (*model.Suppression, error)
 }
 type QueryResolver interface {
-	Me(ctx context.Context) (*model.APIKey, error)
 	Customer(ctx context.Context, id string) (*model.Customer, error)
 	Customers(ctx context.Context, query *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder, first *int, after *string) (*model.CustomerConnection, error)
 	CustomerByIdentifier(ctx context.Context, typeArg string, value string) (*model.Customer, error)
-	Sources(ctx context.Context) ([]*model.Source, error)
-	IngestJob(ctx context.Context, id string) (*model.IngestJob, error)
-	IngestJobs(ctx context.Context, first *int) ([]*model.IngestJob, error)
-	APIKeys(ctx context.Context) ([]*model.APIKey, error)
 	Ticket(ctx context.Context, id string) (*model.Ticket, error)
 	Tickets(ctx context.Context, queue *model.TicketQueue, filter *model.TicketFilter, first *int, after *string) (*model.TicketConnection, error)
 	Agents(ctx context.Context) ([]*model.Agent, error)
@@ -728,15 +723,20 @@ type QueryResolver interface {
 	Macros(ctx context.Context) ([]*model.Macro, error)
 	SLAAttainment(ctx context.Context, from time.Time, to time.Time) (*model.SLAAttainment, error)
 	CsatStats(ctx context.Context, from time.Time, to time.Time) (*model.CsatStats, error)
-	Segments(ctx context.Context) ([]*model.Segment, error)
-	Segment(ctx context.Context, id string) (*model.Segment, error)
-	SegmentPreview(ctx context.Context, rule model.SegmentRuleInput, sample *int) (*model.SegmentPreview, error)
+	Sources(ctx context.Context) ([]*model.Source, error)
+	IngestJob(ctx context.Context, id string) (*model.IngestJob, error)
+	IngestJobs(ctx context.Context, first *int) ([]*model.IngestJob, error)
+	Me(ctx context.Context) (*model.APIKey, error)
+	APIKeys(ctx context.Context) ([]*model.APIKey, error)
 	MatchSuggestions(ctx context.Context, status *model.MatchSuggestionStatus, first *int, after *string) ([]*model.MatchSuggestion, error)
 	MatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error)
 	MatchJob(ctx context.Context, id string) (*model.MatchJob, error)
 	MatchJobs(ctx context.Context, first *int) ([]*model.MatchJob, error)
 	ExportCustomerData(ctx context.Context, id string) (any, error)
 	Suppressions(ctx context.Context, first *int, after *string) ([]*model.Suppression, error)
+	Segments(ctx context.Context) ([]*model.Segment, error)
+	Segment(ctx context.Context, id string) (*model.Segment, error)
+	SegmentPreview(ctx context.Context, rule model.SegmentRuleInput, sample *int) (*model.SegmentPreview, error)
 }
 type SegmentResolver interface {
 	Members(ctx context.Context, obj *model.Segment, first *int, after *string) (*model.SegmentMemberConnection, error)
@@ -744,8 +744,8 @@ type SegmentResolver interface {
 	SizeHistory(ctx context.Context, obj *model.Segment, days *int) ([]*model.SegmentSizePoint, error)
 }
 type SubscriptionResolver interface {
-	IngestJobUpdated(ctx context.Context, id string) (<-chan *model.IngestJob, error)
 	TicketUpdated(ctx context.Context, filter *model.TicketUpdatedFilter) (<-chan *model.Ticket, error)
+	IngestJobUpdated(ctx context.Context, id string) (<-chan *model.IngestJob, error)
 	MatchJobUpdated(ctx context.Context, id string) (<-chan *model.MatchJob, error)
 }
 type TicketResolver interface {
@@ -3730,6 +3730,13 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `# Tessera GraphQL schema: the single source for Go (gqlgen) and TypeScript codegen.
 #
+# This file is the root: scalars, directives, the root types and the customer profile
+# core. Each capability extends them in its own file under schema/ (keys, ingest,
+# helpdesk, commerce, segments, matching, privacy) with ` + "`" + `extend type Query` + "`" + `, ` + "`" + `extend type
+# Mutation` + "`" + `, ` + "`" + `extend type Subscription` + "`" + ` and ` + "`" + `extend type Customer` + "`" + `. gqlgen and the
+# desktop's TypeScript codegen read all of them; gqlgen writes one resolvers file per
+# schema file (resolvers/<name>.resolvers.go).
+#
 # Every root field carries @auth with the roles allowed to call it; a test walks the
 # schema and fails if one does not. List fields have costs for the complexity limit in
 # resolvers/complexity.go.
@@ -3749,9 +3756,6 @@ enum Role {
 }
 
 type Query {
-  "The API key making the request."
-  me: ApiKey! @auth(roles: [ADMIN, AGENT, ANALYST, INGEST])
-
   "A customer profile. An id absorbed by a merge returns the surviving profile."
   customer(id: ID!): Customer @auth(roles: [ADMIN, AGENT, ANALYST])
   """
@@ -3763,32 +3767,12 @@ type Query {
     @auth(roles: [ADMIN, AGENT, ANALYST])
   "Look a profile up by one of its identifiers, e.g. (email, Ann@Example.com)."
   customerByIdentifier(type: String!, value: String!): Customer @auth(roles: [ADMIN, AGENT, ANALYST])
-
-  sources: [Source!]! @auth(roles: [ADMIN, AGENT, ANALYST, INGEST])
-  ingestJob(id: ID!): IngestJob @auth(roles: [ADMIN, ANALYST, INGEST])
-  ingestJobs(first: Int = 20): [IngestJob!]! @auth(roles: [ADMIN, ANALYST, INGEST])
-
-  apiKeys: [ApiKey!]! @auth(roles: [ADMIN])
 }
 
 type Mutation {
   createCustomer(input: CustomerInput!): Customer! @auth(roles: [ADMIN, AGENT])
   "Changes traits by writing a record of the built-in ` + "`" + `manual` + "`" + ` source; provenance shows it."
   updateCustomer(id: ID!, input: CustomerInput!): Customer! @auth(roles: [ADMIN, AGENT])
-
-  createApiKey(name: String!, role: Role!): CreatedApiKey! @auth(roles: [ADMIN])
-  revokeApiKey(id: ID!): ApiKey! @auth(roles: [ADMIN])
-
-  createSource(input: SourceInput!): Source! @auth(roles: [ADMIN])
-  "Opens a job that counts what later ingestRecords calls (with its id) do; for progress of long imports."
-  startIngestJob(source: String!, total: Int): IngestJob! @auth(roles: [ADMIN, INGEST])
-  finishIngestJob(id: ID!): IngestJob! @auth(roles: [ADMIN, INGEST])
-  """
-  Ingests a batch (at most 1000) of records of one source. Idempotent: the same
-  external id with the same content is a no-op; a changed payload updates.
-  """
-  ingestRecords(source: String!, records: [RecordInput!]!, jobId: ID): IngestResult!
-    @auth(roles: [ADMIN, INGEST])
 
   "Merges profiles by hand; the oldest id survives."
   mergeCustomers(ids: [ID!]!, reason: String!): Customer! @auth(roles: [ADMIN])
@@ -3799,29 +3783,8 @@ type Mutation {
   unmergeCustomer(id: ID!, recordIds: [ID!]!): UnmergeResult! @auth(roles: [ADMIN])
 }
 
-type Subscription {
-  "Progress of an ingest job, pushed about once a second until it finishes."
-  ingestJobUpdated(id: ID!): IngestJob! @auth(roles: [ADMIN, ANALYST, INGEST])
-}
-
-# ---------------------------------------------------------------- auth
-
-type ApiKey {
-  id: ID!
-  name: String!
-  role: Role!
-  "First characters of the key, to recognise it; the key itself is stored hashed."
-  prefix: String!
-  createdAt: Time!
-  lastUsedAt: Time
-  revokedAt: Time
-}
-
-type CreatedApiKey {
-  apiKey: ApiKey!
-  "The secret, shown this once."
-  key: String!
-}
+# Every capability adds its subscriptions in its own schema file (extend type Subscription).
+type Subscription
 
 # ---------------------------------------------------------------- customers
 
@@ -3954,124 +3917,275 @@ type UnmergeResult {
   "What is left of the original profile, and any parts it fell into."
   remaining: [Customer!]!
 }
+`, BuiltIn: false},
+	{Name: "../schema/commerce.graphqls", Input: `# ---------------------------------------------------------------- commerce (Customer 360)
+#
+# Orders and interactions point at a profile and follow it through merges and unmerges.
+# Value metrics are maintained on write (docs/metrics.md); reads never aggregate orders.
 
-# ---------------------------------------------------------------- sources and ingest
-
-enum SourceKind {
-  WEB_SHOP
-  NEWSLETTER
-  SUPPORT_DESK
-  POINT_OF_SALE
-  CRM
-  API
-  OTHER
-}
-
-type Source {
-  name: String!
-  kind: SourceKind!
-  "Higher wins under the SOURCE_PRIORITY survivorship rule."
-  priority: Int!
-  "Payload field -> identifier type (email, phone, customer_id, ...)."
-  identifierFields: [FieldMapping!]!
+extend type Mutation {
   """
-  The trait mapping that applies to this source's records: its own mappings, then the
-  default names for the fields it does not map (a payload field matches a default name
-  ignoring case, _, - and spaces: first_name is firstName). Any other field becomes the
-  attribute of its own name (attributes.<field>).
+  Stores a batch (at most 1000) of orders of one source and updates the customers'
+  metrics. Idempotent per order id (source:externalId); a changed order replaces its
+  earlier contribution. Rows that cannot be used are rejected one by one with a reason.
   """
-  traitFields: [FieldMapping!]!
-  recordCount: Int!
-  createdAt: Time!
+  ingestOrders(source: String!, orders: [OrderInput!]!): CommerceIngestResult! @auth(roles: [ADMIN, INGEST])
+  "Stores a batch (at most 1000) of interactions; an id stored already is skipped."
+  ingestInteractions(source: String!, interactions: [InteractionInput!]!): CommerceIngestResult!
+    @auth(roles: [ADMIN, INGEST])
+  "Recomputes the RFM quintile scores of every customer (a job: run after loads or nightly)."
+  refreshRfm: RfmReport! @auth(roles: [ADMIN])
 }
 
-type FieldMapping {
-  field: String!
-  target: String!
+enum CustomerOrder {
+  "Newest profile first (profile ids are time-ordered)."
+  NEWEST
+  "Highest net revenue (historic CLV) first; amounts compared in minor units, whatever the currency."
+  REVENUE
+  "Most recent order first."
+  LAST_ORDER
+  "Highest churn risk first (computed now over the filtered customers)."
+  CHURN_RISK
 }
 
-input FieldMappingInput {
-  "A top-level payload field name: no dot, no leading $, no control characters, at most 128 bytes."
-  field: String!
-  "Identifiers: email, phone, customer_id, or a custom type such as loyalty_card (lowercase, not a variant of those). Traits: firstName, lastName, name, email, phone, birthDate, locale, address.line1, address.line2, address.city, address.postcode, address.region, address.country, or attributes.NAME."
-  target: String!
+input CustomerFilter {
+  "Net revenue at least this, in minor units of the customer's currency."
+  minRevenueMinor: Int
+  minOrders: Int
+  "Profile currency (ISO 4217)."
+  currency: String
+  "The ` + "`" + `country` + "`" + ` attribute, exactly."
+  country: String
 }
 
-input SourceInput {
-  name: String!
-  kind: SourceKind!
-  priority: Int = 0
-  identifierFields: [FieldMappingInput!]!
-  "Defaults to mapping payload fields named like traits (firstName, email, ...)."
-  traitFields: [FieldMappingInput!]
+"""
+An amount of money. ` + "`" + `amountMinor` + "`" + ` is an integer of minor units (pence for GBP) and fits
+64 bits on the server; JSON clients lose precision above 2^53, so ` + "`" + `amount` + "`" + ` carries the
+same value as an exact decimal string.
+"""
+type Money {
+  amountMinor: Int!
+  "Exact decimal, e.g. -11062.06."
+  amount: String!
+  "ISO 4217 code."
+  currency: String!
+  "For display, e.g. £1,234.50 or -JPY 1,200."
+  formatted: String!
 }
 
-input RecordInput {
-  externalId: String!
-  "The record as the source sent it: a JSON object. A list in an identifier, e-mail or phone field gives one value per element; a number that fits neither a 64-bit integer nor a double exactly is kept as a string of its digits; control characters are removed from names and traits."
-  payload: JSON!
-  "When the source saw this version; defaults to now."
-  observedAt: Time
+type CustomerMetrics {
+  "Counted orders (placed, paid, shipped)."
+  orderCount: Int!
+  "Cancelled or refunded orders and credit notes."
+  cancellationCount: Int!
+  "Net revenue in the customer's currency: gross minus returns. Null without orders."
+  revenue: Money
+  grossRevenue: Money
+  returns: Money
+  averageOrderValue: Money
+  "Historic customer lifetime value: net revenue to date."
+  historicClv: Money
+  "Net amounts of orders in other currencies than the customer's (no FX conversion)."
+  otherCurrencies: [Money!]!
+  firstOrderAt: Time
+  lastOrderAt: Time
+  "Latest order or interaction."
+  lastSeenAt: Time
+  interactionCount: Int!
+  "Quintile scores from the last refreshRfm; null if never scored."
+  rfm: Rfm
+  churnRisk: ChurnRisk!
 }
 
-type IngestResult {
-  "Records seen for the first time (source and externalId new), not profiles created."
-  created: Int!
-  "Records sent before whose content changed; they are resolved again."
-  updated: Int!
-  "Records sent before with the same content: nothing changed."
-  unchanged: Int!
-  "Profiles absorbed into others by identity resolution of this batch."
-  merged: Int!
-  "Records not accepted; see rejects for why."
-  rejected: Int!
-  "Profile per record, in input order (null when rejected)."
-  profileIds: [ID]!
-  rejects: [Reject!]!
+type Rfm {
+  "1 (lowest fifth) to 5; a more recent last order scores higher."
+  recency: Int!
+  frequency: Int!
+  monetary: Int!
+  scoredAt: Time!
 }
 
-type Reject {
-  "Position of the record or row in the input list, from 0."
-  index: Int!
-  externalId: String!
-  "Why it was not accepted, for people."
-  reason: String!
+enum ChurnBasis {
+  "Two or more orders: the customer's own mean interval."
+  HISTORY
+  "One order: the prior mean interval (90 days)."
+  PRIOR
+  "No orders: score 0."
+  NONE
 }
 
-enum IngestJobState {
-  RUNNING
-  DONE
-  "The server stopped while the job ran; the importer's next batch resumes it."
-  INTERRUPTED
+"1 − exp(−t/μ): t days since the last order, μ the mean inter-order interval."
+type ChurnRisk {
+  score: Float!
+  daysSinceLastOrder: Float!
+  meanIntervalDays: Float!
+  basis: ChurnBasis!
+  asOf: Time!
 }
 
-type IngestJob {
-  id: ID!
-  source: String!
-  state: IngestJobState!
-  total: Int
-  processed: Int!
-  created: Int!
-  updated: Int!
-  unchanged: Int!
-  merged: Int!
-  rejected: Int!
-  startedAt: Time!
-  finishedAt: Time
+type RfmReport {
+  profiles: Int!
+  scored: Int!
+  "Upper bounds of the first four fifths."
+  recencyCuts: [Time!]!
+  frequencyCuts: [Int!]!
+  monetaryCutsMinor: [Int!]!
+  at: Time!
 }
 
-type SourceRecord {
+enum OrderStatus {
+  PLACED
+  PAID
+  SHIPPED
+  CANCELLED
+  REFUNDED
+}
+
+type Order {
   "source:externalId"
   id: ID!
   source: String!
   externalId: String!
-  payload: JSON!
-  contentHash: String!
-  receivedAt: Time!
-  observedAt: Time!
+  status: OrderStatus!
+  channel: String!
+  total: Money!
+  placedAt: Time!
+  "Source record of the customer who placed it."
+  customerRecordId: ID
+  lines: [OrderLine!]!
 }
 
-# ---------------------------------------------------------------- help desk
+type OrderLine {
+  sku: String!
+  description: String
+  "Negative on credit notes."
+  quantity: Int!
+  unitPrice: Money!
+  amount: Money!
+}
+
+type OrderEdge {
+  cursor: String!
+  node: Order!
+}
+
+type OrderConnection {
+  edges: [OrderEdge!]!
+  pageInfo: PageInfo!
+}
+
+type Interaction {
+  "source:externalId"
+  id: ID!
+  channel: String!
+  "sent, opened, clicked, message, visit, contact..."
+  type: String!
+  at: Time!
+  attributes: JSON
+}
+
+enum TimelineKind {
+  ORDER
+  INTERACTION
+  TICKET
+}
+
+"""
+One entry of a customer's timeline. ` + "`" + `type` + "`" + ` is ` + "`" + `order` + "`" + ` or ` + "`" + `cancellation` + "`" + ` for orders, the
+interaction's type, or ` + "`" + `created` + "`" + `, ` + "`" + `replied` + "`" + `, ` + "`" + `solved` + "`" + ` for tickets; ` + "`" + `channel` + "`" + ` is the
+order's or interaction's channel, or the ticket's (email, chat, social, web_form, phone).
+"""
+type TimelineItem {
+  kind: TimelineKind!
+  id: ID!
+  at: Time!
+  channel: String!
+  type: String!
+  order: Order
+  interaction: Interaction
+  ticket: Ticket
+}
+
+type TimelineEdge {
+  cursor: String!
+  node: TimelineItem!
+}
+
+type TimelineConnection {
+  edges: [TimelineEdge!]!
+  pageInfo: PageInfo!
+}
+
+extend type Customer {
+  "Value metrics, maintained on write."
+  metrics: CustomerMetrics!
+  "Orders, newest first."
+  orders(first: Int = 10, after: String): OrderConnection!
+  "Orders, interactions and ticket activity merged by time, newest first."
+  timeline(first: Int = 20, after: String, channels: [String!], types: [String!]): TimelineConnection!
+}
+
+"How an order names its customer: the customer's source record, or one identifier."
+input CustomerRefInput {
+  "A source record id, e.g. webshop:17850."
+  recordId: ID
+  "Identifier type (email, phone, customer_id...) with ` + "`" + `value` + "`" + `."
+  type: String
+  value: String
+}
+
+input OrderLineInput {
+  sku: String!
+  description: String
+  "At most 1,000,000 either way (negative on credit notes)."
+  quantity: Int!
+  """
+  Decimal in the order's currency, e.g. 2.55; exact to the minor unit. A unit price, a
+  line amount (quantity × unit price) and an order total may each be at most 10^15 minor
+  units either way (£10,000,000,000,000.00); a row beyond the bounds is rejected.
+  """
+  unitPrice: String!
+}
+
+input OrderInput {
+  externalId: String!
+  "Null: a guest order, kept without a profile."
+  customer: CustomerRefInput
+  status: OrderStatus!
+  channel: String = "web"
+  "ISO 4217 code."
+  currency: String!
+  "Decimal total; defaults to the sum of the lines. Negative for credit notes."
+  total: String
+  placedAt: Time!
+  lines: [OrderLineInput!]
+}
+
+input InteractionInput {
+  externalId: String!
+  customer: CustomerRefInput!
+  "email, chat, social, web or support"
+  channel: String!
+  type: String!
+  at: Time!
+  "Flat object of strings."
+  attributes: JSON
+}
+
+type CommerceIngestResult {
+  "Rows stored (new or changed orders; new interactions)."
+  written: Int!
+  "Rows accepted but already stored with the same content."
+  unchanged: Int!
+  "Orders without a customer."
+  guest: Int!
+  rejected: Int!
+  "Profile per row, in input order (null when rejected or guest)."
+  profileIds: [ID]!
+  rejects: [Reject!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/helpdesk.graphqls", Input: `# ---------------------------------------------------------------- help desk
 #
 # Agents (ADMIN, AGENT keys) work tickets; ANALYST keys read them. An agent is an API
 # key registered with createAgent: its id is the key id, so the MINE queue is "tickets
@@ -4396,24 +4510,295 @@ type CsatStats {
   total: CsatSummary!
   byAgent: [AgentCsat!]!
 }
-
-# ---------------------------------------------------------------- commerce (Customer 360)
+`, BuiltIn: false},
+	{Name: "../schema/ingest.graphqls", Input: `# ---------------------------------------------------------------- sources and ingest
 #
-# Orders and interactions point at a profile and follow it through merges and unmerges.
-# Value metrics are maintained on write (docs/metrics.md); reads never aggregate orders.
+# Sources say how their payloads map to identifiers and traits; records arrive in batches
+# (optionally counted by an ingest job) and identity resolution turns them into profiles.
+
+extend type Query {
+  sources: [Source!]! @auth(roles: [ADMIN, AGENT, ANALYST, INGEST])
+  ingestJob(id: ID!): IngestJob @auth(roles: [ADMIN, ANALYST, INGEST])
+  ingestJobs(first: Int = 20): [IngestJob!]! @auth(roles: [ADMIN, ANALYST, INGEST])
+}
 
 extend type Mutation {
+  createSource(input: SourceInput!): Source! @auth(roles: [ADMIN])
+  "Opens a job that counts what later ingestRecords calls (with its id) do; for progress of long imports."
+  startIngestJob(source: String!, total: Int): IngestJob! @auth(roles: [ADMIN, INGEST])
+  finishIngestJob(id: ID!): IngestJob! @auth(roles: [ADMIN, INGEST])
   """
-  Stores a batch (at most 1000) of orders of one source and updates the customers'
-  metrics. Idempotent per order id (source:externalId); a changed order replaces its
-  earlier contribution. Rows that cannot be used are rejected one by one with a reason.
+  Ingests a batch (at most 1000) of records of one source. Idempotent: the same
+  external id with the same content is a no-op; a changed payload updates.
   """
-  ingestOrders(source: String!, orders: [OrderInput!]!): CommerceIngestResult! @auth(roles: [ADMIN, INGEST])
-  "Stores a batch (at most 1000) of interactions; an id stored already is skipped."
-  ingestInteractions(source: String!, interactions: [InteractionInput!]!): CommerceIngestResult!
+  ingestRecords(source: String!, records: [RecordInput!]!, jobId: ID): IngestResult!
     @auth(roles: [ADMIN, INGEST])
-  "Recomputes the RFM quintile scores of every customer (a job: run after loads or nightly)."
-  refreshRfm: RfmReport! @auth(roles: [ADMIN])
+}
+
+extend type Subscription {
+  "Progress of an ingest job, pushed about once a second until it finishes."
+  ingestJobUpdated(id: ID!): IngestJob! @auth(roles: [ADMIN, ANALYST, INGEST])
+}
+
+enum SourceKind {
+  WEB_SHOP
+  NEWSLETTER
+  SUPPORT_DESK
+  POINT_OF_SALE
+  CRM
+  API
+  OTHER
+}
+
+type Source {
+  name: String!
+  kind: SourceKind!
+  "Higher wins under the SOURCE_PRIORITY survivorship rule."
+  priority: Int!
+  "Payload field -> identifier type (email, phone, customer_id, ...)."
+  identifierFields: [FieldMapping!]!
+  """
+  The trait mapping that applies to this source's records: its own mappings, then the
+  default names for the fields it does not map (a payload field matches a default name
+  ignoring case, _, - and spaces: first_name is firstName). Any other field becomes the
+  attribute of its own name (attributes.<field>).
+  """
+  traitFields: [FieldMapping!]!
+  recordCount: Int!
+  createdAt: Time!
+}
+
+type FieldMapping {
+  field: String!
+  target: String!
+}
+
+input FieldMappingInput {
+  "A top-level payload field name: no dot, no leading $, no control characters, at most 128 bytes."
+  field: String!
+  "Identifiers: email, phone, customer_id, or a custom type such as loyalty_card (lowercase, not a variant of those). Traits: firstName, lastName, name, email, phone, birthDate, locale, address.line1, address.line2, address.city, address.postcode, address.region, address.country, or attributes.NAME."
+  target: String!
+}
+
+input SourceInput {
+  name: String!
+  kind: SourceKind!
+  priority: Int = 0
+  identifierFields: [FieldMappingInput!]!
+  "Defaults to mapping payload fields named like traits (firstName, email, ...)."
+  traitFields: [FieldMappingInput!]
+}
+
+input RecordInput {
+  externalId: String!
+  "The record as the source sent it: a JSON object. A list in an identifier, e-mail or phone field gives one value per element; a number that fits neither a 64-bit integer nor a double exactly is kept as a string of its digits; control characters are removed from names and traits."
+  payload: JSON!
+  "When the source saw this version; defaults to now."
+  observedAt: Time
+}
+
+type IngestResult {
+  "Records seen for the first time (source and externalId new), not profiles created."
+  created: Int!
+  "Records sent before whose content changed; they are resolved again."
+  updated: Int!
+  "Records sent before with the same content: nothing changed."
+  unchanged: Int!
+  "Profiles absorbed into others by identity resolution of this batch."
+  merged: Int!
+  "Records not accepted; see rejects for why."
+  rejected: Int!
+  "Profile per record, in input order (null when rejected)."
+  profileIds: [ID]!
+  rejects: [Reject!]!
+}
+
+type Reject {
+  "Position of the record or row in the input list, from 0."
+  index: Int!
+  externalId: String!
+  "Why it was not accepted, for people."
+  reason: String!
+}
+
+enum IngestJobState {
+  RUNNING
+  DONE
+  "The server stopped while the job ran; the importer's next batch resumes it."
+  INTERRUPTED
+}
+
+type IngestJob {
+  id: ID!
+  source: String!
+  state: IngestJobState!
+  total: Int
+  processed: Int!
+  created: Int!
+  updated: Int!
+  unchanged: Int!
+  merged: Int!
+  rejected: Int!
+  startedAt: Time!
+  finishedAt: Time
+}
+
+type SourceRecord {
+  "source:externalId"
+  id: ID!
+  source: String!
+  externalId: String!
+  payload: JSON!
+  contentHash: String!
+  receivedAt: Time!
+  observedAt: Time!
+}
+`, BuiltIn: false},
+	{Name: "../schema/keys.graphqls", Input: `# ---------------------------------------------------------------- API keys
+#
+# Who is calling, and the admin's key management.
+
+extend type Query {
+  "The API key making the request."
+  me: ApiKey! @auth(roles: [ADMIN, AGENT, ANALYST, INGEST])
+  apiKeys: [ApiKey!]! @auth(roles: [ADMIN])
+}
+
+extend type Mutation {
+  createApiKey(name: String!, role: Role!): CreatedApiKey! @auth(roles: [ADMIN])
+  revokeApiKey(id: ID!): ApiKey! @auth(roles: [ADMIN])
+}
+
+type ApiKey {
+  id: ID!
+  name: String!
+  role: Role!
+  "First characters of the key, to recognise it; the key itself is stored hashed."
+  prefix: String!
+  createdAt: Time!
+  lastUsedAt: Time
+  revokedAt: Time
+}
+
+type CreatedApiKey {
+  apiKey: ApiKey!
+  "The secret, shown this once."
+  key: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/matching.graphqls", Input: `# ---------------------------------------------------------------- probabilistic matching
+#
+# A matching job compares customers that share no identifier (names, addresses, birth
+# dates; Fellegi-Sunter weights estimated by EM). Pairs above the upper threshold are
+# merged automatically (undoable with unmergeCustomer), pairs between the thresholds
+# become suggestions for review, rejected pairs are never suggested again.
+
+extend type Query {
+  "Most probable first, then by id; after is the id of the last suggestion of the previous page."
+  matchSuggestions(status: MatchSuggestionStatus = PENDING, first: Int = 50, after: String): [MatchSuggestion!]!
+    @auth(roles: [ADMIN, ANALYST])
+  matchSuggestion(id: ID!): MatchSuggestion @auth(roles: [ADMIN, ANALYST])
+  matchJob(id: ID!): MatchJob @auth(roles: [ADMIN, ANALYST])
+  matchJobs(first: Int = 20): [MatchJob!]! @auth(roles: [ADMIN, ANALYST])
+}
+
+extend type Mutation {
+  "Starts a matching job in the background; only one runs at a time (CONFLICT otherwise)."
+  startMatchJob(input: MatchJobInput): MatchJob! @auth(roles: [ADMIN])
+  "Merges the pair (recorded in merge history with the score, undoable)."
+  acceptMatchSuggestion(id: ID!): MatchSuggestion! @auth(roles: [ADMIN])
+  "Rejects the pair; it is never suggested again."
+  rejectMatchSuggestion(id: ID!, reason: String): MatchSuggestion! @auth(roles: [ADMIN])
+}
+
+extend type Subscription {
+  matchJobUpdated(id: ID!): MatchJob! @auth(roles: [ADMIN, ANALYST])
+}
+
+input MatchJobInput {
+  "Only pairs where at least one side has records from this source."
+  source: String
+  "Only customers created or changed since the last job, compared against everyone."
+  incremental: Boolean = false
+  "Suggest only; merge nothing automatically."
+  dryRun: Boolean = false
+  "Defaults 0.9 and 0.5."
+  upperThreshold: Float
+  lowerThreshold: Float
+}
+
+enum MatchJobStatus {
+  RUNNING
+  SUCCEEDED
+  FAILED
+}
+
+type MatchJob {
+  id: ID!
+  status: MatchJobStatus!
+  "LOADING (profiles read), COMPARING (candidate pairs scored), APPLYING (pairs merged or suggested), DONE."
+  phase: String!
+  "Progress within the phase."
+  processed: Int!
+  total: Int!
+  pairsCompared: Int!
+  autoMerged: Int!
+  suggested: Int!
+  startedAt: Time!
+  finishedAt: Time
+  error: String
+}
+
+enum MatchSuggestionStatus {
+  PENDING
+  ACCEPTED
+  REJECTED
+}
+
+type MatchSuggestion {
+  id: ID!
+  status: MatchSuggestionStatus!
+  "Match probability 0..1."
+  probability: Float!
+  left: Customer
+  right: Customer
+  evidence: [MatchEvidence!]!
+  createdAt: Time!
+  decidedAt: Time
+  decidedBy: String
+  reason: String
+}
+
+"One field's comparison: both values, the level it reached and its weight (log2 odds)."
+type MatchEvidence {
+  field: String!
+  left: String
+  right: String
+  level: String!
+  weight: Float!
+}
+`, BuiltIn: false},
+	{Name: "../schema/privacy.graphqls", Input: `# ---------------------------------------------------------------- privacy (GDPR)
+#
+# eraseCustomer puts the erased person's identifiers (identity keys such as
+# email:ann@example.com) on a suppression list, stored as a keyed hash (HMAC-SHA256 with a
+# per-installation key), never the value. A record carrying a suppressed identifier is
+# rejected by ingestRecords (reason SUPPRESSED), createTicket and createCustomer refuse a
+# suppressed e-mail (CONFLICT), and matching jobs never suggest or merge such a customer.
+
+extend type Query {
+  """
+  GDPR access request: everything held about the customer as one JSON object: profile
+  (traits, provenance, merge history), merged profile ids, identities, source records as
+  received, orders, interactions, metrics, tickets with messages, segment memberships
+  and consent-like attributes (opt-ins, newsletter...) with their sources.
+  """
+  exportCustomerData(id: ID!): JSON! @auth(roles: [ADMIN])
+  "The suppression list, newest first; after is the hash of the last entry of the previous page."
+  suppressions(first: Int = 50, after: String): [Suppression!]! @auth(roles: [ADMIN])
+}
+
+extend type Mutation {
   """
   GDPR erasure: deletes the profile (and profiles merged into it), its source records,
   identities, interactions and metrics, its match suggestions and rejections, its segment
@@ -4424,254 +4809,23 @@ extend type Mutation {
   failure finishes the erasure.
   """
   eraseCustomer(id: ID!): EraseResult! @auth(roles: [ADMIN])
-}
-
-enum CustomerOrder {
-  "Newest profile first (profile ids are time-ordered)."
-  NEWEST
-  "Highest net revenue (historic CLV) first; amounts compared in minor units, whatever the currency."
-  REVENUE
-  "Most recent order first."
-  LAST_ORDER
-  "Highest churn risk first (computed now over the filtered customers)."
-  CHURN_RISK
-}
-
-input CustomerFilter {
-  "Net revenue at least this, in minor units of the customer's currency."
-  minRevenueMinor: Int
-  minOrders: Int
-  "Profile currency (ISO 4217)."
-  currency: String
-  "The ` + "`" + `country` + "`" + ` attribute, exactly."
-  country: String
-}
-
-"""
-An amount of money. ` + "`" + `amountMinor` + "`" + ` is an integer of minor units (pence for GBP) and fits
-64 bits on the server; JSON clients lose precision above 2^53, so ` + "`" + `amount` + "`" + ` carries the
-same value as an exact decimal string.
-"""
-type Money {
-  amountMinor: Int!
-  "Exact decimal, e.g. -11062.06."
-  amount: String!
-  "ISO 4217 code."
-  currency: String!
-  "For display, e.g. £1,234.50 or -JPY 1,200."
-  formatted: String!
-}
-
-type CustomerMetrics {
-  "Counted orders (placed, paid, shipped)."
-  orderCount: Int!
-  "Cancelled or refunded orders and credit notes."
-  cancellationCount: Int!
-  "Net revenue in the customer's currency: gross minus returns. Null without orders."
-  revenue: Money
-  grossRevenue: Money
-  returns: Money
-  averageOrderValue: Money
-  "Historic customer lifetime value: net revenue to date."
-  historicClv: Money
-  "Net amounts of orders in other currencies than the customer's (no FX conversion)."
-  otherCurrencies: [Money!]!
-  firstOrderAt: Time
-  lastOrderAt: Time
-  "Latest order or interaction."
-  lastSeenAt: Time
-  interactionCount: Int!
-  "Quintile scores from the last refreshRfm; null if never scored."
-  rfm: Rfm
-  churnRisk: ChurnRisk!
-}
-
-type Rfm {
-  "1 (lowest fifth) to 5; a more recent last order scores higher."
-  recency: Int!
-  frequency: Int!
-  monetary: Int!
-  scoredAt: Time!
-}
-
-enum ChurnBasis {
-  "Two or more orders: the customer's own mean interval."
-  HISTORY
-  "One order: the prior mean interval (90 days)."
-  PRIOR
-  "No orders: score 0."
-  NONE
-}
-
-"1 − exp(−t/μ): t days since the last order, μ the mean inter-order interval."
-type ChurnRisk {
-  score: Float!
-  daysSinceLastOrder: Float!
-  meanIntervalDays: Float!
-  basis: ChurnBasis!
-  asOf: Time!
-}
-
-type RfmReport {
-  profiles: Int!
-  scored: Int!
-  "Upper bounds of the first four fifths."
-  recencyCuts: [Time!]!
-  frequencyCuts: [Int!]!
-  monetaryCutsMinor: [Int!]!
-  at: Time!
-}
-
-enum OrderStatus {
-  PLACED
-  PAID
-  SHIPPED
-  CANCELLED
-  REFUNDED
-}
-
-type Order {
-  "source:externalId"
-  id: ID!
-  source: String!
-  externalId: String!
-  status: OrderStatus!
-  channel: String!
-  total: Money!
-  placedAt: Time!
-  "Source record of the customer who placed it."
-  customerRecordId: ID
-  lines: [OrderLine!]!
-}
-
-type OrderLine {
-  sku: String!
-  description: String
-  "Negative on credit notes."
-  quantity: Int!
-  unitPrice: Money!
-  amount: Money!
-}
-
-type OrderEdge {
-  cursor: String!
-  node: Order!
-}
-
-type OrderConnection {
-  edges: [OrderEdge!]!
-  pageInfo: PageInfo!
-}
-
-type Interaction {
-  "source:externalId"
-  id: ID!
-  channel: String!
-  "sent, opened, clicked, message, visit, contact..."
-  type: String!
-  at: Time!
-  attributes: JSON
-}
-
-enum TimelineKind {
-  ORDER
-  INTERACTION
-  TICKET
-}
-
-"""
-One entry of a customer's timeline. ` + "`" + `type` + "`" + ` is ` + "`" + `order` + "`" + ` or ` + "`" + `cancellation` + "`" + ` for orders, the
-interaction's type, or ` + "`" + `created` + "`" + `, ` + "`" + `replied` + "`" + `, ` + "`" + `solved` + "`" + ` for tickets; ` + "`" + `channel` + "`" + ` is the
-order's or interaction's channel, or the ticket's (email, chat, social, web_form, phone).
-"""
-type TimelineItem {
-  kind: TimelineKind!
-  id: ID!
-  at: Time!
-  channel: String!
-  type: String!
-  order: Order
-  interaction: Interaction
-  ticket: Ticket
-}
-
-type TimelineEdge {
-  cursor: String!
-  node: TimelineItem!
-}
-
-type TimelineConnection {
-  edges: [TimelineEdge!]!
-  pageInfo: PageInfo!
-}
-
-extend type Customer {
-  "Value metrics, maintained on write."
-  metrics: CustomerMetrics!
-  "Orders, newest first."
-  orders(first: Int = 10, after: String): OrderConnection!
-  "Orders, interactions and ticket activity merged by time, newest first."
-  timeline(first: Int = 20, after: String, channels: [String!], types: [String!]): TimelineConnection!
-}
-
-"How an order names its customer: the customer's source record, or one identifier."
-input CustomerRefInput {
-  "A source record id, e.g. webshop:17850."
-  recordId: ID
-  "Identifier type (email, phone, customer_id...) with ` + "`" + `value` + "`" + `."
-  type: String
-  value: String
-}
-
-input OrderLineInput {
-  sku: String!
-  description: String
-  "At most 1,000,000 either way (negative on credit notes)."
-  quantity: Int!
   """
-  Decimal in the order's currency, e.g. 2.55; exact to the minor unit. A unit price, a
-  line amount (quantity × unit price) and an order total may each be at most 10^15 minor
-  units either way (£10,000,000,000,000.00); a row beyond the bounds is rejected.
+  Lifts the suppression of an identifier (e.g. type "email", value "ann@example.com",
+  normalised as ingestion does): records carrying it are accepted again. NOT_FOUND if it
+  is not suppressed.
   """
-  unitPrice: String!
+  liftSuppression(type: String!, value: String!): Suppression! @auth(roles: [ADMIN])
 }
 
-input OrderInput {
-  externalId: String!
-  "Null: a guest order, kept without a profile."
-  customer: CustomerRefInput
-  status: OrderStatus!
-  channel: String = "web"
-  "ISO 4217 code."
-  currency: String!
-  "Decimal total; defaults to the sum of the lines. Negative for credit notes."
-  total: String
-  placedAt: Time!
-  lines: [OrderLineInput!]
-}
-
-input InteractionInput {
-  externalId: String!
-  customer: CustomerRefInput!
-  "email, chat, social, web or support"
-  channel: String!
+"An identifier of an erased person. The value itself is not stored."
+type Suppression {
+  "Hex HMAC-SHA256 of the identity key under the installation's key."
+  hash: ID!
+  "Identifier type: email, phone, customer_id..."
   type: String!
-  at: Time!
-  "Flat object of strings."
-  attributes: JSON
-}
-
-type CommerceIngestResult {
-  "Rows stored (new or changed orders; new interactions)."
-  written: Int!
-  "Rows accepted but already stored with the same content."
-  unchanged: Int!
-  "Orders without a customer."
-  guest: Int!
-  rejected: Int!
-  "Profile per row, in input order (null when rejected or guest)."
-  profileIds: [ID]!
-  rejects: [Reject!]!
+  createdAt: Time!
+  "Who erased the customer."
+  actor: String!
 }
 
 type EraseResult {
@@ -4685,8 +4839,8 @@ type EraseResult {
   "Tickets whose requester is now detached."
   tickets: Int!
 }
-
-# ---------------------------------------------------------------- segments
+`, BuiltIn: false},
+	{Name: "../schema/segments.graphqls", Input: `# ---------------------------------------------------------------- segments
 #
 # A segment is an audience defined by a rule tree. Dynamic segments are re-evaluated when
 # their members' profiles, orders, interactions or tickets change and on a schedule;
@@ -4913,138 +5067,6 @@ type SegmentWebhook {
   lastStatus: String
   failures: Int!
 }
-
-# ---------------------------------------------------------------- probabilistic matching
-#
-# A matching job compares customers that share no identifier (names, addresses, birth
-# dates; Fellegi-Sunter weights estimated by EM). Pairs above the upper threshold are
-# merged automatically (undoable with unmergeCustomer), pairs between the thresholds
-# become suggestions for review, rejected pairs are never suggested again.
-
-extend type Query {
-  "Most probable first, then by id; after is the id of the last suggestion of the previous page."
-  matchSuggestions(status: MatchSuggestionStatus = PENDING, first: Int = 50, after: String): [MatchSuggestion!]!
-    @auth(roles: [ADMIN, ANALYST])
-  matchSuggestion(id: ID!): MatchSuggestion @auth(roles: [ADMIN, ANALYST])
-  matchJob(id: ID!): MatchJob @auth(roles: [ADMIN, ANALYST])
-  matchJobs(first: Int = 20): [MatchJob!]! @auth(roles: [ADMIN, ANALYST])
-}
-
-extend type Mutation {
-  "Starts a matching job in the background; only one runs at a time (CONFLICT otherwise)."
-  startMatchJob(input: MatchJobInput): MatchJob! @auth(roles: [ADMIN])
-  "Merges the pair (recorded in merge history with the score, undoable)."
-  acceptMatchSuggestion(id: ID!): MatchSuggestion! @auth(roles: [ADMIN])
-  "Rejects the pair; it is never suggested again."
-  rejectMatchSuggestion(id: ID!, reason: String): MatchSuggestion! @auth(roles: [ADMIN])
-}
-
-extend type Subscription {
-  matchJobUpdated(id: ID!): MatchJob! @auth(roles: [ADMIN, ANALYST])
-}
-
-input MatchJobInput {
-  "Only pairs where at least one side has records from this source."
-  source: String
-  "Only customers created or changed since the last job, compared against everyone."
-  incremental: Boolean = false
-  "Suggest only; merge nothing automatically."
-  dryRun: Boolean = false
-  "Defaults 0.9 and 0.5."
-  upperThreshold: Float
-  lowerThreshold: Float
-}
-
-enum MatchJobStatus {
-  RUNNING
-  SUCCEEDED
-  FAILED
-}
-
-type MatchJob {
-  id: ID!
-  status: MatchJobStatus!
-  "LOADING (profiles read), COMPARING (candidate pairs scored), APPLYING (pairs merged or suggested), DONE."
-  phase: String!
-  "Progress within the phase."
-  processed: Int!
-  total: Int!
-  pairsCompared: Int!
-  autoMerged: Int!
-  suggested: Int!
-  startedAt: Time!
-  finishedAt: Time
-  error: String
-}
-
-enum MatchSuggestionStatus {
-  PENDING
-  ACCEPTED
-  REJECTED
-}
-
-type MatchSuggestion {
-  id: ID!
-  status: MatchSuggestionStatus!
-  "Match probability 0..1."
-  probability: Float!
-  left: Customer
-  right: Customer
-  evidence: [MatchEvidence!]!
-  createdAt: Time!
-  decidedAt: Time
-  decidedBy: String
-  reason: String
-}
-
-"One field's comparison: both values, the level it reached and its weight (log2 odds)."
-type MatchEvidence {
-  field: String!
-  left: String
-  right: String
-  level: String!
-  weight: Float!
-}
-
-# ---------------------------------------------------------------- privacy (GDPR)
-#
-# eraseCustomer puts the erased person's identifiers (identity keys such as
-# email:ann@example.com) on a suppression list, stored as a keyed hash (HMAC-SHA256 with a
-# per-installation key), never the value. A record carrying a suppressed identifier is
-# rejected by ingestRecords (reason SUPPRESSED), createTicket and createCustomer refuse a
-# suppressed e-mail (CONFLICT), and matching jobs never suggest or merge such a customer.
-
-extend type Query {
-  """
-  GDPR access request: everything held about the customer as one JSON object: profile
-  (traits, provenance, merge history), merged profile ids, identities, source records as
-  received, orders, interactions, metrics, tickets with messages, segment memberships
-  and consent-like attributes (opt-ins, newsletter...) with their sources.
-  """
-  exportCustomerData(id: ID!): JSON! @auth(roles: [ADMIN])
-  "The suppression list, newest first; after is the hash of the last entry of the previous page."
-  suppressions(first: Int = 50, after: String): [Suppression!]! @auth(roles: [ADMIN])
-}
-
-extend type Mutation {
-  """
-  Lifts the suppression of an identifier (e.g. type "email", value "ann@example.com",
-  normalised as ingestion does): records carrying it are accepted again. NOT_FOUND if it
-  is not suppressed.
-  """
-  liftSuppression(type: String!, value: String!): Suppression! @auth(roles: [ADMIN])
-}
-
-"An identifier of an erased person. The value itself is not stored."
-type Suppression {
-  "Hex HMAC-SHA256 of the identity key under the installation's key."
-  hash: ID!
-  "Identifier type: email, phone, customer_id..."
-  type: String!
-  createdAt: Time!
-  "Who erased the customer."
-  actor: String!
-}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5257,14 +5279,14 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_mergeHistory(ctx, field)
 	case "invalidValues":
 		return ec.fieldContext_Customer_invalidValues(ctx, field)
-	case "tickets":
-		return ec.fieldContext_Customer_tickets(ctx, field)
 	case "metrics":
 		return ec.fieldContext_Customer_metrics(ctx, field)
 	case "orders":
 		return ec.fieldContext_Customer_orders(ctx, field)
 	case "timeline":
 		return ec.fieldContext_Customer_timeline(ctx, field)
+	case "tickets":
+		return ec.fieldContext_Customer_tickets(ctx, field)
 	case "segments":
 		return ec.fieldContext_Customer_segments(ctx, field)
 	}
@@ -9271,50 +9293,6 @@ func (ec *executionContext) fieldContext_Customer_invalidValues(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Customer_tickets(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_tickets(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Customer().Tickets(ctx, obj, fc.Args["first"].(*int))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Ticket) graphql.Marshaler {
-			return ec.marshalNTicket2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTicketᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Customer_tickets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Customer",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Ticket(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Customer_tickets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Customer_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9429,6 +9407,50 @@ func (ec *executionContext) fieldContext_Customer_timeline(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Customer_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_tickets(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_tickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Tickets(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTicketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_tickets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_tickets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12219,378 +12241,6 @@ func (ec *executionContext) fieldContext_Mutation_updateCustomer(ctx context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createApiKey(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["name"].(string), fc.Args["role"].(model.Role))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.CreatedAPIKey
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.CreatedAPIKey
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CreatedAPIKey) graphql.Marshaler {
-			return ec.marshalNCreatedApiKey2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCreatedAPIKey(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CreatedApiKey(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_revokeApiKey(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RevokeAPIKey(ctx, fc.Args["id"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.APIKey
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.APIKey
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
-			return ec.marshalNApiKey2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAPIKey(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ApiKey(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_revokeApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_createSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createSource(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateSource(ctx, fc.Args["input"].(model.SourceInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.Source
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.Source
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSource(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_createSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Source(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_startIngestJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_startIngestJob(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().StartIngestJob(ctx, fc.Args["source"].(string), fc.Args["total"].(*int))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
-				if err != nil {
-					var zeroVal *model.IngestJob
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.IngestJob
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
-			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJob(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_startIngestJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_IngestJob(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_startIngestJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_finishIngestJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_finishIngestJob(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().FinishIngestJob(ctx, fc.Args["id"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
-				if err != nil {
-					var zeroVal *model.IngestJob
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.IngestJob
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
-			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJob(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_finishIngestJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_IngestJob(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_finishIngestJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_ingestRecords(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_ingestRecords(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().IngestRecords(ctx, fc.Args["source"].(string), fc.Args["records"].([]*model.RecordInput), fc.Args["jobId"].(*string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
-				if err != nil {
-					var zeroVal *model.IngestResult
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.IngestResult
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestResult) graphql.Marshaler {
-			return ec.marshalNIngestResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestResult(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_ingestRecords(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_IngestResult(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_ingestRecords_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Mutation_mergeCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12711,6 +12361,180 @@ func (ec *executionContext) fieldContext_Mutation_unmergeCustomer(ctx context.Co
 	if fc.Args, err = ec.field_Mutation_unmergeCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_ingestOrders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_ingestOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IngestOrders(ctx, fc.Args["source"].(string), fc.Args["orders"].([]*model.OrderInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
+				if err != nil {
+					var zeroVal *model.CommerceIngestResult
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CommerceIngestResult
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommerceIngestResult) graphql.Marshaler {
+			return ec.marshalNCommerceIngestResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCommerceIngestResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_ingestOrders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommerceIngestResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_ingestOrders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_ingestInteractions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_ingestInteractions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IngestInteractions(ctx, fc.Args["source"].(string), fc.Args["interactions"].([]*model.InteractionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
+				if err != nil {
+					var zeroVal *model.CommerceIngestResult
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CommerceIngestResult
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommerceIngestResult) graphql.Marshaler {
+			return ec.marshalNCommerceIngestResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCommerceIngestResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_ingestInteractions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommerceIngestResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_ingestInteractions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshRfm(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshRfm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RefreshRfm(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RfmReport) graphql.Marshaler {
+			return ec.marshalNRfmReport2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRfmReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshRfm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RfmReport(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13707,140 +13531,17 @@ func (ec *executionContext) fieldContext_Mutation_createMacro(ctx context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_ingestOrders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mutation_createSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_ingestOrders(ctx, field)
+			return ec.fieldContext_Mutation_createSource(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().IngestOrders(ctx, fc.Args["source"].(string), fc.Args["orders"].([]*model.OrderInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
-				if err != nil {
-					var zeroVal *model.CommerceIngestResult
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.CommerceIngestResult
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CommerceIngestResult) graphql.Marshaler {
-			return ec.marshalNCommerceIngestResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCommerceIngestResult(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_ingestOrders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CommerceIngestResult(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_ingestOrders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_ingestInteractions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_ingestInteractions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().IngestInteractions(ctx, fc.Args["source"].(string), fc.Args["interactions"].([]*model.InteractionInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
-				if err != nil {
-					var zeroVal *model.CommerceIngestResult
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.CommerceIngestResult
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CommerceIngestResult) graphql.Marshaler {
-			return ec.marshalNCommerceIngestResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCommerceIngestResult(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_ingestInteractions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CommerceIngestResult(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_ingestInteractions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_refreshRfm(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_refreshRfm(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Mutation().RefreshRfm(ctx)
+			return ec.Resolvers.Mutation().CreateSource(ctx, fc.Args["input"].(model.SourceInput))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -13848,11 +13549,11 @@ func (ec *executionContext) _Mutation_refreshRfm(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
 				if err != nil {
-					var zeroVal *model.RfmReport
+					var zeroVal *model.Source
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.RfmReport
+					var zeroVal *model.Source
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -13861,22 +13562,529 @@ func (ec *executionContext) _Mutation_refreshRfm(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RfmReport) graphql.Marshaler {
-			return ec.marshalNRfmReport2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRfmReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSource(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_refreshRfm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Mutation_createSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RfmReport(ctx, field)
+			return ec.childFields_Source(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startIngestJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startIngestJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartIngestJob(ctx, fc.Args["source"].(string), fc.Args["total"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
+				if err != nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startIngestJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startIngestJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_finishIngestJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_finishIngestJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FinishIngestJob(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
+				if err != nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_finishIngestJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_finishIngestJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_ingestRecords(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_ingestRecords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IngestRecords(ctx, fc.Args["source"].(string), fc.Args["records"].([]*model.RecordInput), fc.Args["jobId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "INGEST"})
+				if err != nil {
+					var zeroVal *model.IngestResult
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IngestResult
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestResult) graphql.Marshaler {
+			return ec.marshalNIngestResult2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_ingestRecords(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_ingestRecords_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createApiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["name"].(string), fc.Args["role"].(model.Role))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.CreatedAPIKey
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreatedAPIKey
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreatedAPIKey) graphql.Marshaler {
+			return ec.marshalNCreatedApiKey2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCreatedAPIKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreatedApiKey(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeApiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeAPIKey(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.APIKey
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.APIKey
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
+			return ec.marshalNApiKey2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAPIKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKey(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startMatchJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startMatchJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartMatchJob(ctx, fc.Args["input"].(*model.MatchJobInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.MatchJob
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MatchJob
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchJob) graphql.Marshaler {
+			return ec.marshalNMatchJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startMatchJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startMatchJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptMatchSuggestion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptMatchSuggestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptMatchSuggestion(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchSuggestion) graphql.Marshaler {
+			return ec.marshalNMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptMatchSuggestion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptMatchSuggestion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectMatchSuggestion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectMatchSuggestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectMatchSuggestion(ctx, fc.Args["id"].(string), fc.Args["reason"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MatchSuggestion
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchSuggestion) graphql.Marshaler {
+			return ec.marshalNMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectMatchSuggestion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectMatchSuggestion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -13937,6 +14145,68 @@ func (ec *executionContext) fieldContext_Mutation_eraseCustomer(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_eraseCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_liftSuppression(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_liftSuppression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LiftSuppression(ctx, fc.Args["type"].(string), fc.Args["value"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Suppression
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Suppression
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Suppression) graphql.Marshaler {
+			return ec.marshalNSuppression2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSuppression(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_liftSuppression(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Suppression(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_liftSuppression_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14371,254 +14641,6 @@ func (ec *executionContext) fieldContext_Mutation_removeSegmentWebhook(ctx conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_removeSegmentWebhook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_startMatchJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_startMatchJob(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().StartMatchJob(ctx, fc.Args["input"].(*model.MatchJobInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.MatchJob
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.MatchJob
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchJob) graphql.Marshaler {
-			return ec.marshalNMatchJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchJob(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_startMatchJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_MatchJob(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_startMatchJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_acceptMatchSuggestion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_acceptMatchSuggestion(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AcceptMatchSuggestion(ctx, fc.Args["id"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.MatchSuggestion
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.MatchSuggestion
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchSuggestion) graphql.Marshaler {
-			return ec.marshalNMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_acceptMatchSuggestion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_MatchSuggestion(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_acceptMatchSuggestion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_rejectMatchSuggestion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_rejectMatchSuggestion(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RejectMatchSuggestion(ctx, fc.Args["id"].(string), fc.Args["reason"].(*string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.MatchSuggestion
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.MatchSuggestion
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MatchSuggestion) graphql.Marshaler {
-			return ec.marshalNMatchSuggestion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchSuggestion(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_rejectMatchSuggestion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_MatchSuggestion(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_rejectMatchSuggestion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_liftSuppression(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_liftSuppression(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().LiftSuppression(ctx, fc.Args["type"].(string), fc.Args["value"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.Suppression
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.Suppression
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Suppression) graphql.Marshaler {
-			return ec.marshalNSuppression2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSuppression(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_liftSuppression(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Suppression(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_liftSuppression_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15148,56 +15170,6 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_me(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Me(ctx)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST", "INGEST"})
-				if err != nil {
-					var zeroVal *model.APIKey
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.APIKey
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
-			return ec.marshalNApiKey2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAPIKey(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ApiKey(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15380,230 +15352,6 @@ func (ec *executionContext) fieldContext_Query_customerByIdentifier(ctx context.
 	if fc.Args, err = ec.field_Query_customerByIdentifier_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_sources(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_sources(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Sources(ctx)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST", "INGEST"})
-				if err != nil {
-					var zeroVal []*model.Source
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal []*model.Source
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSourceᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Source(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_ingestJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_ingestJob(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().IngestJob(ctx, fc.Args["id"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST", "INGEST"})
-				if err != nil {
-					var zeroVal *model.IngestJob
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.IngestJob
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
-			return ec.marshalOIngestJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJob(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Query_ingestJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_IngestJob(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_ingestJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_ingestJobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_ingestJobs(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().IngestJobs(ctx, fc.Args["first"].(*int))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST", "INGEST"})
-				if err != nil {
-					var zeroVal []*model.IngestJob
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal []*model.IngestJob
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.IngestJob) graphql.Marshaler {
-			return ec.marshalNIngestJob2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJobᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_ingestJobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_IngestJob(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_ingestJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_apiKeys(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().APIKeys(ctx)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal []*model.APIKey
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal []*model.APIKey
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.APIKey) graphql.Marshaler {
-			return ec.marshalNApiKey2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAPIKeyᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ApiKey(ctx, field)
-		},
 	}
 	return fc, nil
 }
@@ -16056,28 +15804,28 @@ func (ec *executionContext) fieldContext_Query_csatStats(ctx context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_segments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Query_sources(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_segments(ctx, field)
+			return ec.fieldContext_Query_sources(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Segments(ctx)
+			return ec.Resolvers.Query().Sources(ctx)
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST"})
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST", "INGEST"})
 				if err != nil {
-					var zeroVal []*model.Segment
+					var zeroVal []*model.Source
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal []*model.Segment
+					var zeroVal []*model.Source
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -16086,49 +15834,49 @@ func (ec *executionContext) _Query_segments(ctx context.Context, field graphql.C
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Segment) graphql.Marshaler {
-			return ec.marshalNSegment2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSourceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_segments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Segment(ctx, field)
+			return ec.childFields_Source(ctx, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_segment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Query_ingestJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_segment(ctx, field)
+			return ec.fieldContext_Query_ingestJob(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Segment(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().IngestJob(ctx, fc.Args["id"].(string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST"})
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST", "INGEST"})
 				if err != nil {
-					var zeroVal *model.Segment
+					var zeroVal *model.IngestJob
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.Segment
+					var zeroVal *model.IngestJob
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -16137,21 +15885,21 @@ func (ec *executionContext) _Query_segment(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
-			return ec.marshalOSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+			return ec.marshalOIngestJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJob(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_segment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_ingestJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Segment(ctx, field)
+			return ec.childFields_IngestJob(ctx, field)
 		},
 	}
 	defer func() {
@@ -16161,36 +15909,36 @@ func (ec *executionContext) fieldContext_Query_segment(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_segment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Query_ingestJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_segmentPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Query_ingestJobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_segmentPreview(ctx, field)
+			return ec.fieldContext_Query_ingestJobs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SegmentPreview(ctx, fc.Args["rule"].(model.SegmentRuleInput), fc.Args["sample"].(*int))
+			return ec.Resolvers.Query().IngestJobs(ctx, fc.Args["first"].(*int))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST", "INGEST"})
 				if err != nil {
-					var zeroVal *model.SegmentPreview
+					var zeroVal []*model.IngestJob
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.SegmentPreview
+					var zeroVal []*model.IngestJob
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -16199,21 +15947,21 @@ func (ec *executionContext) _Query_segmentPreview(ctx context.Context, field gra
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentPreview) graphql.Marshaler {
-			return ec.marshalNSegmentPreview2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentPreview(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IngestJob) graphql.Marshaler {
+			return ec.marshalNIngestJob2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJobᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_segmentPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_ingestJobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SegmentPreview(ctx, field)
+			return ec.childFields_IngestJob(ctx, field)
 		},
 	}
 	defer func() {
@@ -16223,9 +15971,109 @@ func (ec *executionContext) fieldContext_Query_segmentPreview(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_segmentPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Query_ingestJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST", "INGEST"})
+				if err != nil {
+					var zeroVal *model.APIKey
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.APIKey
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
+			return ec.marshalNApiKey2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAPIKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_apiKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().APIKeys(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal []*model.APIKey
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.APIKey
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.APIKey) graphql.Marshaler {
+			return ec.marshalNApiKey2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAPIKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKey(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -16596,6 +16444,180 @@ func (ec *executionContext) fieldContext_Query_suppressions(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_suppressions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_segments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_segments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Segments(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_segments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_segment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Segment(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalOSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_segment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_segment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_segmentPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_segmentPreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SegmentPreview(ctx, fc.Args["rule"].(model.SegmentRuleInput), fc.Args["sample"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentPreview) graphql.Marshaler {
+			return ec.marshalNSegmentPreview2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_segmentPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_segmentPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18551,68 +18573,6 @@ func (ec *executionContext) fieldContext_SourceRecord_observedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("SourceRecord", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Subscription_ingestJobUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
-	return graphql.ResolveFieldStream(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_ingestJobUpdated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().IngestJobUpdated(ctx, fc.Args["id"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST", "INGEST"})
-				if err != nil {
-					var zeroVal *model.IngestJob
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.IngestJob
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
-			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJob(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Subscription_ingestJobUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Subscription",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_IngestJob(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Subscription_ingestJobUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Subscription_ticketUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -18669,6 +18629,68 @@ func (ec *executionContext) fieldContext_Subscription_ticketUpdated(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_ticketUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_ingestJobUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ingestJobUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().IngestJobUpdated(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST", "INGEST"})
+				if err != nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐIngestJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ingestJobUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ingestJobUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23884,12 +23906,6 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tickets":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_tickets(ctx, field, obj)
-				})
 		case "metrics":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -23907,6 +23923,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_timeline(ctx, field, obj)
+				})
+		case "tickets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_tickets(ctx, field, obj)
 				})
 		case "segments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -25010,48 +25032,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "createApiKey":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createApiKey(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "revokeApiKey":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_revokeApiKey(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "createSource":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createSource(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "startIngestJob":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_startIngestJob(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "finishIngestJob":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_finishIngestJob(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "ingestRecords":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_ingestRecords(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "mergeCustomers":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_mergeCustomers(ctx, field)
@@ -25062,6 +25042,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unmergeCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unmergeCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ingestOrders":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_ingestOrders(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ingestInteractions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_ingestInteractions(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshRfm":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshRfm(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -25178,23 +25179,65 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "ingestOrders":
+		case "createSource":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_ingestOrders(ctx, field)
+				return ec._Mutation_createSource(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "ingestInteractions":
+		case "startIngestJob":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_ingestInteractions(ctx, field)
+				return ec._Mutation_startIngestJob(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "refreshRfm":
+		case "finishIngestJob":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_refreshRfm(ctx, field)
+				return ec._Mutation_finishIngestJob(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ingestRecords":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_ingestRecords(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createApiKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createApiKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeApiKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeApiKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startMatchJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startMatchJob(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptMatchSuggestion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptMatchSuggestion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectMatchSuggestion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectMatchSuggestion(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -25202,6 +25245,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "eraseCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_eraseCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "liftSuppression":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_liftSuppression(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -25251,34 +25301,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "removeSegmentWebhook":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeSegmentWebhook(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "startMatchJob":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_startMatchJob(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "acceptMatchSuggestion":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_acceptMatchSuggestion(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "rejectMatchSuggestion":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_rejectMatchSuggestion(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "liftSuppression":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_liftSuppression(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -25559,12 +25581,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
-		case "me":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_me(ctx, field)
-				})
 		case "customer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -25582,30 +25598,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_customerByIdentifier(ctx, field)
-				})
-		case "sources":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_sources(ctx, field)
-				})
-		case "ingestJob":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_ingestJob(ctx, field)
-				})
-		case "ingestJobs":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_ingestJobs(ctx, field)
-				})
-		case "apiKeys":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_apiKeys(ctx, field)
 				})
 		case "ticket":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -25655,23 +25647,35 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_csatStats(ctx, field)
 				})
-		case "segments":
+		case "sources":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_segments(ctx, field)
+					return ec._Query_sources(ctx, field)
 				})
-		case "segment":
+		case "ingestJob":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_segment(ctx, field)
+					return ec._Query_ingestJob(ctx, field)
 				})
-		case "segmentPreview":
+		case "ingestJobs":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_segmentPreview(ctx, field)
+					return ec._Query_ingestJobs(ctx, field)
+				})
+		case "me":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
+				})
+		case "apiKeys":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_apiKeys(ctx, field)
 				})
 		case "matchSuggestions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -25708,6 +25712,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_suppressions(ctx, field)
+				})
+		case "segments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_segments(ctx, field)
+				})
+		case "segment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_segment(ctx, field)
+				})
+		case "segmentPreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_segmentPreview(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -26602,10 +26624,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 
 	switch fields[0].Name {
-	case "ingestJobUpdated":
-		return ec._Subscription_ingestJobUpdated(ctx, fields[0])
 	case "ticketUpdated":
 		return ec._Subscription_ticketUpdated(ctx, fields[0])
+	case "ingestJobUpdated":
+		return ec._Subscription_ingestJobUpdated(ctx, fields[0])
 	case "matchJobUpdated":
 		return ec._Subscription_matchJobUpdated(ctx, fields[0])
 	default:

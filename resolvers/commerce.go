@@ -11,20 +11,8 @@ import (
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/commerce"
-	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
-
-// Commerce360 is what the Customer 360 fields read besides the commerce service.
-type Commerce360 interface {
-	commerce.RankStore
-	// MetricsSummaries reads metrics without ledgers; GetMetrics with them.
-	MetricsSummaries(ctx context.Context, ids []string) ([]commerce.Metrics, error)
-	GetMetrics(ctx context.Context, ids []string) ([]commerce.Metrics, error)
-	GetOrders(ctx context.Context, ids []string) ([]commerce.Order, error)
-	OrderPage(ctx context.Context, profileID string, q commerce.PageQuery) ([]commerce.Order, error)
-	ProfileIDsWithAttribute(ctx context.Context, key, value string, limit int) ([]string, error)
-}
 
 // CustomerRef names the customer of an order or interaction: a source record id, or an
 // identifier (type and value).
@@ -56,11 +44,9 @@ type Eraser interface {
 
 // Limits of the commerce fields.
 const (
-	maxCommerceBatch  = 1000
-	maxOrdersPage     = 100
-	maxTimelinePage   = 200
-	maxSearchMatches  = 1000  // text matches a value ranking looks at
-	maxCountryMatches = 20000 // profiles of one country a value ranking looks at
+	maxCommerceBatch = 1000
+	maxOrdersPage    = 100
+	maxTimelinePage  = 200
 )
 
 var symbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥"}
@@ -158,106 +144,6 @@ func orderCursor(o *commerce.Order) string {
 	return commerce.EncodeCursor(commerce.Position{At: o.PlacedAt, Kind: commerce.ItemOrder, ID: o.ID})
 }
 
-// ordersKey asks for one page of a profile's orders.
-type ordersKey struct {
-	ProfileID string
-	First     int
-	After     string
-}
-
-type ordersPage struct {
-	Orders  []commerce.Order
-	HasNext bool
-}
-
-// loadOrderPages answers a batch of order page requests. One request is one indexed
-// query; several (a list of customers) take the page's order ids from each profile's
-// metrics ledger and read them in one $in query, so the round trips stay at two
-// whatever the number of customers.
-func loadOrderPages(ctx context.Context, st Commerce360, keys []ordersKey) ([]ordersPage, []error) {
-	out := make([]ordersPage, len(keys))
-	errs := make([]error, len(keys))
-	froms := make([]*commerce.Position, len(keys))
-	for i, k := range keys {
-		froms[i], errs[i] = commerce.DecodeCursor(k.After)
-	}
-	if len(keys) == 1 {
-		if errs[0] == nil {
-			os, err := st.OrderPage(ctx, keys[0].ProfileID, froms[0].PageFor(commerce.ItemOrder, keys[0].First+1))
-			out[0], errs[0] = pageOf(os, keys[0].First), err
-		}
-		return out, errs
-	}
-	var pids []string
-	for _, k := range keys {
-		pids = append(pids, k.ProfileID)
-	}
-	ms, err := st.GetMetrics(ctx, pids)
-	if err != nil {
-		return out, fill(errs, err)
-	}
-	ledgers := map[string]map[string]commerce.Entry{}
-	for _, m := range ms {
-		ledgers[m.ProfileID] = m.Ledger
-	}
-	wanted := make([][]string, len(keys))
-	var all []string
-	for i, k := range keys {
-		if errs[i] != nil {
-			continue
-		}
-		var items []commerce.TimelineItem
-		for id, e := range ledgers[k.ProfileID] {
-			it := commerce.TimelineItem{Kind: commerce.ItemOrder, ID: id, At: e.At}
-			if froms[i].Includes(it) {
-				items = append(items, it)
-			}
-		}
-		slices.SortFunc(items, func(a, b commerce.TimelineItem) int {
-			if c := b.At.Compare(a.At); c != 0 {
-				return c
-			}
-			return strings.Compare(b.ID, a.ID)
-		})
-		for _, it := range items[:min(len(items), k.First+1)] {
-			wanted[i] = append(wanted[i], it.ID)
-		}
-		all = append(all, wanted[i]...)
-	}
-	os, err := st.GetOrders(ctx, all)
-	if err != nil {
-		return out, fill(errs, err)
-	}
-	byID := map[string]commerce.Order{}
-	for _, o := range os {
-		byID[o.ID] = o
-	}
-	for i, ids := range wanted {
-		var page []commerce.Order
-		for _, id := range ids {
-			if o, ok := byID[id]; ok {
-				page = append(page, o)
-			}
-		}
-		out[i] = pageOf(page, keys[i].First)
-	}
-	return out, errs
-}
-
-func pageOf(os []commerce.Order, first int) ordersPage {
-	if len(os) > first {
-		return ordersPage{Orders: os[:first], HasNext: true}
-	}
-	return ordersPage{Orders: os}
-}
-
-func fill(errs []error, err error) []error {
-	for i := range errs {
-		errs[i] = err
-	}
-	return errs
-}
-
 // toCustomerRef checks that a ref names the customer one way.
 func toCustomerRef(in *model.CustomerRefInput) (CustomerRef, string) {
 	if in == nil {
@@ -350,7 +236,7 @@ func (r *Resolver) checkBatch(ctx context.Context, source string, n int) error {
 	if n > maxCommerceBatch {
 		return apperr.Invalidf("at most %d rows per batch, got %d", maxCommerceBatch, n)
 	}
-	_, err := r.Ingest.Store.GetSource(ctx, source)
+	_, err := r.Ingest.Source(ctx, source)
 	return err
 }
 
@@ -394,76 +280,23 @@ func commerceResult(n int, reasons []string, ids []string, source string, extIDs
 	return out
 }
 
-// searchCandidates returns the live profiles a value ranking is restricted to: those
-// matching the text query and the country filter (nil, false: no restriction).
-func (r *Resolver) searchCandidates(ctx context.Context, query string, country *string) ([]string, bool, error) {
-	var ids []string
-	restrict := false
-	if strings.TrimSpace(query) != "" {
-		restrict = true
-		after := ""
-		for {
-			pg, err := r.Profiles.Search(ctx, query, 100, after)
-			if err != nil {
-				return nil, false, err
-			}
-			if pg.Total > maxSearchMatches {
-				return nil, false, apperr.Invalidf("the query matches %d customers; a value order takes at most %d, narrow it", pg.Total, maxSearchMatches)
-			}
-			for _, p := range pg.Profiles {
-				ids = append(ids, p.ID)
-			}
-			if !pg.HasNext || len(pg.Profiles) == 0 {
-				break
-			}
-			after = customer.Cursor(pg.Profiles[len(pg.Profiles)-1].ID)
-		}
-	}
-	if country != nil {
-		cs, err := r.C360.ProfileIDsWithAttribute(ctx, "country", *country, maxCountryMatches+1)
-		if err != nil {
-			return nil, false, err
-		}
-		if len(cs) > maxCountryMatches {
-			return nil, false, apperr.Invalidf("more than %d customers in %q; combine the country with a query or another filter", maxCountryMatches, *country)
-		}
-		if restrict {
-			in := map[string]bool{}
-			for _, id := range cs {
-				in[id] = true
-			}
-			ids = slices.DeleteFunc(ids, func(id string) bool { return !in[id] })
-		} else {
-			ids = cs
-		}
-		restrict = true
-	}
-	return ids, restrict, nil
-}
-
 // rankedCustomers lists customers with commerce data in a value order, restricted by
 // the text query and filters.
 func (r *Resolver) rankedCustomers(ctx context.Context, query string, filter *model.CustomerFilter, orderBy *model.CustomerOrder, n int, after string) (*model.CustomerConnection, error) {
-	order := commerce.RankNewest
+	q := commerce.RankRequest{Order: commerce.RankNewest, Query: query, After: after, Limit: n}
 	if orderBy != nil {
-		order = commerce.RankOrder(strings.ToLower(string(*orderBy)))
+		q.Order = commerce.RankOrder(strings.ToLower(string(*orderBy)))
 	}
-	var f commerce.RankFilter
-	var country *string
 	if filter != nil {
 		if filter.MinRevenueMinor != nil {
 			v := int64(*filter.MinRevenueMinor)
-			f.MinNetMinor = &v
+			q.Filter.MinNetMinor = &v
 		}
-		f.MinOrders = page(filter.MinOrders, 0)
-		f.Currency = strings.ToUpper(val(filter.Currency))
-		country = filter.Country
+		q.Filter.MinOrders = page(filter.MinOrders, 0)
+		q.Filter.Currency = strings.ToUpper(val(filter.Currency))
+		q.Country = filter.Country
 	}
-	var err error
-	if f.ProfileIDs, f.Restrict, err = r.searchCandidates(ctx, query, country); err != nil {
-		return nil, err
-	}
-	pg, err := r.Commerce.Rank(ctx, r.C360, order, f, after, n)
+	pg, err := r.C360.Rank(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -471,7 +304,7 @@ func (r *Resolver) rankedCustomers(ctx context.Context, query string, filter *mo
 	for i, m := range pg.Metrics {
 		ids[i] = m.ProfileID
 	}
-	ps, err := r.Profiles.Store.GetProfiles(ctx, ids)
+	ps, err := r.Profiles.Stored(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,15 @@ func opt(s string) *string {
 	return &s
 }
 
+// intOr is *p, or def when the argument is absent (unlike page, 0 and negative values
+// are kept for the domain to refuse).
+func intOr(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
 func val(s *string) string {
 	if s == nil {
 		return ""

@@ -19,23 +19,16 @@ type Loaders struct {
 	Records    *dataloadgen.Loader[string, []profile.Record]
 	Tickets    *dataloadgen.Loader[string, []ticket.Ticket] // by requester profile id
 	Metrics    *dataloadgen.Loader[string, commerce.Metrics]
-	Orders     *dataloadgen.Loader[ordersKey, ordersPage]
+	Orders     *dataloadgen.Loader[commerce.OrdersRequest, commerce.OrdersPage]
 }
 
-// LoaderDeps are the stores the loaders read.
+// LoaderDeps are what the loaders read: narrow batch reads that the domain packages
+// define.
 type LoaderDeps struct {
 	Customers customer.Store
-	Tickets   TicketLister
-	Commerce  Commerce360
-	// Now is the clock of churn risk.
-	Now func() time.Time
-	// PriorIntervalDays is the churn model's prior (commerce.Service.PriorIntervalDays).
-	PriorIntervalDays float64
-}
-
-// TicketLister is what the Tickets loader needs.
-type TicketLister interface {
-	TicketsOfRequesters(ctx context.Context, ids []string, perProfile int) ([]ticket.Ticket, error)
+	Tickets   ticket.RequesterTickets
+	// Commerce serves metrics (with churn risk) and order pages in batches.
+	Commerce *commerce.Customer360
 }
 
 // maxTicketsPerCustomer bounds Customer.tickets (its first argument is at most 100).
@@ -60,40 +53,28 @@ func newLoaders(d LoaderDeps) *Loaders {
 			return groupBy(ids, all, func(t ticket.Ticket) string { return t.RequesterID }, err)
 		}, wait),
 		Metrics: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([]commerce.Metrics, []error) {
-			out := make([]commerce.Metrics, len(ids))
-			ms, err := d.Commerce.MetricsSummaries(ctx, ids)
+			ms, err := d.Commerce.Metrics(ctx, ids)
 			if err != nil {
-				return out, fill(make([]error, len(ids)), err)
+				return make([]commerce.Metrics, len(ids)), fill(make([]error, len(ids)), err)
 			}
-			have := map[string]commerce.Metrics{}
-			for _, m := range ms {
-				have[m.ProfileID] = m
-			}
-			now := d.Now()
-			for i, id := range ids {
-				m, ok := have[id]
-				if !ok {
-					m = commerce.Metrics{ProfileID: id} // no orders or interactions yet
-				}
-				m.Churn = commerce.ChurnRisk(&m, now, d.PriorIntervalDays)
-				out[i] = m
-			}
-			return out, nil
+			return ms, nil
 		}, wait),
-		Orders: dataloadgen.NewLoader(func(ctx context.Context, keys []ordersKey) ([]ordersPage, []error) {
-			return loadOrderPages(ctx, d.Commerce, keys)
-		}, wait),
+		Orders: dataloadgen.NewLoader(d.Commerce.OrderPages, wait),
 	}
+}
+
+// fill sets every entry of errs to err.
+func fill(errs []error, err error) []error {
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
 }
 
 func groupBy[T any](keys []string, all []T, key func(T) string, err error) ([][]T, []error) {
 	out := make([][]T, len(keys))
 	if err != nil {
-		errs := make([]error, len(keys))
-		for i := range errs {
-			errs[i] = err
-		}
-		return out, errs
+		return out, fill(make([]error, len(keys)), err)
 	}
 	idx := map[string]int{}
 	for i, k := range keys {

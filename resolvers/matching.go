@@ -72,7 +72,7 @@ func toMatchOptions(in *model.MatchJobInput, actor string) matchjob.Options {
 func (r *Resolver) startMatchJob(ctx context.Context, in *model.MatchJobInput) (*model.MatchJob, error) {
 	o := toMatchOptions(in, "match job by "+auth.Actor(ctx))
 	if o.SourceFilter != "" {
-		if _, err := r.Ingest.Store.GetSource(ctx, o.SourceFilter); err != nil {
+		if _, err := r.Ingest.Source(ctx, o.SourceFilter); err != nil {
 			return nil, err
 		}
 	}

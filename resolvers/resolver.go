@@ -16,33 +16,36 @@ import (
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/workflow"
 )
 
-// Resolver is the dependency root of the GraphQL layer.
+// Resolver is the dependency root of the GraphQL layer. It holds domain services only:
+// every resolver converts its input, makes its domain call and converts the result.
 type Resolver struct {
 	Auth     *auth.Service
 	Ingest   *ingest.Service
 	Profiles *customer.Service
 	Engine   *identity.Engine
 	Log      *slog.Logger
+	// Workflows are the changes that span domains: ingest with commerce following its
+	// merges, merge, unmerge (commerce and segments follow), erase, customer references.
+	Workflows *workflow.Service
 
-	Tickets    *ticket.Service
-	HelpDesk   HelpDesk
-	Requesters Requesters
-	Notify     *notify.Broker
-	NewID      func() string // ids of groups and macros
+	// Help desk: tickets, agents, groups, SLA policies, macros and reports.
+	Tickets *ticket.Service
+	Notify  *notify.Broker
 
-	// Customer 360: orders, interactions, metrics and the timeline.
+	// Customer 360: orders, interactions, metrics and the timeline (Commerce), and the
+	// reads behind the 360 view and the value-ordered customer lists (C360).
 	Commerce *commerce.Service
-	C360     Commerce360
+	C360     *commerce.Customer360
 	Refs     CustomerRefs
 	Eraser   Eraser
 	// Privacy: GDPR access export and the suppression list of erased identifiers.
 	Privacy Privacy
 
-	// Segments: saved segments and their membership, and the reads behind them.
+	// Segments: saved segments, their membership and the reads behind them.
 	Segments *membership.Service
-	Segs     SegmentQueries
 	// PublicURL prefixes links the server hands out (segment exports); "" gives paths
 	// relative to the server.
 	PublicURL string

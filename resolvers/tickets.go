@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,35 +11,6 @@ import (
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
-
-// HelpDesk is the ticket store plus the admin data and reports the GraphQL layer
-// reads directly (there is no domain logic in them beyond validation).
-type HelpDesk interface {
-	ticket.Store
-	CreateAgent(ctx context.Context, a ticket.Agent) (ticket.Agent, error)
-	SetAgentAvailable(ctx context.Context, id string, available bool) (ticket.Agent, error)
-	ListAgents(ctx context.Context) ([]ticket.Agent, error)
-	CreateGroup(ctx context.Context, g ticket.Group) (ticket.Group, error)
-	ListGroups(ctx context.Context) ([]ticket.Group, error)
-	PutSLAPolicy(ctx context.Context, p ticket.SLAPolicy) error
-	ListSLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, error)
-	CreateMacro(ctx context.Context, m ticket.Macro) error
-	ListMacros(ctx context.Context) ([]ticket.Macro, error)
-	TicketsOfRequesters(ctx context.Context, ids []string, perProfile int) ([]ticket.Ticket, error)
-	TicketsForAttainment(ctx context.Context, from, to time.Time) ([]ticket.Ticket, error)
-	TicketsRatedBetween(ctx context.Context, from, to time.Time) ([]ticket.Ticket, error)
-	// TicketCursor is the cursor after t in a listing of order o.
-	TicketCursor(t ticket.Ticket, o ticket.Order) string
-}
-
-// Requesters turns a ticket's requester (profile id or e-mail) into a profile id.
-type Requesters interface {
-	RequesterByID(ctx context.Context, id string) (string, error)
-	RequesterByEmail(ctx context.Context, email string) (string, error)
-}
-
-// BreachingWindow is how far ahead the BREACHING_SOON queue looks.
-const BreachingWindow = time.Hour
 
 // actor is the caller as a ticket actor: the agent id is the key id.
 func actor(ctx context.Context) ticket.Actor {
@@ -98,16 +68,6 @@ func toMacro(m ticket.Macro) *model.Macro {
 
 func hhmm(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
 
-func parseHHMM(field, s string) (int, error) {
-	h, m, ok := strings.Cut(s, ":")
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil || len(m) != 2 || hh < 0 || mm < 0 || mm > 59 || hh*60+mm > 24*60 {
-		return 0, &ticket.ValidationError{Field: field, Reason: fmt.Sprintf("%q is not a time of day HH:MM", s)}
-	}
-	return hh*60 + mm, nil
-}
-
 func toSLAPolicy(p ticket.SLAPolicy) *model.SLAPolicy {
 	out := &model.SLAPolicy{Priority: upperEnum[model.TicketPriority](p.Priority),
 		FirstResponseMinutes: int(p.FirstResponse / time.Minute), ResolutionMinutes: int(p.Resolution / time.Minute)}
@@ -131,110 +91,49 @@ func toSLAPolicy(p ticket.SLAPolicy) *model.SLAPolicy {
 	return out
 }
 
-func fromSLAPolicy(in model.SLAPolicyInput) (ticket.SLAPolicy, error) {
-	if in.FirstResponseMinutes < 0 || in.ResolutionMinutes < 0 || in.FirstResponseMinutes > 366*24*60 || in.ResolutionMinutes > 366*24*60 {
-		return ticket.SLAPolicy{}, &ticket.ValidationError{Field: "minutes", Reason: "targets must be between 0 and one year"}
-	}
-	p := ticket.SLAPolicy{Priority: ticket.Priority(strings.ToLower(string(in.Priority))),
-		FirstResponse: time.Duration(in.FirstResponseMinutes) * time.Minute, Resolution: time.Duration(in.ResolutionMinutes) * time.Minute}
+// fromSLAPolicy converts the input; the ticket domain validates it (ticket.ParseSLAPolicy).
+func fromSLAPolicy(in model.SLAPolicyInput) ticket.SLAPolicyInput {
+	out := ticket.SLAPolicyInput{Priority: ticket.Priority(strings.ToLower(string(in.Priority))),
+		FirstResponseMinutes: in.FirstResponseMinutes, ResolutionMinutes: in.ResolutionMinutes}
 	if b := in.BusinessHours; b != nil {
-		loc, err := time.LoadLocation(b.TimeZone)
-		if err != nil || b.TimeZone == "" || strings.EqualFold(b.TimeZone, "local") {
-			return p, &ticket.ValidationError{Field: "timeZone", Reason: fmt.Sprintf("unknown time zone %q", b.TimeZone)}
-		}
-		bh := &ticket.BusinessHours{Location: loc, Days: map[time.Weekday][]ticket.Interval{}}
-		if len(b.Intervals) > 7*24 || len(b.Holidays) > 1000 {
-			return p, &ticket.ValidationError{Field: "businessHours", Reason: "too many intervals or holidays"}
-		}
+		bh := &ticket.BusinessHoursInput{TimeZone: b.TimeZone, Holidays: b.Holidays}
 		for _, iv := range b.Intervals {
-			if iv.Weekday < 0 || iv.Weekday > 6 {
-				return p, &ticket.ValidationError{Field: "weekday", Reason: "must be 0 (Sunday) to 6 (Saturday)"}
-			}
-			start, err := parseHHMM("start", iv.Start)
-			if err != nil {
-				return p, err
-			}
-			end, err := parseHHMM("end", iv.End)
-			if err != nil {
-				return p, err
-			}
-			bh.Days[time.Weekday(iv.Weekday)] = append(bh.Days[time.Weekday(iv.Weekday)], ticket.Interval{Start: start, End: end})
+			bh.Intervals = append(bh.Intervals, ticket.BusinessIntervalInput{Weekday: iv.Weekday, Start: iv.Start, End: iv.End})
 		}
-		for _, h := range b.Holidays {
-			d, err := time.Parse(time.DateOnly, h)
-			if err != nil {
-				return p, &ticket.ValidationError{Field: "holidays", Reason: fmt.Sprintf("%q is not a date YYYY-MM-DD", h)}
-			}
-			bh.Holidays = append(bh.Holidays, ticket.DateOf(d))
-		}
-		if err := bh.Validate(); err != nil {
-			return p, err
-		}
-		p.BusinessHours = bh
+		out.BusinessHours = bh
 	}
-	return p, nil
+	return out
 }
 
-// queueFilter turns a queue and the caller's extra filter into one domain filter.
-// The filter narrows the queue; ok is false when the two contradict (empty result).
-func queueFilter(ctx context.Context, q model.TicketQueue, in *model.TicketFilter, now time.Time) (f ticket.Filter, o ticket.Order, ok bool, err error) {
-	switch q {
-	case model.TicketQueueUnassigned:
-		f, o = ticket.QueueUnassigned(), ticket.OrderCreatedAsc
-	case model.TicketQueueMine:
-		f, o = ticket.QueueMine(actor(ctx).ID), ticket.OrderCreatedAsc
-	case model.TicketQueueBreachingSoon:
-		f, o = ticket.QueueBreachingSoon(now, BreachingWindow), ticket.OrderDueAsc
-	case model.TicketQueueAll:
-		o = ticket.OrderUpdatedDesc
-	default:
-		f, o = ticket.QueueAllOpen(), ticket.OrderUpdatedDesc
+// fromMacro converts the input; the ticket domain normalises and validates it.
+func fromMacro(in model.MacroInput) ticket.Macro {
+	m := ticket.Macro{Name: in.Name, Body: in.Body, AddTags: in.AddTags}
+	if in.SetStatus != nil {
+		st := ticket.Status(strings.ToLower(string(*in.SetStatus)))
+		m.SetStatus = &st
 	}
+	if in.SetPriority != nil {
+		p := ticket.Priority(strings.ToLower(string(*in.SetPriority)))
+		m.SetPriority = &p
+	}
+	return m
+}
+
+// fromTicketFilter converts a queue's extra filter; the ticket domain merges it with the
+// queue (ticket.QueueFilterFor).
+func fromTicketFilter(in *model.TicketFilter) *ticket.QueueFilter {
 	if in == nil {
-		return f, o, true, nil
+		return nil
 	}
-	if len(in.Statuses) > 0 {
-		var want []ticket.Status
-		for _, s := range in.Statuses {
-			st := ticket.Status(strings.ToLower(string(s)))
-			if len(f.Statuses) == 0 || slices.Contains(f.Statuses, st) {
-				want = append(want, st)
-			}
-		}
-		if len(want) == 0 {
-			return f, o, false, nil
-		}
-		f.Statuses = want
+	f := &ticket.QueueFilter{AssigneeID: in.AssigneeID, GroupID: in.GroupID, RequesterID: val(in.RequesterID), Tags: in.Tags,
+		CreatedFrom: in.CreatedFrom, CreatedTo: in.CreatedTo}
+	for _, st := range in.Statuses {
+		f.Statuses = append(f.Statuses, ticket.Status(strings.ToLower(string(st))))
 	}
 	for _, p := range in.Priorities {
 		f.Priorities = append(f.Priorities, ticket.Priority(strings.ToLower(string(p))))
 	}
-	narrow := func(dst **string, v *string) bool {
-		if v == nil {
-			return true
-		}
-		if *dst != nil && **dst != *v {
-			return false
-		}
-		*dst = v
-		return true
-	}
-	if !narrow(&f.AssigneeID, in.AssigneeID) || !narrow(&f.GroupID, in.GroupID) {
-		return f, o, false, nil
-	}
-	f.RequesterID = val(in.RequesterID)
-	if len(in.Tags) > 0 {
-		if f.Tags, err = ticket.NormalizeTags(in.Tags); err != nil {
-			return f, o, false, err
-		}
-	}
-	if in.CreatedFrom != nil {
-		f.CreatedFrom = *in.CreatedFrom
-	}
-	if in.CreatedTo != nil {
-		f.CreatedTo = *in.CreatedTo
-	}
-	return f, o, true, nil
+	return f
 }
 
 func ratio(r ticket.Ratio) *model.Ratio {
@@ -254,21 +153,6 @@ func csatSummary(s ticket.CSATSummary) *model.CsatSummary {
 		out.SatisfiedPercent = &p
 	}
 	return out
-}
-
-// reportPeriod checks a report's [from, to) and caps to at now: targets still
-// running are not settled yet.
-func reportPeriod(from, to, now time.Time) (time.Time, time.Time, error) {
-	if !from.Before(to) {
-		return from, to, &ticket.ValidationError{Field: "from", Reason: "must be before to"}
-	}
-	if to.Sub(from) > 366*24*time.Hour {
-		return from, to, &ticket.ValidationError{Field: "to", Reason: "period longer than one year"}
-	}
-	if to.After(now) {
-		to = now
-	}
-	return from, to, nil
 }
 
 // ticketMatches applies a subscription filter to a changed ticket.

@@ -1,7 +1,8 @@
 // GraphQL Codegen config, shared by `npm run codegen` and scripts/codegen-check.mjs.
 /** @type {import('@graphql-codegen/cli').CodegenConfig} */
 const config = {
-  schema: '../../schema.graphqls',
+  // The root schema and one file per capability (see the top of schema.graphqls).
+  schema: ['../../schema.graphqls', '../../schema/*.graphqls'],
   documents: ['src/**/*.ts', '!src/gql/**', '!src/**/*.test.ts'],
   generates: {
     'src/gql/graphql.ts': {

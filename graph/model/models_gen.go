@@ -191,14 +191,14 @@ type Customer struct {
 	MergeHistory    []*MergeEvent      `json:"mergeHistory"`
 	// Values that failed normalisation; kept, never used as identifiers.
 	InvalidValues []*InvalidValue `json:"invalidValues"`
-	// The profile's tickets, newest first.
-	Tickets []*Ticket `json:"tickets"`
 	// Value metrics, maintained on write.
 	Metrics *CustomerMetrics `json:"metrics"`
 	// Orders, newest first.
 	Orders *OrderConnection `json:"orders"`
 	// Orders, interactions and ticket activity merged by time, newest first.
 	Timeline *TimelineConnection `json:"timeline"`
+	// The profile's tickets, newest first.
+	Tickets []*Ticket `json:"tickets"`
 	// Segments the customer is a member of now.
 	Segments []*Segment `json:"segments"`
 }

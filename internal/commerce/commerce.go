@@ -4,7 +4,10 @@
 // Orders and interactions live in their own collections and point at a profile. They also
 // carry the source record of the customer who made them ("webshop:17850"), so after an
 // unmerge they follow that record to its new profile (FollowUnmerge); after a merge they
-// move from the absorbed profiles to the survivor (FollowMerge, or Reconcile as a sweep).
+// move from the absorbed profiles to the survivor (FollowMerges). internal/workflow calls
+// both for every merge and split identity makes; both read by _id (the metrics ledger
+// lists a profile's orders, Index its interactions). Reconcile is only a safety-net
+// sweep.
 //
 // # Metrics
 //

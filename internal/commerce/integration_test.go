@@ -17,8 +17,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/normalize"
-	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -27,7 +27,7 @@ const sample = "testdata/retail_sample.csv.gz"
 type env struct {
 	t    testing.TB
 	ctx  context.Context
-	st   *store.Store
+	st   *identitystore.Store
 	cs   *commercestore.Store
 	eng  *identity.Engine
 	deps commerce.Deps
@@ -36,7 +36,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	db, b := testdb.DB(t), testdb.Backend(t)
-	st := store.New(db, b)
+	st := identitystore.New(db, b)
 	eng := identity.NewEngine(st)
 	cs := commercestore.New(db, b, st)
 	svc := commerce.NewService(cs)

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"slices"
 	"time"
-
-	"github.com/tessera-cdp/tessera/internal/apperr"
 )
 
 // Service is the commerce domain.
@@ -21,6 +18,9 @@ type Service struct {
 	// Changed, if set, hears the profiles whose orders or interactions changed; it must
 	// not block.
 	Changed func(ids []string)
+	// Index, if set, lists each profile's interactions on its metrics document, so that
+	// following merges and unmerges reads by _id (see InteractionIndex).
+	Index InteractionIndex
 }
 
 // NewService wires the domain to a store.
@@ -201,6 +201,11 @@ func (s *Service) AddInteractions(ctx context.Context, is []Interaction) (int, e
 			return 0, err
 		}
 	}
+	// The profiles' lists first: an interaction is never stored on a profile whose list
+	// misses it (re-sending a batch repairs an interrupted call).
+	if err := s.indexInteractions(ctx, is); err != nil {
+		return 0, err
+	}
 	inserted, err := s.Store.InsertInteractions(ctx, is)
 	if err != nil {
 		return 0, err
@@ -308,125 +313,6 @@ func (s *Service) Recompute(ctx context.Context, profileIDs ...string) error {
 		}
 	}
 	return nil
-}
-
-// FollowMerge moves the orders and interactions of absorbed profiles to the survivor and
-// recomputes its metrics. Every step is idempotent: an interrupted call is finished by
-// calling it again (or by Reconcile).
-func (s *Service) FollowMerge(ctx context.Context, absorbed []string, survivor string) error {
-	absorbed = slices.DeleteFunc(uniq(absorbed), func(id string) bool { return id == survivor || id == "" })
-	if survivor == "" {
-		return apperr.Invalidf("merge survivor missing")
-	}
-	if len(absorbed) == 0 {
-		return nil
-	}
-	if err := s.Store.MoveProfiles(ctx, absorbed, survivor); err != nil {
-		return err
-	}
-	if err := s.Recompute(ctx, survivor); err != nil {
-		return err
-	}
-	return s.Store.DeleteMetrics(ctx, absorbed)
-}
-
-// FollowUnmerge re-attaches the orders and interactions of the given profiles (the
-// unmerged one and its parts) to the profile their source record now belongs to, and
-// recomputes the metrics of every profile involved.
-func (s *Service) FollowUnmerge(ctx context.Context, profileIDs []string) error {
-	orders, err := s.Store.OrdersOfProfiles(ctx, profileIDs)
-	if err != nil {
-		return err
-	}
-	inters, err := s.Store.InteractionsOfProfiles(ctx, profileIDs)
-	if err != nil {
-		return err
-	}
-	var recs []string
-	for _, o := range orders {
-		recs = append(recs, o.CustomerRecordID)
-	}
-	for _, it := range inters {
-		recs = append(recs, it.RecordID)
-	}
-	owner, err := s.Store.RecordProfiles(ctx, uniq(recs))
-	if err != nil {
-		return err
-	}
-	if err := s.finals(ctx, owner); err != nil {
-		return err
-	}
-	om, im := map[string]string{}, map[string]string{}
-	touched := slices.Clone(profileIDs)
-	for _, o := range orders {
-		if p := owner[o.CustomerRecordID]; p != "" && p != o.ProfileID {
-			om[o.ID] = p
-			touched = append(touched, p)
-		}
-	}
-	for _, it := range inters {
-		if p := owner[it.RecordID]; p != "" && p != it.ProfileID {
-			im[it.ID] = p
-			touched = append(touched, p)
-		}
-	}
-	if len(om)+len(im) > 0 {
-		if err := s.Store.SetProfiles(ctx, om, im); err != nil {
-			return err
-		}
-	}
-	return s.Recompute(ctx, touched...)
-}
-
-// finals replaces profile ids in m (values) by the live profile they were merged into.
-func (s *Service) finals(ctx context.Context, m map[string]string) error {
-	for range 64 {
-		var ids []string
-		for _, p := range m {
-			ids = append(ids, p)
-		}
-		into, err := s.Store.MergedInto(ctx, uniq(ids))
-		if err != nil || len(into) == 0 {
-			return err
-		}
-		for k, p := range m {
-			if q, ok := into[p]; ok {
-				m[k] = q
-			}
-		}
-	}
-	return errors.New("commerce: merge redirect chain too long")
-}
-
-// Reconcile finds orders and interactions that still point at absorbed profiles (merges
-// made by identity resolution during ingest) and moves them to the survivors. It returns
-// the number of absorbed profiles followed. Run it after ingest batches or periodically.
-func (s *Service) Reconcile(ctx context.Context) (int, error) {
-	ids, err := s.Store.CommerceProfiles(ctx)
-	if err != nil {
-		return 0, err
-	}
-	into, err := s.Store.MergedInto(ctx, ids)
-	if err != nil || len(into) == 0 {
-		return 0, err
-	}
-	final := map[string]string{}
-	for a, p := range into {
-		final[a] = p
-	}
-	if err := s.finals(ctx, final); err != nil {
-		return 0, err
-	}
-	groups := map[string][]string{}
-	for a, p := range final {
-		groups[p] = append(groups[p], a)
-	}
-	for _, p := range keys(groups) {
-		if err := s.FollowMerge(ctx, groups[p], p); err != nil {
-			return 0, err
-		}
-	}
-	return len(final), nil
 }
 
 // RFMReport describes one RefreshRFM run.

@@ -75,3 +75,20 @@ type PageQuery struct {
 	Types    []string // interactions: type
 	Statuses []string // orders: status
 }
+
+// InteractionIndex keeps, on each profile's metrics document, the ids of the profile's
+// interactions (the ledger lists its orders), so that following a merge or an unmerge
+// reads a profile's orders and interactions by _id instead of searching the collections
+// by profile. Service.Index is optional: without it interactions are found by profile.
+type InteractionIndex interface {
+	// AddInteractionIDs adds interaction ids to profiles' lists (profile id -> ids),
+	// creating a profile's metrics document (rev 0) if it has none; adding an id twice
+	// is a no-op. Ids of interactions that moved away since stay listed: readers check
+	// each interaction's profile.
+	AddInteractionIDs(ctx context.Context, byProfile map[string][]string) error
+	// InteractionIDs reads the lists of profiles by _id; profiles without a list are
+	// left out.
+	InteractionIDs(ctx context.Context, profileIDs []string) (map[string][]string, error)
+	// GetInteractions reads interactions by _id; missing ids are left out.
+	GetInteractions(ctx context.Context, ids []string) ([]Interaction, error)
+}

@@ -8,14 +8,14 @@ import (
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/normalize"
-	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
 // Issue 12 item 4: the caller in the context decides whether resolution may merge and
 // is recorded on the merges it makes.
 func TestCallerInContext(t *testing.T) {
-	st := store.New(testdb.DB(t), testdb.Backend(t))
+	st := identitystore.New(testdb.DB(t), testdb.Backend(t))
 	eng := identity.NewEngine(st)
 	svc := ingest.NewService(st, eng, normalize.Default())
 	ctx := context.Background()

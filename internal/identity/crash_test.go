@@ -15,7 +15,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/profile"
-	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -232,7 +232,7 @@ func (a crashView) diff(b crashView) string {
 	return strings.Join(out, "\n")
 }
 
-func newFaultEnv(t *testing.T, st *store.Store, budget int) (*env, *faultStore) {
+func newFaultEnv(t *testing.T, st *identitystore.Store, budget int) (*env, *faultStore) {
 	fs := &faultStore{Store: st, budget: budget}
 	eng := identity.NewEngine(fs)
 	return &env{t, st, eng, ingest.NewService(st, eng, normalize.Default())}, fs

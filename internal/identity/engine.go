@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
@@ -32,6 +31,9 @@ type Engine struct {
 	// changed (absorbed profiles included), after each successful change. It must not
 	// block: segment membership queues them.
 	Changed func(ids []string)
+	// Follower, if set, hears every merge and split before the change's journal is
+	// deleted, so that other domains follow it, after a crash too (see Follower).
+	Follower Follower
 
 	idMu sync.Mutex
 	ids  *ulid.MonotonicEntropy
@@ -64,7 +66,9 @@ func (e *Engine) NewProfileID() string {
 type Outcome struct {
 	ProfileOf map[string]string // record id -> profile id
 	Created   int               // new profiles
-	Merged    int               // profiles absorbed by merges
+	Merged    int               // profiles absorbed by merges (len(Merges))
+	// Merges reports each merge the call made, in the order it made them.
+	Merges []MergeEvent
 	// Inserted lists the new records this call stored (not those a concurrent writer
 	// stored first): what the sources' record counts grew by.
 	Inserted []string
@@ -80,6 +84,7 @@ type node struct {
 	ids       map[string]bool
 	keepApart map[string]bool
 	history   []profile.MergeEvent
+	records   []string // the profile document's record list, as read
 }
 
 // plan is the in-memory resolution of one batch against the identity graph as read.
@@ -230,6 +235,7 @@ func (p *plan) load(ctx context.Context, keys []string, profileIDs []string) err
 			n := p.node(pr.ID)
 			n.parent = pr.MergedInto
 			n.history = pr.History
+			n.records = pr.RecordIDs
 			for _, k := range pr.Identifiers {
 				n.ids[k] = true
 				p.listed[k] = true
@@ -361,8 +367,10 @@ func (e *Engine) Resolve(ctx context.Context, recs []*profile.Record) (Outcome, 
 	return out, nil
 }
 
-// resolve plans and writes a batch under the journal j, then deletes the journal.
-// newIDs holds the profile ids already planned for records (by a killed attempt).
+// resolve plans and writes a batch under the journal j, reports its merges to the
+// follower, then deletes the journal. newIDs holds the profile ids already planned for
+// records (by a killed attempt). Each attempt: read the graph and plan (planBatch),
+// journal the plan, write it (write); a claim lost to a concurrent writer starts over.
 func (e *Engine) resolve(ctx context.Context, recs []*profile.Record, j Journal, newIDs map[string]string) (Outcome, error) {
 	newID := func(recID string) string {
 		if id, ok := newIDs[recID]; ok {
@@ -372,7 +380,36 @@ func (e *Engine) resolve(ctx context.Context, recs []*profile.Record, j Journal,
 		newIDs[recID] = id
 		return id
 	}
-	var keys, pids []string
+	keys, pids := batchKeys(recs)
+	for attempt := 0; ; attempt++ {
+		if attempt == 20 {
+			return Outcome{}, errors.New("identity: too much contention resolving batch")
+		}
+		p, err := e.planBatch(ctx, recs, keys, pids, j.At, newID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if err := e.journalPlan(ctx, &j, p, newIDs); err != nil {
+			return Outcome{}, err
+		}
+		retry, out, err := e.write(ctx, p, recs, j.Actor)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if retry {
+			forgetOrphans(newIDs, p.orphans)
+			continue
+		}
+		if err := e.finishBatch(ctx, j, p, out); err != nil {
+			return Outcome{}, err
+		}
+		return out, nil
+	}
+}
+
+// batchKeys lists the identity keys and the profile ids (pinned or current) that the
+// records name: what planning reads.
+func batchKeys(recs []*profile.Record) (keys, pids []string) {
 	for _, r := range recs {
 		for _, idf := range r.Identifiers {
 			keys = append(keys, idf.Key())
@@ -383,74 +420,142 @@ func (e *Engine) resolve(ctx context.Context, recs []*profile.Record, j Journal,
 			}
 		}
 	}
-	for attempt := 0; ; attempt++ {
-		if attempt == 20 {
-			return Outcome{}, errors.New("identity: too much contention resolving batch")
-		}
-		p := e.newPlan()
-		p.now = j.At
-		if err := p.load(ctx, keys, pids); err != nil {
-			return Outcome{}, err
-		}
-		for _, r := range recs {
-			p.resolveRecord(r, newID)
-		}
-		// Refused before the first write, so nothing of the batch is stored.
-		if err := p.checkMerges(ctx); err != nil {
-			return Outcome{}, err
-		}
-		j.NewIDs = j.NewIDs[:0]
-		for rec, id := range newIDs {
-			j.NewIDs = append(j.NewIDs, NewID{Record: rec, Profile: id})
-		}
-		sort.Slice(j.NewIDs, func(a, b int) bool { return j.NewIDs[a].Record < j.NewIDs[b].Record })
-		j.Merges = journalMerges(p.merges)
-		if err := e.Store.PutJournal(ctx, j); err != nil {
-			return Outcome{}, err
-		}
-		retry, out, err := e.write(ctx, p, recs, j.Actor)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if !retry {
-			if err := e.Store.DeleteJournal(ctx, j.ID); err != nil {
-				return Outcome{}, err
-			}
-			ids := make([]string, 0, len(out.ProfileOf)+2*len(p.merges))
-			for _, id := range out.ProfileOf {
-				ids = append(ids, id)
-			}
-			for _, m := range p.merges {
-				ids = append(ids, m.absorbed, m.survivor)
-			}
-			e.changed(ids)
-			return out, nil
-		}
-		for rec, id := range newIDs {
-			if slices.Contains(p.orphans, id) {
-				delete(newIDs, rec)
-			}
+	return keys, pids
+}
+
+// planBatch reads the graph the records touch and places them, in input order. A plan
+// that merges profiles when the caller may not merge is refused here, before the first
+// write, so nothing of the batch is stored.
+func (e *Engine) planBatch(ctx context.Context, recs []*profile.Record, keys, pids []string, at time.Time, newID func(string) string) (*plan, error) {
+	p := e.newPlan()
+	p.now = at
+	if err := p.load(ctx, keys, pids); err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		p.resolveRecord(r, newID)
+	}
+	if err := p.checkMerges(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// journalPlan stores the journal with the plan's new profile ids and merges, before the
+// plan's first write.
+func (e *Engine) journalPlan(ctx context.Context, j *Journal, p *plan, newIDs map[string]string) error {
+	j.NewIDs = j.NewIDs[:0]
+	for rec, id := range newIDs {
+		j.NewIDs = append(j.NewIDs, NewID{Record: rec, Profile: id})
+	}
+	sort.Slice(j.NewIDs, func(a, b int) bool { return j.NewIDs[a].Record < j.NewIDs[b].Record })
+	j.Merges = journalMerges(p.merges)
+	return e.Store.PutJournal(ctx, *j)
+}
+
+// forgetOrphans drops the planned ids of new profiles that lost every claim (and were
+// deleted), so the next plan picks afresh.
+func forgetOrphans(newIDs map[string]string, orphans []string) {
+	for rec, id := range newIDs {
+		if slices.Contains(orphans, id) {
+			delete(newIDs, rec)
 		}
 	}
 }
 
+// finishBatch ends a written batch: its merges go to the follower (the journal still
+// stands, so a failure or a crash here reports them again on replay), the journal is
+// deleted, and the changed profiles are announced.
+func (e *Engine) finishBatch(ctx context.Context, j Journal, p *plan, out Outcome) error {
+	if err := e.followMerges(ctx, out.Merges); err != nil {
+		return err
+	}
+	if err := e.Store.DeleteJournal(ctx, j.ID); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(out.ProfileOf)+2*len(p.merges))
+	for _, id := range out.ProfileOf {
+		ids = append(ids, id)
+	}
+	for _, m := range p.merges {
+		ids = append(ids, m.absorbed, m.survivor)
+	}
+	e.changed(ids)
+	return nil
+}
+
+// write stores a planned batch in idempotent steps, in this order (a reader in between,
+// or a replay after a crash, finds every step either done or not):
+//
+//  1. new content of known records (storeKnownRecords);
+//  2. profile documents of new profiles, whole when nothing else touches them
+//     (insertNewProfiles);
+//  3. claims of new identities; a claim another writer won first sends the batch back
+//     to planning (retry true) after deleting the new profiles nobody points to
+//     (claimIdentities);
+//  4. sources of known identities, then the merges (applyMerges);
+//  5. new records inserted already resolved, source counts, known records assigned,
+//     profile deltas (placeRecords);
+//  6. redirects that a concurrent batch made meanwhile are followed, and traits derived
+//     again (settle, recompute).
 func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, actor string) (bool, Outcome, error) {
-	st := e.Store
-	// New content of known records first: the journal holds it, so it is never lost.
+	if err := e.storeKnownRecords(ctx, recs); err != nil {
+		return false, Outcome{}, err
+	}
+	fresh, err := e.insertNewProfiles(ctx, p, recs)
+	if err != nil {
+		return false, Outcome{}, err
+	}
+	if retry, err := e.claimIdentities(ctx, p); err != nil || retry {
+		return retry, Outcome{}, err
+	}
+	if len(p.sources) > 0 {
+		if err := e.Store.AddIdentitySources(ctx, p.sources); err != nil {
+			return false, Outcome{}, err
+		}
+	}
+	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
+		return false, Outcome{}, err
+	}
+	out, touched, err := e.placeRecords(ctx, p, recs, fresh)
+	if err != nil {
+		return false, Outcome{}, err
+	}
+	out.Merges = mergeEvents(p.merges, p.find, func(id string) []string { return p.node(id).records }, actor, p.now)
+	final, err := e.settle(ctx, keysOf(touched), out.ProfileOf)
+	if err != nil {
+		return false, Outcome{}, err
+	}
+	var recompute []string
+	for _, id := range final {
+		if !fresh[id] {
+			recompute = append(recompute, id)
+		}
+	}
+	return false, out, e.recompute(ctx, recompute)
+}
+
+// storeKnownRecords stores the new content of known records first: the journal holds
+// it, so it is never lost.
+func (e *Engine) storeKnownRecords(ctx context.Context, recs []*profile.Record) error {
 	var changedRecs []profile.Record
 	for _, r := range recs {
 		if !r.IsNew {
 			changedRecs = append(changedRecs, *r)
 		}
 	}
-	if len(changedRecs) > 0 {
-		if err := st.UpsertRecords(ctx, changedRecs); err != nil {
-			return false, Outcome{}, err
-		}
+	if len(changedRecs) == 0 {
+		return nil
 	}
-	// A profile created by this batch, merged with nothing and holding only records seen
-	// for the first time, is written whole in one insert: the common case of a bulk
-	// import then costs no per-document update (FerretDB scans for each one).
+	return e.Store.UpsertRecords(ctx, changedRecs)
+}
+
+// insertNewProfiles writes the documents of the profiles the plan created, before any
+// identity points to them. A profile created by this batch, merged with nothing and
+// holding only records seen for the first time, is written whole in one insert (it is
+// returned as fresh): the common case of a bulk import then costs no per-document update
+// (FerretDB scans for each one). The others start empty and get deltas later.
+func (e *Engine) insertNewProfiles(ctx context.Context, p *plan, recs []*profile.Record) (fresh map[string]bool, err error) {
 	inMerge := map[string]bool{}
 	for _, m := range p.merges {
 		inMerge[m.absorbed], inMerge[m.survivor] = true, true
@@ -464,16 +569,15 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, act
 			stale[g] = true
 		}
 	}
-	prio, err := st.SourcePriorities(ctx)
+	prio, err := e.Store.SourcePriorities(ctx)
 	if err != nil {
-		return false, Outcome{}, err
+		return nil, err
 	}
-	fresh := map[string]bool{}
+	fresh = map[string]bool{}
 	claimsOf := map[string][]string{}
 	for _, c := range p.claims {
 		claimsOf[c.ProfileID] = append(claimsOf[c.ProfileID], c.ID)
 	}
-	// Documents first, so that every profile id an identity points to has one.
 	var docs []profile.Profile
 	for _, id := range p.created {
 		doc := profile.Profile{ID: id, CreatedAt: p.now, UpdatedAt: p.now}
@@ -490,67 +594,62 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, act
 		docs = append(docs, doc)
 	}
 	if len(docs) > 0 {
-		if err := st.InsertProfiles(ctx, docs); err != nil {
-			return false, Outcome{}, err
+		if err := e.Store.InsertProfiles(ctx, docs); err != nil {
+			return nil, err
 		}
 	}
-	if len(p.claims) > 0 {
-		taken, err := st.ClaimIdentities(ctx, p.claims)
-		if err != nil {
-			return false, Outcome{}, err
-		}
-		if len(taken) > 0 {
-			// Claims that did go in belong to profiles that the next plan will see as
-			// existing and merge by the usual rules. A new profile that lost every claim
-			// is known to nobody (no record points to it yet): delete it and let the next
-			// plan pick afresh.
-			lost := map[string]bool{}
-			for _, k := range taken {
-				lost[k] = true
-			}
-			claimed := map[string]bool{}
-			for _, c := range p.claims {
-				if !lost[c.ID] {
-					claimed[c.ProfileID] = true
-				}
-			}
-			var orphans []string
-			for _, id := range p.created {
-				if !claimed[id] {
-					orphans = append(orphans, id)
-				}
-			}
-			if err := st.DeleteProfiles(ctx, orphans); err != nil {
-				return false, Outcome{}, err
-			}
-			p.orphans = orphans
-			return true, Outcome{}, nil
+	return fresh, nil
+}
+
+// claimIdentities inserts the plan's new identities. If another writer owns some of
+// them already, the plan was made from a stale read: claims that did go in belong to
+// profiles that the next plan will see as existing and merge by the usual rules, and a
+// new profile that lost every claim is known to nobody (no record points to it yet), so
+// it is deleted (p.orphans) and retry is true.
+func (e *Engine) claimIdentities(ctx context.Context, p *plan) (retry bool, err error) {
+	if len(p.claims) == 0 {
+		return false, nil
+	}
+	taken, err := e.Store.ClaimIdentities(ctx, p.claims)
+	if err != nil || len(taken) == 0 {
+		return false, err
+	}
+	lost := map[string]bool{}
+	for _, k := range taken {
+		lost[k] = true
+	}
+	claimed := map[string]bool{}
+	for _, c := range p.claims {
+		if !lost[c.ID] {
+			claimed[c.ProfileID] = true
 		}
 	}
-	if len(p.sources) > 0 {
-		if err := st.AddIdentitySources(ctx, p.sources); err != nil {
-			return false, Outcome{}, err
+	var orphans []string
+	for _, id := range p.created {
+		if !claimed[id] {
+			orphans = append(orphans, id)
 		}
 	}
-	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
-		return false, Outcome{}, err
+	if err := e.Store.DeleteProfiles(ctx, orphans); err != nil {
+		return false, err
 	}
+	p.orphans = orphans
+	return true, nil
+}
+
+// placeRecords puts the batch's records on their final profiles (after the plan's
+// merges): new records are inserted already resolved and counted on their sources,
+// known ones are assigned, and every touched profile that was not written whole gets a
+// delta with its new identifiers and records. It returns the outcome so far and the
+// touched profiles.
+func (e *Engine) placeRecords(ctx context.Context, p *plan, recs []*profile.Record, fresh map[string]bool) (Outcome, map[string]bool, error) {
+	st := e.Store
 	out := Outcome{ProfileOf: map[string]string{}, Created: len(p.created), Merged: len(p.merges)}
 	var as []Assignment
 	var inserts []profile.Record
 	touched := map[string]bool{}
 	recIDs := map[string][]string{}
-	newIdents := map[string][]string{}
-	for _, c := range p.claims {
-		if !fresh[c.ProfileID] {
-			f := p.find(c.ProfileID)
-			newIdents[f] = append(newIdents[f], c.ID)
-		}
-	}
-	for k, o := range p.unlisted {
-		f := p.find(o)
-		newIdents[f] = append(newIdents[f], k)
-	}
+	newIdents := p.newIdentifiers(fresh)
 	for _, r := range recs {
 		g := p.assign[r.ID]
 		f := p.find(g)
@@ -570,7 +669,7 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, act
 	}
 	dups, err := st.InsertRecords(ctx, inserts)
 	if err != nil {
-		return false, Outcome{}, err
+		return Outcome{}, nil, err
 	}
 	perSource := map[string]int64{}
 	for _, r := range inserts {
@@ -581,11 +680,11 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, act
 	}
 	for _, src := range keysOf(boolKeys(perSource)) {
 		if err := st.IncSourceRecords(ctx, src, perSource[src]); err != nil {
-			return false, Outcome{}, err
+			return Outcome{}, nil, err
 		}
 	}
 	if err := st.AssignRecords(ctx, as); err != nil {
-		return false, Outcome{}, err
+		return Outcome{}, nil, err
 	}
 	var ds []Delta
 	for id := range touched {
@@ -595,19 +694,27 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, act
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
 	if err := st.UpdateProfiles(ctx, ds); err != nil {
-		return false, Outcome{}, err
+		return Outcome{}, nil, err
 	}
-	final, err := e.settle(ctx, keysOf(touched), out.ProfileOf)
-	if err != nil {
-		return false, Outcome{}, err
-	}
-	var recompute []string
-	for _, id := range final {
-		if !fresh[id] {
-			recompute = append(recompute, id)
+	return out, touched, nil
+}
+
+// newIdentifiers lists, per final profile, the identity keys its document must list
+// now: claims of profiles not written whole, and keys found owned but unlisted (left so
+// by a change killed between claiming an identity and recording it on its profile).
+func (p *plan) newIdentifiers(fresh map[string]bool) map[string][]string {
+	newIdents := map[string][]string{}
+	for _, c := range p.claims {
+		if !fresh[c.ProfileID] {
+			f := p.find(c.ProfileID)
+			newIdents[f] = append(newIdents[f], c.ID)
 		}
 	}
-	return false, out, e.recompute(ctx, recompute)
+	for k, o := range p.unlisted {
+		f := p.find(o)
+		newIdents[f] = append(newIdents[f], k)
+	}
+	return newIdents
 }
 
 func withAssignment(r profile.Record, profileID string, dropped []profile.Dropped) profile.Record {
@@ -693,53 +800,27 @@ func (e *Engine) settle(ctx context.Context, ids []string, profileOf map[string]
 	return keysOf(live), nil
 }
 
-// finals follows merge redirects for many ids at once, one read per hop.
+// redirects reads merge redirects from the engine's store.
+func (e *Engine) redirects() Redirects { return ProfileRedirects(e.Store.GetProfiles) }
+
+// finals follows merge redirects for many ids at once, one read per hop (Follow); an id
+// without a document stays itself.
 func (e *Engine) finals(ctx context.Context, ids []string) (map[string]string, error) {
-	next := map[string]string{} // id -> mergedInto ("" when live)
-	want := ids
-	for hop := 0; len(want) > 0; hop++ {
-		if hop == 64 {
-			return nil, errors.New("identity: merge redirect chain too long")
-		}
-		ps, err := e.Store.GetProfiles(ctx, want)
-		if err != nil {
-			return nil, err
-		}
-		want = nil
-		for _, p := range ps {
-			next[p.ID] = p.MergedInto
-			if _, seen := next[p.MergedInto]; p.MergedInto != "" && !seen {
-				want = append(want, p.MergedInto)
-			}
-		}
+	out, err := Follow(ctx, e.redirects(), ids)
+	if err != nil {
+		return nil, err
 	}
-	out := map[string]string{}
 	for _, id := range ids {
-		f := id
-		for n := 0; next[f] != "" && n < 64; n++ {
-			f = next[f]
+		if out[id] == "" {
+			out[id] = id
 		}
-		out[id] = f
 	}
 	return out, nil
 }
 
 // Final follows merge redirects from id to the live profile.
 func (e *Engine) Final(ctx context.Context, id string) (string, error) {
-	for range 64 {
-		ps, err := e.Store.GetProfiles(ctx, []string{id})
-		if err != nil {
-			return "", err
-		}
-		if len(ps) == 0 {
-			return "", apperr.NotFoundf("customer %q not found", id)
-		}
-		if ps[0].MergedInto == "" {
-			return id, nil
-		}
-		id = ps[0].MergedInto
-	}
-	return "", errors.New("identity: merge redirect chain too long")
+	return FollowOne(ctx, e.redirects(), id)
 }
 
 // lock takes the graph write guard, if any, and returns its release.

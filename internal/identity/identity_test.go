@@ -15,20 +15,20 @@ import (
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/profile"
-	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 type env struct {
 	t   *testing.T
-	st  *store.Store
+	st  *identitystore.Store
 	eng *identity.Engine
 	svc *ingest.Service
 }
 
 func newEnv(t *testing.T) *env {
-	st := store.New(testdb.DB(t), testdb.Backend(t))
+	st := identitystore.New(testdb.DB(t), testdb.Backend(t))
 	eng := identity.NewEngine(st)
 	svc := ingest.NewService(st, eng, normalize.Default())
 	e := &env{t, st, eng, svc}

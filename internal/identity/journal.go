@@ -25,6 +25,8 @@ type Journal struct {
 	Merges []JournalMerge `bson:"merges,omitempty"`
 	// Recompute lists profiles whose traits are derived again at the end.
 	Recompute []string `bson:"recompute,omitempty"`
+	// Split is the unmerge this change made, reported to the follower again on replay.
+	Split *SplitEvent `bson:"split,omitempty"`
 }
 
 // NewID is the profile id planned for a record.
@@ -104,10 +106,21 @@ func (e *Engine) noteFailed(id string) {
 }
 
 // replay finishes one journaled change; every step it takes is idempotent, so a crash
-// during recovery is recovered the same way.
+// during recovery is recovered the same way. The change's merges and split are reported
+// to the follower again (it may not have run, or not to the end), before the records
+// are resolved again (which journals and reports only what that finds to do).
 func (e *Engine) replay(ctx context.Context, j Journal) error {
 	if len(j.Merges) > 0 {
-		if err := e.completeMerges(ctx, j); err != nil {
+		events, err := e.completeMerges(ctx, j)
+		if err != nil {
+			return err
+		}
+		if err := e.followMerges(ctx, events); err != nil {
+			return err
+		}
+	}
+	if j.Split != nil {
+		if err := e.followSplit(ctx, *j.Split); err != nil {
 			return err
 		}
 	}
@@ -172,8 +185,9 @@ func (e *Engine) replay(ctx context.Context, j Journal) error {
 
 // completeMerges does again what the journal's merges did, from the graph as stored:
 // marking, moving identities and records, and the survivor's identifiers and history
-// (each merge's history entry once, however far the killed attempt got).
-func (e *Engine) completeMerges(ctx context.Context, j Journal) error {
+// (each merge's history entry once, however far the killed attempt got). It returns the
+// merges as events for the follower.
+func (e *Engine) completeMerges(ctx context.Context, j Journal) ([]MergeEvent, error) {
 	p := e.newPlan()
 	p.now = j.At
 	var ids []string
@@ -181,7 +195,7 @@ func (e *Engine) completeMerges(ctx context.Context, j Journal) error {
 		ids = append(ids, m.Absorbed, m.Survivor)
 	}
 	if err := p.load(ctx, nil, ids); err != nil {
-		return err
+		return nil, err
 	}
 	for _, m := range j.Merges {
 		nx, ns := p.node(m.Absorbed), p.node(m.Survivor)
@@ -194,7 +208,10 @@ func (e *Engine) completeMerges(ctx context.Context, j Journal) error {
 		}
 		p.merges = append(p.merges, merge{absorbed: m.Absorbed, survivor: m.Survivor, recordID: m.RecordID, rule: m.Rule})
 	}
-	return e.applyMerges(ctx, p.merges, p.nodes, j.Actor, j.At)
+	if err := e.applyMerges(ctx, p.merges, p.nodes, j.Actor, j.At); err != nil {
+		return nil, err
+	}
+	return mergeEvents(p.merges, p.find, func(id string) []string { return p.node(id).records }, j.Actor, j.At), nil
 }
 
 // hasMergeEvent reports whether a history already records this merge (absorbed into

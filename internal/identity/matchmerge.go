@@ -60,6 +60,11 @@ func (e *Engine) MergeWithRule(ctx context.Context, ids []string, rule, actor st
 		e.noteFailed(j.ID)
 		return "", err
 	}
+	// The journal stands until the follower has moved what follows the merge.
+	if err := e.followMerges(ctx, mergeEvents(p.merges, p.find, func(id string) []string { return p.node(id).records }, actor, p.now)); err != nil {
+		e.noteFailed(j.ID)
+		return "", err
+	}
 	if err := e.Store.DeleteJournal(ctx, j.ID); err != nil {
 		return "", err
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/profile"
@@ -31,12 +32,59 @@ type component struct {
 // the records had never met: parts that only the split-off records held together fall
 // apart, every part takes back the oldest profile id its records came from, history keeps
 // only the merges inside the part, and the parts are kept apart from now on.
+//
+// The steps: read and check the records (unmergeRecords), group each side into
+// connected components (components), give each part its id (nameParts), decide which
+// part owns each identifier (ownIdentifiers), build the parts' documents and record
+// assignments (buildParts), then write under a journal (writeUnmerge), so that the
+// follower hears the split even if the process dies before it ran.
 func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, actor string) (split, remaining []string, err error) {
 	defer e.lock()()
 	pid, err := e.Final(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	recs, splitSet, err := e.unmergeRecords(ctx, pid, recordIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	u := &unmerge{e: e, pid: pid, actor: actor, now: e.Now()}
+	u.comps = u.components(recs, splitSet)
+	taken := u.nameParts()
+	idents, err := e.Store.IdentitiesOfProfiles(ctx, []string{pid})
+	if err != nil {
+		return nil, nil, err
+	}
+	old, err := e.Store.GetProfiles(ctx, append([]string{pid}, keysOf(taken)...))
+	if err != nil {
+		return nil, nil, err
+	}
+	u.ownIdentifiers()
+	setOwners := u.identityOwners(idents)
+	profiles, assigns := u.buildParts(old)
+	if err := e.writeUnmerge(ctx, u, recordIDs, setOwners, profiles, assigns); err != nil {
+		return nil, nil, err
+	}
+	return u.split, u.remaining, nil
+}
+
+// unmerge is one Unmerge being planned.
+type unmerge struct {
+	e     *Engine
+	pid   string
+	actor string
+	now   time.Time
+	comps []*component
+	// ownerOf is the part each identifier goes to; srcOf the sources of its records
+	// there.
+	ownerOf          map[string]*component
+	srcOf            map[string]map[string]bool
+	split, remaining []string
+}
+
+// unmergeRecords reads the records of profile pid, oldest first, and checks the records
+// to split off: at least one, all of them on the profile, not all of the profile's.
+func (e *Engine) unmergeRecords(ctx context.Context, pid string, recordIDs []string) ([]profile.Record, map[string]bool, error) {
 	recs, err := e.Store.RecordsOfProfiles(ctx, []string{pid})
 	if err != nil {
 		return nil, nil, err
@@ -65,17 +113,25 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 		}
 		return recs[i].ID < recs[j].ID
 	})
-	used := func(r *profile.Record) []string {
-		var ks []string
-		for _, idf := range r.Identifiers {
-			dropped := slices.ContainsFunc(r.Dropped, func(d profile.Dropped) bool { return d.Identifier == idf })
-			if !dropped && !e.Rules.Blocked(idf.Type, idf.Value) {
-				ks = append(ks, idf.Key())
-			}
+	return recs, splitSet, nil
+}
+
+// used lists the identity keys a record links by: its identifiers that resolution did
+// not drop and that are not blocked.
+func (u *unmerge) used(r *profile.Record) []string {
+	var ks []string
+	for _, idf := range r.Identifiers {
+		dropped := slices.ContainsFunc(r.Dropped, func(d profile.Dropped) bool { return d.Identifier == idf })
+		if !dropped && !u.e.Rules.Blocked(idf.Type, idf.Value) {
+			ks = append(ks, idf.Key())
 		}
-		return ks
 	}
-	// Connected components per side over shared identifiers.
+	return ks
+}
+
+// components groups the records of each side (remaining, then split off) into connected
+// components over shared identifiers.
+func (u *unmerge) components(recs []profile.Record, splitSet map[string]bool) []*component {
 	var comps []*component
 	for _, side := range []bool{false, true} {
 		owner := map[string]*component{}
@@ -85,7 +141,7 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 				continue
 			}
 			var c *component
-			for _, k := range used(r) {
+			for _, k := range u.used(r) {
 				if o := owner[k]; o != nil && o != c {
 					if c == nil {
 						c = o
@@ -106,14 +162,19 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 				comps = append(comps, c)
 			}
 			c.recs = append(c.recs, r)
-			for _, k := range used(r) {
+			for _, k := range u.used(r) {
 				owner[k] = c
 			}
 		}
 	}
-	// Ids: remaining parts first, each the oldest origin id of its records still free.
+	return comps
+}
+
+// nameParts gives each part an id: remaining parts first, each the oldest origin id of
+// its records still free, else a new one. It returns the ids taken.
+func (u *unmerge) nameParts() map[string]bool {
 	taken := map[string]bool{}
-	for _, c := range comps {
+	for _, c := range u.comps {
 		for _, r := range c.recs {
 			if r.OriginProfileID != "" && !slices.Contains(c.origins, r.OriginProfileID) {
 				c.origins = append(c.origins, r.OriginProfileID)
@@ -127,68 +188,75 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 			}
 		}
 		if c.id == "" {
-			c.id = e.NewProfileID()
+			c.id = u.e.NewProfileID()
 		}
 		taken[c.id] = true
 	}
-	idents, err := e.Store.IdentitiesOfProfiles(ctx, []string{pid})
-	if err != nil {
-		return nil, nil, err
-	}
-	old, err := e.Store.GetProfiles(ctx, append([]string{pid}, keysOf(taken)...))
-	if err != nil {
-		return nil, nil, err
-	}
-	oldByID := map[string]profile.Profile{}
-	for _, p := range old {
-		oldByID[p.ID] = p
-	}
-	history := oldByID[pid].History
-	now := e.Now()
+	return taken
+}
 
-	// Each identifier goes to the part of the earliest record that uses it, remaining
-	// parts first; split-off records lose identifiers a remaining part holds.
-	ownerOf := map[string]*component{}
-	srcOf := map[string]map[string]bool{}
-	for _, c := range comps {
+// ownIdentifiers gives each identifier to the part of the earliest record that uses it,
+// remaining parts first; split-off records lose identifiers a remaining part holds.
+func (u *unmerge) ownIdentifiers() {
+	u.ownerOf = map[string]*component{}
+	u.srcOf = map[string]map[string]bool{}
+	for _, c := range u.comps {
 		for _, r := range c.recs {
-			for _, k := range used(r) {
-				if ownerOf[k] == nil {
-					ownerOf[k] = c
-					srcOf[k] = map[string]bool{}
+			for _, k := range u.used(r) {
+				if u.ownerOf[k] == nil {
+					u.ownerOf[k] = c
+					u.srcOf[k] = map[string]bool{}
 				}
-				if ownerOf[k] == c {
-					srcOf[k][r.Source] = true
+				if u.ownerOf[k] == c {
+					u.srcOf[k][r.Source] = true
 				}
 			}
 		}
 	}
+}
+
+// identityOwners points the profile's identities at their parts (an identity no record
+// uses any more stays with the first part), with the sources seen in that part.
+func (u *unmerge) identityOwners(idents []profile.Identity) []profile.Identity {
 	var setOwners []profile.Identity
 	for _, it := range idents {
-		c := ownerOf[it.ID]
+		c := u.ownerOf[it.ID]
 		if c == nil {
-			c = comps[0]
+			c = u.comps[0]
 		}
 		it.ProfileID = c.id
-		if s := srcOf[it.ID]; len(s) > 0 {
+		if s := u.srcOf[it.ID]; len(s) > 0 {
 			it.Sources = keysOf(s)
 		}
 		setOwners = append(setOwners, it)
 	}
+	return setOwners
+}
+
+// buildParts builds each part's profile document (kept apart from the other side,
+// history restricted to merges inside the part, an unmerge event on split-off parts)
+// and its records' assignments (identifiers another part owns are dropped as kept
+// apart). It fills u.split and u.remaining.
+func (u *unmerge) buildParts(old []profile.Profile) ([]profile.Profile, []Assignment) {
+	oldByID := map[string]profile.Profile{}
+	for _, p := range old {
+		oldByID[p.ID] = p
+	}
+	history := oldByID[u.pid].History
 	var assigns []Assignment
 	var profiles []profile.Profile
-	for _, c := range comps {
+	for _, c := range u.comps {
 		var others []string
-		for _, o := range comps {
+		for _, o := range u.comps {
 			if o.split != c.split {
 				others = append(others, o.id)
 			}
 		}
-		p := profile.Profile{ID: c.id, CreatedAt: now, UpdatedAt: now, KeepApart: others}
+		p := profile.Profile{ID: c.id, CreatedAt: u.now, UpdatedAt: u.now, KeepApart: others}
 		if prev, ok := oldByID[c.id]; ok {
 			p.CreatedAt, p.Rev = prev.CreatedAt, prev.Rev+1
 		}
-		for k, oc := range ownerOf {
+		for k, oc := range u.ownerOf {
 			if oc == c {
 				p.Identifiers = append(p.Identifiers, k)
 			}
@@ -201,10 +269,10 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 			}
 		}
 		if c.split {
-			p.History = append(p.History, profile.MergeEvent{At: now, Kind: profile.EventUnmerge, ProfileIDs: []string{pid}, Rule: "split off by unmerge", Actor: actor})
-			split = append(split, c.id)
+			p.History = append(p.History, profile.MergeEvent{At: u.now, Kind: profile.EventUnmerge, ProfileIDs: []string{u.pid}, Rule: "split off by unmerge", Actor: u.actor})
+			u.split = append(u.split, c.id)
 		} else {
-			remaining = append(remaining, c.id)
+			u.remaining = append(u.remaining, c.id)
 		}
 		for _, r := range c.recs {
 			p.RecordIDs = append(p.RecordIDs, r.ID)
@@ -213,8 +281,8 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 		profiles = append(profiles, p)
 		for _, r := range c.recs {
 			a := Assignment{RecordID: r.ID, ProfileID: c.id, Dropped: slices.DeleteFunc(slices.Clone(r.Dropped), func(d profile.Dropped) bool { return d.Reason == keptApart })}
-			for _, k := range used(r) {
-				if ownerOf[k] != c {
+			for _, k := range u.used(r) {
+				if u.ownerOf[k] != c {
 					t := typeOf(k)
 					a.Dropped = append(a.Dropped, profile.Dropped{Identifier: profile.Identifier{Type: t, Value: k[len(t)+1:]}, Reason: keptApart})
 				}
@@ -222,21 +290,38 @@ func (e *Engine) Unmerge(ctx context.Context, id string, recordIDs []string, act
 			assigns = append(assigns, a)
 		}
 	}
-	// Order matters for a reader in between: owners of identities move first, then the
-	// profile documents (clearing mergedInto of revived ids), then the records.
-	if err := e.Store.SetIdentityOwners(ctx, setOwners); err != nil {
-		return nil, nil, err
+	return profiles, assigns
+}
+
+// writeUnmerge writes a planned unmerge. A journal naming the split goes first, so a
+// process killed before the follower ran reports the split on recovery. Order matters
+// for a reader in between: owners of identities move first, then the profile documents
+// (clearing mergedInto of revived ids), then the records; then traits are derived
+// again, the follower hears the split, and the journal is deleted.
+func (e *Engine) writeUnmerge(ctx context.Context, u *unmerge, recordIDs []string, setOwners []profile.Identity, profiles []profile.Profile, assigns []Assignment) error {
+	all := append(append([]string{}, u.remaining...), u.split...)
+	ev := SplitEvent{From: u.pid, Split: u.split, Remaining: u.remaining, Records: slices.Sorted(slices.Values(recordIDs)), Actor: u.actor, At: u.now.Truncate(time.Millisecond)}
+	j := Journal{ID: e.newJournalID(), At: ev.At, Actor: u.actor, Recompute: all, Split: &ev}
+	if err := e.Store.PutJournal(ctx, j); err != nil {
+		return err
 	}
-	if err := e.Store.ReplaceProfiles(ctx, profiles); err != nil {
-		return nil, nil, err
+	// A step that fails leaves the journal for the next change of this process (or
+	// Recover) to report the split again.
+	for _, step := range []func() error{
+		func() error { return e.Store.SetIdentityOwners(ctx, setOwners) },
+		func() error { return e.Store.ReplaceProfiles(ctx, profiles) },
+		func() error { return e.Store.AssignRecords(ctx, assigns) },
+		func() error { return e.recompute(ctx, all) },
+		func() error { return e.followSplit(ctx, ev) },
+	} {
+		if err := step(); err != nil {
+			e.noteFailed(j.ID)
+			return err
+		}
 	}
-	if err := e.Store.AssignRecords(ctx, assigns); err != nil {
-		return nil, nil, err
-	}
-	all := append(append([]string{}, remaining...), split...)
-	if err := e.recompute(ctx, all); err != nil {
-		return nil, nil, err
+	if err := e.Store.DeleteJournal(ctx, j.ID); err != nil {
+		return err
 	}
 	e.changed(all)
-	return split, remaining, nil
+	return nil
 }

@@ -7,14 +7,14 @@ import (
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/normalize"
-	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
 // BenchmarkIngest measures resolution throughput of 1000-record batches on the embedded
 // database; b.N counts batches.
 func BenchmarkIngest(b *testing.B) {
-	st := store.New(testdb.DB(b), testdb.Backend(b))
+	st := identitystore.New(testdb.DB(b), testdb.Backend(b))
 	svc := ingest.NewService(st, identity.NewEngine(st), normalize.Default())
 	ctx := context.Background()
 	for _, s := range ingest.SynthSources {

@@ -11,14 +11,14 @@ import (
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/normalize"
-	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
 	"github.com/tessera-cdp/tessera/internal/store/privacystore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
 type env struct {
-	st  *store.Store
+	st  *identitystore.Store
 	eng *identity.Engine
 	in  *ingest.Service
 	svc *matchjob.Service
@@ -26,7 +26,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st := store.New(testdb.DB(t), testdb.Backend(t))
+	st := identitystore.New(testdb.DB(t), testdb.Backend(t))
 	eng := identity.NewEngine(st)
 	in := ingest.NewService(st, eng, normalize.Default())
 	for i, name := range []string{"shop", "crm", "news"} {

@@ -2,12 +2,12 @@ package matchjob
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/privacy"
 )
 
@@ -223,46 +223,8 @@ func (s *Service) resolve(ctx context.Context, ss []Suggestion) error {
 	return nil
 }
 
-// finals follows merge redirects of many profiles, one batched read per hop; a
-// profile that does not exist maps to "".
+// finals follows merge redirects of many profiles (identity.Follow, one batched read
+// per hop); a profile that does not exist maps to "".
 func (s *Service) finals(ctx context.Context, ids []string) (map[string]string, error) {
-	next := map[string]string{} // id -> mergedInto ("" when live)
-	var want []string
-	for _, id := range ids {
-		if _, ok := next[id]; !ok && id != "" {
-			next[id] = ""
-			want = append(want, id)
-		}
-	}
-	exists := map[string]bool{}
-	for hop := 0; len(want) > 0; hop++ {
-		if hop == 64 {
-			return nil, errors.New("matchjob: merge redirect chain too long")
-		}
-		ps, err := s.Store.GetProfiles(ctx, want)
-		if err != nil {
-			return nil, err
-		}
-		want = nil
-		for _, p := range ps {
-			exists[p.ID] = true
-			next[p.ID] = p.MergedInto
-			if _, seen := next[p.MergedInto]; p.MergedInto != "" && !seen {
-				next[p.MergedInto] = ""
-				want = append(want, p.MergedInto)
-			}
-		}
-	}
-	out := make(map[string]string, len(ids))
-	for _, id := range ids {
-		f := id
-		for n := 0; next[f] != "" && n < 64; n++ {
-			f = next[f]
-		}
-		if !exists[f] {
-			f = ""
-		}
-		out[id] = f
-	}
-	return out, nil
+	return identity.Follow(ctx, identity.ProfileRedirects(s.Store.GetProfiles), ids)
 }

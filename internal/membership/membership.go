@@ -105,6 +105,11 @@ type Service struct {
 	Log    *slog.Logger
 	Now    func() time.Time
 	NewID  func() string
+
+	// Reads serves member pages, the change log, a profile's segments and export
+	// tokens (reads.go).
+	Reads Reader
+
 	// Webhooks says which addresses webhook URLs may point at (nil: public ones only).
 	Webhooks  *netguard.Policy
 	mu        sync.Mutex // one evaluation of a segment at a time

@@ -21,11 +21,24 @@ type Service struct {
 	Customers Customers // optional; without it customer placeholders render empty
 	Now       NowFunc   // default time.Now
 	NewID     NewIDFunc // default random 26-char base32
+
+	// Admin keeps agents, groups, SLA policies and macros and serves listings and
+	// reports (admin.go); NewService takes it from the store when the store has it.
+	Admin AdminStore
+	// Requesters turns the requester of a new ticket (profile id or e-mail) into a
+	// profile id (Open).
+	Requesters Requesters
+	// Keys shows the API keys agents are registered with (CreateAgent).
+	Keys Keys
 }
 
 // NewService returns a Service with the default clock and id source.
 func NewService(store Store, customers Customers) *Service {
-	return &Service{Store: store, Customers: customers}
+	s := &Service{Store: store, Customers: customers}
+	if a, ok := store.(AdminStore); ok {
+		s.Admin = a
+	}
+	return s
 }
 
 // conflictRetries is how often a change is re-run after a version conflict.

@@ -22,10 +22,10 @@ import (
 	"github.com/tessera-cdp/tessera/internal/netguard"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/notify"
-	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/store/authstore"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
 	"github.com/tessera-cdp/tessera/internal/store/privacystore"
 	"github.com/tessera-cdp/tessera/internal/store/segmentquery"
@@ -49,8 +49,8 @@ type Options struct {
 	// Now is the clock of churn risk (default: the wall clock); the retail demo sets it
 	// to the data set's last invoice.
 	Now func() time.Time
-	// ReconcileEvery is the period of the sweep that moves orders of profiles merged by
-	// identity resolution (default 5 minutes).
+	// ReconcileEvery is the period of the safety-net sweep that moves orders still on
+	// merged profiles (default 5 minutes); the workflows move them at each merge.
 	ReconcileEvery time.Duration
 	// SegmentRefreshEvery is the period of the full re-evaluation of dynamic segments
 	// (rules over time windows change without writes; default 10 minutes).
@@ -67,7 +67,7 @@ type Options struct {
 
 // App is a wired Tessera instance on one database.
 type App struct {
-	Store    *store.Store
+	Store    *identitystore.Store
 	Auth     *auth.Service
 	Engine   *identity.Engine
 	Ingest   *ingest.Service
@@ -123,7 +123,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := store.New(db, backend)
+	st := identitystore.New(db, backend)
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	a.Commerce = commerce.NewService(a.CommerceStore)
 	// Each profile's interactions listed on its metrics document (built once for data
 	// from before the list), so commerce follows merges by _id.
-	idx := store.NewInteractionIndex(db, backend)
+	idx := commercestore.NewInteractionIndex(db, backend)
 	if err := idx.EnsureBuilt(ctx); err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		return nil, err
 	}
 	c360 := &commerce.Customer360{Service: a.Commerce, Store: a.CommerceStore, Search: a.Profiles.SearchIDs, WithAttribute: st.ProfileIDsWithAttribute}
-	a.Resolver = &resolvers.Resolver{Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
+	a.Resolver = &resolvers.Resolver{Workflows: a.Workflows, Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
 		Tickets: a.Tickets, Notify: a.Notify,
 		Commerce: a.Commerce, C360: c360, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
 		Eraser: &Eraser{Store: st, Privacy: priv, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
@@ -228,8 +228,8 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 
 // Start runs the background work until ctx ends: the notification poller behind
 // subscriptions, the recovery of ticket changesets interrupted by a crash, and the
-// commerce reconcile sweep (orders of profiles merged during ingest, in case a batch
-// failed between the merge and its own reconcile).
+// commerce reconcile sweep (a safety net: the workflows move orders at each merge, and
+// again when a crashed change is recovered).
 func (a *App) Start(ctx context.Context) {
 	a.Resolver.BaseContext = ctx
 	go a.Notify.Run(ctx)

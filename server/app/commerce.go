@@ -2,118 +2,49 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"slices"
 
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/profile"
-	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
+	"github.com/tessera-cdp/tessera/internal/workflow"
 	"github.com/tessera-cdp/tessera/resolvers"
 )
 
-// CustomerRefs resolves the customer of an order or interaction: a source record
-// ("webshop:17850") or an identifier (email, customer_id...) normalised the way
-// ingestion does. A batch costs at most four lookups whatever its size.
+// CustomerRefs resolves the customer of an order or interaction for the resolvers: an
+// adapter of workflow.ResolveRefs (a source record, or an identifier normalised the way
+// ingestion does; a few batched lookups whatever the batch size).
 type CustomerRefs struct {
-	Store    *store.Store
+	Store    *identitystore.Store
 	Profiles *customer.Service
 }
 
 var _ resolvers.CustomerRefs = (*CustomerRefs)(nil)
 
+// Resolve resolves refs with workflow.ResolveRefs.
 func (c *CustomerRefs) Resolve(ctx context.Context, refs []resolvers.CustomerRef) ([]resolvers.ResolvedRef, error) {
-	out := make([]resolvers.ResolvedRef, len(refs))
-	keys := make([]string, len(refs))
-	var recIDs, idKeys []string
+	in := make([]workflow.CustomerRef, len(refs))
 	for i, r := range refs {
-		if r.RecordID != "" {
-			recIDs = append(recIDs, r.RecordID)
-			continue
-		}
-		k, err := c.Profiles.IdentityKey(r.Type, r.Value)
-		if err != nil {
-			out[i].Reason = "customer: " + err.Error()
-			continue
-		}
-		keys[i] = k
-		idKeys = append(idKeys, k)
+		in[i] = workflow.CustomerRef{RecordID: r.RecordID, Type: r.Type, Value: r.Value}
 	}
-	recs, err := c.Store.GetRecords(ctx, recIDs)
+	got, err := workflow.ResolveRefs(ctx, c.Store, c.Profiles, in)
 	if err != nil {
 		return nil, err
 	}
-	recProfile := map[string]string{}
-	for _, r := range recs {
-		recProfile[r.ID] = r.ProfileID
+	out := make([]resolvers.ResolvedRef, len(got))
+	for i, r := range got {
+		out[i] = resolvers.ResolvedRef{ProfileID: r.ProfileID, RecordID: r.RecordID, Reason: r.Reason}
 	}
-	ids, err := c.Store.GetIdentities(ctx, idKeys)
-	if err != nil {
-		return nil, err
-	}
-	idProfile := map[string]string{}
-	for _, x := range ids {
-		idProfile[x.ID] = x.ProfileID
-	}
-	// An identifier names a person, but an order must also name the source record it
-	// follows after an unmerge: the oldest record of the profile with that identifier.
-	var pids []string
-	for _, p := range idProfile {
-		pids = append(pids, p)
-	}
-	owned, err := c.Store.RecordsOfProfiles(ctx, pids)
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(owned, func(a, b profile.Record) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
-	recordOf := map[string]string{}
-	for _, r := range owned {
-		for _, idf := range r.Identifiers {
-			if k := idf.Key(); recordOf[k] == "" {
-				recordOf[k] = r.ID
-			}
-		}
-	}
-	for i, r := range refs {
-		switch {
-		case out[i].Reason != "":
-		case r.RecordID != "":
-			if p := recProfile[r.RecordID]; p != "" {
-				out[i] = resolvers.ResolvedRef{ProfileID: p, RecordID: r.RecordID}
-			} else {
-				out[i].Reason = fmt.Sprintf("customer record %q not found", r.RecordID)
-			}
-		default:
-			if p := idProfile[keys[i]]; p != "" {
-				out[i] = resolvers.ResolvedRef{ProfileID: p, RecordID: recordOf[keys[i]]}
-			} else {
-				out[i].Reason = fmt.Sprintf("no customer with %s", keys[i])
-			}
-		}
-	}
-	return out, c.finals(ctx, out)
+	return out, nil
 }
 
-// finals follows merge redirects (records and identities normally point at live
-// profiles already; this covers a merge made in between).
-func (c *CustomerRefs) finals(ctx context.Context, rs []resolvers.ResolvedRef) error {
-	for range 64 {
-		var ids []string
-		for _, r := range rs {
-			if r.ProfileID != "" {
-				ids = append(ids, r.ProfileID)
-			}
-		}
-		into, err := c.Store.MergedInto(ctx, slices.Compact(slices.Sorted(slices.Values(ids))))
-		if err != nil || len(into) == 0 {
-			return err
-		}
-		for i := range rs {
-			if p, ok := into[rs[i].ProfileID]; ok {
-				rs[i].ProfileID = p
-			}
-		}
+// eraseWith lets the workflows erase through the resolver's Eraser (the journaled steps
+// in privacy.go), one instance for both.
+func eraseWith(e resolvers.Eraser) workflow.EraseFunc {
+	return func(ctx context.Context, id string) (workflow.Erasure, error) {
+		x, err := e.Erase(ctx, id)
+		return workflow.Erasure{ProfileIDs: x.ProfileIDs, SourceRecords: x.SourceRecords, Identities: x.Identities,
+			Interactions: x.Interactions, OrdersAnonymised: x.OrdersAnonymised, Tickets: x.Tickets}, err
 	}
-	return fmt.Errorf("merge redirect chain too long")
 }
 
 // ticketAliases gives the profiles whose tickets a profile shows: itself and those it

@@ -18,8 +18,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/privacy"
 	"github.com/tessera-cdp/tessera/internal/profile"
-	"github.com/tessera-cdp/tessera/internal/store"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
 	"github.com/tessera-cdp/tessera/internal/store/privacystore"
 	"github.com/tessera-cdp/tessera/internal/store/segmentstore"
@@ -35,7 +35,7 @@ import (
 // them, so a crash anywhere is finished by erasing the same id again (even once the
 // profile is gone).
 type Eraser struct {
-	Store        *store.Store
+	Store        *identitystore.Store
 	Privacy      *privacystore.Store
 	Matches      *matchstore.Store
 	Tickets      *ticketstore.Store
@@ -225,7 +225,7 @@ func (e *Eraser) person(ps []profile.Profile, rs []profile.Record, is []profile.
 
 // Privacy serves GDPR access requests and the suppression list.
 type Privacy struct {
-	Store    *store.Store
+	Store    *identitystore.Store
 	List     *privacystore.Store // the suppression list
 	Commerce *commercestore.Store
 	Tickets  *ticketstore.Store

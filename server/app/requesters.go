@@ -12,7 +12,7 @@ import (
 )
 
 // Requesters connects the help desk to customer profiles: it implements
-// ticket.Customers (macro placeholders) and resolvers.Requesters (who opened a ticket).
+// ticket.Customers (macro placeholders) and ticket.Requesters (who opened a ticket).
 type Requesters struct {
 	Profiles *customer.Service
 	// Suppressions is the list of identifiers of erased people: a ticket is never

@@ -1,4 +1,5 @@
-// Fails when src/gql/ is stale against ../../schema.graphqls or src/operations.ts:
+// Fails when src/gql/ is stale against the schema (../../schema.graphqls and
+// ../../schema/*.graphqls) or src/operations.ts:
 // generates in memory and compares with the committed files, writing nothing.
 import { generate } from '@graphql-codegen/cli';
 import { readFile } from 'node:fs/promises';

@@ -12,7 +12,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/matching"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/profile"
-	"github.com/tessera-cdp/tessera/internal/store"
+	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
@@ -139,7 +139,7 @@ func TestMatchJobsStore(t *testing.T) {
 func TestMatchProfileReads(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.DB(t)
-	idst := store.New(db, testdb.Backend(t))
+	idst := identitystore.New(db, testdb.Backend(t))
 	s := New(db, testdb.Backend(t), idst, nil)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	var ps []profile.Profile

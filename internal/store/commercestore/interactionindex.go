@@ -1,10 +1,8 @@
-package store
+package commercestore
 
-// Support for internal/workflow (issue 13) that the commerce store does not have yet:
-// the list of each profile's interaction ids on its metrics document. It lives here
-// until the per-domain split folds it into the commerce store (commercestore); it only
-// adds a field (interactionIds) to customer_metrics documents and reads interactions by
-// _id, so it does not touch what commercestore writes.
+// Each profile's interaction ids, listed on its metrics document (field interactionIds),
+// so commerce follows a merge by reading and moving the absorbed profile's interactions
+// by _id. It only adds that field and reads interactions by _id.
 
 import (
 	"context"
@@ -43,7 +41,9 @@ func NewInteractionIndex(db *mongo.Database, b *dbkit.Backend) *InteractionIndex
 	return &InteractionIndex{db: db, b: b}
 }
 
-func (x *InteractionIndex) metrics() *mongo.Collection { return x.db.Collection(indexMetricsCollection) }
+func (x *InteractionIndex) metrics() *mongo.Collection {
+	return x.db.Collection(indexMetricsCollection)
+}
 
 // AddInteractionIDs adds ids with $addToSet, one bulk of updates by _id; a missing
 // metrics document is created with rev 0, which the metrics compare-and-set accepts.

@@ -1,7 +1,8 @@
-// Package store is the MongoDB implementation of the domain stores. It keeps to the
-// query subset that works on both MongoDB and FerretDB (see DESIGN.md): point reads by
-// _id, $in batches, bulk writes, no transactions, no aggregation beyond $match/$group.
-package store
+// Package identitystore keeps the identity graph in MongoDB: profiles, identities
+// (keyed "type:value" for point reads), source records, sources, ingest jobs and the
+// journal of graph changes in flight. The other domains' stores are its siblings under
+// internal/store; the plumbing they share is internal/store/dbkit.
+package identitystore
 
 import (
 	"context"

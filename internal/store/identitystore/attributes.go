@@ -1,4 +1,4 @@
-package store
+package identitystore
 
 import (
 	"context"
@@ -28,4 +28,3 @@ func (s *Store) ProfileIDsWithAttribute(ctx context.Context, key, value string, 
 	}
 	return out, nil
 }
-

@@ -1,0 +1,157 @@
+package commerce_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tessera-cdp/tessera/internal/commerce"
+)
+
+// fakeOrders serves orders and ledgers from memory and counts the reads.
+type fakeOrders struct {
+	orders              map[string]commerce.Order
+	pageCalls, getCalls int
+	metricCalls         int
+	fail                error
+}
+
+func (f *fakeOrders) profileOrders(pid string) []commerce.Order {
+	var out []commerce.Order
+	for _, o := range f.orders {
+		if o.ProfileID == pid {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b commerce.Order) int {
+		if c := b.PlacedAt.Compare(a.PlacedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out
+}
+
+func (f *fakeOrders) OrderPage(_ context.Context, pid string, q commerce.PageQuery) ([]commerce.Order, error) {
+	f.pageCalls++
+	var out []commerce.Order
+	for _, o := range f.profileOrders(pid) {
+		if !q.Before.IsZero() && (o.PlacedAt.After(q.Before) || o.PlacedAt.Equal(q.Before) && !q.Inclusive && o.ID >= q.BeforeID) {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out[:min(len(out), q.Limit)], nil
+}
+
+func (f *fakeOrders) GetMetrics(_ context.Context, ids []string) ([]commerce.Metrics, error) {
+	f.metricCalls++
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	var out []commerce.Metrics
+	for _, id := range ids {
+		m := commerce.Metrics{ProfileID: id, Ledger: map[string]commerce.Entry{}}
+		for _, o := range f.profileOrders(id) {
+			m.Ledger[o.ID] = commerce.Entry{At: o.PlacedAt}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (f *fakeOrders) GetOrders(_ context.Context, ids []string) ([]commerce.Order, error) {
+	f.getCalls++
+	var out []commerce.Order
+	for _, id := range ids {
+		if o, ok := f.orders[id]; ok {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func ordersFixture() *fakeOrders {
+	f := &fakeOrders{orders: map[string]commerce.Order{}}
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for p, n := range map[string]int{"p1": 5, "p2": 2, "p3": 0} {
+		for i := range n {
+			id := fmt.Sprintf("shop:%s-%d", p, i)
+			f.orders[id] = commerce.Order{ID: id, ProfileID: p, PlacedAt: t0.Add(time.Duration(i) * time.Hour)}
+		}
+	}
+	return f
+}
+
+func ids(os []commerce.Order) []string {
+	var out []string
+	for _, o := range os {
+		out = append(out, o.ID)
+	}
+	return out
+}
+
+func TestOrderPagesOneRequest(t *testing.T) {
+	f := ordersFixture()
+	ctx := context.Background()
+	pgs, errs := commerce.OrderPages(ctx, f, []commerce.OrdersRequest{{ProfileID: "p1", First: 2}})
+	if errs[0] != nil || !pgs[0].HasNext || !slices.Equal(ids(pgs[0].Orders), []string{"shop:p1-4", "shop:p1-3"}) {
+		t.Fatalf("page 1: %v %v %v", ids(pgs[0].Orders), pgs[0].HasNext, errs[0])
+	}
+	last := pgs[0].Orders[1]
+	after := commerce.EncodeCursor(commerce.Position{At: last.PlacedAt, Kind: commerce.ItemOrder, ID: last.ID})
+	pgs, errs = commerce.OrderPages(ctx, f, []commerce.OrdersRequest{{ProfileID: "p1", First: 10, After: after}})
+	if errs[0] != nil || pgs[0].HasNext || !slices.Equal(ids(pgs[0].Orders), []string{"shop:p1-2", "shop:p1-1", "shop:p1-0"}) {
+		t.Fatalf("page 2: %v %v %v", ids(pgs[0].Orders), pgs[0].HasNext, errs[0])
+	}
+	if f.pageCalls != 2 || f.metricCalls != 0 || f.getCalls != 0 {
+		t.Errorf("reads: page %d metrics %d get %d, want one indexed query per request", f.pageCalls, f.metricCalls, f.getCalls)
+	}
+}
+
+func TestOrderPagesBatch(t *testing.T) {
+	f := ordersFixture()
+	ctx := context.Background()
+	o3 := f.orders["shop:p1-3"]
+	after := commerce.EncodeCursor(commerce.Position{At: o3.PlacedAt, Kind: commerce.ItemOrder, ID: o3.ID})
+	pgs, errs := commerce.OrderPages(ctx, f, []commerce.OrdersRequest{
+		{ProfileID: "p1", First: 2},
+		{ProfileID: "p2", First: 2},
+		{ProfileID: "p3", First: 2},
+		{ProfileID: "p1", First: 2, After: after},
+		{ProfileID: "p1", First: 2, After: "not a cursor"},
+	})
+	want := []struct {
+		ids  []string
+		next bool
+	}{
+		{[]string{"shop:p1-4", "shop:p1-3"}, true},
+		{[]string{"shop:p2-1", "shop:p2-0"}, false},
+		{nil, false},
+		{[]string{"shop:p1-2", "shop:p1-1"}, true},
+	}
+	for i, w := range want {
+		if errs[i] != nil || !slices.Equal(ids(pgs[i].Orders), w.ids) || pgs[i].HasNext != w.next {
+			t.Errorf("request %d: %v next=%v err=%v, want %v next=%v", i, ids(pgs[i].Orders), pgs[i].HasNext, errs[i], w.ids, w.next)
+		}
+	}
+	if errs[4] == nil {
+		t.Error("a bad cursor gave no error")
+	}
+	// Two round trips for the whole batch: the ledgers, then the orders.
+	if f.pageCalls != 0 || f.metricCalls != 1 || f.getCalls != 1 {
+		t.Errorf("reads: page %d metrics %d get %d", f.pageCalls, f.metricCalls, f.getCalls)
+	}
+
+	f.fail = errors.New("db down")
+	_, errs = commerce.OrderPages(ctx, f, []commerce.OrdersRequest{{ProfileID: "p1", First: 1}, {ProfileID: "p2", First: 1}})
+	for i, err := range errs {
+		if !errors.Is(err, f.fail) {
+			t.Errorf("errs[%d] = %v, want the read's error for every request", i, err)
+		}
+	}
+}
