@@ -4,7 +4,6 @@ package commercestore
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -70,26 +69,12 @@ func (s *Store) GetOrders(ctx context.Context, ids []string) ([]commerce.Order, 
 // PutOrders inserts in bulk (much faster than upserts on FerretDB) and replaces only
 // changed orders and inserts that lost to a concurrent writer.
 func (s *Store) PutOrders(ctx context.Context, inserts, replaces []commerce.Order) error {
-	for start := 0; start < len(inserts); start += 1000 {
-		part := inserts[start:min(start+1000, len(inserts))]
-		docs := make([]any, len(part))
-		for i := range part {
-			docs[i] = part[i]
-		}
-		_, err := s.orders().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		var bwe mongo.BulkWriteException
-		switch {
-		case err == nil:
-		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
-			for _, we := range bwe.WriteErrors {
-				if we.Code != 11000 {
-					return err
-				}
-				replaces = append(replaces, part[we.Index])
-			}
-		default:
-			return err
-		}
+	dups, err := dbkit.InsertNew(ctx, s.orders(), inserts)
+	if err != nil {
+		return err
+	}
+	for _, i := range dups {
+		replaces = append(replaces, inserts[i])
 	}
 	ms := make([]mongo.WriteModel, len(replaces))
 	for i, o := range replaces {
