@@ -36,8 +36,11 @@ func (s *Store) GetProfiles(ctx context.Context, ids []string) ([]profile.Profil
 // InsertProfiles inserts new profiles; one that exists already (a retried batch reuses
 // its new ids) is a duplicate key, which is fine.
 func (s *Store) InsertProfiles(ctx context.Context, ps []profile.Profile) error {
-	_, err := dbkit.InsertNew(ctx, s.profiles, ps)
-	return err
+	if _, err := dbkit.InsertNew(ctx, s.profiles, ps); err != nil {
+		return err
+	}
+	s.indexProfiles(ps)
+	return nil
 }
 
 func (s *Store) DeleteProfiles(ctx context.Context, ids []string) error {
@@ -45,6 +48,7 @@ func (s *Store) DeleteProfiles(ctx context.Context, ids []string) error {
 		return nil
 	}
 	_, err := s.profiles.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
+	s.unindex(ids...)
 	return err
 }
 
@@ -109,6 +113,7 @@ func (s *Store) MarkMerged(ctx context.Context, absorbed, survivor string, at ti
 		if err != nil {
 			return false, err
 		}
+		s.unindex(absorbed)
 		return r.ModifiedCount == 1, nil
 	}
 	r, err := s.profiles.UpdateOne(ctx, bson.M{"_id": absorbed, "mergedInto": bson.M{"$exists": false}}, set)
@@ -207,7 +212,11 @@ func (s *Store) ReplaceProfiles(ctx context.Context, ps []profile.Profile) error
 	for _, p := range ps {
 		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": p.ID}).SetReplacement(p).SetUpsert(true))
 	}
-	return dbkit.Bulk(ctx, s.b, s.profiles, ms)
+	if err := dbkit.Bulk(ctx, s.b, s.profiles, ms); err != nil {
+		return err
+	}
+	s.indexProfiles(ps)
+	return nil
 }
 
 // RecordsOfProfiles returns the records resolved into the profiles. MongoDB answers
@@ -271,6 +280,7 @@ func (s *Store) SaveComputed(ctx context.Context, ps []profile.Profile) ([]strin
 	if err != nil {
 		return nil, err
 	}
+	s.indexProfiles(now) // as stored: the last computation's tokens, merged ones out
 	rev := map[string]int64{}
 	for _, p := range now {
 		if p.MergedInto == "" {
@@ -324,6 +334,9 @@ func searchFilter(q customer.Query) bson.M {
 }
 
 func (s *Store) SearchProfiles(ctx context.Context, q customer.Query) ([]profile.Profile, error) {
+	if s.inMemorySearch() {
+		return s.searchInMemory(ctx, q)
+	}
 	f := searchFilter(q)
 	if q.After != "" {
 		if len(q.IDs) > 0 {
@@ -336,6 +349,9 @@ func (s *Store) SearchProfiles(ctx context.Context, q customer.Query) ([]profile
 }
 
 func (s *Store) CountProfiles(ctx context.Context, q customer.Query) (int64, error) {
+	if s.inMemorySearch() {
+		return s.countInMemory(ctx, q)
+	}
 	return s.profiles.CountDocuments(ctx, searchFilter(q))
 }
 

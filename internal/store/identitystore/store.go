@@ -22,6 +22,8 @@ type Store struct {
 	records    *mongo.Collection
 	sources    *mongo.Collection
 	jobs       *mongo.Collection
+	// search is the in-process search index where filters are not indexed (search.go).
+	search *searchIndex
 }
 
 // New wraps a database on the given backend (dbkit.Detect tells which).
@@ -29,7 +31,7 @@ func New(db *mongo.Database, b *dbkit.Backend) *Store {
 	return &Store{DB: db, b: b,
 		profiles: db.Collection("profiles"), identities: db.Collection("identities"),
 		records: db.Collection("source_records"), sources: db.Collection("sources"),
-		jobs: db.Collection("ingest_jobs"),
+		jobs: db.Collection("ingest_jobs"), search: indexOf(db),
 	}
 }
 
