@@ -25,8 +25,32 @@ func (s *Store) GetIdentities(ctx context.Context, keys []string) ([]profile.Ide
 	return dbkit.InBatches[profile.Identity](ctx, s.b, s.identities, "_id", keys)
 }
 
+// IdentitiesOfProfiles returns the identities that point at the profiles. MongoDB
+// answers from the profileId index; where that filter would scan (FerretDB) the
+// profiles' identifier lists are read by _id and each identity checked.
 func (s *Store) IdentitiesOfProfiles(ctx context.Context, ids []string) ([]profile.Identity, error) {
-	return dbkit.InBatches[profile.Identity](ctx, s.b, s.identities, "profileId", ids)
+	if s.b.IndexedFilters || len(ids) == 0 {
+		return dbkit.InBatches[profile.Identity](ctx, s.b, s.identities, "profileId", ids)
+	}
+	ps, err := s.GetProfiles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, p := range ps {
+		keys = append(keys, p.Identifiers...)
+	}
+	all, err := s.GetIdentities(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, it := range all {
+		if slices.Contains(ids, it.ProfileID) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) GetProfiles(ctx context.Context, ids []string) ([]profile.Profile, error) {

@@ -176,3 +176,58 @@ func TestSearchFollowsWrites(t *testing.T) {
 		t.Fatalf("yv: %v", got)
 	}
 }
+
+// A customer's identities (the 360 view) are read through its identifier list by _id on
+// FerretDB: the same few commands at 100 and at 3,000 profiles, no profileId scan.
+func TestIdentitiesOfAProfileArePointReads(t *testing.T) {
+	b := testdb.Backend(t)
+	if b.IndexedFilters {
+		t.Skip("MongoDB serves it from the profileId index")
+	}
+	ctx := context.Background()
+	m := &monitor{}
+	client, err := mongo.Connect(options.Client().ApplyURI(testdb.URI(t)).SetMonitor(&event.CommandMonitor{Started: m.started}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(ctx)
+	var counts []int
+	for _, n := range []int{100, 3000} {
+		st := identitystore.New(client.Database(testdb.DB(t).Name()), b)
+		now := time.Now().UTC()
+		var ps []profile.Profile
+		var ids []profile.Identity
+		for i := range n {
+			id := fmt.Sprintf("cus_%026d", i)
+			keys := []string{fmt.Sprintf("email:p%d@example.com", i), fmt.Sprintf("phone:+4479111%05d", i)}
+			ps = append(ps, profile.Profile{ID: id, CreatedAt: now, UpdatedAt: now, Identifiers: keys})
+			for _, k := range keys {
+				ids = append(ids, profile.Identity{ID: k, ProfileID: id, FirstSeen: now})
+			}
+		}
+		// One identity listed on the profile points elsewhere (moved by a merge): left out.
+		ids[1].ProfileID = "cus_elsewhere"
+		if err := st.InsertProfiles(ctx, ps); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ClaimIdentities(ctx, ids); err != nil {
+			t.Fatal(err)
+		}
+		m.take(true)
+		got, err := st.IdentitiesOfProfiles(ctx, []string{ps[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmds, bad := m.take(false)
+		if len(bad) > 0 {
+			t.Fatalf("%d profiles: commands other than bare-_id reads: %v", n, bad)
+		}
+		if len(got) != 1 || got[0].ID != "email:p0@example.com" {
+			t.Fatalf("%d profiles: identities %v", n, got)
+		}
+		counts = append(counts, len(cmds))
+	}
+	if counts[1] > counts[0] {
+		t.Fatalf("commands grew from %d to %d", counts[0], counts[1])
+	}
+}
