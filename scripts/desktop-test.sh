@@ -88,7 +88,9 @@ PORT="$(free_port)"
 KEY="tsk_desktoptest_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 SERVER_URL="http://127.0.0.1:$PORT"
 log "starting $SERVER_BIN on $SERVER_URL"
-"$SERVER_BIN" serve -addr "127.0.0.1:$PORT" -memory -dev -bootstrap-key "$KEY" >"$ARTIFACTS/desktop-test-server.log" 2>&1 &
+# The e2e test sets a segment webhook to a loopback receiver: allowed explicitly, as the
+# webhook address policy asks of operators (internal targets are refused by default).
+"$SERVER_BIN" serve -addr "127.0.0.1:$PORT" -memory -dev -webhook-allow 127.0.0.1/32 -bootstrap-key "$KEY" >"$ARTIFACTS/desktop-test-server.log" 2>&1 &
 SERVER_PID=$!
 PIDS+=("$SERVER_PID")
 for i in $(seq 1 180); do
