@@ -7,20 +7,21 @@ package resolvers
 
 import (
 	"context"
-	"time"
 
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/resolvers/convert"
+	"github.com/tessera-cdp/tessera/resolvers/loaders"
 )
 
 // Metrics is the resolver for the metrics field.
 func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer) (*model.CustomerMetrics, error) {
-	m, err := loaders(ctx).Metrics.Load(ctx, obj.ID)
+	m, err := loaders.For(ctx).Metrics.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return toMetrics(m), nil
+	return convert.ToMetrics(m), nil
 }
 
 // Orders is the resolver for the orders field.
@@ -29,17 +30,11 @@ func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, firs
 	if n > maxOrdersPage {
 		return nil, apperr.Invalidf("first must be at most %d", maxOrdersPage)
 	}
-	pg, err := loaders(ctx).Orders.Load(ctx, commerce.OrdersRequest{ProfileID: obj.ID, First: n, After: val(after)})
+	pg, err := loaders.For(ctx).Orders.Load(ctx, commerce.OrdersRequest{ProfileID: obj.ID, First: n, After: val(after)})
 	if err != nil {
 		return nil, err
 	}
-	out := &model.OrderConnection{Edges: []*model.OrderEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.HasNext}}
-	for i := range pg.Orders {
-		c := orderCursor(&pg.Orders[i])
-		out.Edges = append(out.Edges, &model.OrderEdge{Cursor: c, Node: toOrder(&pg.Orders[i])})
-		out.PageInfo.EndCursor = &c
-	}
-	return out, nil
+	return convert.ToOrderConnection(pg), nil
 }
 
 // Timeline is the resolver for the timeline field.
@@ -53,13 +48,7 @@ func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, fi
 	if err != nil {
 		return nil, err
 	}
-	out := &model.TimelineConnection{Edges: []*model.TimelineEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.Next != ""}}
-	for _, x := range pg.Items {
-		c := commerce.EncodeCursor(commerce.Position{At: x.At, Kind: x.Kind, ID: x.ID})
-		out.Edges = append(out.Edges, &model.TimelineEdge{Cursor: c, Node: toTimelineItem(x)})
-		out.PageInfo.EndCursor = &c
-	}
-	return out, nil
+	return convert.ToTimelineConnection(pg), nil
 }
 
 // IngestOrders is the resolver for the ingestOrders field.
@@ -71,7 +60,7 @@ func (r *mutationResolver) IngestOrders(ctx context.Context, source string, orde
 	os := make([]commerce.Order, len(orders))
 	for i, in := range orders {
 		ext[i] = in.ExternalID
-		os[i], reasons[i] = toOrderInput(source, in)
+		os[i], reasons[i] = convert.FromOrderInput(source, in)
 		if reasons[i] == "" {
 			refs[i], reasons[i] = toCustomerRef(in.Customer)
 		}
@@ -92,7 +81,7 @@ func (r *mutationResolver) IngestOrders(ctx context.Context, source string, orde
 	if err != nil {
 		return nil, err
 	}
-	out := commerceResult(len(orders), reasons, ids, source, ext)
+	out := convert.ToCommerceIngestResult(len(orders), reasons, ids, ext)
 	out.Written, out.Guest = put.Written, put.GuestOrders
 	out.Unchanged = max(0, len(ok)-put.Written)
 	return out, nil
@@ -107,7 +96,7 @@ func (r *mutationResolver) IngestInteractions(ctx context.Context, source string
 	is := make([]commerce.Interaction, len(interactions))
 	for i, in := range interactions {
 		ext[i] = in.ExternalID
-		is[i], reasons[i] = toInteractionInput(source, in)
+		is[i], reasons[i] = convert.FromInteractionInput(source, in)
 		if reasons[i] == "" {
 			refs[i], reasons[i] = toCustomerRef(in.Customer)
 		}
@@ -128,7 +117,7 @@ func (r *mutationResolver) IngestInteractions(ctx context.Context, source string
 	if err != nil {
 		return nil, err
 	}
-	out := commerceResult(len(interactions), reasons, ids, source, ext)
+	out := convert.ToCommerceIngestResult(len(interactions), reasons, ids, ext)
 	out.Written, out.Unchanged = n, len(ok)-n
 	return out, nil
 }
@@ -139,14 +128,5 @@ func (r *mutationResolver) RefreshRfm(ctx context.Context) (*model.RfmReport, er
 	if err != nil {
 		return nil, err
 	}
-	out := &model.RfmReport{Profiles: rep.Profiles, Scored: rep.Scored, At: rep.At, RecencyCuts: []*time.Time{}, FrequencyCuts: []int{}, MonetaryCutsMinor: []int{}}
-	if rep.Scored > 0 {
-		for i := range rep.Recency {
-			t := time.Unix(rep.Recency[i], 0).UTC()
-			out.RecencyCuts = append(out.RecencyCuts, &t)
-			out.FrequencyCuts = append(out.FrequencyCuts, int(rep.Frequency[i]))
-			out.MonetaryCutsMinor = append(out.MonetaryCutsMinor, int(rep.Monetary[i]))
-		}
-	}
-	return out, nil
+	return convert.ToRfmReport(rep), nil
 }

@@ -15,6 +15,9 @@ import (
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/admin"
+	"github.com/tessera-cdp/tessera/resolvers/convert"
+	"github.com/tessera-cdp/tessera/resolvers/loaders"
 )
 
 // Tickets is the resolver for the tickets field.
@@ -31,7 +34,7 @@ func (r *customerResolver) Tickets(ctx context.Context, obj *model.Customer, fir
 			keys = append(keys, ev.ProfileIds...)
 		}
 	}
-	lists, err := loaders(ctx).Tickets.LoadAll(ctx, keys)
+	lists, err := loaders.For(ctx).Tickets.LoadAll(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -40,27 +43,17 @@ func (r *customerResolver) Tickets(ctx context.Context, obj *model.Customer, fir
 		all = append(all, l...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID }) // ULIDs: newest first
-	out := []*model.Ticket{}
-	for _, t := range all[:min(n, len(all))] {
-		out = append(out, toTicket(t))
-	}
-	return out, nil
+	return convert.All(all[:min(n, len(all))], convert.ToTicket), nil
 }
 
 // CreateTicket is the resolver for the createTicket field.
 func (r *mutationResolver) CreateTicket(ctx context.Context, input model.CreateTicketInput) (*model.Ticket, error) {
-	d := ticket.Draft{Subject: input.Subject, Channel: ticket.ChannelWebForm, Tags: input.Tags, GroupID: val(input.GroupID)}
-	if input.Channel != nil {
-		d.Channel = ticket.Channel(strings.ToLower(string(*input.Channel)))
-	}
-	if input.Priority != nil {
-		d.Priority = ticket.Priority(strings.ToLower(string(*input.Priority)))
-	}
-	t, err := r.Tickets.Open(ctx, ticket.RequesterRef{CustomerID: input.CustomerID, Email: input.Email}, d, input.Body, actor(ctx))
+	who, d := convert.FromCreateTicketInput(input)
+	t, err := r.Tickets.Open(ctx, who, d, input.Body, actor(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // ReplyToTicket is the resolver for the replyToTicket field.
@@ -69,7 +62,7 @@ func (r *mutationResolver) ReplyToTicket(ctx context.Context, id string, body st
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // AddInternalNote is the resolver for the addInternalNote field.
@@ -78,7 +71,7 @@ func (r *mutationResolver) AddInternalNote(ctx context.Context, id string, body 
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // SetTicketStatus is the resolver for the setTicketStatus field.
@@ -87,7 +80,7 @@ func (r *mutationResolver) SetTicketStatus(ctx context.Context, id string, statu
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // SetTicketPriority is the resolver for the setTicketPriority field.
@@ -96,7 +89,7 @@ func (r *mutationResolver) SetTicketPriority(ctx context.Context, id string, pri
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // AssignTicket is the resolver for the assignTicket field.
@@ -105,7 +98,7 @@ func (r *mutationResolver) AssignTicket(ctx context.Context, id string, agentID 
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // AutoAssignTicket is the resolver for the autoAssignTicket field.
@@ -114,7 +107,7 @@ func (r *mutationResolver) AutoAssignTicket(ctx context.Context, id string, grou
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // SetTicketTags is the resolver for the setTicketTags field.
@@ -123,7 +116,7 @@ func (r *mutationResolver) SetTicketTags(ctx context.Context, id string, add []s
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // ApplyMacro is the resolver for the applyMacro field.
@@ -132,7 +125,7 @@ func (r *mutationResolver) ApplyMacro(ctx context.Context, id string, macroID st
 	if err != nil {
 		return nil, err
 	}
-	return &model.MacroResult{Ticket: toTicket(t), MissingPlaceholders: nonNil(missing)}, nil
+	return convert.ToMacroResult(t, missing), nil
 }
 
 // RateTicket is the resolver for the rateTicket field.
@@ -141,7 +134,7 @@ func (r *mutationResolver) RateTicket(ctx context.Context, id string, score int,
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // MergeTickets is the resolver for the mergeTickets field.
@@ -150,53 +143,53 @@ func (r *mutationResolver) MergeTickets(ctx context.Context, targetID string, so
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // CreateAgent is the resolver for the createAgent field.
 func (r *mutationResolver) CreateAgent(ctx context.Context, input model.AgentInput) (*model.Agent, error) {
-	a, err := r.Tickets.CreateAgent(ctx, ticket.AgentDraft{KeyID: input.APIKeyID, Name: input.Name, Email: input.Email,
+	a, err := r.DeskAdmin.CreateAgent(ctx, admin.AgentDraft{KeyID: input.APIKeyID, Name: input.Name, Email: input.Email,
 		Available: input.Available == nil || *input.Available})
 	if err != nil {
 		return nil, err
 	}
-	return toAgent(a), nil
+	return convert.ToAgent(a), nil
 }
 
 // SetAgentAvailable is the resolver for the setAgentAvailable field.
 func (r *mutationResolver) SetAgentAvailable(ctx context.Context, id string, available bool) (*model.Agent, error) {
-	a, err := r.Tickets.SetAgentAvailable(ctx, id, available)
+	a, err := r.DeskAdmin.SetAgentAvailable(ctx, id, available)
 	if err != nil {
 		return nil, err
 	}
-	return toAgent(a), nil
+	return convert.ToAgent(a), nil
 }
 
 // CreateGroup is the resolver for the createGroup field.
 func (r *mutationResolver) CreateGroup(ctx context.Context, name string, agentIds []string) (*model.Group, error) {
-	g, err := r.Tickets.CreateGroup(ctx, name, agentIds)
+	g, err := r.DeskAdmin.CreateGroup(ctx, name, agentIds)
 	if err != nil {
 		return nil, err
 	}
-	return toGroup(g), nil
+	return convert.ToGroup(g), nil
 }
 
 // SetSLAPolicy is the resolver for the setSlaPolicy field.
 func (r *mutationResolver) SetSLAPolicy(ctx context.Context, input model.SLAPolicyInput) (*model.SLAPolicy, error) {
-	p, err := r.Tickets.SetSLAPolicy(ctx, fromSLAPolicy(input))
+	p, err := r.DeskAdmin.SetSLAPolicy(ctx, convert.FromSLAPolicy(input))
 	if err != nil {
 		return nil, err
 	}
-	return toSLAPolicy(p), nil
+	return convert.ToSLAPolicy(p), nil
 }
 
 // CreateMacro is the resolver for the createMacro field.
 func (r *mutationResolver) CreateMacro(ctx context.Context, input model.MacroInput) (*model.Macro, error) {
-	m, err := r.Tickets.CreateMacro(ctx, fromMacro(input))
+	m, err := r.DeskAdmin.CreateMacro(ctx, convert.FromMacro(input))
 	if err != nil {
 		return nil, err
 	}
-	return toMacro(m), nil
+	return convert.ToMacro(m), nil
 }
 
 // Ticket is the resolver for the ticket field.
@@ -205,7 +198,7 @@ func (r *queryResolver) Ticket(ctx context.Context, id string) (*model.Ticket, e
 	if err != nil {
 		return nil, err
 	}
-	return toTicket(t), nil
+	return convert.ToTicket(t), nil
 }
 
 // Tickets is the resolver for the tickets field.
@@ -214,99 +207,65 @@ func (r *queryResolver) Tickets(ctx context.Context, queue *model.TicketQueue, f
 	if n > 100 {
 		return nil, apperr.Invalidf("first must be at most 100")
 	}
-	q := ticket.QueueQuery{Queue: ticket.QueueNameAllOpen, Filter: fromTicketFilter(filter), AgentID: actor(ctx).ID, After: val(after), Limit: n}
-	if queue != nil {
-		q.Queue = ticket.QueueName(strings.ToLower(string(*queue)))
-	}
-	pg, err := r.Resolver.Tickets.Queue(ctx, q)
+	pg, err := r.TicketQueues.List(ctx, convert.ToQueueQuery(queue, filter, actor(ctx).ID, val(after), n))
 	if err != nil {
 		return nil, err
 	}
-	out := &model.TicketConnection{Edges: []*model.TicketEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.HasNext}}
-	for i, t := range pg.Tickets {
-		c := pg.Cursors[i]
-		out.Edges = append(out.Edges, &model.TicketEdge{Cursor: c, Node: toTicket(t)})
-		out.PageInfo.EndCursor = &c
-	}
-	return out, nil
+	return convert.ToTicketConnection(pg), nil
 }
 
 // Agents is the resolver for the agents field.
 func (r *queryResolver) Agents(ctx context.Context) ([]*model.Agent, error) {
-	as, err := r.Resolver.Tickets.Agents(ctx)
+	as, err := r.DeskAdmin.Agents(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Agent, len(as))
-	for i, a := range as {
-		out[i] = toAgent(a)
-	}
-	return out, nil
+	return convert.All(as, convert.ToAgent), nil
 }
 
 // Groups is the resolver for the groups field.
 func (r *queryResolver) Groups(ctx context.Context) ([]*model.Group, error) {
-	gs, err := r.Resolver.Tickets.Groups(ctx)
+	gs, err := r.DeskAdmin.Groups(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Group, len(gs))
-	for i, g := range gs {
-		out[i] = toGroup(g)
-	}
-	return out, nil
+	return convert.All(gs, convert.ToGroup), nil
 }
 
 // SLAPolicies is the resolver for the slaPolicies field.
 func (r *queryResolver) SLAPolicies(ctx context.Context) ([]*model.SLAPolicy, error) {
-	ps, err := r.Resolver.Tickets.SLAPolicies(ctx)
+	ps, err := r.DeskAdmin.SLAPolicies(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.SLAPolicy, len(ps))
-	for i, p := range ps {
-		out[i] = toSLAPolicy(p)
-	}
-	return out, nil
+	return convert.All(ps, convert.ToSLAPolicy), nil
 }
 
 // Macros is the resolver for the macros field.
 func (r *queryResolver) Macros(ctx context.Context) ([]*model.Macro, error) {
-	ms, err := r.Resolver.Tickets.Macros(ctx)
+	ms, err := r.DeskAdmin.Macros(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Macro, len(ms))
-	for i, m := range ms {
-		out[i] = toMacro(m)
-	}
-	return out, nil
+	return convert.All(ms, convert.ToMacro), nil
 }
 
 // SLAAttainment is the resolver for the slaAttainment field.
 func (r *queryResolver) SLAAttainment(ctx context.Context, from time.Time, to time.Time) (*model.SLAAttainment, error) {
-	a, err := r.Resolver.Tickets.AttainmentReport(ctx, from, to)
+	a, err := r.DeskReports.SLAAttainment(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
-	return &model.SLAAttainment{FirstResponse: ratio(a.FirstResponse), Resolution: ratio(a.Resolution)}, nil
+	return convert.ToSLAAttainment(a), nil
 }
 
 // CsatStats is the resolver for the csatStats field.
 func (r *queryResolver) CsatStats(ctx context.Context, from time.Time, to time.Time) (*model.CsatStats, error) {
-	st, err := r.Resolver.Tickets.CSATReport(ctx, from, to)
+	st, err := r.DeskReports.CSATStats(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
-	out := &model.CsatStats{Total: csatSummary(st.Total), ByAgent: []*model.AgentCsat{}}
-	for _, a := range st.ByAgent {
-		ac := &model.AgentCsat{AgentID: opt(a.AgentID), Summary: csatSummary(a.Summary)}
-		if a.Agent != nil {
-			ac.Agent = toAgent(*a.Agent)
-		}
-		out.ByAgent = append(out.ByAgent, ac)
-	}
-	return out, nil
+	return convert.ToCsatStats(st), nil
 }
 
 // TicketUpdated is the resolver for the ticketUpdated field.
@@ -335,7 +294,7 @@ func (r *subscriptionResolver) TicketUpdated(ctx context.Context, filter *model.
 				continue
 			}
 			select {
-			case ch <- toTicket(t):
+			case ch <- convert.ToTicket(t):
 			case <-ctx.Done():
 				return
 			}
@@ -353,7 +312,7 @@ func (r *ticketResolver) Requester(ctx context.Context, obj *model.Ticket) (*mod
 		}
 		return nil, err
 	}
-	return toCustomer(p), nil
+	return convert.ToCustomer(p), nil
 }
 
 // Messages is the resolver for the messages field.
@@ -362,11 +321,7 @@ func (r *ticketResolver) Messages(ctx context.Context, obj *model.Ticket) ([]*mo
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.TicketMessage, len(ms))
-	for i, m := range ms {
-		out[i] = toMessage(m)
-	}
-	return out, nil
+	return convert.All(ms, convert.ToMessage), nil
 }
 
 // History is the resolver for the history field.
@@ -375,11 +330,7 @@ func (r *ticketResolver) History(ctx context.Context, obj *model.Ticket) ([]*mod
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.TicketEvent, len(evs))
-	for i, e := range evs {
-		out[i] = toEvent(e)
-	}
-	return out, nil
+	return convert.All(evs, convert.ToEvent), nil
 }
 
 // Ticket returns graph.TicketResolver implementation.

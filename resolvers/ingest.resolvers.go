@@ -11,27 +11,21 @@ import (
 
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/notify"
+	"github.com/tessera-cdp/tessera/resolvers/convert"
 )
 
 // CreateSource is the resolver for the createSource field.
 func (r *mutationResolver) CreateSource(ctx context.Context, input model.SourceInput) (*model.Source, error) {
-	ids, err := ingest.IdentifierMappings("input.identifierFields", fromMappings(input.IdentifierFields))
+	src, err := convert.FromSourceInput(input)
 	if err != nil {
 		return nil, err
-	}
-	traits, err := ingest.TraitMappings("input.traitFields", fromMappings(input.TraitFields))
-	if err != nil {
-		return nil, err
-	}
-	src := ingest.Source{Name: input.Name, Kind: string(input.Kind), IdentifierFields: ids, TraitFields: traits}
-	if input.Priority != nil {
-		src.Priority = *input.Priority
 	}
 	s, err := r.Ingest.CreateSource(ctx, src)
 	if err != nil {
 		return nil, err
 	}
-	return toSource(s), nil
+	return convert.ToSource(s), nil
 }
 
 // StartIngestJob is the resolver for the startIngestJob field.
@@ -40,7 +34,7 @@ func (r *mutationResolver) StartIngestJob(ctx context.Context, source string, to
 	if err != nil {
 		return nil, err
 	}
-	return toJob(j), nil
+	return convert.ToJob(j), nil
 }
 
 // FinishIngestJob is the resolver for the finishIngestJob field.
@@ -49,7 +43,7 @@ func (r *mutationResolver) FinishIngestJob(ctx context.Context, id string) (*mod
 	if err != nil {
 		return nil, err
 	}
-	return toJob(j), nil
+	return convert.ToJob(j), nil
 }
 
 // IngestRecords is the resolver for the ingestRecords field.
@@ -59,27 +53,12 @@ func (r *mutationResolver) IngestRecords(ctx context.Context, source string, rec
 			return nil, err
 		}
 	}
-	in := make([]ingest.Input, len(records))
-	for i, x := range records {
-		in[i] = ingest.Input{ExternalID: x.ExternalID, ObservedAt: timeOr(x.ObservedAt)}
-		if m, ok := payloadOf(x.Payload); ok {
-			in[i].Payload = m
-		}
-	}
 	// Commerce follows the batch's merges inside the workflow (by _id, no sweep).
-	res, err := r.Workflows.Ingest(ctx, source, in, val(jobID))
+	res, err := r.Workflows.Ingest(ctx, source, convert.FromRecordInputs(records), val(jobID))
 	if err != nil {
 		return nil, err
 	}
-	out := &model.IngestResult{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged, Merged: res.Merged, Rejected: res.Rejected,
-		ProfileIds: make([]*string, len(res.ProfileIDs)), Rejects: []*model.Reject{}}
-	for i, p := range res.ProfileIDs {
-		out.ProfileIds[i] = opt(p)
-	}
-	for _, rj := range res.Rejects {
-		out.Rejects = append(out.Rejects, &model.Reject{Index: rj.Index, ExternalID: rj.ExternalID, Reason: rj.Reason})
-	}
-	return out, nil
+	return convert.ToIngestResult(res), nil
 }
 
 // Sources is the resolver for the sources field.
@@ -88,11 +67,7 @@ func (r *queryResolver) Sources(ctx context.Context) ([]*model.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Source, len(ss))
-	for i, s := range ss {
-		out[i] = toSource(s)
-	}
-	return out, nil
+	return convert.All(ss, convert.ToSource), nil
 }
 
 // IngestJob is the resolver for the ingestJob field.
@@ -101,7 +76,7 @@ func (r *queryResolver) IngestJob(ctx context.Context, id string) (*model.Ingest
 	if err != nil {
 		return nil, err
 	}
-	return toJob(j), nil
+	return convert.ToJob(j), nil
 }
 
 // IngestJobs is the resolver for the ingestJobs field.
@@ -110,17 +85,13 @@ func (r *queryResolver) IngestJobs(ctx context.Context, first *int) ([]*model.In
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.IngestJob, len(js))
-	for i, j := range js {
-		out[i] = toJob(j)
-	}
-	return out, nil
+	return convert.All(js, convert.ToJob), nil
 }
 
 // IngestJobUpdated is the resolver for the ingestJobUpdated field.
 func (r *subscriptionResolver) IngestJobUpdated(ctx context.Context, id string) (<-chan *model.IngestJob, error) {
 	// Jobs are counted in the database by whichever instance takes the batches.
-	return pollUpdates(ctx, time.Second,
+	return notify.Poll(ctx, time.Second,
 		func(ctx context.Context) (ingest.Job, error) { return r.Ingest.Job(ctx, id) },
-		func(j ingest.Job) (time.Time, bool) { return j.UpdatedAt, j.Done }, toJob)
+		func(j ingest.Job) (time.Time, bool) { return j.UpdatedAt, j.Done }, convert.ToJob)
 }

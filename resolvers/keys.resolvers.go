@@ -12,6 +12,7 @@ import (
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/resolvers/convert"
 )
 
 // CreateAPIKey is the resolver for the createApiKey field.
@@ -20,7 +21,7 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string, role m
 	if err != nil {
 		return nil, err
 	}
-	return &model.CreatedAPIKey{APIKey: toKey(k), Key: secret}, nil
+	return &model.CreatedAPIKey{APIKey: convert.ToKey(k), Key: secret}, nil
 }
 
 // RevokeAPIKey is the resolver for the revokeApiKey field.
@@ -32,13 +33,13 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*model.
 	if err != nil {
 		return nil, err
 	}
-	return toKey(k), nil
+	return convert.ToKey(k), nil
 }
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.APIKey, error) {
 	k, _ := auth.FromContext(ctx)
-	return toKey(k), nil
+	return convert.ToKey(k), nil
 }
 
 // APIKeys is the resolver for the apiKeys field.
@@ -47,9 +48,5 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*model.APIKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.APIKey, len(ks))
-	for i, k := range ks {
-		out[i] = toKey(k)
-	}
-	return out, nil
+	return convert.All(ks, convert.ToKey), nil
 }

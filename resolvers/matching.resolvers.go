@@ -12,6 +12,7 @@ import (
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/resolvers/convert"
 )
 
 // Left is the resolver for the left field.
@@ -35,7 +36,7 @@ func (r *mutationResolver) AcceptMatchSuggestion(ctx context.Context, id string)
 	if err != nil {
 		return nil, err
 	}
-	return toSuggestion(s), nil
+	return convert.ToSuggestion(s), nil
 }
 
 // RejectMatchSuggestion is the resolver for the rejectMatchSuggestion field.
@@ -44,7 +45,7 @@ func (r *mutationResolver) RejectMatchSuggestion(ctx context.Context, id string,
 	if err != nil {
 		return nil, err
 	}
-	return toSuggestion(s), nil
+	return convert.ToSuggestion(s), nil
 }
 
 // MatchSuggestions is the resolver for the matchSuggestions field.
@@ -61,7 +62,7 @@ func (r *queryResolver) MatchSuggestion(ctx context.Context, id string) (*model.
 	if err != nil {
 		return nil, err
 	}
-	return toSuggestion(s), nil
+	return convert.ToSuggestion(s), nil
 }
 
 // MatchJob is the resolver for the matchJob field.
@@ -73,7 +74,7 @@ func (r *queryResolver) MatchJob(ctx context.Context, id string) (*model.MatchJo
 	if err != nil {
 		return nil, err
 	}
-	return toMatchJob(j), nil
+	return convert.ToMatchJob(j), nil
 }
 
 // MatchJobs is the resolver for the matchJobs field.
@@ -89,11 +90,7 @@ func (r *queryResolver) MatchJobs(ctx context.Context, first *int) ([]*model.Mat
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.MatchJob, len(js))
-	for i, j := range js {
-		out[i] = toMatchJob(j)
-	}
-	return out, nil
+	return convert.All(js, convert.ToMatchJob), nil
 }
 
 // MatchJobUpdated is the resolver for the matchJobUpdated field.

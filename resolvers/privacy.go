@@ -3,7 +3,6 @@ package resolvers
 import (
 	"context"
 
-	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/privacy"
 )
 
@@ -16,8 +15,4 @@ type Privacy interface {
 	// LiftSuppression takes an identifier (type and value, normalised as ingestion
 	// does) off the list; NOT_FOUND if it is not on it.
 	LiftSuppression(ctx context.Context, typ, value string) (privacy.Suppression, error)
-}
-
-func toSuppression(s privacy.Suppression) *model.Suppression {
-	return &model.Suppression{Hash: s.Hash, Type: s.Type, CreatedAt: s.CreatedAt, Actor: s.Actor}
 }

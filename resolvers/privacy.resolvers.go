@@ -10,6 +10,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/resolvers/convert"
 )
 
 // EraseCustomer is the resolver for the eraseCustomer field.
@@ -28,7 +29,7 @@ func (r *mutationResolver) LiftSuppression(ctx context.Context, typeArg string, 
 	if err != nil {
 		return nil, err
 	}
-	return toSuppression(s), nil
+	return convert.ToSuppression(s), nil
 }
 
 // ExportCustomerData is the resolver for the exportCustomerData field.
@@ -45,9 +46,5 @@ func (r *queryResolver) Suppressions(ctx context.Context, first *int, after *str
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Suppression, len(ss))
-	for i, s := range ss {
-		out[i] = toSuppression(s)
-	}
-	return out, nil
+	return convert.All(ss, convert.ToSuppression), nil
 }

@@ -16,6 +16,9 @@ import (
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/admin"
+	"github.com/tessera-cdp/tessera/internal/ticket/queue"
+	"github.com/tessera-cdp/tessera/internal/ticket/report"
 	"github.com/tessera-cdp/tessera/internal/workflow"
 )
 
@@ -31,9 +34,13 @@ type Resolver struct {
 	// merges, merge, unmerge (commerce and segments follow), erase, customer references.
 	Workflows *workflow.Service
 
-	// Help desk: tickets, agents, groups, SLA policies, macros and reports.
-	Tickets *ticket.Service
-	Notify  *notify.Broker
+	// Help desk: tickets, the agent queues, the configuration (agents, groups, SLA
+	// policies, macros) and the reports.
+	Tickets      *ticket.Service
+	TicketQueues *queue.Service
+	DeskAdmin    *admin.Service
+	DeskReports  *report.Service
+	Notify       *notify.Broker
 
 	// Customer 360: orders, interactions, metrics and the timeline (Commerce), and the
 	// reads behind the 360 view and the value-ordered customer lists (C360).
@@ -54,4 +61,37 @@ type Resolver struct {
 	Matching *matchjob.Service
 	// BaseContext is the server's lifetime context, for work that outlives a request.
 	BaseContext context.Context
+}
+
+// intOr is *p, or def when the argument is absent (unlike page, 0 and negative values
+// are kept for the domain to refuse).
+func intOr(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func val(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// mayMerge is the permission to merge customers, as for mergeCustomers: an edit by a key
+// without it must not merge profiles either.
+func mayMerge(ctx context.Context) context.Context {
+	if k, ok := auth.FromContext(ctx); ok && k.Role == auth.Admin {
+		return ctx
+	}
+	return identity.WithoutMerges(ctx)
+}
+
+// page is the requested page size, or def when the argument is absent or not positive.
+func page(first *int, def int) int {
+	if first != nil && *first > 0 {
+		return *first
+	}
+	return def
 }

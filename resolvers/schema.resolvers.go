@@ -13,21 +13,18 @@ import (
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
-	"github.com/tessera-cdp/tessera/internal/customer"
+	"github.com/tessera-cdp/tessera/resolvers/convert"
+	"github.com/tessera-cdp/tessera/resolvers/loaders"
 )
 
 // Identities is the resolver for the identities field.
 func (r *customerResolver) Identities(ctx context.Context, obj *model.Customer) ([]*model.Identity, error) {
-	ids, err := loaders(ctx).Identities.Load(ctx, obj.ID)
+	ids, err := loaders.For(ctx).Identities.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i].ID < ids[j].ID })
-	out := make([]*model.Identity, len(ids))
-	for i, x := range ids {
-		out[i] = toIdentity(x)
-	}
-	return out, nil
+	return convert.All(ids, convert.ToIdentity), nil
 }
 
 // SourceRecords is the resolver for the sourceRecords field.
@@ -36,21 +33,17 @@ func (r *customerResolver) SourceRecords(ctx context.Context, obj *model.Custome
 	if n > 500 {
 		return nil, apperr.Invalidf("first must be at most 500")
 	}
-	recs, err := loaders(ctx).Records.Load(ctx, obj.ID)
+	recs, err := loaders.For(ctx).Records.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
 	sort.Slice(recs, func(i, j int) bool { return recs[i].ObservedAt.After(recs[j].ObservedAt) })
-	out := []*model.SourceRecord{}
-	for _, x := range recs[:min(n, len(recs))] {
-		out = append(out, toRecord(x))
-	}
-	return out, nil
+	return convert.All(recs[:min(n, len(recs))], convert.ToRecord), nil
 }
 
 // CreateCustomer is the resolver for the createCustomer field.
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CustomerInput) (*model.Customer, error) {
-	e, err := toEdit(input)
+	e, err := convert.ToEdit(input)
 	if err != nil {
 		return nil, err
 	}
@@ -58,12 +51,12 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Custo
 	if err != nil {
 		return nil, err
 	}
-	return toCustomer(p), nil
+	return convert.ToCustomer(p), nil
 }
 
 // UpdateCustomer is the resolver for the updateCustomer field.
 func (r *mutationResolver) UpdateCustomer(ctx context.Context, id string, input model.CustomerInput) (*model.Customer, error) {
-	e, err := toEdit(input)
+	e, err := convert.ToEdit(input)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +64,7 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, id string, input 
 	if err != nil {
 		return nil, err
 	}
-	return toCustomer(p), nil
+	return convert.ToCustomer(p), nil
 }
 
 // MergeCustomers is the resolver for the mergeCustomers field.
@@ -84,7 +77,7 @@ func (r *mutationResolver) MergeCustomers(ctx context.Context, ids []string, rea
 	if err != nil {
 		return nil, err
 	}
-	return toCustomer(p), nil
+	return convert.ToCustomer(p), nil
 }
 
 // UnmergeCustomer is the resolver for the unmergeCustomer field.
@@ -103,7 +96,7 @@ func (r *mutationResolver) UnmergeCustomer(ctx context.Context, id string, recor
 			if err != nil {
 				return nil, err
 			}
-			*group.dst = append(*group.dst, toCustomer(p))
+			*group.dst = append(*group.dst, convert.ToCustomer(p))
 		}
 	}
 	return out, nil
@@ -115,7 +108,7 @@ func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Custome
 	if err != nil {
 		return nil, err
 	}
-	return toCustomer(p), nil
+	return convert.ToCustomer(p), nil
 }
 
 // Customers is the resolver for the customers field.
@@ -131,13 +124,7 @@ func (r *queryResolver) Customers(ctx context.Context, query *string, filter *mo
 	if err != nil {
 		return nil, err
 	}
-	out := &model.CustomerConnection{Edges: []*model.CustomerEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.HasNext}, TotalCount: int(pg.Total)}
-	for _, p := range pg.Profiles {
-		c := customer.Cursor(p.ID)
-		out.Edges = append(out.Edges, &model.CustomerEdge{Cursor: c, Node: toCustomer(p)})
-		out.PageInfo.EndCursor = &c
-	}
-	return out, nil
+	return convert.ToCustomerConnection(pg), nil
 }
 
 // CustomerByIdentifier is the resolver for the customerByIdentifier field.
@@ -146,7 +133,7 @@ func (r *queryResolver) CustomerByIdentifier(ctx context.Context, typeArg string
 	if err != nil {
 		return nil, err
 	}
-	return toCustomer(p), nil
+	return convert.ToCustomer(p), nil
 }
 
 // Customer returns graph.CustomerResolver implementation.

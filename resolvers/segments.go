@@ -2,30 +2,15 @@ package resolvers
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
 	"github.com/tessera-cdp/tessera/graph/model"
-	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/segment"
+	"github.com/tessera-cdp/tessera/resolvers/convert"
 )
-
-// toRule turns the GraphQL input tree into the domain rule. The input types carry the
-// same JSON names as segment.Rule, so the tree converts as a whole.
-func toRule(in *model.SegmentRuleInput) (segment.Rule, error) {
-	var r segment.Rule
-	if in == nil {
-		return r, apperr.Invalidf("rule is required")
-	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return r, apperr.Invalidf("rule: %v", err)
-	}
-	return segment.Parse(b)
-}
 
 // normalizeIdentifiers rewrites identifier values the way ingestion stores them (an
 // e-mail typed with capitals or a phone without country code still matches).
@@ -51,41 +36,11 @@ func (r *Resolver) normalizeIdentifiers(rule *segment.Rule) error {
 }
 
 func (r *Resolver) rule(in *model.SegmentRuleInput) (segment.Rule, error) {
-	rule, err := toRule(in)
+	rule, err := convert.ToRule(in)
 	if err != nil {
 		return rule, err
 	}
 	return rule, r.normalizeIdentifiers(&rule)
-}
-
-func ruleJSON(r segment.Rule) any {
-	b, _ := json.Marshal(r)
-	var out map[string]any
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
-func toSegment(s membership.Segment) *model.Segment {
-	m := &model.Segment{ID: s.ID, Name: s.Name, Kind: model.SegmentKind(s.Kind), Rule: ruleJSON(s.Rule), MemberCount: s.MemberCount,
-		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
-	if s.Description != "" {
-		m.Description = &s.Description
-	}
-	if !s.EvaluatedAt.IsZero() {
-		t := s.EvaluatedAt
-		m.EvaluatedAt = &t
-	}
-	if w := s.Webhook; w != nil {
-		m.Webhook = &model.SegmentWebhook{URL: w.URL, Failures: w.Failures}
-		if !w.LastDeliveryAt.IsZero() {
-			t := w.LastDeliveryAt
-			m.Webhook.LastDeliveryAt = &t
-		}
-		if w.LastStatus != "" {
-			m.Webhook.LastStatus = &w.LastStatus
-		}
-	}
-	return m
 }
 
 func (r *Resolver) toSegmentInput(in model.SegmentInput) (membership.Input, error) {
@@ -109,11 +64,7 @@ func (r *Resolver) segmentPreview(ctx context.Context, in model.SegmentRuleInput
 	if err != nil {
 		return nil, err
 	}
-	out := &model.SegmentPreview{Count: int(pv.Count), Sample: make([]*model.Customer, len(pv.Sample)), TookMs: int(pv.Took.Milliseconds())}
-	for i, p := range pv.Sample {
-		out.Sample[i] = toCustomer(p)
-	}
-	return out, nil
+	return convert.ToSegmentPreview(pv), nil
 }
 
 func (r *Resolver) segmentMembers(ctx context.Context, seg *model.Segment, first *int, after *string) (*model.SegmentMemberConnection, error) {
@@ -121,13 +72,7 @@ func (r *Resolver) segmentMembers(ctx context.Context, seg *model.Segment, first
 	if err != nil {
 		return nil, err
 	}
-	out := &model.SegmentMemberConnection{Edges: []*model.SegmentMemberEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.HasNext}, TotalCount: seg.MemberCount}
-	for _, m := range pg.Members {
-		c := m.Profile.ID
-		out.Edges = append(out.Edges, &model.SegmentMemberEdge{Cursor: c, Node: &model.SegmentMember{Customer: toCustomer(m.Profile), EnteredAt: m.EnteredAt}})
-		out.PageInfo.EndCursor = &c
-	}
-	return out, nil
+	return convert.ToSegmentMemberConnection(pg, seg.MemberCount), nil
 }
 
 func (r *Resolver) segmentChanges(ctx context.Context, seg *model.Segment, since *time.Time, first *int) ([]*model.SegmentChange, error) {
@@ -139,14 +84,7 @@ func (r *Resolver) segmentChanges(ctx context.Context, seg *model.Segment, since
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.SegmentChange, len(cs))
-	for i, c := range cs {
-		out[i] = &model.SegmentChange{CustomerID: c.ProfileID, Kind: model.SegmentChangeKind(c.Kind), At: c.At}
-		if c.Profile != nil {
-			out[i].Customer = toCustomer(*c.Profile)
-		}
-	}
-	return out, nil
+	return convert.All(cs, convert.ToSegmentChange), nil
 }
 
 func (r *Resolver) sizeHistory(ctx context.Context, seg *model.Segment, days *int) ([]*model.SegmentSizePoint, error) {
@@ -154,11 +92,7 @@ func (r *Resolver) sizeHistory(ctx context.Context, seg *model.Segment, days *in
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.SegmentSizePoint, len(ps))
-	for i, p := range ps {
-		out[i] = &model.SegmentSizePoint{Day: p.Day, Members: p.Members, Entered: p.Entered, Exited: p.Exited}
-	}
-	return out, nil
+	return convert.All(ps, convert.ToSegmentSizePoint), nil
 }
 
 func (r *Resolver) customerSegments(ctx context.Context, c *model.Customer) ([]*model.Segment, error) {
@@ -166,11 +100,7 @@ func (r *Resolver) customerSegments(ctx context.Context, c *model.Customer) ([]*
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Segment, len(segs))
-	for i, s := range segs {
-		out[i] = toSegment(s)
-	}
-	return out, nil
+	return convert.All(segs, convert.ToSegment), nil
 }
 
 func (r *Resolver) exportSegment(ctx context.Context, id string) (*model.SegmentExport, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/tessera-cdp/tessera/graph"
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/resolvers/convert"
 )
 
 // Segments is the resolver for the segments field.
@@ -29,7 +30,7 @@ func (r *mutationResolver) CreateSegment(ctx context.Context, input model.Segmen
 	if err != nil {
 		return nil, err
 	}
-	return toSegment(s), nil
+	return convert.ToSegment(s), nil
 }
 
 // UpdateSegment is the resolver for the updateSegment field.
@@ -42,7 +43,7 @@ func (r *mutationResolver) UpdateSegment(ctx context.Context, id string, input m
 	if err != nil {
 		return nil, err
 	}
-	return toSegment(s), nil
+	return convert.ToSegment(s), nil
 }
 
 // DeleteSegment is the resolver for the deleteSegment field.
@@ -51,7 +52,7 @@ func (r *mutationResolver) DeleteSegment(ctx context.Context, id string) (*model
 	if err != nil {
 		return nil, err
 	}
-	return toSegment(s), nil
+	return convert.ToSegment(s), nil
 }
 
 // RefreshSegment is the resolver for the refreshSegment field.
@@ -60,7 +61,7 @@ func (r *mutationResolver) RefreshSegment(ctx context.Context, id string) (*mode
 	if err != nil {
 		return nil, err
 	}
-	return toSegment(s), nil
+	return convert.ToSegment(s), nil
 }
 
 // ExportSegment is the resolver for the exportSegment field.
@@ -83,7 +84,7 @@ func (r *mutationResolver) RemoveSegmentWebhook(ctx context.Context, id string) 
 	if err != nil {
 		return nil, err
 	}
-	return toSegment(s), nil
+	return convert.ToSegment(s), nil
 }
 
 // Segments is the resolver for the segments field.
@@ -92,11 +93,7 @@ func (r *queryResolver) Segments(ctx context.Context) ([]*model.Segment, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Segment, len(segs))
-	for i, s := range segs {
-		out[i] = toSegment(s)
-	}
-	return out, nil
+	return convert.All(segs, convert.ToSegment), nil
 }
 
 // Segment is the resolver for the segment field.
@@ -108,7 +105,7 @@ func (r *queryResolver) Segment(ctx context.Context, id string) (*model.Segment,
 	if err != nil {
 		return nil, err
 	}
-	return toSegment(s), nil
+	return convert.ToSegment(s), nil
 }
 
 // SegmentPreview is the resolver for the segmentPreview field.

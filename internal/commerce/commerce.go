@@ -5,19 +5,21 @@
 // carry the source record of the customer who made them ("webshop:17850"), so after an
 // unmerge they follow that record to its new profile (FollowUnmerge); after a merge they
 // move from the absorbed profiles to the survivor (FollowMerges). internal/workflow calls
-// both for every merge and split identity makes; both read by _id (the metrics ledger
-// lists a profile's orders, Index its interactions). Reconcile is only a safety-net
-// sweep.
+// both for every merge and split identity makes; both read by _id (a profile's ledger
+// buckets list its orders and interactions). Reconcile is only a safety-net sweep.
 //
 // # Metrics
 //
 // Each profile has one metrics document, updated when orders and interactions are written,
-// never by scanning orders on read. It keeps a ledger: per order id, what that order
-// contributed (kind, net amount, currency, time). A write compares the order with its
-// ledger entry, so re-ingesting the same order changes nothing, and a status change
-// replaces the old contribution instead of adding a second one. The aggregates are derived
-// from the ledger in Go and written with a compare-and-set on the document's rev (no
-// transactions needed; a lost race re-reads and re-applies, which is idempotent).
+// never by scanning orders on read. Behind it is a ledger: per order id, what that order
+// contributed (kind, net amount, currency, time), and per interaction id its time, kept
+// in buckets of one profile, kind and year (ledger.go), not in the metrics document. A write
+// sets the order's entry, so re-ingesting the same order changes nothing, and a status
+// change replaces the old contribution instead of adding a second one. The metrics
+// document keeps a summary per bucket and the aggregates derived from the summaries in
+// Go; it is written compare-and-set on its rev on MongoDB (no transactions needed; a lost
+// race re-reads and re-applies, which is idempotent) and under the store's guard on
+// FerretDB.
 //
 // Contributions: an order in status placed, paid or shipped counts as one order and adds
 // its total. A cancelled or refunded document with a negative total is a credit note (the

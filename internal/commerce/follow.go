@@ -4,25 +4,26 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/identity"
 )
 
-// Following merges and unmerges. A profile's orders are the keys of its metrics ledger
-// and its interactions are listed on the same document (Index), so what a profile holds
-// is found with point reads by _id, and moved with bulk writes keyed by _id. Every step
-// is idempotent and the order of the steps makes a repeat finish an interrupted call:
+// Following merges and unmerges. A profile's orders and interactions are listed in its
+// ledger buckets (named by its metrics document's period summaries), so what a profile
+// holds is found with point reads by _id, and moved with bulk writes keyed by _id.
+// Every step is idempotent and the order of the steps makes a repeat finish an
+// interrupted call:
 //
 //  1. read what the profiles hold (holdings);
-//  2. add the moving interactions to their new profiles' lists;
-//  3. re-point the orders and interactions (SetProfiles);
-//  4. rebuild the metrics of the receiving profiles from what they hold now, the moved
-//     ids included (rebuild, compare-and-set on rev);
-//  5. after a merge, delete the absorbed profiles' metrics (with their lists).
+//  2. re-point the orders and interactions (SetProfiles);
+//  3. rebuild the ledgers and metrics of the receiving profiles from what they hold now,
+//     the moved ids included (rebuild);
+//  4. after a merge, delete the absorbed profiles' buckets and metrics.
 //
-// A repeat after step 3 finds the moved items already on their new profile (nothing to
-// move) but still listed on the old one, so step 4 counts them all the same.
+// A repeat after step 2 finds the moved items already on their new profile (nothing to
+// move) but still listed on the old one, so step 3 counts them all the same.
 
 // FollowMerge moves the orders and interactions of absorbed profiles to the survivor and
 // rebuilds its metrics (see FollowMerges).
@@ -64,7 +65,6 @@ func (s *Service) followMerges(ctx context.Context, groups map[string][]string, 
 		return err
 	}
 	om, im := map[string]string{}, map[string]string{}
-	lists := map[string][]string{}
 	for _, o := range h.orders {
 		if sv, ok := into[o.ProfileID]; ok {
 			om[o.ID] = sv
@@ -73,20 +73,24 @@ func (s *Service) followMerges(ctx context.Context, groups map[string][]string, 
 	for _, it := range h.interactions {
 		if sv, ok := into[it.ProfileID]; ok {
 			im[it.ID] = sv
-			lists[sv] = append(lists[sv], it.ID)
 		}
 	}
 	var survivors []string
 	for _, a := range h.holders {
 		survivors = append(survivors, into[a])
 	}
-	if err := s.move(ctx, om, im, lists); err != nil {
+	if err := s.move(ctx, om, im); err != nil {
 		return err
 	}
-	if err := s.rebuild(ctx, uniq(survivors), h.orderIDs, h.interactionIDs); err != nil {
+	if err := s.rebuild(ctx, uniq(survivors), h.orderIDs, h.interactionIDs, false); err != nil {
 		return err
 	}
-	return s.Store.DeleteMetrics(ctx, h.holders)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	unlock := s.Store.LockMetrics()
+	defer unlock()
+	return s.Store.DeleteMetrics(ctx, h.holders, h.buckets)
 }
 
 // FollowUnmerge re-attaches the orders and interactions of the given profiles (the
@@ -114,7 +118,6 @@ func (s *Service) FollowUnmerge(ctx context.Context, profileIDs []string) error 
 		return err
 	}
 	om, im := map[string]string{}, map[string]string{}
-	lists := map[string][]string{}
 	touched := slices.Clone(profileIDs)
 	for _, o := range h.orders {
 		if p := owner[o.CustomerRecordID]; p != "" && p != o.ProfileID {
@@ -125,30 +128,30 @@ func (s *Service) FollowUnmerge(ctx context.Context, profileIDs []string) error 
 	for _, it := range h.interactions {
 		if p := owner[it.RecordID]; p != "" && p != it.ProfileID {
 			im[it.ID] = p
-			lists[p] = append(lists[p], it.ID)
 			touched = append(touched, p)
 		}
 	}
-	if err := s.move(ctx, om, im, lists); err != nil {
+	if err := s.move(ctx, om, im); err != nil {
 		return err
 	}
-	return s.rebuild(ctx, uniq(touched), h.orderIDs, h.interactionIDs)
+	return s.rebuild(ctx, uniq(touched), h.orderIDs, h.interactionIDs, false)
 }
 
 // holding is what a set of profiles holds: their orders and interactions as stored now
 // (each still on one of the profiles), the ids they list (some may have moved on since),
-// and the profiles that have a metrics document or held anything (holders).
+// the profiles that have a metrics document or held anything (holders) and their
+// buckets.
 type holding struct {
 	orders         []Order
 	interactions   []Interaction
 	orderIDs       []string
 	interactionIDs []string
 	holders        []string
+	buckets        []BucketKey
 }
 
-// holdings reads what the profiles hold: orders from their metrics ledgers, interactions
-// from their lists (without an Index: by profile), all by _id. search also finds orders
-// and interactions by profile.
+// holdings reads what the profiles hold: the orders and interactions their buckets
+// list, all by _id. search also finds orders and interactions by profile.
 func (s *Service) holdings(ctx context.Context, ids []string, search bool) (holding, error) {
 	var h holding
 	ms, err := s.Store.GetMetrics(ctx, ids)
@@ -158,191 +161,213 @@ func (s *Service) holdings(ctx context.Context, ids []string, search bool) (hold
 	held := map[string]bool{}
 	for _, m := range ms {
 		held[m.ProfileID] = true
-		h.orderIDs = append(h.orderIDs, keys(m.Ledger)...)
 	}
-	// The lists live on the metrics documents: only profiles with one have a list.
-	if s.Index != nil && len(held) > 0 {
-		lists, err := s.Index.InteractionIDs(ctx, keys(held))
-		if err != nil {
-			return h, err
-		}
-		for p, l := range lists {
-			held[p] = true
-			h.interactionIDs = append(h.interactionIDs, l...)
-		}
-	}
-	orders, err := s.Store.GetOrders(ctx, uniq(h.orderIDs))
+	h.buckets = BucketKeys(ms)
+	bs, err := s.Store.GetBuckets(ctx, h.buckets)
 	if err != nil {
 		return h, err
 	}
-	var inters []Interaction
-	if s.Index != nil {
-		if inters, err = s.Index.GetInteractions(ctx, uniq(h.interactionIDs)); err != nil {
-			return h, err
-		}
-	}
-	if search || s.Index == nil {
-		found, err := s.Store.InteractionsOfProfiles(ctx, ids)
-		if err != nil {
-			return h, err
-		}
-		inters = append(inters, found...)
-	}
-	if search {
-		found, err := s.Store.OrdersOfProfiles(ctx, ids)
-		if err != nil {
-			return h, err
-		}
-		orders = append(orders, found...)
+	orders, inters, err := s.listed(ctx, bs, nil, nil, search, ids)
+	if err != nil {
+		return h, err
 	}
 	of := map[string]bool{}
 	for _, id := range ids {
 		of[id] = true
 	}
-	seen := map[string]bool{}
 	for _, o := range orders {
-		if of[o.ProfileID] && !seen["o"+o.ID] {
-			seen["o"+o.ID] = true
+		h.orderIDs = append(h.orderIDs, o.ID)
+		if of[o.ProfileID] {
 			h.orders = append(h.orders, o)
 			held[o.ProfileID] = true
 		}
 	}
 	for _, it := range inters {
-		if of[it.ProfileID] && !seen["i"+it.ID] {
-			seen["i"+it.ID] = true
+		h.interactionIDs = append(h.interactionIDs, it.ID)
+		if of[it.ProfileID] {
 			h.interactions = append(h.interactions, it)
 			held[it.ProfileID] = true
 		}
 	}
-	for _, o := range h.orders {
-		h.orderIDs = append(h.orderIDs, o.ID)
-	}
-	for _, it := range h.interactions {
-		h.interactionIDs = append(h.interactionIDs, it.ID)
-	}
-	h.orderIDs, h.interactionIDs, h.holders = uniq(h.orderIDs), uniq(h.interactionIDs), keys(held)
+	h.holders = keys(held)
 	return h, nil
 }
 
-// move re-points orders and interactions (id -> profile id), after adding the moving
-// interactions to their new profiles' lists.
-func (s *Service) move(ctx context.Context, orders, interactions map[string]string, lists map[string][]string) error {
-	if s.Index != nil && len(lists) > 0 {
-		if err := s.Index.AddInteractionIDs(ctx, lists); err != nil {
-			return err
-		}
+// listed reads the orders and interactions that buckets list, plus the ids given, by
+// _id (and with search those stored on profiles pids), each once.
+func (s *Service) listed(ctx context.Context, bs []Bucket, orderIDs, interactionIDs []string, search bool, pids []string) ([]Order, []Interaction, error) {
+	oids, iids := slices.Clone(orderIDs), slices.Clone(interactionIDs)
+	for _, b := range bs {
+		oids = append(oids, keys(b.Orders)...)
+		iids = append(iids, keys(b.Interactions)...)
 	}
+	orders, err := s.Store.GetOrders(ctx, uniq(oids))
+	if err != nil {
+		return nil, nil, err
+	}
+	inters, err := s.Store.GetInteractions(ctx, uniq(iids))
+	if err != nil {
+		return nil, nil, err
+	}
+	if search {
+		found, err := s.Store.OrdersOfProfiles(ctx, pids)
+		if err != nil {
+			return nil, nil, err
+		}
+		orders = append(orders, found...)
+		more, err := s.Store.InteractionsOfProfiles(ctx, pids)
+		if err != nil {
+			return nil, nil, err
+		}
+		inters = append(inters, more...)
+	}
+	seen := map[string]bool{}
+	orders = slices.DeleteFunc(orders, func(o Order) bool { d := seen[o.ID]; seen[o.ID] = true; return d })
+	seen = map[string]bool{}
+	inters = slices.DeleteFunc(inters, func(it Interaction) bool { d := seen[it.ID]; seen[it.ID] = true; return d })
+	return orders, inters, nil
+}
+
+// move re-points orders and interactions (id -> profile id).
+func (s *Service) move(ctx context.Context, orders, interactions map[string]string) error {
 	if len(orders)+len(interactions) == 0 {
 		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return s.Store.SetProfiles(ctx, orders, interactions)
 }
 
-// rebuild derives the metrics of profiles from what they hold now: the orders of their
-// ledgers and the interactions of their lists, plus the ids given (moved to them), each
-// counted where it is stored now. It writes by compare-and-set on rev and starts over
-// after a lost race. Without an Index, interactions are found by profile.
-func (s *Service) rebuild(ctx context.Context, pids, orderIDs, interactionIDs []string) error {
-	for attempt := 0; len(pids) > 0; attempt++ {
+// rebuild makes the ledgers and metrics of profiles pids list exactly what they hold
+// now: the orders and interactions their buckets list, plus the ids given (moved to
+// them) and, with search, those found by profile, each counted where it is stored now.
+// Bucket entries are set and removed one by one, so a concurrent ingest's entries are
+// kept; the metrics are written compare-and-set on rev, starting over after a lost race.
+func (s *Service) rebuild(ctx context.Context, pids, orderIDs, interactionIDs []string, search bool) error {
+	if len(pids) == 0 {
+		return nil
+	}
+	unlock := s.Store.LockMetrics()
+	defer unlock()
+	for attempt := 0; ; attempt++ {
 		if attempt == maxAttempts {
 			return errors.New("commerce: metrics keep changing while following a merge")
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		cur, err := s.Store.GetMetrics(ctx, pids)
 		if err != nil {
 			return err
 		}
-		oids := slices.Clone(orderIDs)
-		for _, m := range cur {
-			oids = append(oids, keys(m.Ledger)...)
-		}
-		orders, err := s.Store.GetOrders(ctx, uniq(oids))
+		listedKeys := BucketKeys(cur)
+		bs, err := s.Store.GetBuckets(ctx, listedKeys)
 		if err != nil {
 			return err
 		}
-		var have []string
-		for _, m := range cur {
-			have = append(have, m.ProfileID)
-		}
-		inters, err := s.interactionsOf(ctx, pids, have, interactionIDs)
+		orders, inters, err := s.listed(ctx, bs, orderIDs, interactionIDs, search, pids)
 		if err != nil {
 			return err
 		}
-		fresh := map[string]*Metrics{}
+		of := map[string]bool{}
 		for _, p := range pids {
-			fresh[p] = &Metrics{ProfileID: p, Ledger: map[string]Entry{}}
+			of[p] = true
 		}
-		exists := map[string]bool{}
-		for _, m := range cur {
-			exists[m.ProfileID] = true
-			fresh[m.ProfileID].Rev, fresh[m.ProfileID].RFM = m.Rev, m.RFM
+		want := map[BucketKey]*Bucket{}
+		bucket := func(k BucketKey) *Bucket {
+			if want[k] == nil {
+				want[k] = &Bucket{BucketKey: k, Orders: map[string]Entry{}, Interactions: map[string]time.Time{}}
+			}
+			return want[k]
 		}
 		for i := range orders {
-			if m := fresh[orders[i].ProfileID]; m != nil {
-				m.Ledger[orders[i].ID] = EntryOf(&orders[i])
+			if o := &orders[i]; of[o.ProfileID] {
+				bucket(OrderBucket(o.ProfileID, o.PlacedAt)).Orders[o.ID] = EntryOf(o)
 			}
 		}
-		seen := map[string]bool{}
 		for _, it := range inters {
-			m := fresh[it.ProfileID]
-			if m == nil || seen[it.ID] {
-				continue
+			if of[it.ProfileID] {
+				bucket(InteractionBucket(it.ProfileID, it.At)).Interactions[it.ID] = it.At
 			}
-			seen[it.ID] = true
-			m.Interactions++
-			if it.At.After(m.LastInteractionAt) {
-				m.LastInteractionAt = it.At
+		}
+		now := map[BucketKey]Bucket{}
+		for _, b := range bs {
+			now[b.BucketKey] = b
+		}
+		cs := changes{}
+		for k, b := range now {
+			w := bucket(k)
+			for id := range b.Orders {
+				if _, ok := w.Orders[id]; !ok {
+					cs.unsetOrder(k, id)
+				}
 			}
+			for id := range b.Interactions {
+				if _, ok := w.Interactions[id]; !ok {
+					cs.unsetInteraction(k, id)
+				}
+			}
+		}
+		for k, w := range want {
+			have := now[k]
+			for id, e := range w.Orders {
+				if old, ok := have.Orders[id]; !ok || !sameEntry(old, e) {
+					cs.setOrder(k, id, e)
+				}
+			}
+			for id, at := range w.Interactions {
+				if old, ok := have.Interactions[id]; !ok || !old.Equal(at) {
+					cs.setInteraction(k, id, at)
+				}
+			}
+		}
+		after, err := s.Store.ChangeLedger(ctx, cs.list())
+		if err != nil {
+			return err
+		}
+		for _, b := range after {
+			now[b.BucketKey] = b
+		}
+		all := map[string][]Bucket{}
+		for _, b := range now {
+			all[b.ProfileID] = append(all[b.ProfileID], b)
 		}
 		var ws []MetricsWrite
+		for _, m := range cur {
+			// A listed bucket that is gone counts as empty.
+			for p, per := range m.Periods {
+				if _, ok := now[BucketKey{ProfileID: m.ProfileID, Period: p}]; !ok {
+					all[m.ProfileID] = append(all[m.ProfileID], Bucket{BucketKey: BucketKey{ProfileID: m.ProfileID, Period: p}, Rev: per.Rev})
+				}
+			}
+		}
+		exists := map[string]Metrics{}
+		for _, m := range cur {
+			exists[m.ProfileID] = m
+		}
 		for _, p := range pids {
-			m := fresh[p]
-			m.rebuild()
-			ws = append(ws, MetricsWrite{M: *m, Prev: m.Rev, New: !exists[p], Full: true})
+			m, ok := exists[p]
+			m.ProfileID = p
+			if m.Apply(all[p]) {
+				ws = append(ws, MetricsWrite{M: m, Prev: m.Rev, New: !ok})
+			}
+		}
+		if len(ws) == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		conflict, err := s.Store.SaveMetrics(ctx, ws)
 		if err != nil || !conflict {
 			return err
 		}
 	}
-	return nil
 }
 
-// interactionsOf reads the interactions listed for profiles pids (those of them with a
-// metrics document: withDoc) plus the ids given (with an Index), or those stored on the
-// profiles (without one).
-func (s *Service) interactionsOf(ctx context.Context, pids, withDoc, ids []string) ([]Interaction, error) {
-	if s.Index == nil {
-		return s.Store.InteractionsOfProfiles(ctx, pids)
-	}
-	lists := map[string][]string{}
-	if len(withDoc) > 0 {
-		var err error
-		if lists, err = s.Index.InteractionIDs(ctx, withDoc); err != nil {
-			return nil, err
-		}
-	}
-	all := slices.Clone(ids)
-	for _, l := range lists {
-		all = append(all, l...)
-	}
-	return s.Index.GetInteractions(ctx, uniq(all))
-}
-
-// indexInteractions adds interactions to their profiles' lists (with an Index).
-func (s *Service) indexInteractions(ctx context.Context, is []Interaction) error {
-	if s.Index == nil {
-		return nil
-	}
-	lists := map[string][]string{}
-	for _, it := range is {
-		if it.ProfileID != "" {
-			lists[it.ProfileID] = append(lists[it.ProfileID], it.ID)
-		}
-	}
-	if len(lists) == 0 {
-		return nil
-	}
-	return s.Index.AddInteractionIDs(ctx, lists)
+func sameEntry(a, b Entry) bool {
+	return a.Kind == b.Kind && a.NetMinor == b.NetMinor && a.Currency == b.Currency && a.At.Equal(b.At)
 }
 
 // finals replaces profile ids in m (values) by the live profile they were merged into

@@ -59,7 +59,12 @@ type Metrics struct {
 	Interactions      int
 	LastInteractionAt time.Time
 	RFM               RFM
-	// Ledger maps order ids to their counted contribution.
+	// Periods are the summaries of the profile's ledger buckets, by period; the
+	// aggregates above are derived from them (see ledger.go). Summary reads leave them
+	// out.
+	Periods map[string]Period
+	// Ledger maps order ids to their counted contribution: the order entries of all
+	// the profile's buckets, filled only by Service.Metrics (and by Set).
 	Ledger map[string]Entry
 	// Churn is filled by Service.Metrics for the service's clock.
 	Churn Churn

@@ -10,8 +10,10 @@ import (
 type OrderPageReader interface {
 	// OrderPage returns one profile's orders newest first (see Store.OrderPage).
 	OrderPage(ctx context.Context, profileID string, q PageQuery) ([]Order, error)
-	// GetMetrics reads metrics documents with their ledgers; missing ids are left out.
+	// GetMetrics reads metrics documents with their period summaries; missing ids are
+	// left out.
 	GetMetrics(ctx context.Context, profileIDs []string) ([]Metrics, error)
+	GetBuckets(ctx context.Context, keys []BucketKey) ([]Bucket, error)
 	GetOrders(ctx context.Context, ids []string) ([]Order, error)
 }
 
@@ -31,8 +33,9 @@ type OrdersPage struct {
 
 // OrderPages answers a batch of order page requests (errs[i] belongs to reqs[i]). One
 // request is one indexed query; several (a list of customers) take each page's order
-// ids from the profile's metrics ledger and read them in one $in query, so the round
-// trips stay at two whatever the number of customers.
+// ids from the profiles' ledger buckets (the newest periods up to the cursor that hold
+// enough orders, known from the metrics' period summaries) and read them by id, so the
+// round trips stay at three whatever the number of customers.
 func OrderPages(ctx context.Context, st OrderPageReader, reqs []OrdersRequest) ([]OrdersPage, []error) {
 	out := make([]OrdersPage, len(reqs))
 	errs := make([]error, len(reqs))
@@ -55,9 +58,45 @@ func OrderPages(ctx context.Context, st OrderPageReader, reqs []OrdersRequest) (
 	if err != nil {
 		return out, fillErrs(errs, err)
 	}
-	ledgers := map[string]map[string]Entry{}
+	periods := map[string]map[string]Period{}
 	for _, m := range ms {
-		ledgers[m.ProfileID] = m.Ledger
+		periods[m.ProfileID] = m.Periods
+	}
+	var need []BucketKey
+	for i, k := range reqs {
+		if errs[i] != nil {
+			continue
+		}
+		// Newest order bucket first; one after the cursor's holds nothing of the page.
+		n := 0
+		var ps []string
+		for _, p := range keys(periods[k.ProfileID]) {
+			if strings.HasPrefix(p, orderPeriod) {
+				ps = append(ps, p)
+			}
+		}
+		for j := len(ps) - 1; j >= 0 && n <= k.First; j-- {
+			if froms[i] != nil && ps[j] > OrderPeriod(froms[i].At) {
+				continue
+			}
+			need = append(need, BucketKey{ProfileID: k.ProfileID, Period: ps[j]})
+			if froms[i] == nil || ps[j] < OrderPeriod(froms[i].At) {
+				n += periods[k.ProfileID][ps[j]].Entries()
+			}
+		}
+	}
+	bs, err := st.GetBuckets(ctx, uniqKeys(need))
+	if err != nil {
+		return out, fillErrs(errs, err)
+	}
+	ledgers := map[string]map[string]Entry{}
+	for _, b := range bs {
+		if ledgers[b.ProfileID] == nil {
+			ledgers[b.ProfileID] = map[string]Entry{}
+		}
+		for id, e := range b.Orders {
+			ledgers[b.ProfileID][id] = e
+		}
 	}
 	wanted := make([][]string, len(reqs))
 	var all []string
@@ -116,4 +155,16 @@ func fillErrs(errs []error, err error) []error {
 		errs[i] = err
 	}
 	return errs
+}
+
+func uniqKeys(ks []BucketKey) []BucketKey {
+	seen := map[BucketKey]bool{}
+	var out []BucketKey
+	for _, k := range ks {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -17,6 +17,7 @@ type fakeOrders struct {
 	orders              map[string]commerce.Order
 	pageCalls, getCalls int
 	metricCalls         int
+	bucketCalls         int
 	fail                error
 }
 
@@ -55,11 +56,39 @@ func (f *fakeOrders) GetMetrics(_ context.Context, ids []string) ([]commerce.Met
 	}
 	var out []commerce.Metrics
 	for _, id := range ids {
-		m := commerce.Metrics{ProfileID: id, Ledger: map[string]commerce.Entry{}}
-		for _, o := range f.profileOrders(id) {
-			m.Ledger[o.ID] = commerce.Entry{At: o.PlacedAt}
+		m := commerce.Metrics{ProfileID: id}
+		var bs []commerce.Bucket
+		for _, b := range f.buckets(id) {
+			bs = append(bs, b)
 		}
+		m.Apply(bs)
 		out = append(out, m)
+	}
+	return out, nil
+}
+
+// buckets are a profile's ledger buckets, by period.
+func (f *fakeOrders) buckets(pid string) map[string]commerce.Bucket {
+	out := map[string]commerce.Bucket{}
+	for _, o := range f.profileOrders(pid) {
+		k := commerce.OrderBucket(pid, o.PlacedAt)
+		b, ok := out[k.Period]
+		if !ok {
+			b = commerce.Bucket{BucketKey: k, Rev: 1, Orders: map[string]commerce.Entry{}}
+		}
+		b.Orders[o.ID] = commerce.EntryOf(&o)
+		out[k.Period] = b
+	}
+	return out
+}
+
+func (f *fakeOrders) GetBuckets(_ context.Context, keys []commerce.BucketKey) ([]commerce.Bucket, error) {
+	f.bucketCalls++
+	var out []commerce.Bucket
+	for _, k := range keys {
+		if b, ok := f.buckets(k.ProfileID)[k.Period]; ok {
+			out = append(out, b)
+		}
 	}
 	return out, nil
 }
@@ -81,7 +110,9 @@ func ordersFixture() *fakeOrders {
 	for p, n := range map[string]int{"p1": 5, "p2": 2, "p3": 0} {
 		for i := range n {
 			id := fmt.Sprintf("shop:%s-%d", p, i)
-			f.orders[id] = commerce.Order{ID: id, ProfileID: p, PlacedAt: t0.Add(time.Duration(i) * time.Hour)}
+			// Orders a year apart from the second on: several ledger buckets.
+			f.orders[id] = commerce.Order{ID: id, ProfileID: p, Status: commerce.Paid, Currency: "GBP", TotalMinor: 100,
+				PlacedAt: t0.Add(time.Duration(i)*time.Hour).AddDate(max(0, i-1), 0, 0)}
 		}
 	}
 	return f
@@ -108,7 +139,7 @@ func TestOrderPagesOneRequest(t *testing.T) {
 	if errs[0] != nil || pgs[0].HasNext || !slices.Equal(ids(pgs[0].Orders), []string{"shop:p1-2", "shop:p1-1", "shop:p1-0"}) {
 		t.Fatalf("page 2: %v %v %v", ids(pgs[0].Orders), pgs[0].HasNext, errs[0])
 	}
-	if f.pageCalls != 2 || f.metricCalls != 0 || f.getCalls != 0 {
+	if f.pageCalls != 2 || f.metricCalls != 0 || f.getCalls != 0 || f.bucketCalls != 0 {
 		t.Errorf("reads: page %d metrics %d get %d, want one indexed query per request", f.pageCalls, f.metricCalls, f.getCalls)
 	}
 }
@@ -142,9 +173,9 @@ func TestOrderPagesBatch(t *testing.T) {
 	if errs[4] == nil {
 		t.Error("a bad cursor gave no error")
 	}
-	// Two round trips for the whole batch: the ledgers, then the orders.
-	if f.pageCalls != 0 || f.metricCalls != 1 || f.getCalls != 1 {
-		t.Errorf("reads: page %d metrics %d get %d", f.pageCalls, f.metricCalls, f.getCalls)
+	// Three round trips for the whole batch: the metrics, the ledger buckets, the orders.
+	if f.pageCalls != 0 || f.metricCalls != 1 || f.bucketCalls != 1 || f.getCalls != 1 {
+		t.Errorf("reads: page %d metrics %d buckets %d get %d", f.pageCalls, f.metricCalls, f.bucketCalls, f.getCalls)
 	}
 
 	f.fail = errors.New("db down")

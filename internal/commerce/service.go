@@ -3,6 +3,7 @@ package commerce
 import (
 	"context"
 	"errors"
+	"maps"
 	"reflect"
 	"time"
 )
@@ -18,9 +19,6 @@ type Service struct {
 	// Changed, if set, hears the profiles whose orders or interactions changed; it must
 	// not block.
 	Changed func(ids []string)
-	// Index, if set, lists each profile's interactions on its metrics document, so that
-	// following merges and unmerges reads by _id (see InteractionIndex).
-	Index InteractionIndex
 }
 
 // NewService wires the domain to a store.
@@ -39,8 +37,19 @@ type PutResult struct {
 }
 
 // PutOrders stores orders and updates the metrics of their profiles. Re-sending the same
-// orders is a no-op for the metrics; an order that moved to another profile leaves the
-// old one's ledger.
+// orders is a no-op for the metrics; an order that moved to another profile (or year)
+// leaves the old one's ledger.
+//
+// The steps, each idempotent, each started only while ctx is live (a request whose
+// client has gone stops at the next step; re-sending the batch finishes it):
+//
+//  1. insert the orders in bulk; those whose id is taken are read back by _id;
+//  2. the ledger buckets get every order's entry (and lose the entries of orders that
+//     moved), then the metrics of the profiles are rewritten from the buckets;
+//  3. orders whose stored content differs are replaced.
+//
+// A new order costs its share of one bulk insert; a profile costs a bucket write per
+// year it has orders in the batch, a metrics read and a metrics write.
 func (s *Service) PutOrders(ctx context.Context, orders []Order) (PutResult, error) {
 	var res PutResult
 	if len(orders) == 0 {
@@ -56,54 +65,85 @@ func (s *Service) PutOrders(ctx context.Context, orders []Order) (PutResult, err
 		ids[i] = orders[i].ID
 		byID[orders[i].ID] = &orders[i] // a later duplicate wins
 	}
-	prev, err := s.Store.GetOrders(ctx, ids)
+	ids = uniq(ids)
+	batch := make([]Order, len(ids))
+	for i, id := range ids {
+		batch[i] = *byID[id]
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	existing, err := s.Store.InsertOrders(ctx, batch)
 	if err != nil {
 		return res, err
 	}
-	changes := map[string]map[string]*Entry{} // profile -> order -> entry (nil: remove)
-	set := func(p, id string, e *Entry) {
-		if changes[p] == nil {
-			changes[p] = map[string]*Entry{}
-		}
-		changes[p][id] = e
-	}
+	res.Written = len(batch) - len(existing)
 	stored := map[string]*Order{}
-	for i, p := range prev {
-		stored[p.ID] = &prev[i]
-		if o := byID[p.ID]; o != nil && p.ProfileID != "" && p.ProfileID != o.ProfileID {
-			set(p.ProfileID, p.ID, nil)
+	if len(existing) > 0 {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		prev, err := s.Store.GetOrders(ctx, existing)
+		if err != nil {
+			return res, err
+		}
+		for i := range prev {
+			stored[prev[i].ID] = &prev[i]
 		}
 	}
-	// Unchanged orders are not written again (writes are the slow part of a re-load), but
-	// their ledger entries are still checked, which repairs an interrupted earlier call.
-	var inserts, replaces []Order
-	for _, id := range uniq(ids) {
-		o := byID[id]
-		switch old := stored[id]; {
-		case old == nil:
-			inserts = append(inserts, *o)
-		case !sameOrder(old, o):
-			replaces = append(replaces, *o)
+	// Every order's entry is set again, which repairs a ledger an interrupted earlier
+	// call left behind; only orders whose content changed are written again.
+	cs := changes{}
+	var replaces []Order
+	touched := map[string]bool{}
+	isNew := map[string]bool{}
+	for _, o := range batch {
+		isNew[o.ID] = true
+	}
+	for _, id := range existing {
+		isNew[id] = false
+	}
+	for _, o := range batch {
+		key := OrderBucket(o.ProfileID, o.PlacedAt)
+		if !isNew[o.ID] {
+			old := stored[o.ID]
+			switch {
+			case old == nil: // deleted since the insert found it
+				replaces = append(replaces, o)
+			case !sameOrder(old, &o):
+				replaces = append(replaces, o)
+			}
+			if old != nil && old.ProfileID != "" {
+				if k := OrderBucket(old.ProfileID, old.PlacedAt); k != key {
+					cs.unsetOrder(k, o.ID)
+					touched[old.ProfileID] = true
+				}
+			}
 		}
 		if o.ProfileID == "" {
 			res.GuestOrders++
 			continue
 		}
-		e := EntryOf(o)
-		set(o.ProfileID, o.ID, &e)
+		cs.setOrder(key, o.ID, EntryOf(&o))
+		touched[o.ProfileID] = true
 	}
-	// Orders first: a failure after this point leaves ledgers behind, and the retry of the
-	// same batch finds the entries missing and adds them.
-	if err := s.Store.PutOrders(ctx, inserts, replaces); err != nil {
+	res.ProfilesTouched = len(touched)
+	// The ledger before the replaced orders: a repeat after an interruption reads the
+	// old version again and makes the same changes.
+	if res.MetricsChanged, err = s.applyLedger(ctx, cs.list()); err != nil {
 		return res, err
 	}
-	res.Written = len(inserts) + len(replaces)
-	res.ProfilesTouched = len(changes)
-	res.MetricsChanged, err = s.applyLedger(ctx, changes)
-	if err == nil {
-		s.changed(keys(changes))
+	if len(replaces) > 0 {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if err := s.Store.ReplaceOrders(ctx, replaces); err != nil {
+			return res, err
+		}
 	}
-	return res, err
+	res.Written += len(replaces)
+	s.changed(keys(touched))
+	return res, nil
 }
 
 // changed tells the Changed hook (segment membership) about profiles whose orders or
@@ -142,14 +182,40 @@ func uniq(ids []string) []string {
 	return out
 }
 
-// applyLedger applies entry changes to metrics documents by compare-and-set, re-reading
-// and re-applying after a lost race (applying twice changes nothing the second time).
-func (s *Service) applyLedger(ctx context.Context, changes map[string]map[string]*Entry) (int, error) {
-	pids := keys(changes)
+// applyLedger applies changes to the ledger buckets, then brings the metrics of their
+// profiles up to date from the buckets as they are after the change: one bucket write
+// per change, one metrics read and at most one metrics write per profile (more only
+// after a lost race on MongoDB, which re-reads and re-applies: applying twice changes
+// nothing the second time). It returns the number of profiles whose metrics changed.
+func (s *Service) applyLedger(ctx context.Context, cs []LedgerChange) (int, error) {
+	if len(cs) == 0 {
+		return 0, nil
+	}
+	unlock := s.Store.LockMetrics()
+	defer unlock()
+	if err := ctx.Err(); err != nil { // gone while waiting for the lock
+		return 0, err
+	}
+	buckets, err := s.Store.ChangeLedger(ctx, cs)
+	if err != nil {
+		return 0, err
+	}
+	pids, byProfile := profilesOf(buckets)
+	return s.saveApplied(ctx, pids, func(m *Metrics) bool { return m.Apply(byProfile[m.ProfileID]) })
+}
+
+// saveApplied reads the metrics of pids, has apply bring each up to date (reporting a
+// change) and writes those that changed, compare-and-set on rev, re-reading and
+// re-applying after a lost race. The caller holds LockMetrics. It returns the number of
+// profiles whose metrics changed.
+func (s *Service) saveApplied(ctx context.Context, pids []string, apply func(m *Metrics) bool) (int, error) {
 	changed := map[string]bool{}
 	for attempt := 0; len(pids) > 0; attempt++ {
 		if attempt == maxAttempts {
 			return 0, errors.New("commerce: metrics keep changing under concurrent writes")
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, err
 		}
 		cur, err := s.Store.GetMetrics(ctx, pids)
 		if err != nil {
@@ -163,17 +229,16 @@ func (s *Service) applyLedger(ctx context.Context, changes map[string]map[string
 		for _, p := range pids {
 			m, ok := have[p]
 			m.ProfileID = p
-			dirty := false
-			for _, id := range keys(changes[p]) {
-				dirty = m.Set(id, changes[p][id]) || dirty
-			}
-			if dirty {
+			if apply(&m) {
 				ws = append(ws, MetricsWrite{M: m, Prev: m.Rev, New: !ok})
 				changed[p] = true
 			}
 		}
 		if len(ws) == 0 {
 			break
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, err
 		}
 		conflict, err := s.Store.SaveMetrics(ctx, ws)
 		if err != nil {
@@ -192,6 +257,12 @@ func (s *Service) applyLedger(ctx context.Context, changes map[string]map[string
 
 // AddInteractions stores interactions; ids stored already are skipped, so only new ones
 // count in the metrics. It returns how many were new.
+//
+// The steps, each idempotent and started only while ctx is live: insert in bulk (the
+// ids that exist are read back by _id, so that a repeat lists them where they are
+// stored); list every interaction in its profile's bucket of its year; rewrite the
+// metrics of the profiles from the buckets. A repeat of the batch after an
+// interruption finishes it.
 func (s *Service) AddInteractions(ctx context.Context, is []Interaction) (int, error) {
 	if len(is) == 0 {
 		return 0, nil
@@ -201,9 +272,7 @@ func (s *Service) AddInteractions(ctx context.Context, is []Interaction) (int, e
 			return 0, err
 		}
 	}
-	// The profiles' lists first: an interaction is never stored on a profile whose list
-	// misses it (re-sending a batch repairs an interrupted call).
-	if err := s.indexInteractions(ctx, is); err != nil {
+	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	inserted, err := s.Store.InsertInteractions(ctx, is)
@@ -214,35 +283,56 @@ func (s *Service) AddInteractions(ctx context.Context, is []Interaction) (int, e
 	for _, id := range inserted {
 		isNew[id] = true
 	}
-	st := map[string]*InteractionStat{}
+	var existing []string
 	for _, it := range is {
-		if !isNew[it.ID] || it.ProfileID == "" {
+		if !isNew[it.ID] {
+			existing = append(existing, it.ID)
+		}
+	}
+	list := is
+	if len(existing) > 0 {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		// Interactions are immutable: one stored before stays as it is stored (its
+		// profile may have changed since by a merge).
+		stored, err := s.Store.GetInteractions(ctx, uniq(existing))
+		if err != nil {
+			return 0, err
+		}
+		list = nil
+		for _, it := range is {
+			if isNew[it.ID] {
+				list = append(list, it)
+			}
+		}
+		list = append(list, stored...)
+	}
+	cs := changes{}
+	touched := map[string]bool{}
+	for _, it := range list {
+		if it.ProfileID == "" {
 			continue
 		}
-		isNew[it.ID] = false // a duplicate within the batch was inserted once
-		x := st[it.ProfileID]
-		if x == nil {
-			x = &InteractionStat{ProfileID: it.ProfileID}
-			st[it.ProfileID] = x
-		}
-		x.Count++
-		if it.At.After(x.LastAt) {
-			x.LastAt = it.At
-		}
+		cs.setInteraction(InteractionBucket(it.ProfileID, it.At), it.ID, it.At)
+		touched[it.ProfileID] = true
 	}
-	var stats []InteractionStat
-	for _, p := range keys(st) {
-		stats = append(stats, *st[p])
-	}
-	if err := s.Store.AddInteractionStats(ctx, stats); err != nil {
+	if _, err := s.applyLedger(ctx, cs.list()); err != nil {
 		return 0, err
 	}
-	s.changed(keys(st))
+	var fresh []string
+	for _, it := range is {
+		if isNew[it.ID] && it.ProfileID != "" {
+			fresh = append(fresh, it.ProfileID)
+		}
+	}
+	s.changed(uniq(fresh))
 	return len(inserted), nil
 }
 
-// Metrics returns a profile's metrics with the churn risk as of now; a profile without
-// orders or interactions has zero metrics.
+// Metrics returns a profile's metrics with the churn risk as of now and its whole
+// ledger (Ledger, read from its buckets); a profile without orders or interactions has
+// zero metrics. The Customer 360 view reads summaries instead (Customer360.Metrics).
 func (s *Service) Metrics(ctx context.Context, profileID string) (Metrics, error) {
 	ms, err := s.Store.GetMetrics(ctx, []string{profileID})
 	if err != nil {
@@ -251,68 +341,23 @@ func (s *Service) Metrics(ctx context.Context, profileID string) (Metrics, error
 	m := Metrics{ProfileID: profileID}
 	if len(ms) == 1 {
 		m = ms[0]
+		bs, err := s.Store.GetBuckets(ctx, BucketKeys(ms))
+		if err != nil {
+			return Metrics{}, err
+		}
+		m.Ledger = map[string]Entry{}
+		for _, b := range bs {
+			maps.Copy(m.Ledger, b.Orders)
+		}
 	}
 	m.Churn = ChurnRisk(&m, s.Now(), s.PriorIntervalDays)
 	return m, nil
 }
 
-// Recompute rebuilds profiles' metrics from their orders and interactions: for merges,
-// unmerges and repairs, not the write path.
+// Recompute rebuilds profiles' metrics and ledgers from their orders and interactions,
+// found by profile (a scan on FerretDB): for repairs, not the write path.
 func (s *Service) Recompute(ctx context.Context, profileIDs ...string) error {
-	pids := uniq(profileIDs)
-	for attempt := 0; len(pids) > 0; attempt++ {
-		if attempt == maxAttempts {
-			return errors.New("commerce: metrics keep changing during recompute")
-		}
-		cur, err := s.Store.GetMetrics(ctx, pids)
-		if err != nil {
-			return err
-		}
-		orders, err := s.Store.OrdersOfProfiles(ctx, pids)
-		if err != nil {
-			return err
-		}
-		inters, err := s.Store.InteractionsOfProfiles(ctx, pids)
-		if err != nil {
-			return err
-		}
-		fresh := map[string]*Metrics{}
-		for _, p := range pids {
-			fresh[p] = &Metrics{ProfileID: p, Ledger: map[string]Entry{}}
-		}
-		for _, m := range cur {
-			fresh[m.ProfileID].Rev = m.Rev
-			fresh[m.ProfileID].RFM = m.RFM
-		}
-		for i := range orders {
-			fresh[orders[i].ProfileID].Ledger[orders[i].ID] = EntryOf(&orders[i])
-		}
-		for _, it := range inters {
-			m := fresh[it.ProfileID]
-			m.Interactions++
-			if it.At.After(m.LastInteractionAt) {
-				m.LastInteractionAt = it.At
-			}
-		}
-		exists := map[string]bool{}
-		for _, m := range cur {
-			exists[m.ProfileID] = true
-		}
-		var ws []MetricsWrite
-		for _, p := range pids {
-			m := fresh[p]
-			m.rebuild()
-			ws = append(ws, MetricsWrite{M: *m, Prev: m.Rev, New: !exists[p], Full: true})
-		}
-		conflict, err := s.Store.SaveMetrics(ctx, ws)
-		if err != nil {
-			return err
-		}
-		if !conflict {
-			return nil
-		}
-	}
-	return nil
+	return s.rebuild(ctx, uniq(profileIDs), nil, nil, true)
 }
 
 // RFMReport describes one RefreshRFM run.

@@ -6,16 +6,21 @@ import (
 )
 
 // Store is what the commerce domain needs from the database. Every method is one or a
-// few batched round trips.
+// few batched round trips; reads and writes by id are bare-_id point operations where
+// only those avoid a scan (FerretDB).
 type Store interface {
 	GetOrders(ctx context.Context, ids []string) ([]Order, error)
-	// PutOrders inserts new orders and replaces changed ones (an insert that finds the id
-	// taken replaces it).
-	PutOrders(ctx context.Context, inserts, replaces []Order) error
+	// InsertOrders inserts orders in bulk, skipping those whose id is taken; it returns
+	// the ids it skipped.
+	InsertOrders(ctx context.Context, os []Order) (existing []string, err error)
+	// ReplaceOrders replaces orders by id (inserting those that are missing).
+	ReplaceOrders(ctx context.Context, os []Order) error
 	OrdersOfProfiles(ctx context.Context, profileIDs []string) ([]Order, error)
 	// InsertInteractions inserts interactions, skipping ids that exist; it returns the ids
 	// it inserted.
 	InsertInteractions(ctx context.Context, is []Interaction) (inserted []string, err error)
+	// GetInteractions reads interactions by id; missing ids are left out.
+	GetInteractions(ctx context.Context, ids []string) ([]Interaction, error)
 	InteractionsOfProfiles(ctx context.Context, profileIDs []string) ([]Interaction, error)
 	// OrderPage and InteractionPage return one profile's items newest first (time, then
 	// id descending) from position q.Before, at most q.Limit.
@@ -28,16 +33,28 @@ type Store interface {
 	// CommerceProfiles lists the distinct profile ids that orders and interactions use.
 	CommerceProfiles(ctx context.Context) ([]string, error)
 
-	// GetMetrics reads metrics documents with their ledgers; missing ids are left out.
+	// LockMetrics serialises, within the process, the read-modify-write of metrics
+	// documents and ledger buckets where updates are not atomic (FerretDB), and returns
+	// its release; elsewhere it does nothing. Hold it from GetMetrics to SaveMetrics.
+	LockMetrics() (unlock func())
+	// ChangeLedger applies changes to ledger buckets (creating missing ones that get an
+	// entry) and returns each bucket as it is after its change; a bucket that does not
+	// exist and only loses entries is left out.
+	ChangeLedger(ctx context.Context, cs []LedgerChange) ([]Bucket, error)
+	// GetBuckets reads ledger buckets; missing ones are left out.
+	GetBuckets(ctx context.Context, keys []BucketKey) ([]Bucket, error)
+	// GetMetrics reads metrics documents with their period summaries (no ledger);
+	// missing ids are left out.
 	GetMetrics(ctx context.Context, profileIDs []string) ([]Metrics, error)
-	// SaveMetrics writes order aggregates and ledgers (and, with Full, the interaction
-	// fields too) if each document's rev is still Prev (New: the document must not
-	// exist). It bumps rev and reports whether any write lost such a race.
+	// SaveMetrics writes metrics documents (aggregates and period summaries; RFM scores
+	// are left as they are) and bumps their rev. Where updates are atomic it writes only
+	// if each document's rev is still Prev (New: the document must not exist) and
+	// reports whether any write lost such a race; elsewhere the caller holds
+	// LockMetrics since it read them, and it writes by _id.
 	SaveMetrics(ctx context.Context, ws []MetricsWrite) (conflict bool, err error)
-	// AddInteractionStats adds counts and raises last-interaction times.
-	AddInteractionStats(ctx context.Context, st []InteractionStat) error
-	DeleteMetrics(ctx context.Context, profileIDs []string) error
-	// MetricsPage lists metrics without ledgers, by profile id after after.
+	// DeleteMetrics deletes ledger buckets, then the metrics documents of profiles.
+	DeleteMetrics(ctx context.Context, profileIDs []string, buckets []BucketKey) error
+	// MetricsPage lists metrics without period summaries, by profile id after after.
 	MetricsPage(ctx context.Context, after string, limit int) ([]Metrics, error)
 	SetRFM(ctx context.Context, scores map[string]RFM) error
 
@@ -47,19 +64,12 @@ type Store interface {
 	MergedInto(ctx context.Context, profileIDs []string) (map[string]string, error)
 }
 
-// MetricsWrite is one compare-and-set write of a metrics document.
+// MetricsWrite is one write of a metrics document, compare-and-set on rev where
+// updates are atomic.
 type MetricsWrite struct {
 	M    Metrics
 	Prev int64
 	New  bool
-	Full bool
-}
-
-// InteractionStat is an increment of a profile's interaction metrics.
-type InteractionStat struct {
-	ProfileID string
-	Count     int
-	LastAt    time.Time
 }
 
 // PageQuery selects one page of a profile's timeline items of one collection: items
@@ -74,21 +84,4 @@ type PageQuery struct {
 	Channels []string
 	Types    []string // interactions: type
 	Statuses []string // orders: status
-}
-
-// InteractionIndex keeps, on each profile's metrics document, the ids of the profile's
-// interactions (the ledger lists its orders), so that following a merge or an unmerge
-// reads a profile's orders and interactions by _id instead of searching the collections
-// by profile. Service.Index is optional: without it interactions are found by profile.
-type InteractionIndex interface {
-	// AddInteractionIDs adds interaction ids to profiles' lists (profile id -> ids),
-	// creating a profile's metrics document (rev 0) if it has none; adding an id twice
-	// is a no-op. Ids of interactions that moved away since stay listed: readers check
-	// each interaction's profile.
-	AddInteractionIDs(ctx context.Context, byProfile map[string][]string) error
-	// InteractionIDs reads the lists of profiles by _id; profiles without a list are
-	// left out.
-	InteractionIDs(ctx context.Context, profileIDs []string) (map[string][]string, error)
-	// GetInteractions reads interactions by _id; missing ids are left out.
-	GetInteractions(ctx context.Context, ids []string) ([]Interaction, error)
 }

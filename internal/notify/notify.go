@@ -2,7 +2,8 @@
 // instance. Writers on any instance insert notifications into a shared collection
 // (FerretDB has no change streams); every instance's Broker polls it and delivers
 // what is new to its local subscribers, so a desktop inbox connected to instance A
-// sees a change made through instance B.
+// sees a change made through instance B. Poll serves a subscription on one document
+// (a job's progress) the same way, by polling it.
 package notify
 
 import (

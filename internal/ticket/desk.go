@@ -17,41 +17,6 @@ func (s *Service) History(ctx context.Context, id string) ([]Event, error) {
 	return s.Store.ListEvents(ctx, id)
 }
 
-// QueueQuery asks for one page of a queue narrowed by a filter.
-type QueueQuery struct {
-	Queue  QueueName
-	Filter *QueueFilter
-	// AgentID is the caller's agent (the MINE queue).
-	AgentID string
-	After   string
-	Limit   int
-}
-
-// QueuePage is one page of a queue; Cursors[i] is the cursor after Tickets[i].
-type QueuePage struct {
-	Tickets []Ticket
-	Cursors []string
-	HasNext bool
-}
-
-// Queue lists one page of a queue in the queue's order (QueueFilterFor). A filter
-// that contradicts the queue gives an empty page without a read.
-func (s *Service) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
-	f, order, ok, err := QueueFilterFor(q.Queue, q.AgentID, q.Filter, s.now())
-	if err != nil || !ok {
-		return QueuePage{}, err
-	}
-	pg, err := s.Store.ListTickets(ctx, f, Page{Order: order, After: q.After, Limit: q.Limit})
-	if err != nil {
-		return QueuePage{}, err
-	}
-	out := QueuePage{Tickets: pg.Tickets, HasNext: pg.Next != ""}
-	for _, t := range pg.Tickets {
-		out.Cursors = append(out.Cursors, s.Admin.TicketCursor(t, order))
-	}
-	return out, nil
-}
-
 // RequesterRef names the requester of a new ticket: a profile id or an e-mail, exactly
 // one of them.
 type RequesterRef struct {

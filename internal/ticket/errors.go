@@ -38,3 +38,9 @@ func (e *ValidationError) Unwrap() error { return ErrInvalidInput }
 func invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
+
+// invalidf is an ErrInvalidInput whose message (after "invalid input: ") is the
+// formatted text.
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidInput}, args...)...)
+}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/ticket/macro"
 )
 
 // Service orchestrates the domain functions over a Store so GraphQL resolvers
@@ -15,30 +17,23 @@ import (
 // ticket together with its messages and events in one Changeset. Concurrent
 // edits are detected by the ticket version; the Service reloads and re-runs
 // the change (re-validating it) a few times before giving up with
-// ErrConflict. Authorization (who may do what) is the caller's job.
+// ErrConflict. Authorization (who may do what) is the caller's job. The help
+// desk's configuration (agents, groups, SLA policies, macros), its queues and
+// its reports are services of their own (packages admin, queue, report).
 type Service struct {
 	Store     Store
 	Customers Customers // optional; without it customer placeholders render empty
 	Now       NowFunc   // default time.Now
 	NewID     NewIDFunc // default random 26-char base32
 
-	// Admin keeps agents, groups, SLA policies and macros and serves listings and
-	// reports (admin.go); NewService takes it from the store when the store has it.
-	Admin AdminStore
 	// Requesters turns the requester of a new ticket (profile id or e-mail) into a
 	// profile id (Open).
 	Requesters Requesters
-	// Keys shows the API keys agents are registered with (CreateAgent).
-	Keys Keys
 }
 
 // NewService returns a Service with the default clock and id source.
 func NewService(store Store, customers Customers) *Service {
-	s := &Service{Store: store, Customers: customers}
-	if a, ok := store.(AdminStore); ok {
-		s.Admin = a
-	}
-	return s
+	return &Service{Store: store, Customers: customers}
 }
 
 // conflictRetries is how often a change is re-run after a version conflict.
@@ -319,13 +314,13 @@ func (s *Service) macroData(ctx context.Context, t *Ticket, agentName string) (m
 		}
 	}
 	return map[string]string{
-		PhCustomerFirstName: c.FirstName,
-		PhCustomerLastName:  c.LastName,
-		PhCustomerName:      strings.TrimSpace(c.FirstName + " " + c.LastName),
-		PhCustomerEmail:     c.Email,
-		PhTicketID:          t.ID,
-		PhTicketSubject:     t.Subject,
-		PhAgentName:         agentName,
+		macro.PhCustomerFirstName: c.FirstName,
+		macro.PhCustomerLastName:  c.LastName,
+		macro.PhCustomerName:      strings.TrimSpace(c.FirstName + " " + c.LastName),
+		macro.PhCustomerEmail:     c.Email,
+		macro.PhTicketID:          t.ID,
+		macro.PhTicketSubject:     t.Subject,
+		macro.PhAgentName:         agentName,
 	}, nil
 }
 

@@ -3,6 +3,8 @@ package ticket
 import (
 	"testing"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/ticket/sla"
 )
 
 func berlin(t testing.TB) *time.Location {
@@ -15,108 +17,14 @@ func berlin(t testing.TB) *time.Location {
 }
 
 // officeHours is Mon-Fri 09:00-17:00 in Berlin.
-func officeHours(loc *time.Location, holidays ...Date) *BusinessHours {
-	day := []Interval{{9 * 60, 17 * 60}}
-	return &BusinessHours{
+func officeHours(loc *time.Location, holidays ...sla.Date) *sla.BusinessHours {
+	day := []sla.Interval{{Start: 9 * 60, End: 17 * 60}}
+	return &sla.BusinessHours{
 		Location: loc,
-		Days: map[time.Weekday][]Interval{
+		Days: map[time.Weekday][]sla.Interval{
 			time.Monday: day, time.Tuesday: day, time.Wednesday: day, time.Thursday: day, time.Friday: day,
 		},
 		Holidays: holidays,
-	}
-}
-
-func TestDueAtBusinessHours(t *testing.T) {
-	loc := berlin(t)
-	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, loc) }
-	bh := officeHours(loc)
-	lunch := officeHours(loc)
-	lunch.Days[time.Monday] = []Interval{{13 * 60, 17 * 60}, {9 * 60, 12 * 60}} // unsorted on purpose
-	allWeek := &BusinessHours{Location: loc, Days: map[time.Weekday][]Interval{}}
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		allWeek.Days[d] = []Interval{{0, 24 * 60}}
-	}
-
-	tests := []struct {
-		name  string
-		start time.Time
-		d     time.Duration
-		bh    *BusinessHours
-		want  time.Time
-	}{
-		{"friday 16:00 + 4h is monday 12:00", at(2025, 3, 7, 16, 0), 4 * time.Hour, bh, at(2025, 3, 10, 12, 0)},
-		{"start given in UTC", at(2025, 3, 7, 16, 0).UTC(), 4 * time.Hour, bh, at(2025, 3, 10, 12, 0)},
-		{"within one day", at(2025, 3, 4, 10, 0), 3 * time.Hour, bh, at(2025, 3, 4, 13, 0)},
-		{"ending exactly at closing", at(2025, 3, 7, 13, 0), 4 * time.Hour, bh, at(2025, 3, 7, 17, 0)},
-		{"two full days", at(2025, 3, 3, 9, 0), 16 * time.Hour, bh, at(2025, 3, 4, 17, 0)},
-		{"a full week and one hour", at(2025, 3, 3, 9, 0), 41 * time.Hour, bh, at(2025, 3, 10, 10, 0)},
-		{"created saturday", at(2025, 3, 8, 10, 0), 2 * time.Hour, bh, at(2025, 3, 10, 11, 0)},
-		{"created before opening", at(2025, 3, 4, 7, 0), 2 * time.Hour, bh, at(2025, 3, 4, 11, 0)},
-		{"created after closing", at(2025, 3, 5, 20, 0), time.Hour, bh, at(2025, 3, 6, 10, 0)},
-		{"created at friday closing", at(2025, 3, 7, 17, 0), time.Hour, bh, at(2025, 3, 10, 10, 0)},
-		{"holiday friday is skipped", at(2025, 10, 2, 15, 0), 4 * time.Hour,
-			officeHours(loc, Date{2025, time.October, 3}), at(2025, 10, 6, 11, 0)},
-		{"created on a holiday", at(2025, 12, 25, 10, 0), time.Hour,
-			officeHours(loc, Date{2025, time.December, 25}, Date{2025, time.December, 26}), at(2025, 12, 29, 10, 0)},
-		{"spring DST weekend", at(2025, 3, 28, 16, 0), 4 * time.Hour, bh, at(2025, 3, 31, 12, 0)},
-		{"autumn DST weekend", at(2025, 10, 24, 16, 0), 4 * time.Hour, bh, at(2025, 10, 27, 12, 0)},
-		{"24/7 across spring gap counts elapsed time", at(2025, 3, 29, 23, 0), 4 * time.Hour, allWeek, at(2025, 3, 30, 4, 0)},
-		{"lunch break", at(2025, 3, 3, 11, 0), 3 * time.Hour, lunch, at(2025, 3, 3, 15, 0)},
-		{"nil is calendar time", at(2025, 3, 7, 16, 0), 4 * time.Hour, nil, at(2025, 3, 7, 20, 0)},
-		{"empty schedule is calendar time", at(2025, 3, 7, 16, 0), 4 * time.Hour, &BusinessHours{}, at(2025, 3, 7, 20, 0)},
-		{"zero duration", at(2025, 3, 8, 10, 0), 0, bh, at(2025, 3, 8, 10, 0)},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := DueAt(tc.start, tc.d, tc.bh)
-			if !got.Equal(tc.want) {
-				t.Fatalf("DueAt = %v, want %v", got, tc.want)
-			}
-			if tc.d > 0 {
-				if back := BusinessDuration(tc.start, got, tc.bh); back != tc.d {
-					t.Fatalf("BusinessDuration round trip = %v, want %v", back, tc.d)
-				}
-			}
-		})
-	}
-
-	// The DST cases must really differ in elapsed time, or they prove nothing.
-	if el := at(2025, 3, 31, 12, 0).Sub(at(2025, 3, 28, 16, 0)); el != 67*time.Hour {
-		t.Fatalf("spring elapsed %v", el)
-	}
-	if el := at(2025, 10, 27, 12, 0).Sub(at(2025, 10, 24, 16, 0)); el != 69*time.Hour {
-		t.Fatalf("autumn elapsed %v", el)
-	}
-}
-
-func TestDueAtRoundTripSweep(t *testing.T) {
-	loc := berlin(t)
-	bh := officeHours(loc, Date{2025, time.March, 12})
-	start := time.Date(2025, 3, 1, 0, 0, 0, 0, loc)
-	for s := time.Duration(0); s < 10*24*time.Hour; s += 97 * time.Minute {
-		for _, d := range []time.Duration{time.Minute, 30 * time.Minute, 8 * time.Hour, 13 * time.Hour} {
-			due := DueAt(start.Add(s), d, bh)
-			if got := BusinessDuration(start.Add(s), due, bh); got != d {
-				t.Fatalf("start %v d %v: due %v, round trip %v", start.Add(s), d, due, got)
-			}
-		}
-	}
-}
-
-func TestBusinessHoursValidate(t *testing.T) {
-	bad := []map[time.Weekday][]Interval{
-		{time.Monday: {{600, 500}}},
-		{time.Monday: {{-1, 500}}},
-		{time.Monday: {{0, 1441}}},
-		{time.Monday: {{540, 720}, {700, 900}}},
-	}
-	for _, days := range bad {
-		if err := (&BusinessHours{Days: days}).Validate(); err == nil {
-			t.Errorf("%v accepted", days)
-		}
-	}
-	if err := officeHours(nil).Validate(); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -131,25 +39,25 @@ func TestBreachedAndAtRisk(t *testing.T) {
 		t.Fatalf("dues %v %v", tk.FirstResponseDue, tk.ResolutionDue)
 	}
 	saturday := time.Date(2025, 3, 8, 12, 0, 0, 0, loc)
-	if tk.AtRisk(FirstResponse, saturday, 0.5, bh) {
+	if tk.AtRisk(sla.FirstResponse, saturday, 0.5, bh) {
 		t.Fatal("weekend time must not count towards risk")
 	}
 	monday10 := time.Date(2025, 3, 10, 10, 0, 0, 0, loc) // 2 of 4 business hours used
-	if !tk.AtRisk(FirstResponse, monday10, 0.5, bh) || tk.AtRisk(FirstResponse, monday10, 0.75, bh) {
+	if !tk.AtRisk(sla.FirstResponse, monday10, 0.5, bh) || tk.AtRisk(sla.FirstResponse, monday10, 0.75, bh) {
 		t.Fatal("AtRisk threshold")
 	}
-	if tk.Breached(FirstResponse, frDue) || !tk.Breached(FirstResponse, frDue.Add(time.Second)) {
+	if tk.Breached(sla.FirstResponse, frDue) || !tk.Breached(sla.FirstResponse, frDue.Add(time.Second)) {
 		t.Fatal("Breached boundary")
 	}
-	if tk.AtRisk(FirstResponse, frDue.Add(time.Second), 0.5, bh) {
+	if tk.AtRisk(sla.FirstResponse, frDue.Add(time.Second), 0.5, bh) {
 		t.Fatal("breached is not at risk")
 	}
 	tk.FirstResponseAt = ptr(frDue.Add(-time.Minute))
-	if tk.Breached(FirstResponse, frDue.Add(time.Hour)) || !tk.Met(FirstResponse) || tk.AtRisk(FirstResponse, monday10, 0, bh) {
+	if tk.Breached(sla.FirstResponse, frDue.Add(time.Hour)) || !tk.Met(sla.FirstResponse) || tk.AtRisk(sla.FirstResponse, monday10, 0, bh) {
 		t.Fatal("met on time")
 	}
 	tk.SolvedAt = ptr(tk.ResolutionDue.Add(time.Minute))
-	if !tk.Breached(Resolution, tk.ResolutionDue.Add(time.Hour)) || tk.Met(Resolution) {
+	if !tk.Breached(sla.Resolution, tk.ResolutionDue.Add(time.Hour)) || tk.Met(sla.Resolution) {
 		t.Fatal("solved late is a breach")
 	}
 	// Re-applying a policy keeps met targets and recomputes unmet ones.
@@ -161,37 +69,5 @@ func TestBreachedAndAtRisk(t *testing.T) {
 	ApplySLA(tk, nil, System, created)
 	if tk.ResolutionDue != nil || tk.FirstResponseDue == nil {
 		t.Fatal("nil policy clears only unmet targets")
-	}
-}
-
-func TestAttainment(t *testing.T) {
-	day := func(d int, h int) time.Time { return time.Date(2025, 3, d, h, 0, 0, 0, time.UTC) }
-	mk := func(frDue, frAt, resDue, solved *time.Time) Ticket {
-		return Ticket{FirstResponseDue: frDue, FirstResponseAt: frAt, ResolutionDue: resDue, SolvedAt: solved}
-	}
-	tickets := []Ticket{
-		mk(ptr(day(3, 12)), ptr(day(3, 11)), ptr(day(4, 12)), ptr(day(4, 10))), // both met in March 3-7
-		mk(ptr(day(3, 12)), ptr(day(3, 13)), ptr(day(4, 12)), nil),             // FR late, resolution unmet → two misses
-		mk(ptr(day(5, 12)), nil, nil, nil),                                     // FR unmet, no resolution target
-		mk(ptr(day(10, 12)), ptr(day(6, 9)), nil, nil),                         // met early: counts at met time, in period
-		mk(ptr(day(10, 12)), nil, ptr(day(11, 12)), nil),                       // due next period: not counted
-		mk(ptr(day(2, 12)), ptr(day(2, 11)), nil, nil),                         // met before period
-		mk(nil, nil, nil, nil),                                                 // no SLA
-		{FirstResponseDue: ptr(day(3, 12)), MergedInto: "X"},                   // merged: ignored
-	}
-	got := Attainment(tickets, day(3, 0), day(10, 0))
-	want := SLAAttainment{FirstResponse: Ratio{Met: 2, Total: 4}, Resolution: Ratio{Met: 1, Total: 2}}
-	if got != want {
-		t.Fatalf("Attainment = %+v, want %+v", got, want)
-	}
-	if p, ok := got.FirstResponse.Percent(); !ok || p != 50 {
-		t.Fatalf("percent %v %v", p, ok)
-	}
-	if _, ok := (Ratio{}).Percent(); ok {
-		t.Fatal("empty ratio must not report a percentage")
-	}
-	next := Attainment(tickets, day(10, 0), day(17, 0))
-	if next.FirstResponse != (Ratio{Met: 0, Total: 1}) || next.Resolution != (Ratio{Met: 0, Total: 1}) {
-		t.Fatalf("next period %+v", next)
 	}
 }

@@ -69,3 +69,18 @@ type (
 	NowFunc   func() time.Time
 	NewIDFunc func() string
 )
+
+// RequesterTickets reads the tickets of a batch of requesters at once, at most
+// perProfile each (the per-customer ticket lists of a request share one read).
+type RequesterTickets interface {
+	TicketsOfRequesters(ctx context.Context, ids []string, perProfile int) ([]Ticket, error)
+}
+
+// Requesters turns the requester of a new ticket into a profile id; the customer
+// domain implements it.
+type Requesters interface {
+	// RequesterByID checks the profile exists and returns its current (surviving) id.
+	RequesterByID(ctx context.Context, id string) (string, error)
+	// RequesterByEmail returns the profile that owns the e-mail, or creates one.
+	RequesterByEmail(ctx context.Context, email string) (string, error)
+}

@@ -1,7 +1,13 @@
 // Package ticket is the help-desk domain core: tickets, messages, the status
-// machine, SLAs, round-robin assignment, macros, CSAT and merging. It is pure
+// machine, SLA targets, round-robin assignment, applying macros, CSAT ratings and
+// merging, and the Service that makes these changes over a Store. It is pure
 // logic over plain values; persistence goes through the Store interface and
 // the GraphQL layer maps these types and errors itself.
+//
+// Its subpackages hold the rest of the help desk: sla (business hours and due
+// times) and macro (rendering macro bodies), which this package uses; and queue
+// (the agent queues), report (SLA attainment, CSAT) and admin (agents, groups,
+// SLA policies, macros), which build on it.
 package ticket
 
 import (

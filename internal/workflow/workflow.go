@@ -17,7 +17,8 @@
 //
 // It also holds the rules that sit between domains: customer references of orders and
 // interactions (ResolveRefs) and the entry to GDPR erasure (Erase). (The API-key rules
-// of help-desk agents live in ticket.Service.CreateAgent, behind its Keys port.)
+// of help-desk agents live in the help desk's configuration, ticket/admin's
+// Service.CreateAgent, behind its Keys port.)
 package workflow
 
 import (

@@ -57,7 +57,6 @@ func (e *env) start() {
 	e.eng = identity.NewEngine(e.ids)
 	e.ing = ingest.NewService(e.ids, e.eng, normalize.Default())
 	e.com = commerce.NewService(commercestore.New(e.db, b, e.ids))
-	e.com.Index = commercestore.NewInteractionIndex(e.db, b)
 	e.wf = (&workflow.Service{Engine: e.eng, Ingester: e.ing, Commerce: e.com}).Attach()
 }
 

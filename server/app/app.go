@@ -32,8 +32,13 @@ import (
 	"github.com/tessera-cdp/tessera/internal/store/segmentstore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/admin"
+	"github.com/tessera-cdp/tessera/internal/ticket/queue"
+	"github.com/tessera-cdp/tessera/internal/ticket/report"
 	"github.com/tessera-cdp/tessera/internal/workflow"
 	"github.com/tessera-cdp/tessera/resolvers"
+	"github.com/tessera-cdp/tessera/resolvers/loaders"
+	"github.com/tessera-cdp/tessera/server/gqlhttp"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
@@ -44,7 +49,7 @@ type Options struct {
 	RequestTimeout time.Duration
 	MaxBody        int64
 	CORSOrigins    []string // "*" allows any origin
-	Limits         resolvers.Limits
+	Limits         gqlhttp.Limits
 	Log            *slog.Logger
 	// Now is the clock of churn risk (default: the wall clock); the retail demo sets it
 	// to the data set's last invoice.
@@ -105,8 +110,8 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	if o.Limits == (resolvers.Limits{}) {
-		o.Limits = resolvers.DefaultLimits()
+	if o.Limits == (gqlhttp.Limits{}) {
+		o.Limits = gqlhttp.DefaultLimits()
 	}
 	if o.MaxBody == 0 {
 		o.MaxBody = 1 << 20
@@ -163,20 +168,17 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	a.Tickets = ticket.NewService(a.HelpDesk, req)
 	a.Tickets.NewID = dbkit.NewID
 	a.Tickets.Requesters = req
-	a.Tickets.Keys = agentKeys{a.Auth}
 	a.Notify = &notify.Broker{Source: a.HelpDesk, Log: o.Log}
 	a.CommerceStore = commercestore.New(db, backend, st)
 	if err := a.CommerceStore.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	a.Commerce = commerce.NewService(a.CommerceStore)
-	// Each profile's interactions listed on its metrics document (built once for data
-	// from before the list), so commerce follows merges by _id.
-	idx := commercestore.NewInteractionIndex(db, backend)
-	if err := idx.EnsureBuilt(ctx); err != nil {
+	// Each profile's orders and interactions listed in ledger buckets by _id (moved there
+	// once from metrics documents written before them), so commerce follows merges by _id.
+	if err := a.CommerceStore.EnsureLedger(ctx); err != nil {
 		return nil, err
 	}
-	a.Commerce.Index = idx
+	a.Commerce = commerce.NewService(a.CommerceStore)
 	if o.Now != nil {
 		a.Commerce.Now = o.Now
 	}
@@ -211,12 +213,19 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	} else if n > 0 {
 		o.Log.Warn("finished identity changes interrupted by a crash", "changes", n)
 	}
+	// Search and the customer list answer from an in-process index where the database
+	// serves only _id lookups (the embedded FerretDB): built once here, written through.
+	if err := st.EnsureSearchIndex(ctx); err != nil {
+		return nil, err
+	}
 	if err := ing.MarkInterrupted(ctx); err != nil {
 		return nil, err
 	}
 	c360 := &commerce.Customer360{Service: a.Commerce, Store: a.CommerceStore, Search: a.Profiles.SearchIDs, WithAttribute: st.ProfileIDsWithAttribute}
 	a.Resolver = &resolvers.Resolver{Workflows: a.Workflows, Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
-		Tickets: a.Tickets, Notify: a.Notify,
+		Tickets: a.Tickets, TicketQueues: &queue.Service{Store: a.HelpDesk},
+		DeskAdmin:   &admin.Service{Store: a.HelpDesk, Keys: agentKeys{a.Auth}, NewID: dbkit.NewID},
+		DeskReports: &report.Service{Store: a.HelpDesk}, Notify: a.Notify,
 		Commerce: a.Commerce, C360: c360, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
 		Eraser: &Eraser{Store: st, Privacy: priv, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
 			Normalizer: norm, Log: o.Log},
@@ -318,10 +327,10 @@ func (a *App) every(ctx context.Context, period, def time.Duration, what string,
 
 // Handler serves /query (GraphQL), /healthz, /readyz and, in development, GraphiQL at /.
 func (a *App) Handler(ready func(context.Context) error) http.Handler {
-	gql := resolvers.NewHandler(a.Resolver, resolvers.Options{Dev: a.opts.Dev, Limits: a.opts.Limits, Log: a.opts.Log})
-	var query http.Handler = resolvers.LoaderMiddleware(resolvers.LoaderDeps{Customers: a.Store, Tickets: a.HelpDesk, Commerce: a.Resolver.C360}, gql)
-	query = resolvers.AuthMiddleware(a.Auth, query)
-	query = resolvers.RequireJSONPost(query)
+	gql := gqlhttp.NewHandler(a.Resolver, gqlhttp.Options{Dev: a.opts.Dev, Limits: a.opts.Limits, Log: a.opts.Log})
+	var query http.Handler = loaders.Middleware(loaders.Deps{Customers: a.Store, Tickets: a.HelpDesk, Commerce: a.Resolver.C360}, gql)
+	query = gqlhttp.AuthMiddleware(a.Auth, query)
+	query = gqlhttp.RequireJSONPost(query)
 	query = a.limits(query)
 	query = cors(a.opts.CORSOrigins, query)
 

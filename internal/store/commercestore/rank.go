@@ -14,13 +14,14 @@ import (
 
 var _ commerce.RankStore = (*Store)(nil)
 
-// MetricsSummaries reads metrics documents without their ledgers: the 360 view needs
-// the aggregates only, and a ledger grows with the customer's orders.
+// MetricsSummaries reads metrics documents without their period summaries (nor what
+// documents from before the ledger buckets carry): the 360 view needs the aggregates
+// only.
 func (s *Store) MetricsSummaries(ctx context.Context, ids []string) ([]commerce.Metrics, error) {
 	var out []commerce.Metrics
 	for start := 0; start < len(ids); start += 2000 {
 		docs, err := dbkit.FindAll[metricsDoc](ctx, s.metrics(), bson.M{"_id": bson.M{"$in": ids[start:min(start+2000, len(ids))]}},
-			options.Find().SetProjection(bson.M{"ledger": 0}))
+			options.Find().SetProjection(heavyFields))
 		if err != nil {
 			return nil, err
 		}
@@ -48,7 +49,7 @@ func rankFilter(f commerce.RankFilter) bson.M {
 	return q
 }
 
-// RankMetrics pages metrics (without ledgers) in descending order of the rank key,
+// RankMetrics pages metrics (without period summaries) in descending order of the rank key,
 // then profile id, after a keyset position.
 func (s *Store) RankMetrics(ctx context.Context, q commerce.RankQuery) ([]commerce.Metrics, error) {
 	f := rankFilter(q.Filter)
@@ -80,7 +81,7 @@ func (s *Store) RankMetrics(ctx context.Context, q commerce.RankQuery) ([]commer
 			}}}}
 		}
 	}
-	o := options.Find().SetSort(sort).SetProjection(bson.M{"ledger": 0})
+	o := options.Find().SetSort(sort).SetProjection(heavyFields)
 	if q.Limit > 0 {
 		o.SetLimit(int64(q.Limit))
 	}

@@ -44,11 +44,16 @@ const (
 	OrdersCollection       = "orders"
 	InteractionsCollection = "interactions"
 	MetricsCollection      = "customer_metrics"
+	// LedgerCollection holds the ledger buckets: per profile and year, the entries of
+	// its orders, and apart the times of its interactions (field profileId names the
+	// profile).
+	LedgerCollection = "customer_ledger"
 )
 
 func (s *Store) orders() *mongo.Collection       { return s.db.Collection(OrdersCollection) }
 func (s *Store) interactions() *mongo.Collection { return s.db.Collection(InteractionsCollection) }
 func (s *Store) metrics() *mongo.Collection      { return s.db.Collection(MetricsCollection) }
+func (s *Store) ledger() *mongo.Collection       { return s.db.Collection(LedgerCollection) }
 
 // EnsureCommerceIndexes creates the indexes of the commerce queries (timeline pages by
 // profile and time, re-attachment by source record).
@@ -58,6 +63,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "customerRecordId", Value: 1}}}},
 		s.interactions(): {{Keys: bson.D{{Key: "profileId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}},
 			{Keys: bson.D{{Key: "recordId", Value: 1}}}},
+		s.ledger(): {{Keys: bson.D{{Key: "profileId", Value: 1}}}},
 	}
 	return dbkit.EnsureIndexes(ctx, idx)
 }
@@ -66,19 +72,25 @@ func (s *Store) GetOrders(ctx context.Context, ids []string) ([]commerce.Order, 
 	return dbkit.InBatches[commerce.Order](ctx, s.b, s.orders(), "_id", ids)
 }
 
-// PutOrders inserts in bulk (much faster than upserts on FerretDB) and replaces only
-// changed orders and inserts that lost to a concurrent writer.
-func (s *Store) PutOrders(ctx context.Context, inserts, replaces []commerce.Order) error {
-	dups, err := dbkit.InsertNew(ctx, s.orders(), inserts)
+// InsertOrders inserts in bulk (much faster than upserts on FerretDB) and returns the
+// ids that were taken.
+func (s *Store) InsertOrders(ctx context.Context, os []commerce.Order) ([]string, error) {
+	dups, err := dbkit.InsertNew(ctx, s.orders(), os)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, i := range dups {
-		replaces = append(replaces, inserts[i])
+	out := make([]string, len(dups))
+	for n, i := range dups {
+		out[n] = os[i].ID
 	}
-	ms := make([]mongo.WriteModel, len(replaces))
-	for i, o := range replaces {
-		ms[i] = mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": o.ID}).SetReplacement(o).SetUpsert(true)
+	return out, nil
+}
+
+// ReplaceOrders replaces orders by bare _id, inserting missing ones.
+func (s *Store) ReplaceOrders(ctx context.Context, os []commerce.Order) error {
+	ms := make([]mongo.WriteModel, len(os))
+	for i, o := range os {
+		ms[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: o.ID}}).SetReplacement(o).SetUpsert(true)
 	}
 	return dbkit.Bulk(ctx, s.b, s.orders(), ms)
 }
@@ -103,6 +115,11 @@ func (s *Store) InsertInteractions(ctx context.Context, is []commerce.Interactio
 		}
 	}
 	return inserted, nil
+}
+
+// GetInteractions reads interactions by _id (point reads on FerretDB).
+func (s *Store) GetInteractions(ctx context.Context, ids []string) ([]commerce.Interaction, error) {
+	return dbkit.InBatches[commerce.Interaction](ctx, s.b, s.interactions(), "_id", ids)
 }
 
 func (s *Store) InteractionsOfProfiles(ctx context.Context, ids []string) ([]commerce.Interaction, error) {
@@ -201,24 +218,51 @@ func (s *Store) CommerceProfiles(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// metricsDoc is the stored form of commerce.Metrics. Ledger keys are order ids, escaped
-// because MongoDB field names may not contain dots or start with $.
+// metricsDoc is the stored form of commerce.Metrics: the aggregates (which segment
+// rules and rankings filter and sort on) and, in periods, the summaries of the
+// profile's ledger buckets they derive from. Documents written before the buckets
+// carried the whole ledger (ledger) and the interaction ids (interactionIds);
+// EnsureLedger moves them to buckets.
 type metricsDoc struct {
-	ID                string                    `bson:"_id"`
-	Rev               int64                     `bson:"rev"`
-	Orders            int                       `bson:"orders"`
-	Cancellations     int                       `bson:"cancellations"`
-	Currency          string                    `bson:"currency"`
-	GrossMinor        int64                     `bson:"grossMinor"`
-	ReturnsMinor      int64                     `bson:"returnsMinor"`
-	NetMinor          int64                     `bson:"netMinor"`
-	OtherNet          map[string]int64          `bson:"otherNet"`
-	FirstOrderAt      time.Time                 `bson:"firstOrderAt"`
-	LastOrderAt       time.Time                 `bson:"lastOrderAt"`
-	Interactions      int                       `bson:"interactions"`
-	LastInteractionAt time.Time                 `bson:"lastInteractionAt"`
-	RFM               commerce.RFM              `bson:"rfm"`
-	Ledger            map[string]commerce.Entry `bson:"ledger"`
+	ID                string               `bson:"_id"`
+	Rev               int64                `bson:"rev"`
+	Orders            int                  `bson:"orders"`
+	Cancellations     int                  `bson:"cancellations"`
+	Currency          string               `bson:"currency"`
+	GrossMinor        int64                `bson:"grossMinor"`
+	ReturnsMinor      int64                `bson:"returnsMinor"`
+	NetMinor          int64                `bson:"netMinor"`
+	OtherNet          map[string]int64     `bson:"otherNet"`
+	FirstOrderAt      time.Time            `bson:"firstOrderAt"`
+	LastOrderAt       time.Time            `bson:"lastOrderAt"`
+	Interactions      int                  `bson:"interactions"`
+	LastInteractionAt time.Time            `bson:"lastInteractionAt"`
+	RFM               commerce.RFM         `bson:"rfm"`
+	Periods           map[string]periodDoc `bson:"periods,omitempty"`
+}
+
+// heavyFields are left out of summary reads: the period summaries and what documents
+// written before the ledger buckets still carry.
+var heavyFields = bson.M{"periods": 0, "ledger": 0, "interactionIds": 0}
+
+// periodDoc is the stored form of commerce.Period.
+type periodDoc struct {
+	Rev               int64                 `bson:"r"`
+	Orders            int                   `bson:"o"`
+	Cancellations     int                   `bson:"x"`
+	FirstOrderAt      time.Time             `bson:"f"`
+	LastOrderAt       time.Time             `bson:"l"`
+	EarliestAt        time.Time             `bson:"et"`
+	EarliestID        string                `bson:"ei"`
+	EarliestCurrency  string                `bson:"ec"`
+	Amounts           map[string]amountsDoc `bson:"a,omitempty"`
+	Interactions      int                   `bson:"n"`
+	LastInteractionAt time.Time             `bson:"li"`
+}
+
+type amountsDoc struct {
+	Gross   int64 `bson:"g"`
+	Credits int64 `bson:"c"`
 }
 
 var (
@@ -231,11 +275,19 @@ func (d *metricsDoc) domain() commerce.Metrics {
 		GrossMinor: d.GrossMinor, ReturnsMinor: d.ReturnsMinor, NetMinor: d.NetMinor, OtherNet: d.OtherNet,
 		FirstOrderAt: utcOrZero(d.FirstOrderAt), LastOrderAt: utcOrZero(d.LastOrderAt), Interactions: d.Interactions,
 		LastInteractionAt: utcOrZero(d.LastInteractionAt), RFM: d.RFM}
-	if d.Ledger != nil {
-		m.Ledger = make(map[string]commerce.Entry, len(d.Ledger))
-		for k, e := range d.Ledger {
-			e.At = e.At.UTC()
-			m.Ledger[keyUnescaper.Replace(k)] = e
+	if len(d.Periods) > 0 {
+		m.Periods = make(map[string]commerce.Period, len(d.Periods))
+		for k, p := range d.Periods {
+			q := commerce.Period{Rev: p.Rev, Orders: p.Orders, Cancellations: p.Cancellations, FirstOrderAt: utcOrZero(p.FirstOrderAt),
+				LastOrderAt: utcOrZero(p.LastOrderAt), EarliestAt: utcOrZero(p.EarliestAt), EarliestID: p.EarliestID,
+				EarliestCurrency: p.EarliestCurrency, Interactions: p.Interactions, LastInteractionAt: utcOrZero(p.LastInteractionAt)}
+			if len(p.Amounts) > 0 {
+				q.Amounts = make(map[string]commerce.Amounts, len(p.Amounts))
+				for c, a := range p.Amounts {
+					q.Amounts[c] = commerce.Amounts{Gross: a.Gross, Credits: a.Credits}
+				}
+			}
+			m.Periods[k] = q
 		}
 	}
 	return m
@@ -261,77 +313,101 @@ func (s *Store) GetMetrics(ctx context.Context, ids []string) ([]commerce.Metric
 	return out, nil
 }
 
-func orderFields(w commerce.MetricsWrite) bson.M {
-	m := w.M
-	ledger := make(map[string]commerce.Entry, len(m.Ledger))
-	for k, e := range m.Ledger {
-		ledger[keyEscaper.Replace(k)] = e
+// metricsFields are the fields a metrics write sets: everything but rev and rfm.
+func metricsFields(m commerce.Metrics) bson.M {
+	periods := make(map[string]periodDoc, len(m.Periods))
+	for k, p := range m.Periods {
+		d := periodDoc{Rev: p.Rev, Orders: p.Orders, Cancellations: p.Cancellations, FirstOrderAt: p.FirstOrderAt, LastOrderAt: p.LastOrderAt,
+			EarliestAt: p.EarliestAt, EarliestID: p.EarliestID, EarliestCurrency: p.EarliestCurrency, Interactions: p.Interactions,
+			LastInteractionAt: p.LastInteractionAt}
+		if len(p.Amounts) > 0 {
+			d.Amounts = make(map[string]amountsDoc, len(p.Amounts))
+			for c, a := range p.Amounts {
+				d.Amounts[c] = amountsDoc{Gross: a.Gross, Credits: a.Credits}
+			}
+		}
+		periods[k] = d
 	}
-	f := bson.M{"orders": m.Orders, "cancellations": m.Cancellations, "currency": m.Currency, "grossMinor": m.GrossMinor,
+	return bson.M{"orders": m.Orders, "cancellations": m.Cancellations, "currency": m.Currency, "grossMinor": m.GrossMinor,
 		"returnsMinor": m.ReturnsMinor, "netMinor": m.NetMinor, "otherNet": m.OtherNet, "firstOrderAt": m.FirstOrderAt,
-		"lastOrderAt": m.LastOrderAt, "ledger": ledger}
-	if w.Full {
-		f["interactions"], f["lastInteractionAt"] = m.Interactions, m.LastInteractionAt
-	}
-	return f
+		"lastOrderAt": m.LastOrderAt, "interactions": m.Interactions, "lastInteractionAt": m.LastInteractionAt, "periods": periods}
 }
 
+// LockMetrics is the backend's guard of metrics documents and ledger buckets: on
+// FerretDB an update reads, modifies in Go and writes back the whole document, so their
+// writers in this process take turns; on MongoDB it does nothing (revisions and atomic
+// updates order the writers there).
+func (s *Store) LockMetrics() func() { return s.b.Guard("metrics") }
+
+// SaveMetrics writes metrics documents. On MongoDB each write is conditional on the
+// rev read ({_id, rev}; a new document is an insert) and a write that matches nothing
+// is a lost race. On FerretDB a filter other than a bare _id scans the collection, so
+// the check is made in Go instead: the caller read the documents by bare _id under
+// LockMetrics and still holds it, so the rev it read is the rev it writes over, and the
+// write is an update by bare _id.
 func (s *Store) SaveMetrics(ctx context.Context, ws []commerce.MetricsWrite) (bool, error) {
 	var docs []any
 	var ups []mongo.WriteModel
 	for _, w := range ws {
-		f := orderFields(w)
+		f := metricsFields(w.M)
+		if !s.b.AtomicUpdates {
+			f["rev"] = w.Prev + 1
+			ups = append(ups, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: w.M.ProfileID}}).SetUpsert(true).
+				SetUpdate(bson.M{"$set": f, "$setOnInsert": bson.M{"rfm": commerce.RFM{}}}))
+			continue
+		}
 		if w.New {
 			f["_id"], f["rev"], f["rfm"] = w.M.ProfileID, int64(1), w.M.RFM
-			if !w.Full {
-				f["interactions"], f["lastInteractionAt"] = 0, time.Time{}
-			}
 			docs = append(docs, f)
 			continue
 		}
-		ups = append(ups, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": w.M.ProfileID, "rev": w.Prev}).
+		ups = append(ups, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: w.M.ProfileID}, {Key: "rev", Value: w.Prev}}).
 			SetUpdate(bson.M{"$set": f, "$inc": bson.M{"rev": 1}}))
 	}
 	dups, err := dbkit.InsertNew(ctx, s.metrics(), docs)
 	if err != nil {
 		return false, err
 	}
-	// Updates go through bulkMatched so they respect FerretDB's write-batch limit.
+	// Updates go through BulkMatched so they respect FerretDB's write-batch limit.
 	matched, err := dbkit.BulkMatched(ctx, s.b, s.metrics(), ups)
 	if err != nil {
 		return false, err
 	}
-	conflict := len(dups) > 0 || matched < int64(len(ups))
+	conflict := len(dups) > 0 || s.b.AtomicUpdates && matched < int64(len(ups))
 	return conflict, nil
 }
 
-func (s *Store) AddInteractionStats(ctx context.Context, st []commerce.InteractionStat) error {
-	var incs, maxes []mongo.WriteModel
-	for _, x := range st {
-		incs = append(incs, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": x.ProfileID}).SetUpsert(true).
-			SetUpdate(bson.M{"$inc": bson.M{"interactions": x.Count, "rev": 1}}))
-		// $max done as a conditional $set: FerretDB has no $max update operator.
-		maxes = append(maxes, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": x.ProfileID, "$or": bson.A{
-			bson.M{"lastInteractionAt": bson.M{"$exists": false}}, bson.M{"lastInteractionAt": bson.M{"$lt": x.LastAt}},
-		}}).SetUpdate(bson.M{"$set": bson.M{"lastInteractionAt": x.LastAt}}))
+// DeleteMetrics deletes buckets, then metrics documents: by bare _id on FerretDB, an
+// $in on MongoDB.
+func (s *Store) DeleteMetrics(ctx context.Context, ids []string, buckets []commerce.BucketKey) error {
+	bids := make([]string, len(buckets))
+	for i, k := range buckets {
+		bids[i] = bucketID(k)
 	}
-	if err := dbkit.Bulk(ctx, s.b, s.metrics(), incs); err != nil {
+	if err := s.deleteByID(ctx, s.ledger(), bids); err != nil {
 		return err
 	}
-	return dbkit.Bulk(ctx, s.b, s.metrics(), maxes)
+	return s.deleteByID(ctx, s.metrics(), ids)
 }
 
-func (s *Store) DeleteMetrics(ctx context.Context, ids []string) error {
+func (s *Store) deleteByID(ctx context.Context, c *mongo.Collection, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.metrics().DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
-	return err
+	if s.b.IndexedFilters {
+		_, err := c.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
+		return err
+	}
+	var ms []mongo.WriteModel
+	for _, id := range dbkit.Uniq(ids) {
+		ms = append(ms, mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}))
+	}
+	return dbkit.Bulk(ctx, s.b, c, ms)
 }
 
 func (s *Store) MetricsPage(ctx context.Context, after string, limit int) ([]commerce.Metrics, error) {
 	docs, err := dbkit.FindAll[metricsDoc](ctx, s.metrics(), bson.M{"_id": bson.M{"$gt": after}},
-		options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)).SetProjection(bson.M{"ledger": 0}))
+		options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)).SetProjection(heavyFields))
 	if err != nil {
 		return nil, err
 	}
@@ -342,10 +418,14 @@ func (s *Store) MetricsPage(ctx context.Context, after string, limit int) ([]com
 	return out, nil
 }
 
+// SetRFM writes scores by bare _id, under LockMetrics (on FerretDB a concurrent ingest
+// would otherwise lose its write or the score).
 func (s *Store) SetRFM(ctx context.Context, scores map[string]commerce.RFM) error {
+	unlock := s.LockMetrics()
+	defer unlock()
 	var ms []mongo.WriteModel
 	for id, r := range scores {
-		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$set": bson.M{"rfm": r}}))
+		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetUpdate(bson.M{"$set": bson.M{"rfm": r}}))
 	}
 	return dbkit.Bulk(ctx, s.b, s.metrics(), ms)
 }

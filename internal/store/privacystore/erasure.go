@@ -188,6 +188,10 @@ func (s *Store) EraseProfiles(ctx context.Context, ids []string) (Erased, error)
 		}
 		*step.n += n
 	}
+	// The ledger buckets list the person's order and interaction ids by profile.
+	if _, err := s.db.Collection(commercestore.LedgerCollection).DeleteMany(ctx, in); err != nil {
+		return e, err
+	}
 	if _, err := s.metrics().DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}}); err != nil {
 		return e, err
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/sla"
 )
 
 // The ticket domain types carry no bson tags (the domain knows nothing of the
@@ -212,16 +213,16 @@ func (d slaDoc) policy() (ticket.SLAPolicy, error) {
 		if err != nil {
 			return p, fmt.Errorf("SLA policy %s: %w", d.Priority, err)
 		}
-		bh := &ticket.BusinessHours{Location: loc, Days: map[time.Weekday][]ticket.Interval{}}
+		bh := &sla.BusinessHours{Location: loc, Days: map[time.Weekday][]sla.Interval{}}
 		for _, iv := range b.Intervals {
-			bh.Days[time.Weekday(iv.Weekday)] = append(bh.Days[time.Weekday(iv.Weekday)], ticket.Interval{Start: iv.Start, End: iv.End})
+			bh.Days[time.Weekday(iv.Weekday)] = append(bh.Days[time.Weekday(iv.Weekday)], sla.Interval{Start: iv.Start, End: iv.End})
 		}
 		for _, h := range b.Holidays {
 			day, err := time.Parse(time.DateOnly, h)
 			if err != nil {
 				return p, fmt.Errorf("SLA policy %s: %w", d.Priority, err)
 			}
-			bh.Holidays = append(bh.Holidays, ticket.DateOf(day))
+			bh.Holidays = append(bh.Holidays, sla.DateOf(day))
 		}
 		p.BusinessHours = bh
 	}

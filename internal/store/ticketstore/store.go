@@ -22,7 +22,8 @@ import (
 )
 
 // Store is the MongoDB implementation of ticket.Store, plus the help-desk
-// admin data (agents, groups, SLA policies, macros) and the change notifications.
+// configuration (admin.Store: agents, groups, SLA policies, macros), the queue and
+// report reads (queue.Store, report.Store) and the change notifications.
 //
 // Save writes several documents without transactions, as a small journal:
 //  1. the changeset goes into ticket_changesets (one insert);

@@ -1,4 +1,4 @@
-package resolvers
+package gqlhttp
 
 import (
 	"context"
@@ -21,13 +21,4 @@ func AuthDirective(ctx context.Context, _ any, next graphql.Resolver, roles []mo
 	}
 	// Graph changes made by this field (merges by resolution, edits) name the key.
 	return next(identity.WithActor(ctx, auth.Actor(ctx)))
-}
-
-// mayMerge is the permission to merge customers, as for mergeCustomers: an edit by a key
-// without it must not merge profiles either.
-func mayMerge(ctx context.Context) context.Context {
-	if k, ok := auth.FromContext(ctx); ok && k.Role == auth.Admin {
-		return ctx
-	}
-	return identity.WithoutMerges(ctx)
 }

@@ -55,29 +55,6 @@ func TestRate(t *testing.T) {
 	})
 }
 
-func TestCSATByAgent(t *testing.T) {
-	r := func(agent string, score int, at time.Time) Ticket {
-		return Ticket{AssigneeID: agent, CSAT: &Rating{Score: score, At: at}}
-	}
-	tickets := []Ticket{
-		r("a", 5, t0), r("a", 2, t0.Add(time.Hour)), r("b", 4, t0), r("", 3, t0),
-		r("a", 1, t0.Add(-time.Hour)), r("b", 1, t0.Add(24*time.Hour)), {AssigneeID: "a"},
-	}
-	by, total := CSATByAgent(tickets, t0, t0.Add(24*time.Hour))
-	if by["a"] != (CSATSummary{Count: 2, Sum: 7, Satisfied: 1}) || by["b"] != (CSATSummary{1, 4, 1}) || by[""] != (CSATSummary{1, 3, 0}) {
-		t.Fatalf("by agent %+v", by)
-	}
-	if avg, ok := by["a"].Average(); !ok || avg != 3.5 {
-		t.Fatalf("avg %v", avg)
-	}
-	if p, ok := total.SatisfiedPercent(); !ok || p != 50 || total.Count != 4 {
-		t.Fatalf("total %+v %v", total, p)
-	}
-	if _, ok := (CSATSummary{}).Average(); ok {
-		t.Fatal("empty average")
-	}
-}
-
 func TestMerge(t *testing.T) {
 	target := &Ticket{ID: "T1", Subject: "Login", Status: StatusOpen}
 	dup := &Ticket{ID: "T2", Subject: "Login again", Status: StatusNew}
@@ -140,47 +117,5 @@ func TestMerge(t *testing.T) {
 	// The dup, now closed, cannot be merged or replied to again.
 	if _, err := Merge(&Ticket{ID: "T3", Status: StatusOpen}, dup, nil, agentA, now); err == nil {
 		t.Fatal("re-merging a merged ticket")
-	}
-}
-
-func TestQueues(t *testing.T) {
-	now := t0
-	tickets := map[string]*Ticket{
-		"unassigned":  {Status: StatusNew},
-		"mine":        {Status: StatusOpen, AssigneeID: "me"},
-		"mine-solved": {Status: StatusSolved, AssigneeID: "me"},
-		"other":       {Status: StatusPending, AssigneeID: "you"},
-		"on-hold":     {Status: StatusOnHold, AssigneeID: "you"},
-		"fr-soon":     {Status: StatusOpen, FirstResponseDue: ptr(now.Add(30 * time.Minute))},
-		"fr-met":      {Status: StatusOpen, FirstResponseDue: ptr(now.Add(30 * time.Minute)), FirstResponseAt: ptr(now)},
-		"res-overdue": {Status: StatusOpen, AssigneeID: "you", ResolutionDue: ptr(now.Add(-time.Hour))},
-		"res-later":   {Status: StatusOpen, AssigneeID: "you", ResolutionDue: ptr(now.Add(3 * time.Hour))},
-		"solved-late": {Status: StatusSolved, ResolutionDue: ptr(now.Add(-time.Hour)), SolvedAt: ptr(now)},
-		"closed":      {Status: StatusClosed},
-	}
-	match := func(f Filter) []string {
-		var out []string
-		for name, tk := range tickets {
-			if f.Matches(tk) {
-				out = append(out, name)
-			}
-		}
-		slices.Sort(out)
-		return out
-	}
-	for _, tc := range []struct {
-		name string
-		f    Filter
-		want []string
-	}{
-		{"unassigned", QueueUnassigned(), []string{"fr-met", "fr-soon", "unassigned"}},
-		{"mine", QueueMine("me"), []string{"mine"}},
-		{"all open", QueueAllOpen(), []string{"fr-met", "fr-soon", "mine", "on-hold", "other", "res-later", "res-overdue", "unassigned"}},
-		{"breaching within 1h", QueueBreachingSoon(now, time.Hour), []string{"fr-soon", "res-overdue"}},
-		{"tags and priority", Filter{Tags: []string{"x"}, Priorities: []Priority{PriorityHigh}}, nil},
-	} {
-		if got := match(tc.f); !slices.Equal(got, tc.want) {
-			t.Errorf("%s = %v, want %v", tc.name, got, tc.want)
-		}
 	}
 }

@@ -61,31 +61,6 @@ func (f Filter) Matches(t *Ticket) bool {
 	return true
 }
 
-// QueueAllOpen: every ticket still needing work.
-func QueueAllOpen() Filter { return Filter{Statuses: slices.Clone(OpenStatuses)} }
-
-// QueueUnassigned: open tickets nobody owns.
-func QueueUnassigned() Filter {
-	f := QueueAllOpen()
-	f.AssigneeID = ptr("")
-	return f
-}
-
-// QueueMine: open tickets assigned to agentID.
-func QueueMine(agentID string) Filter {
-	f := QueueAllOpen()
-	f.AssigneeID = ptr(agentID)
-	return f
-}
-
-// QueueBreachingSoon: open tickets with an unmet target due within `within`
-// of now (or already overdue).
-func QueueBreachingSoon(now time.Time, within time.Duration) Filter {
-	f := QueueAllOpen()
-	f.BreachingBy = ptr(now.Add(within))
-	return f
-}
-
 // Order is the sort order of a ticket listing.
 type Order string
 

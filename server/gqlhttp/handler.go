@@ -1,4 +1,9 @@
-package resolvers
+// Package gqlhttp serves the GraphQL schema over HTTP: it builds the executable schema
+// from the resolvers with the @auth directive, the complexity costs and the error
+// presenter, and adds the transports (POST JSON, graphql-transport-ws), the limits on
+// what one operation may ask for, and the middleware in front of it (authentication by
+// API key, the JSON-POST guard).
+package gqlhttp
 
 import (
 	"bytes"
@@ -24,6 +29,7 @@ import (
 	"github.com/tessera-cdp/tessera/graph"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/resolvers"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -53,7 +59,7 @@ type Options struct {
 // NewHandler builds the GraphQL endpoint: POST JSON and graphql-transport-ws only (no
 // GET or form posts, which browsers send cross-site without a preflight), with limits,
 // role checks and the error presenter.
-func NewHandler(r *Resolver, o Options) *handler.Server {
+func NewHandler(r *resolvers.Resolver, o Options) *handler.Server {
 	cfg := graph.Config{Resolvers: r, Directives: graph.DirectiveRoot{Auth: AuthDirective}}
 	SetComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))

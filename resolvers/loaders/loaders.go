@@ -1,4 +1,6 @@
-package resolvers
+// Package loaders batches the per-customer lookups of one GraphQL request (dataloaders):
+// each request gets fresh loaders (Middleware), the resolvers find them with For.
+package loaders
 
 import (
 	"context"
@@ -22,9 +24,9 @@ type Loaders struct {
 	Orders     *dataloadgen.Loader[commerce.OrdersRequest, commerce.OrdersPage]
 }
 
-// LoaderDeps are what the loaders read: narrow batch reads that the domain packages
+// Deps are what the loaders read: narrow batch reads that the domain packages
 // define.
-type LoaderDeps struct {
+type Deps struct {
 	Customers customer.Store
 	Tickets   ticket.RequesterTickets
 	// Commerce serves metrics (with churn risk) and order pages in batches.
@@ -36,7 +38,7 @@ const maxTicketsPerCustomer = 100
 
 type loadersKey struct{}
 
-func newLoaders(d LoaderDeps) *Loaders {
+func newLoaders(d Deps) *Loaders {
 	s, ts := d.Customers, d.Tickets
 	wait := dataloadgen.WithWait(2 * time.Millisecond)
 	return &Loaders{
@@ -88,16 +90,17 @@ func groupBy[T any](keys []string, all []T, key func(T) string, err error) ([][]
 	return out, nil
 }
 
-// LoaderMiddleware gives every request fresh loaders (no cross-request caching).
-func LoaderMiddleware(d LoaderDeps, next http.Handler) http.Handler {
+// Middleware gives every request fresh loaders (no cross-request caching).
+func Middleware(d Deps, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), d)))
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), d)))
 	})
 }
 
-// WithLoaders attaches fresh loaders to a context.
-func WithLoaders(ctx context.Context, d LoaderDeps) context.Context {
+// With attaches fresh loaders to a context.
+func With(ctx context.Context, d Deps) context.Context {
 	return context.WithValue(ctx, loadersKey{}, newLoaders(d))
 }
 
-func loaders(ctx context.Context) *Loaders { return ctx.Value(loadersKey{}).(*Loaders) }
+// For returns the loaders of the request (With must have attached them).
+func For(ctx context.Context) *Loaders { return ctx.Value(loadersKey{}).(*Loaders) }

@@ -1,43 +1,16 @@
-package resolvers
+package convert
 
 import (
-	"encoding/json"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/customer"
-	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
-func opt(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// intOr is *p, or def when the argument is absent (unlike page, 0 and negative values
-// are kept for the domain to refuse).
-func intOr(p *int, def int) int {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
-func val(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func toCustomer(p profile.Profile) *model.Customer {
+func ToCustomer(p profile.Profile) *model.Customer {
 	t := p.Traits
 	c := &model.Customer{
 		ID: p.ID, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
@@ -72,67 +45,19 @@ func toCustomer(p profile.Profile) *model.Customer {
 	return c
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func toIdentity(i profile.Identity) *model.Identity {
+func ToIdentity(i profile.Identity) *model.Identity {
 	return &model.Identity{ID: i.ID, Type: i.Type, Value: i.Value, Sources: nonNil(i.Sources), FirstSeen: i.FirstSeen}
 }
 
-func toRecord(r profile.Record) *model.SourceRecord {
+func ToRecord(r profile.Record) *model.SourceRecord {
 	return &model.SourceRecord{ID: r.ID, Source: r.Source, ExternalID: r.ExternalID, Payload: r.Payload, ContentHash: r.Hash, ReceivedAt: r.ReceivedAt, ObservedAt: r.ObservedAt}
 }
 
-func toKey(k auth.Key) *model.APIKey {
+func ToKey(k auth.Key) *model.APIKey {
 	return &model.APIKey{ID: k.ID, Name: k.Name, Role: model.Role(strings.ToUpper(string(k.Role))), Prefix: k.Prefix, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
 }
 
-func mappings(m map[string]string) []*model.FieldMapping {
-	out := []*model.FieldMapping{}
-	for f, t := range m {
-		out = append(out, &model.FieldMapping{Field: f, Target: t})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
-	return out
-}
-
-// fromMappings keeps the input's order, so that errors can name the entry; nil stays nil.
-func fromMappings(in []*model.FieldMappingInput) []ingest.Mapping {
-	if in == nil {
-		return nil
-	}
-	out := make([]ingest.Mapping, len(in))
-	for i, x := range in {
-		out[i] = ingest.Mapping{Field: x.Field, Target: x.Target}
-	}
-	return out
-}
-
-// toSource shows the trait mapping that applies: the source's own, and the default
-// names for fields it does not map.
-func toSource(s ingest.Source) *model.Source {
-	return &model.Source{Name: s.Name, Kind: model.SourceKind(s.Kind), Priority: s.Priority, IdentifierFields: mappings(s.IdentifierFields),
-		TraitFields: mappings(s.EffectiveTraitFields()), RecordCount: int(s.RecordCount), CreatedAt: s.CreatedAt}
-}
-
-func toJob(j ingest.Job) *model.IngestJob {
-	st := model.IngestJobStateRunning
-	switch {
-	case j.Done:
-		st = model.IngestJobStateDone
-	case j.Interrupted:
-		st = model.IngestJobStateInterrupted
-	}
-	return &model.IngestJob{ID: j.ID, Source: j.Source, State: st, Total: j.Total, Processed: j.Counts.Processed(),
-		Created: j.Counts.Created, Updated: j.Counts.Updated, Unchanged: j.Counts.Unchanged, Merged: j.Counts.Merged, Rejected: j.Counts.Rejected,
-		StartedAt: j.StartedAt, FinishedAt: j.FinishedAt}
-}
-
-func toEdit(in model.CustomerInput) (customer.Edit, error) {
+func ToEdit(in model.CustomerInput) (customer.Edit, error) {
 	e := customer.Edit{FirstName: in.FirstName, LastName: in.LastName, BirthDate: in.BirthDate, Locale: in.Locale, Emails: in.Emails, Phones: in.Phones}
 	for _, a := range in.Addresses {
 		e.Addresses = append(e.Addresses, profile.Address{Line1: val(a.Line1), Line2: val(a.Line2), City: val(a.City), Postcode: val(a.Postcode), Region: val(a.Region), Country: val(a.Country)})
@@ -147,21 +72,13 @@ func toEdit(in model.CustomerInput) (customer.Edit, error) {
 	return e, nil
 }
 
-// payloadOf accepts only a JSON object as a record payload.
-func payloadOf(v any) (map[string]any, bool) {
-	switch m := v.(type) {
-	case map[string]any:
-		return m, true
-	case json.RawMessage:
-		var out map[string]any
-		return out, json.Unmarshal(m, &out) == nil && out != nil
+// ToCustomerConnection shows a page of the customer search.
+func ToCustomerConnection(pg customer.Page) *model.CustomerConnection {
+	out := &model.CustomerConnection{Edges: []*model.CustomerEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.HasNext}, TotalCount: int(pg.Total)}
+	for _, p := range pg.Profiles {
+		c := customer.Cursor(p.ID)
+		out.Edges = append(out.Edges, &model.CustomerEdge{Cursor: c, Node: ToCustomer(p)})
+		out.PageInfo.EndCursor = &c
 	}
-	return nil, false
-}
-
-func timeOr(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return *t
+	return out
 }

@@ -1,0 +1,199 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/testdb"
+	"github.com/tessera-cdp/tessera/server/app"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// statementLog records, while on, every command but the API-key lookups, with the
+// filter of each find, update, delete and findAndModify statement.
+type statementLog struct {
+	mu   sync.Mutex
+	on   bool
+	cmds []loggedCommand
+}
+
+type loggedCommand struct {
+	name, coll string
+	filters    []bson.Raw
+}
+
+func (c loggedCommand) String() string { return fmt.Sprintf("%s %s %v", c.name, c.coll, c.filters) }
+
+func (l *statementLog) monitor() *event.CommandMonitor {
+	return &event.CommandMonitor{Started: func(_ context.Context, ev *event.CommandStartedEvent) {
+		c := loggedCommand{name: ev.CommandName}
+		c.coll, _ = ev.Command.Index(0).Value().StringValueOK()
+		if c.coll == "api_keys" {
+			return
+		}
+		switch ev.CommandName {
+		case "update", "delete":
+			arr, _ := ev.Command.Lookup(ev.CommandName + "s").ArrayOK()
+			vals, _ := arr.Values()
+			for _, v := range vals {
+				q, _ := v.Document().Lookup("q").DocumentOK()
+				c.filters = append(c.filters, q)
+			}
+		case "find":
+			f, _ := ev.Command.Lookup("filter").DocumentOK()
+			c.filters = append(c.filters, f)
+		case "findAndModify":
+			f, _ := ev.Command.Lookup("query").DocumentOK()
+			c.filters = append(c.filters, f)
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.on {
+			l.cmds = append(l.cmds, c)
+		}
+	}}
+}
+
+func (l *statementLog) record(on bool) []loggedCommand {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on = on
+	out := l.cmds
+	l.cmds = nil
+	return out
+}
+
+// TestIngestMutationsCommandsFlat: one ingestOrders batch (1,000 orders of 100
+// customers named by e-mail) and one ingestInteractions batch (100 interactions of 50
+// customers that have interactions) send as many commands on a database of 100
+// customers as on one of 2,000 with 5 orders each, and on FerretDB every read, update
+// and delete they send, in any collection, is by a bare _id (or a bulk insert).
+func TestIngestMutationsCommandsFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 2,000 customers")
+	}
+	pointOnly := !testdb.Backend(t).IndexedFilters
+	type counts struct{ orders, interactions int }
+	got := map[int]counts{}
+	for _, size := range []int{100, 2000} {
+		var log statementLog
+		s := newServerMonitored(t, log.monitor())
+		s.ok(adminKey, shopSource, nil)
+		ctx := context.Background()
+		var people []ingest.Input
+		for i := range size {
+			people = append(people, ingest.Input{ExternalID: fmt.Sprint("c", i),
+				Payload: map[string]any{"email": fmt.Sprintf("cust%d@example.com", i), "firstName": fmt.Sprint("F", i)}})
+		}
+		var pids []string
+		for start := 0; start < size; start += 1000 {
+			res, err := s.a.Workflows.Ingest(ctx, "shop", people[start:min(start+1000, size)], "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pids = append(pids, res.ProfileIDs...)
+		}
+		var seed []commerce.Order
+		var visits []commerce.Interaction
+		for i, p := range pids {
+			for k := range 5 {
+				seed = append(seed, commerce.Order{ID: fmt.Sprintf("shop:s%d-%d", i, k), ProfileID: p, CustomerRecordID: fmt.Sprint("shop:c", i),
+					Status: commerce.Paid, Currency: "GBP", TotalMinor: 1250, PlacedAt: time.Date(2024, time.Month(1+k), 10, 10, 0, 0, 0, time.UTC)})
+			}
+			visits = append(visits, commerce.Interaction{ID: fmt.Sprintf("shop:w%d", i), ProfileID: p, RecordID: fmt.Sprint("shop:c", i),
+				Channel: "web", Type: "page_view", At: time.Date(2024, 4, 1, 10, 0, 0, 0, time.UTC)})
+		}
+		for start := 0; start < len(seed); start += 1000 {
+			if _, err := s.a.Commerce.PutOrders(ctx, seed[start:min(start+1000, len(seed))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.a.Commerce.AddInteractions(ctx, visits); err != nil {
+			t.Fatal(err)
+		}
+
+		var orders, inters []any
+		for i := range 100 {
+			for k := range 10 {
+				orders = append(orders, map[string]any{"externalId": fmt.Sprintf("o%d-%d", i, k), "customer": map[string]any{"type": "email", "value": fmt.Sprintf("cust%d@example.com", i)},
+					"status": "PAID", "currency": "GBP", "total": "12.50", "placedAt": fmt.Sprintf("2024-0%d-1%dT10:00:00Z", 1+k%9, k%9)})
+			}
+		}
+		for k := range 100 {
+			inters = append(inters, map[string]any{"externalId": fmt.Sprint("i", k), "customer": map[string]any{"type": "email", "value": fmt.Sprintf("cust%d@example.com", k%50)},
+				"channel": "web", "type": "page_view", "at": "2024-05-01T10:00:00Z"})
+		}
+		check := func(what string, cmds []loggedCommand) int {
+			for _, c := range cmds {
+				switch c.name {
+				case "insert":
+				case "find", "update", "delete", "findAndModify":
+					for _, f := range c.filters {
+						if pointOnly && !bareIDFilter(f) {
+							t.Errorf("%d customers, %s: a filter that is not a bare _id: %s", size, what, c)
+						}
+					}
+				default:
+					t.Errorf("%d customers, %s: unexpected command %s", size, what, c)
+				}
+			}
+			return len(cmds)
+		}
+		log.record(true)
+		res := get(s.ok(adminKey, ordersQ, map[string]any{"s": "shop", "o": orders}), "ingestOrders").(map[string]any)
+		no := check("ingestOrders", log.record(true))
+		if res["written"].(float64) != 1000 || res["rejected"].(float64) != 0 {
+			t.Fatalf("%d customers: ingestOrders %v", size, res)
+		}
+		res = get(s.ok(adminKey, interactionsQ, map[string]any{"s": "shop", "i": inters}), "ingestInteractions").(map[string]any)
+		ni := check("ingestInteractions", log.record(false))
+		if res["written"].(float64) != 100 || res["rejected"].(float64) != 0 {
+			t.Fatalf("%d customers: ingestInteractions %v", size, res)
+		}
+		got[size] = counts{no, ni}
+		m, err := s.a.Commerce.Metrics(ctx, pids[7])
+		if err != nil || m.Orders != 15 || m.Interactions != 3 || m.NetMinor != 15*1250 {
+			t.Errorf("%d customers: metrics of customer 7: %+v %v", size, m, err)
+		}
+	}
+	if got[100] != got[2000] {
+		t.Errorf("commands grow with the database: %+v at 100 customers, %+v at 2,000", got[100], got[2000])
+	}
+	t.Logf("commands of one batch (orders, interactions): %+v", got)
+}
+
+// newServerMonitored runs the app (without its background loops) on its own client,
+// with monitor on that client.
+func newServerMonitored(t testing.TB, monitor *event.CommandMonitor) *srv {
+	client, err := mongo.Connect(options.Client().ApplyURI(testdb.URI(t)).SetMonitor(monitor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := client.Database(fmt.Sprintf("ingest_%d", time.Now().UnixNano()))
+	t.Cleanup(func() { _ = db.Drop(context.Background()); _ = client.Disconnect(context.Background()) })
+	a, err := app.New(context.Background(), db, app.Options{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Auth.Bootstrap(context.Background(), adminKey); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(a.Handler(func(ctx context.Context) error { return client.Ping(ctx, nil) }))
+	t.Cleanup(hs.Close)
+	return &srv{t, hs.URL, a}
+}
+
+func bareIDFilter(f bson.Raw) bool {
+	els, err := f.Elements()
+	return err == nil && len(els) == 1 && els[0].Key() == "_id" && els[0].Value().Type == bson.TypeString
+}
