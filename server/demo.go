@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/retail"
 	"github.com/tessera-cdp/tessera/server/app"
 )
 
@@ -63,7 +63,7 @@ func demoCmd(args []string) error {
 		}
 		_ = bar.Set(done)
 	}
-	sum, err := commerce.LoadDemo(ctx, commerce.Deps{Ingest: a.Ingest, Commerce: a.Commerce}, *file, *rows, progress)
+	sum, err := retail.LoadDemo(ctx, retail.Deps{Ingest: a.Ingest, Commerce: a.Commerce}, *file, *rows, progress)
 	if bar != nil {
 		_ = bar.Finish()
 	}

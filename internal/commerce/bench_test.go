@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/retail"
 )
 
 const retailFile = "../../../shared/data/retail/online_retail_2010-2011.csv.gz"
@@ -25,7 +25,7 @@ func BenchmarkLoadRetail(b *testing.B) {
 		b.StopTimer()
 		e := newEnv(b)
 		b.StartTimer()
-		sum, err := commerce.LoadDemo(e.ctx, e.deps, retailFile, 20000, nil)
+		sum, err := retail.LoadDemo(e.ctx, e.deps, retailFile, 20000, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/normalize"
+	"github.com/tessera-cdp/tessera/internal/retail"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
@@ -30,7 +31,7 @@ type env struct {
 	st   *identitystore.Store
 	cs   *commercestore.Store
 	eng  *identity.Engine
-	deps commerce.Deps
+	deps retail.Deps
 	svc  *commerce.Service
 }
 
@@ -42,7 +43,7 @@ func newEnv(t testing.TB) *env {
 	svc := commerce.NewService(cs)
 	svc.Now = func() time.Time { return time.Date(2011, 12, 10, 0, 0, 0, 0, time.UTC) }
 	return &env{t: t, ctx: context.Background(), st: st, cs: cs, eng: eng, svc: svc,
-		deps: commerce.Deps{Ingest: ingest.NewService(st, eng, normalize.Default()), Commerce: svc}}
+		deps: retail.Deps{Ingest: ingest.NewService(st, eng, normalize.Default()), Commerce: svc}}
 }
 
 func (e *env) must(err error) {
@@ -135,7 +136,7 @@ func expectFromCSV(t *testing.T, path, customer string) expected {
 func TestLoadSampleKnownCustomer(t *testing.T) {
 	e := newEnv(t)
 	calls := 0
-	sum, err := commerce.LoadDemo(e.ctx, e.deps, sample, 0, func(done, total int) {
+	sum, err := retail.LoadDemo(e.ctx, e.deps, sample, 0, func(done, total int) {
 		calls++
 		if done > total {
 			t.Errorf("progress %d of %d", done, total)
@@ -188,7 +189,7 @@ func TestLoadSampleKnownCustomer(t *testing.T) {
 		pids[pid] = true
 		before[pid] = e.metrics(pid)
 	}
-	again, err := commerce.LoadDemo(e.ctx, e.deps, sample, 0, nil)
+	again, err := retail.LoadDemo(e.ctx, e.deps, sample, 0, nil)
 	e.must(err)
 	if again.Merged != 0 || again.Interactions != 0 || again.Reconciled != 0 || again.Orders != sum.Orders {
 		t.Errorf("second load: %+v", again)

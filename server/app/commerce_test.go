@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/retail"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"github.com/tessera-cdp/tessera/server/app"
 	"go.mongodb.org/mongo-driver/v2/event"
@@ -327,7 +327,7 @@ func TestEraseCustomer(t *testing.T) {
 func TestRetailCustomerMetrics(t *testing.T) {
 	const path = "../../internal/commerce/testdata/retail_sample.csv.gz"
 	s := newServer(t)
-	sum, err := commerce.LoadDemo(context.Background(), commerce.Deps{Ingest: s.a.Ingest, Commerce: s.a.Commerce}, path, 0, nil)
+	sum, err := retail.LoadDemo(context.Background(), retail.Deps{Ingest: s.a.Ingest, Commerce: s.a.Commerce}, path, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

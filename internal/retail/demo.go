@@ -1,4 +1,4 @@
-package commerce
+package retail
 
 import (
 	"compress/gzip"
@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/commerce"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/ingest"
@@ -27,7 +29,7 @@ const (
 // Deps are the services LoadDemo writes through.
 type Deps struct {
 	Ingest   *ingest.Service
-	Commerce *Service
+	Commerce *commerce.Service
 }
 
 // Summary reports a LoadDemo run.
@@ -83,7 +85,7 @@ func LoadDemo(ctx context.Context, deps Deps, path string, limitRows int, progre
 	if err != nil {
 		return sum, fmt.Errorf("%s: %w", path, err)
 	}
-	rr, err := NewRetailReader(gz)
+	rr, err := NewReader(gz)
 	if err != nil {
 		return sum, err
 	}
@@ -166,7 +168,7 @@ func countRows(path string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	rr, err := NewRetailReader(gz)
+	rr, err := NewReader(gz)
 	if err != nil {
 		return 0, err
 	}
@@ -218,7 +220,7 @@ func loadChunk(ctx context.Context, deps Deps, chunk []*Invoice, profileOf map[s
 	*customers = append(*customers, newIDs...)
 	// An invoice number seen twice in a chunk (the file has one split invoice) is one order.
 	byNo := map[string]int{}
-	var orders []Order
+	var orders []commerce.Order
 	for _, inv := range chunk {
 		rec := ""
 		if inv.CustomerID != "" {
@@ -361,7 +363,7 @@ func loadPeople(ctx context.Context, deps Deps, customers []string, profileOf ma
 		return err
 	}
 	sum.Newsletter, sum.Support = len(news), len(support)
-	var its []Interaction
+	var its []commerce.Interaction
 	for i, c := range newsPeople {
 		its = append(its, newsletterEvents(c, newsPIDs[i], from, to)...)
 	}
@@ -386,10 +388,10 @@ func eventRNG(kind, c string) *rand.Rand {
 
 // newsletterEvents: up to four monthly campaigns from a random start; each is sent,
 // opened with probability 0.45, then clicked with probability 0.35.
-func newsletterEvents(c, profileID string, from, to time.Time) []Interaction {
+func newsletterEvents(c, profileID string, from, to time.Time) []commerce.Interaction {
 	rng := eventRNG("nl", c)
 	rec := NewsletterSource + ":nl-" + c
-	var out []Interaction
+	var out []commerce.Interaction
 	first := rng.IntN(13)
 	for k := first; k < first+4; k++ {
 		at := time.Date(from.Year(), from.Month(), from.Day(), 10, 0, 0, 0, time.UTC).AddDate(0, 0, 28*k)
@@ -397,7 +399,7 @@ func newsletterEvents(c, profileID string, from, to time.Time) []Interaction {
 			break
 		}
 		add := func(typ string, at time.Time) {
-			out = append(out, Interaction{ID: fmt.Sprintf("%s:nl-%s-c%d-%s", NewsletterSource, c, k, typ), ProfileID: profileID, RecordID: rec,
+			out = append(out, commerce.Interaction{ID: fmt.Sprintf("%s:nl-%s-c%d-%s", NewsletterSource, c, k, typ), ProfileID: profileID, RecordID: rec,
 				Channel: "email", Type: typ, At: at, Attributes: map[string]string{"campaign": fmt.Sprintf("campaign-%02d", k)}})
 		}
 		add("sent", at)
@@ -413,19 +415,19 @@ func newsletterEvents(c, profileID string, from, to time.Time) []Interaction {
 }
 
 // supportEvents: one to three contacts by e-mail, chat or phone, each followed by a reply.
-func supportEvents(c, profileID string, from, to time.Time) []Interaction {
+func supportEvents(c, profileID string, from, to time.Time) []commerce.Interaction {
 	rng := eventRNG("sd", c)
 	rec := SupportSource + ":sd-" + c
 	subjects := []string{"where is my order", "damaged item", "invoice copy", "change delivery address", "wholesale prices"}
 	span := max(int64(to.Sub(from)/time.Minute), 1)
-	var out []Interaction
+	var out []commerce.Interaction
 	for k := range 1 + rng.IntN(3) {
 		at := from.Add(time.Duration(rng.Int64N(span)) * time.Minute)
 		channel := []string{"support", "chat", "email"}[rng.IntN(3)]
 		attrs := map[string]string{"subject": subjects[rng.IntN(len(subjects))]}
 		out = append(out,
-			Interaction{ID: fmt.Sprintf("%s:sd-%s-%d-contact", SupportSource, c, k), ProfileID: profileID, RecordID: rec, Channel: channel, Type: "contact", At: at, Attributes: attrs},
-			Interaction{ID: fmt.Sprintf("%s:sd-%s-%d-message", SupportSource, c, k), ProfileID: profileID, RecordID: rec, Channel: channel, Type: "message",
+			commerce.Interaction{ID: fmt.Sprintf("%s:sd-%s-%d-contact", SupportSource, c, k), ProfileID: profileID, RecordID: rec, Channel: channel, Type: "contact", At: at, Attributes: attrs},
+			commerce.Interaction{ID: fmt.Sprintf("%s:sd-%s-%d-message", SupportSource, c, k), ProfileID: profileID, RecordID: rec, Channel: channel, Type: "message",
 				At: at.Add(time.Duration(30+rng.IntN(600)) * time.Minute), Attributes: attrs})
 	}
 	return out

@@ -1,4 +1,7 @@
-package commerce
+// Package retail reads the UCI Online Retail data set (invoice lines of a UK online shop)
+// and loads it as a demo: customers as source records, invoices as orders, and generated
+// newsletter and support interactions.
+package retail
 
 import (
 	"encoding/csv"
@@ -8,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/commerce"
 )
 
 // Invoice is one invoice of the UCI Online Retail file: the lines sharing an InvoiceNo.
@@ -16,7 +21,7 @@ type Invoice struct {
 	CustomerID string // "" for guests
 	Country    string
 	At         time.Time // of its first line
-	Lines      []Line
+	Lines      []commerce.Line
 	Rows       int // file rows read for it
 	Rounded    int // unit prices below a penny, rounded
 }
@@ -26,20 +31,20 @@ func (inv *Invoice) Cancellation() bool { return strings.HasPrefix(inv.No, "C") 
 
 // Order converts the invoice into an order of source (GBP), placed by customer record
 // recordID on profileID ("" for guests).
-func (inv *Invoice) Order(source, profileID, recordID string) Order {
-	o := Order{ID: source + ":" + inv.No, Source: source, ExternalID: inv.No, ProfileID: profileID, CustomerRecordID: recordID,
-		Channel: "web", Status: Paid, Lines: inv.Lines, Currency: "GBP", PlacedAt: inv.At}
+func (inv *Invoice) Order(source, profileID, recordID string) commerce.Order {
+	o := commerce.Order{ID: source + ":" + inv.No, Source: source, ExternalID: inv.No, ProfileID: profileID, CustomerRecordID: recordID,
+		Channel: "web", Status: commerce.Paid, Lines: inv.Lines, Currency: "GBP", PlacedAt: inv.At}
 	if inv.Cancellation() {
-		o.Status = Cancelled
+		o.Status = commerce.Cancelled
 	}
 	// An invoice beyond the bounds keeps a zero total here and is refused by PutOrders.
 	o.TotalMinor, _ = o.LinesTotal()
 	return o
 }
 
-// RetailReader streams invoices from the retail CSV (already decompressed). Lines of an
+// Reader streams invoices from the retail CSV (already decompressed). Lines of an
 // invoice are consecutive in the file, so one invoice is held in memory at a time.
-type RetailReader struct {
+type Reader struct {
 	r       *csv.Reader
 	col     map[string]int
 	pending *Invoice
@@ -48,10 +53,10 @@ type RetailReader struct {
 	Line    int
 }
 
-var retailColumns = []string{"InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"}
+var columns = []string{"InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"}
 
-// NewRetailReader reads the header and checks the columns.
-func NewRetailReader(r io.Reader) (*RetailReader, error) {
+// NewReader reads the header and checks the columns.
+func NewReader(r io.Reader) (*Reader, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
@@ -59,11 +64,11 @@ func NewRetailReader(r io.Reader) (*RetailReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("retail: header: %w", err)
 	}
-	rr := &RetailReader{r: cr, col: map[string]int{}}
+	rr := &Reader{r: cr, col: map[string]int{}}
 	for i, h := range head {
 		rr.col[strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")] = i
 	}
-	for _, c := range retailColumns {
+	for _, c := range columns {
 		if _, ok := rr.col[c]; !ok {
 			return nil, fmt.Errorf("retail: column %s missing", c)
 		}
@@ -71,7 +76,7 @@ func NewRetailReader(r io.Reader) (*RetailReader, error) {
 	return rr, nil
 }
 
-func (rr *RetailReader) get(name string) string {
+func (rr *Reader) get(name string) string {
 	if i := rr.col[name]; i < len(rr.row) {
 		return strings.TrimSpace(rr.row[i])
 	}
@@ -79,7 +84,7 @@ func (rr *RetailReader) get(name string) string {
 }
 
 // Next returns the next invoice, or io.EOF.
-func (rr *RetailReader) Next() (*Invoice, error) {
+func (rr *Reader) Next() (*Invoice, error) {
 	for {
 		row, err := rr.r.Read()
 		if errors.Is(err, io.EOF) {
@@ -111,7 +116,7 @@ func (rr *RetailReader) Next() (*Invoice, error) {
 	}
 }
 
-func (rr *RetailReader) add(no string) error {
+func (rr *Reader) add(no string) error {
 	fail := func(what string, err error) error { return fmt.Errorf("retail line %d: %s: %w", rr.Line, what, err) }
 	qty, err := strconv.ParseInt(rr.get("Quantity"), 10, 64)
 	if err != nil {
@@ -122,9 +127,9 @@ func (rr *RetailReader) add(no string) error {
 		return fail("invoice date", err)
 	}
 	rounded := 0
-	price, err := ParseMinor(rr.get("UnitPrice"), 2)
-	if errors.Is(err, ErrMoneyPrecision) {
-		price, err = RoundMinor(rr.get("UnitPrice"), 2)
+	price, err := commerce.ParseMinor(rr.get("UnitPrice"), 2)
+	if errors.Is(err, commerce.ErrMoneyPrecision) {
+		price, err = commerce.RoundMinor(rr.get("UnitPrice"), 2)
 		rounded = 1
 	}
 	if err != nil {
@@ -143,7 +148,7 @@ func (rr *RetailReader) add(no string) error {
 	}
 	inv.Rows++
 	inv.Rounded += rounded
-	inv.Lines = append(inv.Lines, Line{SKU: rr.get("StockCode"), Description: rr.get("Description"), Quantity: qty, UnitPriceMinor: price})
+	inv.Lines = append(inv.Lines, commerce.Line{SKU: rr.get("StockCode"), Description: rr.get("Description"), Quantity: qty, UnitPriceMinor: price})
 	return nil
 }
 
