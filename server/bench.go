@@ -31,21 +31,53 @@ func benchCmd(args []string) error {
 	batch := fs.Int("batch", 1000, "records per ingest call")
 	pg := fs.String("postgresql-url", env("TESSERA_POSTGRESQL_URL", ""), "embedded FerretDB on PostgreSQL instead of SQLite")
 	uri := fs.String("mongodb-uri", env("MONGODB_URI", ""), "a MongoDB to measure instead of the embedded database")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the ingest phase to this file")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the ingest phase to this file (with -both: FILE.sqlite and FILE.postgresql)")
+	both := fs.Bool("both", false, "with -postgresql-url: run the benchmark on SQLite, then on PostgreSQL, and compare the two")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	client, closeDB, err := openDB(Config{Memory: *pg == "", PostgreSQLURL: *pg, MongoURI: *uri}, log)
-	if err != nil {
+	b := ingestBench{n: *n, overlap: *overlap, batch: *batch, cpuprofile: *cpuprofile}
+	if !*both {
+		_, err := b.run(Config{Memory: *pg == "", PostgreSQLURL: *pg, MongoURI: *uri, DBLogLevel: "error"})
 		return err
+	}
+	if *pg == "" || *uri != "" {
+		return errors.New("-both compares the embedded database on SQLite and on PostgreSQL: give -postgresql-url, not -mongodb-uri")
+	}
+	var rates [2]float64
+	for i, c := range []Config{{Memory: true}, {PostgreSQLURL: *pg}} {
+		c.DBLogLevel = "error"
+		if *cpuprofile != "" {
+			b.cpuprofile = *cpuprofile + []string{".sqlite", ".postgresql"}[i]
+		}
+		var err error
+		if rates[i], err = b.run(c); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("same run: SQLite %.0f records/s, PostgreSQL %.0f records/s, PostgreSQL/SQLite %.2f\n", rates[0], rates[1], rates[1]/rates[0])
+	return nil
+}
+
+type ingestBench struct {
+	n, batch   int
+	overlap    float64
+	cpuprofile string
+}
+
+// run measures one backend and returns the ingest rate in records/s.
+func (b ingestBench) run(cfg Config) (float64, error) {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	client, closeDB, err := openDB(cfg, log)
+	if err != nil {
+		return 0, err
 	}
 	defer closeDB()
 	ctx := context.Background()
 	dbName := fmt.Sprintf("bench_%d", time.Now().UnixNano())
 	db := client.Database(dbName)
 	defer db.Drop(context.Background())
-	recs := ingest.Synthesize(*n, *overlap, 1)
+	recs := ingest.Synthesize(b.n, b.overlap, 1)
 	persons := map[int]bool{}
 	for _, r := range recs {
 		persons[r.Person] = true
@@ -53,23 +85,23 @@ func benchCmd(args []string) error {
 	expected := components(recs)
 	backend := "embedded FerretDB on SQLite"
 	switch {
-	case *uri != "":
-		backend = "MongoDB " + *uri
-	case *pg != "":
+	case cfg.MongoURI != "":
+		backend = "MongoDB " + cfg.MongoURI
+	case cfg.PostgreSQLURL != "":
 		backend = "embedded FerretDB on PostgreSQL"
 	}
-	fmt.Printf("bench ingest: %d records of %d people (overlap %.0f%%) in batches of %d, %s\n", *n, len(persons), *overlap*100, *batch, backend)
+	fmt.Printf("bench ingest: %d records of %d people (overlap %.0f%%) in batches of %d, %s\n", b.n, len(persons), b.overlap*100, b.batch, backend)
 
 	// Baseline: the same payload documents, bulk-inserted as they are.
 	raw := db.Collection("bench_raw")
 	start := time.Now()
-	for i := 0; i < len(recs); i += *batch {
+	for i := 0; i < len(recs); i += b.batch {
 		var docs []any
-		for _, r := range recs[i:min(i+*batch, len(recs))] {
+		for _, r := range recs[i:min(i+b.batch, len(recs))] {
 			docs = append(docs, bson.M{"_id": r.Source + ":" + r.Input.ExternalID, "source": r.Source, "payload": r.Input.Payload})
 		}
 		if _, err := raw.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	rawRate := float64(len(recs)) / time.Since(start).Seconds()
@@ -77,11 +109,11 @@ func benchCmd(args []string) error {
 
 	a, err := app.New(ctx, db, app.Options{Log: log})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, s := range ingest.SynthSources {
 		if _, err := a.Ingest.CreateSource(ctx, s); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	bar := progressbar.NewOptions(len(recs), progressbar.OptionSetDescription("ingest"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
@@ -89,21 +121,21 @@ func benchCmd(args []string) error {
 	var sum ingest.Counts
 	var ms runtime.MemStats
 	var peak uint64
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+	if b.cpuprofile != "" {
+		f, err := os.Create(b.cpuprofile)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+			return 0, err
 		}
 		defer pprof.StopCPUProfile()
 	}
 	start = time.Now()
-	for i := 0; i < len(recs); i += *batch {
+	for i := 0; i < len(recs); i += b.batch {
 		bySrc := map[string][]ingest.Input{}
-		for _, r := range recs[i:min(i+*batch, len(recs))] {
+		for _, r := range recs[i:min(i+b.batch, len(recs))] {
 			bySrc[r.Source] = append(bySrc[r.Source], r.Input)
 		}
 		for _, s := range ingest.SynthSources {
@@ -112,7 +144,7 @@ func benchCmd(args []string) error {
 			}
 			res, err := a.Ingest.Ingest(ctx, s.Name, bySrc[s.Name], "")
 			if err != nil {
-				return err
+				return 0, err
 			}
 			sum.Created += res.Created
 			sum.Merged += res.Merged
@@ -125,16 +157,16 @@ func benchCmd(args []string) error {
 	rate := float64(len(recs)) / el.Seconds()
 	live, err := db.Collection("profiles").CountDocuments(ctx, bson.M{"mergedInto": bson.M{"$exists": false}})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	fmt.Printf("ingest + resolution: %9.0f records/s (%s)\n", rate, el.Round(time.Millisecond))
 	fmt.Printf("ratio ingest/raw:    %9.3f\n", rate/rawRate)
 	fmt.Printf("profiles: %d live, %d expected from shared identifiers (%d people), %d merges; peak Go heap in use %.0f MiB\n",
 		live, expected, len(persons), sum.Merged, float64(peak)/(1<<20))
 	if int(live) != expected {
-		return fmt.Errorf("resolution produced %d profiles, shared identifiers give %d", live, expected)
+		return 0, fmt.Errorf("resolution produced %d profiles, shared identifiers give %d", live, expected)
 	}
-	return nil
+	return rate, nil
 }
 
 // components counts groups of records linked by a shared identifier value: what

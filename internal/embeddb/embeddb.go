@@ -120,12 +120,14 @@ func Start(cfg Config) (*DB, error) {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			index := func(ctx context.Context) error { return indexIDs(ctx, sqliteDir) }
+			index, done := func(ctx context.Context) error { return indexIDs(ctx, sqliteDir) }, func() {}
 			if cfg.PostgreSQLURL != "" {
-				index = func(ctx context.Context) error { return indexPostgreSQL(ctx, cfg.PostgreSQLURL) }
+				x := &pgIndexer{url: cfg.PostgreSQLURL}
+				index, done = x.index, x.close
 			}
 			go func() {
 				defer close(db.indexed)
+				defer done()
 				db.runIndexer(ctx, index, time.Second)
 			}()
 			return db, nil
