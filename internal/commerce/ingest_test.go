@@ -7,78 +7,14 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
-
-// command is one database command as the driver sent it, with the filter of each of
-// its statements (find, update, delete, findAndModify).
-type command struct {
-	name, coll string
-	filters    []bson.Raw
-}
-
-func (c command) String() string { return fmt.Sprintf("%s %s %v", c.name, c.coll, c.filters) }
-
-// recorder records the commands of a client while on.
-type recorder struct {
-	mu   sync.Mutex
-	on   bool
-	cmds []command
-}
-
-func (r *recorder) monitor() *event.CommandMonitor {
-	return &event.CommandMonitor{Started: func(_ context.Context, ev *event.CommandStartedEvent) {
-		c := command{name: ev.CommandName}
-		c.coll, _ = ev.Command.Index(0).Value().StringValueOK()
-		switch ev.CommandName {
-		case "update", "delete":
-			arr, _ := ev.Command.Lookup(ev.CommandName + "s").ArrayOK()
-			vals, _ := arr.Values()
-			for _, v := range vals {
-				q, _ := v.Document().Lookup("q").DocumentOK()
-				c.filters = append(c.filters, q)
-			}
-		case "find":
-			f, _ := ev.Command.Lookup("filter").DocumentOK()
-			c.filters = append(c.filters, f)
-		case "findAndModify":
-			f, _ := ev.Command.Lookup("query").DocumentOK()
-			c.filters = append(c.filters, f)
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if r.on {
-			r.cmds = append(r.cmds, c)
-		}
-	}}
-}
-
-// record switches recording on or off and returns what was recorded since the last call.
-func (r *recorder) record(on bool) []command {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.on = on
-	out := r.cmds
-	r.cmds = nil
-	return out
-}
-
-// bareID reports a filter that is exactly {_id: "..."}: on FerretDB the only one served
-// without scanning the collection.
-func bareID(f bson.Raw) bool {
-	els, err := f.Elements()
-	return err == nil && len(els) == 1 && els[0].Key() == "_id" && els[0].Value().Type == bson.TypeString
-}
 
 // monitored is a commerce service on its own client and database, whose commands rec
 // records.
@@ -86,17 +22,13 @@ type monitored struct {
 	svc *commerce.Service
 	cs  *commercestore.Store
 	db  *mongo.Database
-	rec *recorder
+	rec *testdb.CommandLog
 }
 
 func newMonitored(t testing.TB) *monitored {
-	rec := &recorder{}
-	client, err := mongo.Connect(options.Client().ApplyURI(testdb.URI(t)).SetMonitor(rec.monitor()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := client.Database(fmt.Sprintf("ingest_%d", time.Now().UnixNano()))
-	t.Cleanup(func() { _ = db.Drop(context.Background()); _ = client.Disconnect(context.Background()) })
+	rec := &testdb.CommandLog{}
+	db := testdb.MonitoredClient(t, rec).Database(fmt.Sprintf("ingest_%d", time.Now().UnixNano()))
+	t.Cleanup(func() { _ = db.Drop(context.Background()) })
 	cs := commercestore.New(db, testdb.Backend(t), nil)
 	if err := cs.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
@@ -166,13 +98,13 @@ func TestIngestCommandsFlat(t *testing.T) {
 		m := newMonitored(t)
 		m.seed(t, size)
 		ctx := context.Background()
-		check := func(what string, cmds []command) int {
+		check := func(what string, cmds []testdb.Command) int {
 			for _, c := range cmds {
-				switch c.name {
+				switch c.Name {
 				case "insert":
 				case "find", "update", "delete", "findAndModify":
-					for _, f := range c.filters {
-						if pointOnly && !bareID(f) {
+					for _, f := range c.Filters {
+						if pointOnly && !testdb.BareID(f) {
 							t.Errorf("%d customers, %s: a filter that is not a bare _id: %s", size, what, c)
 						}
 					}
@@ -182,17 +114,17 @@ func TestIngestCommandsFlat(t *testing.T) {
 			}
 			return len(cmds)
 		}
-		m.rec.record(true)
+		m.rec.Record(true)
 		res, err := m.svc.PutOrders(ctx, shopOrders(0, 100, 10, "batch"))
 		if err != nil || res.Written != 1000 || res.ProfilesTouched != 100 {
 			t.Fatalf("%d customers: orders %+v %v", size, res, err)
 		}
-		no := check("ingestOrders", m.rec.record(true))
+		no := check("ingestOrders", m.rec.Record(true))
 		n, err := m.svc.AddInteractions(ctx, visits(100, 50, "batch"))
 		if err != nil || n != 100 {
 			t.Fatalf("%d customers: interactions %d %v", size, n, err)
 		}
-		ni := check("ingestInteractions", m.rec.record(false))
+		ni := check("ingestInteractions", m.rec.Record(false))
 		got[size] = counts{no, ni}
 		if no > 1000 || ni > 120 {
 			t.Errorf("%d customers: %d commands for 1,000 orders, %d for 100 interactions: more than about one per item", size, no, ni)
@@ -213,13 +145,13 @@ type cancelAfter struct {
 	commerce.Store
 	step   string
 	cancel context.CancelFunc
-	rec    *recorder
+	rec    *testdb.CommandLog
 }
 
 func (c *cancelAfter) gone(step string) {
 	if step == c.step {
 		c.cancel()
-		c.rec.record(true) // from here on, nothing may be sent
+		c.rec.Record(true) // from here on, nothing may be sent
 	}
 }
 
@@ -271,7 +203,7 @@ func TestCancelledIngestStopsAndRepeatFinishes(t *testing.T) {
 				if !errors.Is(err, context.Canceled) {
 					t.Fatalf("interrupted call: %v", err)
 				}
-				if after := m.rec.record(false); len(after) > 0 {
+				if after := m.rec.Record(false); len(after) > 0 {
 					t.Errorf("%d commands sent after the client left: %v", len(after), after)
 				}
 				m.svc.Store = m.cs

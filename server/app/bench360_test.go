@@ -21,7 +21,7 @@ import (
 //	go test ./server/app -run '^$' -bench Benchmark360 -benchtime 400x
 func Benchmark360(b *testing.B) {
 	var c commandCounter
-	s, db := newMonitoredServer(b, &c)
+	s, db := newMonitoredServer(b, c.monitor())
 	s.ok(adminKey, shopSource, nil)
 	pid := seedCustomer(s, "1", 50)
 	body, _ := json.Marshal(map[string]any{"query": q360, "variables": map[string]any{"id": pid}})

@@ -3,77 +3,13 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/testdb"
-	"github.com/tessera-cdp/tessera/server/app"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
-
-// statementLog records, while on, every command but the API-key lookups, with the
-// filter of each find, update, delete and findAndModify statement.
-type statementLog struct {
-	mu   sync.Mutex
-	on   bool
-	cmds []loggedCommand
-}
-
-type loggedCommand struct {
-	name, coll string
-	filters    []bson.Raw
-}
-
-func (c loggedCommand) String() string { return fmt.Sprintf("%s %s %v", c.name, c.coll, c.filters) }
-
-func (l *statementLog) monitor() *event.CommandMonitor {
-	return &event.CommandMonitor{Started: func(_ context.Context, ev *event.CommandStartedEvent) {
-		c := loggedCommand{name: ev.CommandName}
-		c.coll, _ = ev.Command.Index(0).Value().StringValueOK()
-		// Authentication is measured on its own (TestAuthenticationIsPointReadsThenCached):
-		// its cache expires on the clock, so a slow phase would read the key again.
-		if c.coll == "api_keys" || c.coll == "api_key_hashes" {
-			return
-		}
-		switch ev.CommandName {
-		case "update", "delete":
-			arr, _ := ev.Command.Lookup(ev.CommandName + "s").ArrayOK()
-			vals, _ := arr.Values()
-			for _, v := range vals {
-				q, _ := v.Document().Lookup("q").DocumentOK()
-				c.filters = append(c.filters, q)
-			}
-		case "find":
-			f, _ := ev.Command.Lookup("filter").DocumentOK()
-			c.filters = append(c.filters, f)
-		case "findAndModify":
-			f, _ := ev.Command.Lookup("query").DocumentOK()
-			c.filters = append(c.filters, f)
-		}
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		if l.on {
-			l.cmds = append(l.cmds, c)
-		}
-	}}
-}
-
-func (l *statementLog) record(on bool) []loggedCommand {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.on = on
-	out := l.cmds
-	l.cmds = nil
-	return out
-}
 
 // TestIngestMutationsCommandsFlat: one ingestOrders batch (1,000 orders of 100
 // customers named by e-mail) and one ingestInteractions batch (100 interactions of 50
@@ -88,8 +24,10 @@ func TestIngestMutationsCommandsFlat(t *testing.T) {
 	type counts struct{ orders, interactions int }
 	got := map[int]counts{}
 	for _, size := range []int{100, 2000} {
-		var log statementLog
-		s := newServerMonitored(t, log.monitor())
+		// Authentication is measured on its own (TestAuthenticationIsPointReadsThenCached):
+		// its cache expires on the clock, so a slow phase would read the key again.
+		log := &testdb.CommandLog{Skip: []string{"api_keys", "api_key_hashes"}}
+		s, _ := newMonitoredServer(t, log.Monitor())
 		s.ok(adminKey, shopSource, nil)
 		ctx := context.Background()
 		var people []ingest.Input
@@ -135,13 +73,13 @@ func TestIngestMutationsCommandsFlat(t *testing.T) {
 			inters = append(inters, map[string]any{"externalId": fmt.Sprint("i", k), "customer": map[string]any{"type": "email", "value": fmt.Sprintf("cust%d@example.com", k%50)},
 				"channel": "web", "type": "page_view", "at": "2024-05-01T10:00:00Z"})
 		}
-		check := func(what string, cmds []loggedCommand) int {
+		check := func(what string, cmds []testdb.Command) int {
 			for _, c := range cmds {
-				switch c.name {
+				switch c.Name {
 				case "insert":
 				case "find", "update", "delete", "findAndModify":
-					for _, f := range c.filters {
-						if pointOnly && !bareIDFilter(f) {
+					for _, f := range c.Filters {
+						if pointOnly && !testdb.BareID(f) {
 							t.Errorf("%d customers, %s: a filter that is not a bare _id: %s", size, what, c)
 						}
 					}
@@ -151,14 +89,14 @@ func TestIngestMutationsCommandsFlat(t *testing.T) {
 			}
 			return len(cmds)
 		}
-		log.record(true)
+		log.Record(true)
 		res := get(s.ok(adminKey, ordersQ, map[string]any{"s": "shop", "o": orders}), "ingestOrders").(map[string]any)
-		no := check("ingestOrders", log.record(true))
+		no := check("ingestOrders", log.Record(true))
 		if res["written"].(float64) != 1000 || res["rejected"].(float64) != 0 {
 			t.Fatalf("%d customers: ingestOrders %v", size, res)
 		}
 		res = get(s.ok(adminKey, interactionsQ, map[string]any{"s": "shop", "i": inters}), "ingestInteractions").(map[string]any)
-		ni := check("ingestInteractions", log.record(false))
+		ni := check("ingestInteractions", log.Record(false))
 		if res["written"].(float64) != 100 || res["rejected"].(float64) != 0 {
 			t.Fatalf("%d customers: ingestInteractions %v", size, res)
 		}
@@ -172,30 +110,4 @@ func TestIngestMutationsCommandsFlat(t *testing.T) {
 		t.Errorf("commands grow with the database: %+v at 100 customers, %+v at 2,000", got[100], got[2000])
 	}
 	t.Logf("commands of one batch (orders, interactions): %+v", got)
-}
-
-// newServerMonitored runs the app (without its background loops) on its own client,
-// with monitor on that client.
-func newServerMonitored(t testing.TB, monitor *event.CommandMonitor) *srv {
-	client, err := mongo.Connect(options.Client().ApplyURI(testdb.URI(t)).SetMonitor(monitor))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := client.Database(fmt.Sprintf("ingest_%d", time.Now().UnixNano()))
-	t.Cleanup(func() { _ = db.Drop(context.Background()); _ = client.Disconnect(context.Background()) })
-	a, err := app.New(context.Background(), db, app.Options{Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Auth.Bootstrap(context.Background(), adminKey); err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(a.Handler(func(ctx context.Context) error { return client.Ping(ctx, nil) }))
-	t.Cleanup(hs.Close)
-	return &srv{t, hs.URL, a}
-}
-
-func bareIDFilter(f bson.Raw) bool {
-	els, err := f.Elements()
-	return err == nil && len(els) == 1 && els[0].Key() == "_id" && els[0].Value().Type == bson.TypeString
 }

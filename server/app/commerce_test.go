@@ -54,13 +54,14 @@ func (c *commandCounter) monitor() *event.CommandMonitor {
 	}}
 }
 
-// newMonitoredServer runs the app on its own client, whose commands c counts.
-func newMonitoredServer(t testing.TB, c *commandCounter) (*srv, *mongo.Database) {
-	client, err := mongo.Connect(options.Client().ApplyURI(testdb.URI(t)).SetMonitor(c.monitor()))
+// newMonitoredServer runs the app (without its background loops) on its own client and
+// database, with monitor on that client.
+func newMonitoredServer(t testing.TB, monitor *event.CommandMonitor) (*srv, *mongo.Database) {
+	client, err := mongo.Connect(options.Client().ApplyURI(testdb.URI(t)).SetMonitor(monitor))
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := client.Database(fmt.Sprintf("c360_%d", time.Now().UnixNano()))
+	db := client.Database(fmt.Sprintf("mon_%d", time.Now().UnixNano()))
 	t.Cleanup(func() { _ = db.Drop(context.Background()); _ = client.Disconnect(context.Background()) })
 	a, err := app.New(context.Background(), db, app.Options{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -112,7 +113,7 @@ func seed(s *srv, no string, n int, customerNo bool) string {
 
 func TestCustomer360BoundedRoundTrips(t *testing.T) {
 	var c commandCounter
-	s, _ := newMonitoredServer(t, &c)
+	s, _ := newMonitoredServer(t, c.monitor())
 	s.ok(adminKey, shopSource, nil)
 	small, big := seedCustomer(s, "5", 5), seedCustomer(s, "50", 50)
 	counts := map[string]int64{}

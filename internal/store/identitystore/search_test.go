@@ -3,14 +3,10 @@ package identitystore_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/profile"
@@ -18,35 +14,20 @@ import (
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
 
-type monitor struct {
-	mu   sync.Mutex
-	on   bool
-	cmds []string
-	bad  []string
-}
-
-func (m *monitor) started(_ context.Context, ev *event.CommandStartedEvent) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if !m.on || ev.CommandName == "endSessions" {
-		return
-	}
-	m.cmds = append(m.cmds, ev.CommandName)
-	if f, ok := ev.Command.Lookup("filter").DocumentOK(); ok {
-		els, _ := f.Elements()
-		if len(els) != 1 || els[0].Key() != "_id" || els[0].Value().Type != bson.TypeString {
-			m.bad = append(m.bad, ev.CommandName+" "+f.String())
+// pointReadsOnly returns the commands that are not finds by a bare _id.
+func pointReadsOnly(cmds []testdb.Command) (bad []string) {
+	for _, c := range cmds {
+		if c.Name != "find" {
+			bad = append(bad, c.String())
+			continue
 		}
-	} else if ev.CommandName != "find" {
-		m.bad = append(m.bad, ev.CommandName)
+		for _, f := range c.Filters {
+			if !testdb.BareID(f) {
+				bad = append(bad, c.String())
+			}
+		}
 	}
-}
-
-func (m *monitor) take(on bool) (cmds, bad []string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	cmds, bad, m.cmds, m.bad, m.on = m.cmds, m.bad, nil, nil, on
-	return cmds, bad
+	return bad
 }
 
 // Searches and the customer list send a bounded number of bare-_id reads on FerretDB,
@@ -58,12 +39,8 @@ func TestSearchIsPointReadsAtAnySize(t *testing.T) {
 		t.Skip("MongoDB serves search from the searchTokens index")
 	}
 	ctx := context.Background()
-	m := &monitor{}
-	client, err := mongo.Connect(options.Client().ApplyURI(testdb.URI(t)).SetMonitor(&event.CommandMonitor{Started: m.started}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(ctx)
+	m := &testdb.CommandLog{}
+	client := testdb.MonitoredClient(t, m)
 	var counts [][]int
 	for _, n := range []int{100, 3000} {
 		name := testdb.DB(t).Name()
@@ -91,7 +68,7 @@ func TestSearchIsPointReadsAtAnySize(t *testing.T) {
 			{Terms: []string{"ann"}, Limit: 21},
 			{Limit: 21},
 		} {
-			m.take(true)
+			m.Record(true)
 			got, err := fresh.SearchProfiles(ctx, q)
 			if err != nil {
 				t.Fatal(err)
@@ -100,7 +77,8 @@ func TestSearchIsPointReadsAtAnySize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cmds, bad := m.take(false)
+			cmds := m.Record(false)
+			bad := pointReadsOnly(cmds)
 			if len(bad) > 0 {
 				t.Fatalf("%d profiles, query %v: commands other than bare-_id reads: %v", n, q.Terms, bad)
 			}
@@ -185,12 +163,8 @@ func TestIdentitiesOfAProfileArePointReads(t *testing.T) {
 		t.Skip("MongoDB serves it from the profileId index")
 	}
 	ctx := context.Background()
-	m := &monitor{}
-	client, err := mongo.Connect(options.Client().ApplyURI(testdb.URI(t)).SetMonitor(&event.CommandMonitor{Started: m.started}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(ctx)
+	m := &testdb.CommandLog{}
+	client := testdb.MonitoredClient(t, m)
 	var counts []int
 	for _, n := range []int{100, 3000} {
 		st := identitystore.New(client.Database(testdb.DB(t).Name()), b)
@@ -213,12 +187,13 @@ func TestIdentitiesOfAProfileArePointReads(t *testing.T) {
 		if _, err := st.ClaimIdentities(ctx, ids); err != nil {
 			t.Fatal(err)
 		}
-		m.take(true)
+		m.Record(true)
 		got, err := st.IdentitiesOfProfiles(ctx, []string{ps[0].ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cmds, bad := m.take(false)
+		cmds := m.Record(false)
+		bad := pointReadsOnly(cmds)
 		if len(bad) > 0 {
 			t.Fatalf("%d profiles: commands other than bare-_id reads: %v", n, bad)
 		}
