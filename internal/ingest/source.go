@@ -190,10 +190,7 @@ type Store interface {
 	CreateSource(ctx context.Context, s Source) error
 	GetSource(ctx context.Context, name string) (Source, error)
 	ListSources(ctx context.Context) ([]Source, error)
-	IncSourceRecords(ctx context.Context, name string, n int64) error
 	GetRecords(ctx context.Context, ids []string) ([]profile.Record, error)
-	// UpsertRecords stores records as received; it never changes their profile.
-	UpsertRecords(ctx context.Context, rs []profile.Record) error
 	CreateJob(ctx context.Context, j Job) error
 	GetJob(ctx context.Context, id string) (Job, error)
 	ListJobs(ctx context.Context, limit int) ([]Job, error)

@@ -71,6 +71,12 @@ func (s *Store) EnsureSearchIndex(ctx context.Context) error {
 		return nil
 	}
 	x := s.search
+	x.mu.RLock()
+	built := x.built
+	x.mu.RUnlock()
+	if built { // every search asks: no exclusive lock once built
+		return nil
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.built {

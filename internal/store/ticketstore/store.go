@@ -239,7 +239,7 @@ func (s *Store) finish(ctx context.Context, j *journalDoc) error {
 		if jt.Expect == 0 {
 			kind = "created"
 		}
-		ns = append(ns, notificationDoc{ID: dbkit.NewID(), TicketID: jt.Doc.ID, Kind: kind, At: s.Now()})
+		ns = append(ns, notificationDoc{ID: notify.NewID(), TicketID: jt.Doc.ID, Kind: kind, At: s.Now()})
 	}
 	if len(ns) > 0 {
 		if _, err := s.notes.InsertMany(ctx, ns); err != nil {
