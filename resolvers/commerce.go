@@ -101,15 +101,7 @@ func (r *Resolver) resolveRows(ctx context.Context, refs []CustomerRef, reasons 
 // rankedCustomers lists customers with commerce data in a value order, restricted by
 // the text query and filters.
 func (r *Resolver) rankedCustomers(ctx context.Context, query string, filter *model.CustomerFilter, orderBy *model.CustomerOrder, n int, after string) (*model.CustomerConnection, error) {
-	pg, err := r.C360.Rank(ctx, convert.ToRankRequest(query, filter, orderBy, n, after))
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(pg.Metrics))
-	for i, m := range pg.Metrics {
-		ids[i] = m.ProfileID
-	}
-	ps, err := r.Profiles.Stored(ctx, ids)
+	pg, ps, err := r.C360.RankedCustomers(ctx, convert.ToRankRequest(query, filter, orderBy, n, after))
 	if err != nil {
 		return nil, err
 	}

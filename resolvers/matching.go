@@ -13,18 +13,8 @@ import (
 )
 
 func (r *Resolver) startMatchJob(ctx context.Context, in *model.MatchJobInput) (*model.MatchJob, error) {
-	o := convert.ToMatchOptions(in, "match job by "+auth.Actor(ctx))
-	if o.SourceFilter != "" {
-		if _, err := r.Ingest.Source(ctx, o.SourceFilter); err != nil {
-			return nil, err
-		}
-	}
 	// The job outlives the request: it runs on the server's context.
-	id, err := r.Matching.Start(r.background(), o)
-	if err != nil {
-		return nil, err
-	}
-	j, err := r.Matching.Job(ctx, id)
+	j, err := r.Matching.Launch(ctx, r.background(), convert.ToMatchOptions(in, "match job by "+auth.Actor(ctx)))
 	if err != nil {
 		return nil, err
 	}

@@ -22,8 +22,11 @@ import (
 // to the raw bulk-insert throughput of the same documents, on the same database, in the
 // same run, so the ratio says what identity resolution costs.
 func benchCmd(args []string) error {
+	if len(args) > 0 && args[0] == "scale" {
+		return benchScaleCmd(args[1:])
+	}
 	if len(args) == 0 || args[0] != "ingest" {
-		return errors.New("usage: tessera bench ingest [flags]")
+		return errors.New("usage: tessera bench ingest|scale [flags]")
 	}
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
 	n := fs.Int("n", 100000, "records")
@@ -109,6 +112,10 @@ func (b ingestBench) run(cfg Config) (float64, error) {
 
 	a, err := app.New(ctx, db, app.Options{Log: log})
 	if err != nil {
+		return 0, err
+	}
+	// As a serving process does in the background (App.Start).
+	if err := a.Store.BuildExistenceHints(ctx); err != nil {
 		return 0, err
 	}
 	for _, s := range ingest.SynthSources {

@@ -3,15 +3,16 @@ package commerce
 import (
 	"context"
 	"errors"
+	"slices"
+
+	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
-// Reader is what the Customer 360 reads need from the database: ranking, metrics with
-// and without ledgers, and order pages.
+// Reader is what the Customer 360 reads need from the database: ranking, metrics and
+// order pages.
 type Reader interface {
 	RankStore
 	OrderPageReader
-	// MetricsSummaries reads metrics without ledgers; missing ids are left out.
-	MetricsSummaries(ctx context.Context, ids []string) ([]Metrics, error)
 }
 
 // Customer360 serves the reads behind the Customer 360 view and the customer lists in
@@ -24,6 +25,8 @@ type Customer360 struct {
 	// Search and WithAttribute restrict a ranking (the customer domain serves them).
 	Search        ProfileSearch
 	WithAttribute AttributeLookup
+	// Profiles reads the profiles of a ranking's page (the customer domain's).
+	Profiles func(ctx context.Context, ids []string) ([]profile.Profile, error)
 }
 
 // RankRequest asks for one page of customers with commerce data in a value order,
@@ -51,11 +54,29 @@ func (c *Customer360) Rank(ctx context.Context, q RankRequest) (RankPage, error)
 	return c.Service.Rank(ctx, c.Store, q.Order, f, q.After, q.Limit)
 }
 
+// RankedCustomers is Rank with the page's profiles; a profile absorbed by a merge (not
+// followed by commerce yet) is left out of Profiles, and the caller leaves it out.
+func (c *Customer360) RankedCustomers(ctx context.Context, q RankRequest) (RankPage, []profile.Profile, error) {
+	pg, err := c.Rank(ctx, q)
+	if err != nil {
+		return RankPage{}, nil, err
+	}
+	ids := make([]string, len(pg.Metrics))
+	for i, m := range pg.Metrics {
+		ids[i] = m.ProfileID
+	}
+	ps, err := c.Profiles(ctx, ids)
+	if err != nil {
+		return RankPage{}, nil, err
+	}
+	return pg, slices.DeleteFunc(ps, func(p profile.Profile) bool { return p.MergedInto != "" }), nil
+}
+
 // Metrics returns the metrics (without ledgers) of each profile, in the order of ids,
 // with the churn risk computed now; a profile without orders or interactions gets
 // empty metrics.
 func (c *Customer360) Metrics(ctx context.Context, ids []string) ([]Metrics, error) {
-	ms, err := c.Store.MetricsSummaries(ctx, ids)
+	ms, err := getMetrics(ctx, c.Store, ids) // the order page and timeline read the same documents
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,6 @@ import (
 
 // OrderPageReader is what paging customers' orders needs from the database.
 type OrderPageReader interface {
-	// OrderPage returns one profile's orders newest first (see Store.OrderPage).
-	OrderPage(ctx context.Context, profileID string, q PageQuery) ([]Order, error)
 	// GetMetrics reads metrics documents with their period summaries; missing ids are
 	// left out.
 	GetMetrics(ctx context.Context, profileIDs []string) ([]Metrics, error)
@@ -31,11 +29,11 @@ type OrdersPage struct {
 	HasNext bool
 }
 
-// OrderPages answers a batch of order page requests (errs[i] belongs to reqs[i]). One
-// request is one indexed query; several (a list of customers) take each page's order
-// ids from the profiles' ledger buckets (the newest periods up to the cursor that hold
-// enough orders, known from the metrics' period summaries) and read them by id, so the
-// round trips stay at three whatever the number of customers.
+// OrderPages answers a batch of order page requests (errs[i] belongs to reqs[i]): it
+// takes each page's order ids from the profiles' ledger buckets (the newest periods up
+// to the cursor that hold enough orders, known from the metrics' period summaries) and
+// reads them by id, so the round trips stay at three whatever the number of customers
+// and every read is by _id (point reads where only those avoid a scan).
 func OrderPages(ctx context.Context, st OrderPageReader, reqs []OrdersRequest) ([]OrdersPage, []error) {
 	out := make([]OrdersPage, len(reqs))
 	errs := make([]error, len(reqs))
@@ -43,18 +41,11 @@ func OrderPages(ctx context.Context, st OrderPageReader, reqs []OrdersRequest) (
 	for i, k := range reqs {
 		froms[i], errs[i] = DecodeCursor(k.After)
 	}
-	if len(reqs) == 1 {
-		if errs[0] == nil {
-			os, err := st.OrderPage(ctx, reqs[0].ProfileID, froms[0].PageFor(ItemOrder, reqs[0].First+1))
-			out[0], errs[0] = pageOf(os, reqs[0].First), err
-		}
-		return out, errs
-	}
 	var pids []string
 	for _, k := range reqs {
 		pids = append(pids, k.ProfileID)
 	}
-	ms, err := st.GetMetrics(ctx, pids)
+	ms, err := getMetrics(ctx, st, pids)
 	if err != nil {
 		return out, fillErrs(errs, err)
 	}
@@ -85,7 +76,7 @@ func OrderPages(ctx context.Context, st OrderPageReader, reqs []OrdersRequest) (
 			}
 		}
 	}
-	bs, err := st.GetBuckets(ctx, uniqKeys(need))
+	bs, err := getBuckets(ctx, st, uniqKeys(need))
 	if err != nil {
 		return out, fillErrs(errs, err)
 	}
@@ -99,6 +90,7 @@ func OrderPages(ctx context.Context, st OrderPageReader, reqs []OrdersRequest) (
 		}
 	}
 	wanted := make([][]string, len(reqs))
+	hasNext := make([]bool, len(reqs))
 	var all []string
 	for i, k := range reqs {
 		if errs[i] != nil {
@@ -111,18 +103,15 @@ func OrderPages(ctx context.Context, st OrderPageReader, reqs []OrdersRequest) (
 				items = append(items, it)
 			}
 		}
-		slices.SortFunc(items, func(a, b TimelineItem) int {
-			if c := b.At.Compare(a.At); c != 0 {
-				return c
-			}
-			return strings.Compare(b.ID, a.ID)
-		})
-		for _, it := range items[:min(len(items), k.First+1)] {
+		slices.SortFunc(items, newestFirst)
+		// The ledger tells whether a next page exists: the page's orders are all we read.
+		hasNext[i] = len(items) > k.First
+		for _, it := range items[:min(len(items), k.First)] {
 			wanted[i] = append(wanted[i], it.ID)
 		}
 		all = append(all, wanted[i]...)
 	}
-	os, err := st.GetOrders(ctx, all)
+	os, err := getOrders(ctx, st, all)
 	if err != nil {
 		return out, fillErrs(errs, err)
 	}
@@ -137,16 +126,9 @@ func OrderPages(ctx context.Context, st OrderPageReader, reqs []OrdersRequest) (
 				page = append(page, o)
 			}
 		}
-		out[i] = pageOf(page, reqs[i].First)
+		out[i] = OrdersPage{Orders: page, HasNext: hasNext[i]}
 	}
 	return out, errs
-}
-
-func pageOf(os []Order, first int) OrdersPage {
-	if len(os) > first {
-		return OrdersPage{Orders: os[:first], HasNext: true}
-	}
-	return OrdersPage{Orders: os}
 }
 
 // fillErrs sets every entry of errs to err.

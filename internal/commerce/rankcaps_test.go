@@ -112,7 +112,7 @@ func (s *rankStore) CountRanked(_ context.Context, f commerce.RankFilter) (int64
 	return int64(len(ms)), nil
 }
 
-func (s *rankStore) MetricsSummaries(_ context.Context, ids []string) ([]commerce.Metrics, error) {
+func (s *rankStore) GetMetrics(_ context.Context, ids []string) ([]commerce.Metrics, error) {
 	var out []commerce.Metrics
 	for _, m := range s.ms {
 		if slices.Contains(ids, m.ProfileID) {

@@ -2,7 +2,6 @@ package commerce
 
 import (
 	"context"
-	"time"
 )
 
 // Store is what the commerce domain needs from the database. Every method is one or a
@@ -22,10 +21,6 @@ type Store interface {
 	// GetInteractions reads interactions by id; missing ids are left out.
 	GetInteractions(ctx context.Context, ids []string) ([]Interaction, error)
 	InteractionsOfProfiles(ctx context.Context, profileIDs []string) ([]Interaction, error)
-	// OrderPage and InteractionPage return one profile's items newest first (time, then
-	// id descending) from position q.Before, at most q.Limit.
-	OrderPage(ctx context.Context, profileID string, q PageQuery) ([]Order, error)
-	InteractionPage(ctx context.Context, profileID string, q PageQuery) ([]Interaction, error)
 	// MoveProfiles re-points every order and interaction of the from profiles to to.
 	MoveProfiles(ctx context.Context, from []string, to string) error
 	// SetProfiles re-points single orders and interactions (id -> profile id).
@@ -70,18 +65,4 @@ type MetricsWrite struct {
 	M    Metrics
 	Prev int64
 	New  bool
-}
-
-// PageQuery selects one page of a profile's timeline items of one collection: items
-// before (Before, BeforeID) in newest-first order, i.e. at < Before, or at == Before and
-// (Inclusive or id < BeforeID). A zero Before means from the newest.
-type PageQuery struct {
-	Limit     int
-	Before    time.Time
-	BeforeID  string
-	Inclusive bool
-	// Filters; empty means any.
-	Channels []string
-	Types    []string // interactions: type
-	Statuses []string // orders: status
 }

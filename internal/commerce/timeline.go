@@ -58,23 +58,6 @@ func (p *Position) Includes(x TimelineItem) bool {
 	return x.ID < p.ID
 }
 
-// PageFor translates a position into a per-collection query for kind: the strict
-// "after p" in the merged order is "at < p.At, or at == p.At and id < bound" per kind.
-func (p *Position) PageFor(kind string, limit int) PageQuery {
-	q := PageQuery{Limit: limit}
-	if p == nil {
-		return q
-	}
-	q.Before = p.At
-	switch {
-	case kind < p.Kind:
-		q.Inclusive = true
-	case kind == p.Kind:
-		q.BeforeID = p.ID
-	}
-	return q
-}
-
 // TimelineFilter restricts items; empty lists mean any.
 type TimelineFilter struct {
 	Channels []string
@@ -170,51 +153,110 @@ func DecodeCursor(c string) (*Position, error) {
 	return &Position{At: time.Unix(0, ns).UTC(), Kind: parts[1], ID: parts[2]}, nil
 }
 
+// The order and interaction sources page through the profile's ledger buckets (newest
+// period first, only as many as the page needs) and read the items on the page by id:
+// bare-_id point reads whatever the size of the database.
 type orderSource struct{ st Store }
 
 func (o orderSource) Page(ctx context.Context, profileID string, from *Position, f TimelineFilter, limit int) ([]TimelineItem, error) {
-	q := from.PageFor(ItemOrder, limit)
-	q.Channels = f.Channels
-	for _, t := range f.Types {
-		switch t {
-		case TypeOrder:
-			q.Statuses = append(q.Statuses, Placed, Paid, Shipped)
-		case TypeCancellation:
-			q.Statuses = append(q.Statuses, Cancelled, Refunded)
-		}
-	}
-	if len(f.Types) > 0 && len(q.Statuses) == 0 {
+	if len(f.Types) > 0 && !slices.Contains(f.Types, TypeOrder) && !slices.Contains(f.Types, TypeCancellation) {
 		return nil, nil // only other types asked for
 	}
-	orders, err := o.st.OrderPage(ctx, profileID, q)
-	if err != nil {
-		return nil, err
-	}
-	var out []TimelineItem
-	for i := range orders {
-		x := &orders[i]
-		typ := TypeOrder
-		if x.IsCancellation() {
-			typ = TypeCancellation
+	return pageLedger(ctx, o.st, profileID, ItemOrder, from, limit, func(ids []string) ([]TimelineItem, error) {
+		orders, err := getOrders(ctx, o.st, ids)
+		out := make([]TimelineItem, len(orders))
+		for i := range orders {
+			x := &orders[i]
+			typ := TypeOrder
+			if x.IsCancellation() {
+				typ = TypeCancellation
+			}
+			out[i] = TimelineItem{Kind: ItemOrder, ID: x.ID, At: x.PlacedAt, Channel: x.Channel, Type: typ, Order: x}
 		}
-		out = append(out, TimelineItem{Kind: ItemOrder, ID: x.ID, At: x.PlacedAt, Channel: x.Channel, Type: typ, Order: x})
-	}
-	return out, nil
+		return filtered(out, f), err
+	})
 }
 
 type interactionSource struct{ st Store }
 
 func (s interactionSource) Page(ctx context.Context, profileID string, from *Position, f TimelineFilter, limit int) ([]TimelineItem, error) {
-	q := from.PageFor(ItemInteraction, limit)
-	q.Channels, q.Types = f.Channels, f.Types
-	is, err := s.st.InteractionPage(ctx, profileID, q)
-	if err != nil {
+	return pageLedger(ctx, s.st, profileID, ItemInteraction, from, limit, func(ids []string) ([]TimelineItem, error) {
+		is, err := s.st.GetInteractions(ctx, ids)
+		out := make([]TimelineItem, len(is))
+		for i := range is {
+			x := &is[i]
+			out[i] = TimelineItem{Kind: ItemInteraction, ID: x.ID, At: x.At, Channel: x.Channel, Type: x.Type, Interaction: x}
+		}
+		return filtered(out, f), err
+	})
+}
+
+func filtered(items []TimelineItem, f TimelineFilter) []TimelineItem {
+	return slices.DeleteFunc(items, func(it TimelineItem) bool { return !f.Allows(it.Channel, it.Type) })
+}
+
+// pageLedger returns up to limit items of one kind of a profile after from, newest
+// first: it lists the kind's ids from the ledger buckets, newest period first, and
+// asks load for them a page at a time (load reads them, leaving out missing ones and
+// those the filter drops) until it has limit items or the ledger ends.
+func pageLedger(ctx context.Context, st Store, profileID, kind string, from *Position, limit int,
+	load func(ids []string) ([]TimelineItem, error)) ([]TimelineItem, error) {
+	ms, err := getMetrics(ctx, st, []string{profileID})
+	if err != nil || len(ms) == 0 {
 		return nil, err
 	}
+	prefix := orderPeriod
+	if kind == ItemInteraction {
+		prefix = interactionPeriod
+	}
+	var periods []string
+	for p, sum := range ms[0].Periods {
+		if strings.HasPrefix(p, prefix) && (sum.Entries() > 0 || sum.Interactions > 0) &&
+			(from == nil || p <= prefix+yearOf(from.At)) { // later years hold only newer items
+			periods = append(periods, p)
+		}
+	}
+	slices.Sort(periods)
 	var out []TimelineItem
-	for i := range is {
-		x := &is[i]
-		out = append(out, TimelineItem{Kind: ItemInteraction, ID: x.ID, At: x.At, Channel: x.Channel, Type: x.Type, Interaction: x})
+	for i := len(periods) - 1; i >= 0 && len(out) < limit; i-- {
+		bs, err := getBuckets(ctx, st, []BucketKey{{ProfileID: profileID, Period: periods[i]}})
+		if err != nil || len(bs) == 0 {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var refs []TimelineItem
+		for id, e := range bs[0].Orders {
+			refs = append(refs, TimelineItem{Kind: kind, ID: id, At: e.At})
+		}
+		for id, at := range bs[0].Interactions {
+			refs = append(refs, TimelineItem{Kind: kind, ID: id, At: at})
+		}
+		refs = slices.DeleteFunc(refs, func(it TimelineItem) bool { return !from.Includes(it) })
+		slices.SortFunc(refs, newestFirst)
+		for len(refs) > 0 && len(out) < limit {
+			n := min(len(refs), limit-len(out))
+			ids := make([]string, n)
+			for j := range n {
+				ids[j] = refs[j].ID
+			}
+			refs = refs[n:]
+			got, err := load(ids)
+			if err != nil {
+				return nil, err
+			}
+			slices.SortFunc(got, newestFirst)
+			out = append(out, got...)
+		}
 	}
 	return out, nil
+}
+
+// newestFirst orders items of one kind by time, then id, descending.
+func newestFirst(a, b TimelineItem) int {
+	if c := b.At.Compare(a.At); c != 0 {
+		return c
+	}
+	return strings.Compare(b.ID, a.ID)
 }

@@ -45,13 +45,18 @@ type Service struct {
 	Normalizer *normalize.Normalizer
 }
 
-// Get returns a profile, following merge redirects from absorbed ids.
+// Get returns a profile, following merge redirects from absorbed ids. Its reads are
+// shared with the other fields of a query (profile.ReadShared): a profile that was not
+// merged is one point read for the whole Customer 360 view.
 func (s *Service) Get(ctx context.Context, id string) (profile.Profile, error) {
-	f, err := s.Engine.Final(ctx, id)
+	view := func(ctx context.Context, ids []string) ([]profile.Profile, error) {
+		return profile.ReadShared(ctx, ids, s.Store.GetProfiles)
+	}
+	f, err := identity.FollowOne(ctx, identity.ProfileRedirects(view), id)
 	if err != nil {
 		return profile.Profile{}, err
 	}
-	ps, err := s.Store.GetProfiles(ctx, []string{f})
+	ps, err := view(ctx, []string{f})
 	if err != nil {
 		return profile.Profile{}, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/store/identitystore"
+	"github.com/tessera-cdp/tessera/internal/testdb"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -235,6 +236,7 @@ func (a crashView) diff(b crashView) string {
 func newFaultEnv(t *testing.T, st *identitystore.Store, budget int) (*env, *faultStore) {
 	fs := &faultStore{Store: st, budget: budget}
 	eng := identity.NewEngine(fs)
+	eng.Exclusive = !testdb.Backend(t).AtomicUpdates // as the app runs it
 	return &env{t, st, eng, ingest.NewService(st, eng, normalize.Default())}, fs
 }
 

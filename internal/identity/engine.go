@@ -27,6 +27,10 @@ type Engine struct {
 	// redirect, a history entry). The backend owns it (dbkit.Backend.Guard("profiles")),
 	// shared with the other writers of profile documents; on MongoDB it does nothing.
 	Guard func() (release func())
+	// Exclusive says that this process is the only writer of the graph and Guard runs
+	// its changes one at a time (the embedded backend): what a change read stays true
+	// until it writes, so it skips the re-reads that catch concurrent writers.
+	Exclusive bool
 	// Changed, if set, hears the ids of profiles whose records, traits or merge state
 	// changed (absorbed profiles included), after each successful change. It must not
 	// block: segment membership queues them.
@@ -203,7 +207,7 @@ func (e *Engine) newPlan() *plan {
 // load reads the identities the batch touches and the profiles they point to, following
 // merge redirects.
 func (p *plan) load(ctx context.Context, keys []string, profileIDs []string) error {
-	idents, err := p.e.Store.GetIdentities(ctx, keys)
+	idents, err := p.e.Store.GetIdentities(ctx, p.e.Store.MaybeIdentities(keys))
 	if err != nil {
 		return err
 	}
@@ -517,7 +521,7 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, act
 	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
 		return false, Outcome{}, err
 	}
-	out, touched, err := e.placeRecords(ctx, p, recs, fresh)
+	out, touched, stored, err := e.placeRecords(ctx, p, recs, fresh)
 	if err != nil {
 		return false, Outcome{}, err
 	}
@@ -532,7 +536,7 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, act
 			recompute = append(recompute, id)
 		}
 	}
-	return false, out, e.recompute(ctx, recompute)
+	return false, out, e.recompute(ctx, recompute, stored...)
 }
 
 // storeKnownRecords stores the new content of known records first: the journal holds
@@ -640,9 +644,9 @@ func (e *Engine) claimIdentities(ctx context.Context, p *plan) (retry bool, err 
 // placeRecords puts the batch's records on their final profiles (after the plan's
 // merges): new records are inserted already resolved and counted on their sources,
 // known ones are assigned, and every touched profile that was not written whole gets a
-// delta with its new identifiers and records. It returns the outcome so far and the
-// touched profiles.
-func (e *Engine) placeRecords(ctx context.Context, p *plan, recs []*profile.Record, fresh map[string]bool) (Outcome, map[string]bool, error) {
+// delta with its new identifiers and records. It returns the outcome so far, the
+// touched profiles and the new records it stored, as stored.
+func (e *Engine) placeRecords(ctx context.Context, p *plan, recs []*profile.Record, fresh map[string]bool) (Outcome, map[string]bool, []profile.Record, error) {
 	st := e.Store
 	out := Outcome{ProfileOf: map[string]string{}, Created: len(p.created), Merged: len(p.merges)}
 	var as []Assignment
@@ -669,22 +673,24 @@ func (e *Engine) placeRecords(ctx context.Context, p *plan, recs []*profile.Reco
 	}
 	dups, err := st.InsertRecords(ctx, inserts)
 	if err != nil {
-		return Outcome{}, nil, err
+		return Outcome{}, nil, nil, err
 	}
 	perSource := map[string]int64{}
+	var stored []profile.Record
 	for _, r := range inserts {
 		if !slices.Contains(dups, r.ID) {
 			out.Inserted = append(out.Inserted, r.ID)
 			perSource[r.Source]++
+			stored = append(stored, r)
 		}
 	}
 	for _, src := range keysOf(boolKeys(perSource)) {
 		if err := st.IncSourceRecords(ctx, src, perSource[src]); err != nil {
-			return Outcome{}, nil, err
+			return Outcome{}, nil, nil, err
 		}
 	}
 	if err := st.AssignRecords(ctx, as); err != nil {
-		return Outcome{}, nil, err
+		return Outcome{}, nil, nil, err
 	}
 	var ds []Delta
 	for id := range touched {
@@ -694,9 +700,9 @@ func (e *Engine) placeRecords(ctx context.Context, p *plan, recs []*profile.Reco
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
 	if err := st.UpdateProfiles(ctx, ds); err != nil {
-		return Outcome{}, nil, err
+		return Outcome{}, nil, nil, err
 	}
-	return out, touched, nil
+	return out, touched, stored, nil
 }
 
 // newIdentifiers lists, per final profile, the identity keys its document must list
@@ -774,6 +780,9 @@ func (e *Engine) applyMerges(ctx context.Context, ms []merge, nodes map[string]*
 // absorbed one of them after we read it. Records and identities that landed on an
 // absorbed profile are moved on to its survivor.
 func (e *Engine) settle(ctx context.Context, ids []string, profileOf map[string]string) ([]string, error) {
+	if e.Exclusive {
+		return ids, nil // no other writer: the profiles written are live
+	}
 	final, err := e.finals(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -838,7 +847,9 @@ func (e *Engine) Recompute(ctx context.Context, ids []string) error {
 	return e.recompute(ctx, ids)
 }
 
-func (e *Engine) recompute(ctx context.Context, ids []string) error {
+// recompute computes the traits of profiles from their records; known are records the
+// caller has just stored, as stored, which need not be read again.
+func (e *Engine) recompute(ctx context.Context, ids []string, known ...profile.Record) error {
 	prio, err := e.Store.SourcePriorities(ctx)
 	if err != nil {
 		return err
@@ -851,7 +862,7 @@ func (e *Engine) recompute(ctx context.Context, ids []string) error {
 		if err != nil {
 			return err
 		}
-		recs, err := e.Store.RecordsOfProfiles(ctx, ids)
+		recs, err := e.recordsOf(ctx, ids, ps, known)
 		if err != nil {
 			return err
 		}
@@ -876,6 +887,43 @@ func (e *Engine) recompute(ctx context.Context, ids []string) error {
 		}
 	}
 	return nil
+}
+
+// recordsOf reads the records of profiles ids (ps are their documents). With no other
+// writer, the records the caller knows are not read again: the others are read by the
+// profiles' RecordIDs lists, keeping those that still point at one of ids.
+func (e *Engine) recordsOf(ctx context.Context, ids []string, ps []profile.Profile, known []profile.Record) ([]profile.Record, error) {
+	if !e.Exclusive || len(known) == 0 {
+		return e.Store.RecordsOfProfiles(ctx, ids)
+	}
+	have := make(map[string]profile.Record, len(known))
+	for _, r := range known {
+		have[r.ID] = r
+	}
+	var need []string
+	var out []profile.Record
+	for _, p := range ps {
+		if p.RecordIDs == nil && p.RecordCount > 0 {
+			return e.Store.RecordsOfProfiles(ctx, ids) // a profile without its list
+		}
+		for _, id := range p.RecordIDs {
+			if r, ok := have[id]; ok {
+				out = append(out, r)
+			} else {
+				need = append(need, id)
+			}
+		}
+	}
+	read, err := e.Store.GetRecords(ctx, need)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	out = append(out, read...)
+	return slices.DeleteFunc(out, func(r profile.Record) bool { return !want[r.ProfileID] }), nil
 }
 
 func boolKeys[V any](m map[string]V) map[string]bool {

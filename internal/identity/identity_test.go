@@ -30,6 +30,10 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	st := identitystore.New(testdb.DB(t), testdb.Backend(t))
 	eng := identity.NewEngine(st)
+	eng.Exclusive = !testdb.Backend(t).AtomicUpdates // as the app runs it
+	if err := st.BuildExistenceHints(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	svc := ingest.NewService(st, eng, normalize.Default())
 	e := &env{t, st, eng, svc}
 	for i, name := range []string{"shop", "crm", "news"} {

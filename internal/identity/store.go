@@ -11,6 +11,9 @@ import (
 // round trip (or a few), never one per record.
 type Store interface {
 	GetIdentities(ctx context.Context, keys []string) ([]profile.Identity, error)
+	// MaybeIdentities leaves out keys that certainly have no identity document (a hint
+	// that may keep missing ones: claims still detect a key taken meanwhile).
+	MaybeIdentities(keys []string) []string
 	IdentitiesOfProfiles(ctx context.Context, ids []string) ([]profile.Identity, error)
 	GetProfiles(ctx context.Context, ids []string) ([]profile.Profile, error)
 	// InsertProfiles creates profile documents; ids that exist already are skipped.

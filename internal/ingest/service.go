@@ -204,7 +204,7 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 		return Result{}, err
 	}
 	// --- end suppression
-	existing, err := s.Store.GetRecords(ctx, ids)
+	existing, err := s.Store.GetRecords(ctx, s.Store.MaybeRecords(ids))
 	if err != nil {
 		return Result{}, err
 	}

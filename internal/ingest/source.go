@@ -191,6 +191,9 @@ type Store interface {
 	GetSource(ctx context.Context, name string) (Source, error)
 	ListSources(ctx context.Context) ([]Source, error)
 	GetRecords(ctx context.Context, ids []string) ([]profile.Record, error)
+	// MaybeRecords leaves out ids that certainly have no record (a hint that may keep
+	// missing ones: resolution's inserts still detect a record stored meanwhile).
+	MaybeRecords(ids []string) []string
 	CreateJob(ctx context.Context, j Job) error
 	GetJob(ctx context.Context, id string) (Job, error)
 	ListJobs(ctx context.Context, limit int) ([]Job, error)

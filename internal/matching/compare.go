@@ -50,6 +50,9 @@ func CompareField(k Kind, a, b string) int {
 		return -1
 	}
 	if a == b {
+		if k == KindDate && len(a) != 8 {
+			return 2 // equal, but only to the year or month: partial
+		}
 		return 0
 	}
 	switch k {
@@ -63,13 +66,7 @@ func CompareField(k Kind, a, b string) int {
 		}
 		return len(levelNames[k]) - 1
 	case KindDate:
-		switch {
-		case closeEdit(a, b) || a[:4] == b[:4] && a[4:6] == b[6:8] && a[6:8] == b[4:6]: // day/month swapped
-			return 1
-		case a[:4] == b[:4] || levenshtein.ComputeDistance(a, b) <= 2:
-			return 2
-		}
-		return 3
+		return compareDates(a, b)
 	case KindCode:
 		if closeEdit(a, b) {
 			return 1
@@ -87,6 +84,103 @@ func CompareField(k Kind, a, b string) int {
 		return 3
 	}
 	return len(levelNames[k]) - 1 // KindExact
+}
+
+// compareDates compares two normalised dates (YYYYMMDD, YYYYMM or YYYY),
+// known different. Dates known to the day differ by one digit or a swap of
+// day and month (close), or by more within a year (same-year-or-two-edits).
+// Where one is less precise, agreement on what both have is "partial".
+func compareDates(a, b string) int {
+	const exact, close, partial, sameYear, different = 0, 1, 2, 3, 4
+	if len(a) != len(b) || len(a) != 8 {
+		p := min(len(a), len(b))
+		if len(a) < 4 || len(b) < 4 {
+			return different
+		}
+		switch {
+		case a[:p] == b[:p]:
+			return partial
+		case a[:4] == b[:4]:
+			return sameYear
+		}
+		return different
+	}
+	switch {
+	case closeEdit(a, b) || a[:4] == b[:4] && a[4:6] == b[6:8] && a[6:8] == b[4:6]: // day/month swapped
+		return close
+	case a[:4] == b[:4] || levenshtein.ComputeDistance(a, b) <= 2:
+		return sameYear
+	}
+	return different
+}
+
+// nameSwapLevel is the "swapped" level of KindName.
+const nameSwapLevel = 3
+
+// compareNames compares the two name fields (f = first, s = last or the
+// other way round) of records a and b, straight and crosswise, and keeps
+// the better reading: a name found in the other record's opposite column
+// (transposed names, or a surname in the first-name column) gets the
+// swapped level. A record holding one name only has it compared with
+// whichever of the other's names it is close to, the column it sat in then
+// counting as missing.
+func compareNames(af, as, bf, bs string) (lf, ls int) {
+	lf, ls = CompareField(KindName, af, bf), CompareField(KindName, as, bs)
+	if lf >= 0 && lf <= 1 && ls >= 0 && ls <= 1 {
+		return lf, ls
+	}
+	cf, cs := CompareField(KindName, af, bs), CompareField(KindName, as, bf)
+	swapped := func(l int) int {
+		if l == 0 || l == 1 {
+			return nameSwapLevel
+		}
+		return l
+	}
+	q := func(l int) int {
+		switch {
+		case l < 0:
+			return 0
+		case l <= 1:
+			return 3
+		case l == 2:
+			return 1
+		}
+		return -1
+	}
+	switch {
+	case af != "" && as != "" && bf != "" && bs != "":
+		if q(cf)+q(cs) > q(lf)+q(ls) {
+			return swapped(cf), swapped(cs)
+		}
+	case (af == "") != (as == "") && bf != "" && bs != "", (bf == "") != (bs == "") && af != "" && as != "":
+		// One record holds one name: if it is close to the other's name in
+		// the opposite column and not to the one in its own, it was shifted.
+		if q(cf)+q(cs) > q(lf)+q(ls) && (cf == 0 || cf == 1 || cs == 0 || cs == 1) {
+			if cf >= 0 { // af~bs: the surname field carries the match
+				return -1, swapped(cf)
+			}
+			return swapped(cs), -1
+		}
+	}
+	return lf, ls
+}
+
+// compareLines compares two transposable text fields (address lines 1 and 2)
+// straight and crosswise and keeps the better reading: a transposition is not
+// evidence against a match.
+func compareLines(a1, a2, b1, b2 string) (l1, l2 int) {
+	l1, l2 = CompareField(KindText, a1, b1), CompareField(KindText, a2, b2)
+	c1, c2 := CompareField(KindText, a1, b2), CompareField(KindText, a2, b1)
+	q := func(l int) int {
+		if l < 0 {
+			return 0
+		}
+		return len(levelNames[KindText]) - 1 - l
+	}
+	if q(c1)+q(c2) > q(l1)+q(l2) {
+		return c1, c2
+	}
+	return l1, l2
 }
 
 // Levels returns the level names of a kind, strongest first.

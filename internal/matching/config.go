@@ -24,19 +24,21 @@ type Person struct {
 	ID, FirstName, LastName, StreetNumber, Street, Street2, Suburb, Postcode, State, BirthDate, Phone, Email string
 }
 
-// Field names used by Person and PersonConfig.
+// Field names of the default schema (DefaultSchema, PersonConfig, Person).
 const (
 	FFirstName    = "first_name"
 	FLastName     = "last_name"
-	FStreetNumber = "street_number"
-	FStreet       = "street"
-	FStreet2      = "street2"
-	FSuburb       = "suburb"
-	FPostcode     = "postcode"
-	FState        = "state"
 	FBirthDate    = "birth_date"
+	FStreetNumber = "house_number"
+	FStreet       = "address_line1"
+	FStreet2      = "address_line2"
+	FSuburb       = "city"
+	FPostcode     = "postcode"
+	FState        = "region"
 	FPhone        = "phone"
 	FEmail        = "email"
+	FGender       = "gender"
+	FCountry      = "country"
 )
 
 // Record converts a Person into a generic Record.
@@ -53,10 +55,10 @@ type Kind int
 
 const (
 	KindName  Kind = iota // person names: exact / JW>=0.92 / JW>=0.80 / swapped / else
-	KindText              // free text (street, suburb): exact / JW>=0.92 / JW>=0.80 / else
-	KindDate              // dates: exact / one digit or transposed / same year or 2 edits / else
-	KindCode              // short codes (postcode, street number, phone): exact / one edit / else
-	KindExact             // categorical (state): exact / else
+	KindText              // free text (street, city): exact / JW>=0.92 / JW>=0.80 / else
+	KindDate              // dates: exact / one digit or transposed / partial / same year or 2 edits / else
+	KindCode              // short codes (postcode, house number, phone): exact / one edit / else
+	KindExact             // categorical (region, gender, country): exact / else
 	KindEmail             // exact / same local part / JW>=0.88 / else
 )
 
@@ -66,19 +68,55 @@ const (
 var levelNames = map[Kind][]string{
 	KindName:  {"exact", "close", "somewhat", "swapped", "different"},
 	KindText:  {"exact", "close", "somewhat", "different"},
-	KindDate:  {"exact", "one-digit-or-transposed", "same-year-or-two-edits", "different"},
+	KindDate:  {"exact", "one-digit-or-transposed", "partial", "same-year-or-two-edits", "different"},
 	KindCode:  {"exact", "one-edit", "different"},
 	KindExact: {"exact", "different"},
 	KindEmail: {"exact", "same-user", "close", "different"},
 }
+
+// levelChains lists, per kind, chains of levels whose weights must not
+// increase along the chain (exact >= close >= different): EM on skewed data
+// can otherwise make a near match weigh more than an exact one.
+var levelChains = map[Kind][][]int{
+	KindName:  {{0, 1, 2, 4}, {0, 3, 4}}, // "swapped" is never worth more than an exact match
+	KindText:  {{0, 1, 2, 3}},
+	KindDate:  {{0, 1, 2, 3, 4}},
+	KindCode:  {{0, 1, 2}},
+	KindExact: {{0, 1}},
+	KindEmail: {{0, 1, 2, 3}},
+}
+
+// DateOrder tells how an all-numeric date with the year last is read.
+type DateOrder int
+
+const (
+	DayFirst   DateOrder = iota // 09/04/1956 is 9 April (most of the world)
+	MonthFirst                  // 04/09/1956 is 9 April (United States)
+)
 
 // FieldSpec declares one compared field.
 type FieldSpec struct {
 	Name string
 	Kind Kind
 	// SwapWith names another field whose values may be transposed with this
-	// one (first/last name): a cross match gets the "swapped" level.
+	// one: first/last name (a cross match gets the "swapped" level, and a
+	// surname alone in the first-name column is compared with the surname) or
+	// two address lines (a transposition compares crosswise, at no cost).
 	SwapWith string
+	// Group names fields that depend on each other (the parts of an address):
+	// a blocking rule fixing one of them leaves the whole group out of the EM
+	// run on that rule's pairs.
+	Group string
+	// Related names a group whose values people who are not the same person
+	// still share with this field (a household shares its surname and
+	// landline with its address): a blocking rule fixing either leaves the
+	// other out of its EM run.
+	Related string
+	// TF adjusts exact agreement by how common the value is (a match on
+	// "smith" or on 1900-01-01 weighs less than on a rare value).
+	TF bool
+	// DateOrder reads ambiguous numeric dates of a KindDate field.
+	DateOrder DateOrder
 }
 
 // KeyPart is one component of a blocking key: a field and a transform of its
@@ -86,6 +124,9 @@ type FieldSpec struct {
 type KeyPart struct {
 	Field     string
 	Transform func(string) string // nil = whole value
+	// Fallback, if set, is used when Field is empty (a surname found in the
+	// first-name column of a record without a surname).
+	Fallback string
 }
 
 // BlockingRule groups records whose key parts are all equal. Rules are OR-ed;
@@ -93,6 +134,10 @@ type KeyPart struct {
 type BlockingRule struct {
 	Name  string
 	Parts []KeyPart
+	// Unordered sorts the parts' values before joining them, so that the key
+	// does not depend on which field holds which value (swapped names,
+	// transposed address lines).
+	Unordered bool
 }
 
 // Thresholds on match probability: >= Upper merges automatically,
@@ -132,21 +177,30 @@ type Config struct {
 	// default value); 0 means 1000.
 	MaxBlockSize int
 	// MaxClusterSize (optional) refuses merges that would grow a cluster past
-	// it, guarding against chaining through weak links; 0 disables.
+	// it; 0 disables. Clustering does not need it: a merge must be supported
+	// by the pairs across the two clusters (see Cohesion).
 	MaxClusterSize int
-	// PriorMatch is the starting share of matches among compared pairs.
+	// Cohesion is the least mean match probability over all record pairs
+	// across two clusters for an automatic link to join them (average
+	// linkage, so weak links do not chain); 0 means 0.5.
+	Cohesion float64
+	// PriorMatch is the starting share of matches among the pairs of a
+	// blocking rule in EM.
 	PriorMatch float64
-	// USamples random pairs are compared to estimate u; 0 means 200000,
-	// negative disables (u then starts from defaults and EM estimates it).
+	// USamples random pairs are compared to estimate u (all pairs when there
+	// are fewer); 0 means 300000. Negative keeps the default u (tests only).
 	USamples int
-	// FixU keeps u at the random-pair estimate during EM (only m and the
-	// match rate are trained). Otherwise EM refines u on the compared pairs.
+	// FixU is kept for compatibility: u always comes from random pairs.
 	FixU bool
-	// EMIterations bounds EM; 0 means 200.
+	// EMIterations bounds each EM run; 0 means 200.
 	EMIterations int
-	// MinEMPairs is the fewest compared pairs EM learns m from; with fewer, the starting m
-	// and the u of random pairs are used as they are. 0 means 1000; -1 always runs EM.
+	// MinEMPairs is the fewest pairs of a blocking rule EM learns m from; a
+	// field no rule could train keeps its starting m. 0 means 1000; -1 always
+	// runs EM.
 	MinEMPairs int
+	// MaxWeight caps the weight (log2 Bayes factor) of any level, both ways;
+	// 0 means 11 bits.
+	MaxWeight float64
 	// Model, if set, is used as is and no training happens.
 	Model *Model
 	// Seed for random-pair sampling (deterministic by default).
@@ -169,7 +223,7 @@ func Prefix(n int) func(string) string {
 	}
 }
 
-// Year keeps the year of a normalised YYYYMMDD date.
+// Year keeps the year of a normalised date (YYYYMMDD, YYYYMM or YYYY).
 func Year(s string) string {
 	if len(s) < 4 {
 		return ""
@@ -177,38 +231,130 @@ func Year(s string) string {
 	return s[:4]
 }
 
-// PersonConfig returns a configuration for Person records (fields absent from
-// the data are simply neutral and never block).
-func PersonConfig() Config {
-	return Config{
-		Fields: []FieldSpec{
-			{Name: FFirstName, Kind: KindName, SwapWith: FLastName},
-			{Name: FLastName, Kind: KindName, SwapWith: FFirstName},
-			{Name: FBirthDate, Kind: KindDate},
-			{Name: FStreetNumber, Kind: KindCode},
-			{Name: FStreet, Kind: KindText},
-			{Name: FStreet2, Kind: KindText},
-			{Name: FSuburb, Kind: KindText},
-			{Name: FPostcode, Kind: KindCode},
-			{Name: FState, Kind: KindExact},
-			{Name: FPhone, Kind: KindCode},
-			{Name: FEmail, Kind: KindEmail},
-		},
-		Blocking: []BlockingRule{
-			{Name: "postcode", Parts: []KeyPart{{Field: FPostcode}}},
-			{Name: "birth_date", Parts: []KeyPart{{Field: FBirthDate}}},
-			{Name: "surname3+year", Parts: []KeyPart{{FLastName, Prefix(3)}, {FBirthDate, Year}}},
-			{Name: "soundex(names)", Parts: []KeyPart{{FLastName, Soundex}, {FFirstName, Soundex}}},
-			{Name: "soundex(swapped names)", Parts: []KeyPart{{FFirstName, Soundex}, {FLastName, Soundex}}},
-			{Name: "first_name+suburb", Parts: []KeyPart{{Field: FFirstName}, {Field: FSuburb}}},
-			{Name: "first_name+year", Parts: []KeyPart{{Field: FFirstName}, {FBirthDate, Year}}},
-			{Name: "surname+suburb", Parts: []KeyPart{{Field: FLastName}, {Field: FSuburb}}},
-			{Name: "phone", Parts: []KeyPart{{Field: FPhone}}},
-			{Name: "email", Parts: []KeyPart{{Field: FEmail}}},
-		},
-		Thresholds: Thresholds{Upper: 0.9, Lower: 0.5},
+// FullDate keeps only dates known to the day (a year-only or month-year
+// date, or a detected placeholder, does not block on the exact date).
+func FullDate(s string) string {
+	if len(s) != 8 {
+		return ""
 	}
+	return s
 }
+
+// Schema says which columns of the data hold what. Empty roles are simply
+// absent. Config derives the compared fields and blocking rules from it.
+type Schema struct {
+	FirstName, LastName string
+	BirthDate           string
+	DateOrder           DateOrder
+	// AddressLines are street lines, which may be transposed (at most two
+	// are compared crosswise).
+	AddressLines []string
+	HouseNumber  string
+	Locality     string // city, town or suburb
+	Postcode     string
+	Region       string // state, county, province
+	// Phones and other identifiers compared as codes (exact or one edit);
+	// Emails compared as e-mail addresses; Categorical fields exact or not
+	// (gender, country).
+	Phones      []string
+	Emails      []string
+	Categorical []string
+}
+
+// DefaultSchema is the schema of Person and of the matching job's profiles.
+func DefaultSchema() Schema {
+	return Schema{FirstName: FFirstName, LastName: FLastName, BirthDate: FBirthDate,
+		AddressLines: []string{FStreet, FStreet2}, HouseNumber: FStreetNumber, Locality: FSuburb,
+		Postcode: FPostcode, Region: FState, Phones: []string{FPhone}, Emails: []string{FEmail}}
+}
+
+// Config returns the fields and blocking rules of the schema, with the
+// default thresholds (auto above 0.9, review above 0.5).
+func (s Schema) Config() Config {
+	var c Config
+	add := func(f FieldSpec) {
+		if f.Name != "" {
+			c.Fields = append(c.Fields, f)
+		}
+	}
+	rule := func(name string, parts ...KeyPart) {
+		for _, p := range parts {
+			if p.Field == "" {
+				return
+			}
+		}
+		c.Blocking = append(c.Blocking, BlockingRule{Name: name, Parts: parts})
+	}
+	firstSwap, lastSwap := "", ""
+	if s.FirstName != "" && s.LastName != "" {
+		firstSwap, lastSwap = s.LastName, s.FirstName
+	}
+	add(FieldSpec{Name: s.FirstName, Kind: KindName, SwapWith: firstSwap, TF: true})
+	add(FieldSpec{Name: s.LastName, Kind: KindName, SwapWith: lastSwap, TF: true, Related: "address"})
+	add(FieldSpec{Name: s.BirthDate, Kind: KindDate, TF: true, DateOrder: s.DateOrder})
+	add(FieldSpec{Name: s.HouseNumber, Kind: KindCode, Group: "address"})
+	lines := s.AddressLines
+	for i, l := range lines {
+		f := FieldSpec{Name: l, Kind: KindText, Group: "address"}
+		if len(lines) >= 2 && i < 2 {
+			f.SwapWith = lines[1-i]
+		}
+		add(f)
+	}
+	add(FieldSpec{Name: s.Locality, Kind: KindText, Group: "address", TF: true})
+	add(FieldSpec{Name: s.Postcode, Kind: KindCode, Group: "address", TF: true})
+	add(FieldSpec{Name: s.Region, Kind: KindExact, Group: "address"})
+	for _, p := range s.Phones {
+		add(FieldSpec{Name: p, Kind: KindCode, TF: true, Related: "address"})
+	}
+	for _, e := range s.Emails {
+		add(FieldSpec{Name: e, Kind: KindEmail, TF: true})
+	}
+	for _, x := range s.Categorical {
+		add(FieldSpec{Name: x, Kind: KindExact})
+	}
+
+	last := KeyPart{Field: s.LastName, Fallback: s.FirstName}
+	if s.LastName == "" {
+		last = KeyPart{Field: s.FirstName}
+	}
+	first := KeyPart{Field: s.FirstName}
+	dob := KeyPart{Field: s.BirthDate, Transform: FullDate}
+	year := KeyPart{Field: s.BirthDate, Transform: Year}
+	sx := func(p KeyPart) KeyPart { p.Transform = Soundex; return p }
+	pre := func(p KeyPart, n int) KeyPart { p.Transform = Prefix(n); return p }
+	rule("postcode", KeyPart{Field: s.Postcode})
+	rule("birth_date", dob)
+	rule("surname3+year", pre(last, 3), year)
+	rule("soundex(names)", sx(KeyPart{Field: s.LastName}), sx(first))
+	if s.FirstName != "" && s.LastName != "" {
+		c.Blocking = append(c.Blocking, BlockingRule{Name: "soundex(names, any order)", Unordered: true,
+			Parts: []KeyPart{sx(KeyPart{Field: s.FirstName}), sx(KeyPart{Field: s.LastName})}})
+	}
+	rule("first_name+locality", first, KeyPart{Field: s.Locality})
+	rule("first_name+year", first, year)
+	rule("surname+locality", last, KeyPart{Field: s.Locality})
+	if len(lines) > 0 {
+		rule("house_number+street", KeyPart{Field: s.HouseNumber}, KeyPart{Field: lines[0]})
+		if len(lines) >= 2 {
+			c.Blocking = append(c.Blocking, BlockingRule{Name: "address lines (any order)", Unordered: true,
+				Parts: []KeyPart{{Field: lines[0]}, {Field: lines[1]}}})
+		}
+		rule("street+locality", KeyPart{Field: lines[0]}, KeyPart{Field: s.Locality})
+	}
+	for _, p := range s.Phones {
+		rule(p, KeyPart{Field: p})
+	}
+	for _, e := range s.Emails {
+		rule(e, KeyPart{Field: e})
+	}
+	c.Thresholds = Thresholds{Upper: 0.9, Lower: 0.5}
+	return c
+}
+
+// PersonConfig returns the configuration of DefaultSchema (fields absent from
+// the data are simply neutral and never block).
+func PersonConfig() Config { return DefaultSchema().Config() }
 
 func (c *Config) validate() error {
 	if len(c.Fields) == 0 || len(c.Fields) > 16 {
@@ -228,11 +374,17 @@ func (c *Config) validate() error {
 		if _, ok := idx[f.SwapWith]; f.SwapWith != "" && !ok {
 			return fmt.Errorf("matching: field %q swaps with unknown field %q", f.Name, f.SwapWith)
 		}
+		if f.SwapWith == f.Name && f.Name != "" {
+			return fmt.Errorf("matching: field %q swaps with itself", f.Name)
+		}
 	}
 	for _, r := range c.Blocking {
 		for _, p := range r.Parts {
 			if _, ok := idx[p.Field]; !ok {
 				return fmt.Errorf("matching: blocking rule %q uses unknown field %q", r.Name, p.Field)
+			}
+			if _, ok := idx[p.Fallback]; p.Fallback != "" && !ok {
+				return fmt.Errorf("matching: blocking rule %q falls back to unknown field %q", r.Name, p.Fallback)
 			}
 		}
 	}

@@ -3,6 +3,9 @@ package matching
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"sort"
@@ -19,16 +22,20 @@ type Matcher struct {
 	swap  []int // per field: index of its SwapWith partner or -1
 	field map[string]int
 	model *Model
+	w     [][]float64 // the model's constrained level weights
 
 	ids  []string
 	raw  [][]string // original values, for evidence
 	vals [][]string // normalised values, per record and field
 
+	stats   *dataStats         // value frequencies and placeholders of the data
+	focus   []bool             // per record: compared with everything (nil = all are)
 	keys    []int32            // block id per record and rule (len(ids)*len(rules)), -1 = no key
-	keyMaps []map[string]int32 // per rule: key -> block id
 	blocks  [][]int32          // members of each block, in insertion order (ascending)
+	keyMaps []map[string]int32 // per rule: key -> block id
 
-	parent, size []int32 // union-find over records
+	parent, size []int32           // union-find over records
+	members      map[int32][]int32 // root -> records of clusters of more than one
 }
 
 // Pair is a compared pair with its score. A and B are record IDs; A was
@@ -38,8 +45,12 @@ type Pair struct {
 	Weight   float64 // log2 odds of a match, prior included
 	Prob     float64
 	Decision Decision
-	ai, bi   int32
-	g        gamma
+	// Held is set on a pair that scored above the upper threshold but whose
+	// clusters were not joined: the pairs across them did not support it
+	// (its Decision is then Review).
+	Held   bool
+	ai, bi int32
+	g      gamma
 }
 
 // Evidence explains one field's contribution to a pair's score.
@@ -66,6 +77,9 @@ func New(cfg Config) (*Matcher, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if len(cfg.Blocking) > 64 {
+		return nil, fmt.Errorf("matching: at most 64 blocking rules, got %d", len(cfg.Blocking))
+	}
 	if cfg.MaxBlockSize == 0 {
 		cfg.MaxBlockSize = 1000
 	}
@@ -73,25 +87,36 @@ func New(cfg Config) (*Matcher, error) {
 		cfg.PriorMatch = 0.05
 	}
 	if cfg.USamples == 0 {
-		cfg.USamples = 200000
+		cfg.USamples = 300000
 	}
 	if cfg.EMIterations == 0 {
 		cfg.EMIterations = 200
+	}
+	if cfg.Cohesion <= 0 {
+		cfg.Cohesion = 0.5
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
 	idx := cfg.fieldIndex()
-	m := &Matcher{cfg: cfg, model: cfg.Model, field: idx}
+	m := &Matcher{cfg: cfg, field: idx}
 	for _, f := range cfg.Fields {
 		s := -1
-		if f.SwapWith != "" && f.Kind == KindName {
-			s = idx[f.SwapWith]
+		if p, ok := idx[f.SwapWith]; ok && f.SwapWith != "" && (f.Kind == KindName || f.Kind == KindText) && cfg.Fields[p].Kind == f.Kind {
+			s = p
 		}
 		m.swap = append(m.swap, s)
 	}
+	m.setModel(cfg.Model)
 	m.reset()
 	return m, nil
+}
+
+func (m *Matcher) setModel(model *Model) {
+	m.model = model
+	if model != nil {
+		m.w = model.weights()
+	}
 }
 
 // Model returns the model in use (nil before the first Match without a
@@ -99,7 +124,8 @@ func New(cfg Config) (*Matcher, error) {
 func (m *Matcher) Model() *Model { return m.model }
 
 func (m *Matcher) reset() {
-	m.ids, m.raw, m.vals, m.keys, m.blocks, m.parent, m.size = nil, nil, nil, nil, nil, nil, nil
+	m.ids, m.raw, m.vals, m.keys, m.blocks, m.parent, m.size, m.focus = nil, nil, nil, nil, nil, nil, nil, nil
+	m.members = map[int32][]int32{}
 	m.keyMaps = make([]map[string]int32, len(m.cfg.Blocking))
 	for k := range m.keyMaps {
 		m.keyMaps[k] = map[string]int32{}
@@ -110,47 +136,86 @@ func (m *Matcher) reset() {
 // model (unless one was configured), scores and clusters.
 func (m *Matcher) Match(ctx context.Context, recs []Record) (*Result, error) {
 	m.reset()
-	return m.run(ctx, recs, m.cfg.Model == nil)
+	return m.run(ctx, recs, m.cfg.Model == nil, true)
 }
 
 // Add indexes new records and compares them only against records in their
-// blocks (existing ones and each other), reusing the trained model; existing
-// pairs are not recompared. Clusters of existing records can merge.
+// blocks (existing ones and each other), reusing the trained model and the
+// value frequencies of the data matched before; existing pairs are not
+// recompared. Clusters of existing records can merge.
 func (m *Matcher) Add(ctx context.Context, recs []Record) (*Result, error) {
 	if m.model == nil {
 		return nil, errors.New("matching: Add needs a model: call Match first or configure Model")
 	}
-	return m.run(ctx, recs, false)
+	return m.run(ctx, recs, false, false)
 }
 
-func (m *Matcher) run(ctx context.Context, recs []Record, train bool) (*Result, error) {
-	from := len(m.ids)
+// MatchFocused indexes recs from scratch and, with the model in use (no
+// training), compares only pairs with at least one record in focus, then
+// scores and clusters them. Value frequencies come from all of recs.
+func (m *Matcher) MatchFocused(ctx context.Context, recs []Record, focus map[string]bool) (*Result, error) {
+	if m.model == nil {
+		return nil, errors.New("matching: MatchFocused needs a model: call Match first or configure Model")
+	}
+	m.reset()
+	m.focus = make([]bool, 0, len(recs))
 	for _, r := range recs {
-		m.index(r)
+		m.focus = append(m.focus, focus[r.ID])
+	}
+	return m.run(ctx, recs, false, true)
+}
+
+// Observe computes the value frequencies and placeholders that Compare uses
+// from recs, without indexing them.
+func (m *Matcher) Observe(recs []Record) {
+	vals := make([][]string, len(recs))
+	for i, r := range recs {
+		_, vals[i] = m.prepare(r)
+	}
+	m.stats = m.computeStats(vals)
+}
+
+func (m *Matcher) run(ctx context.Context, recs []Record, train, observe bool) (*Result, error) {
+	from := len(m.ids)
+	raws := make([][]string, len(recs))
+	vals := make([][]string, len(recs))
+	for i, r := range recs {
+		raws[i], vals[i] = m.prepare(r)
+	}
+	if observe || m.stats == nil {
+		m.stats = m.computeStats(vals)
+	}
+	for i, r := range recs {
+		m.stats.apply(vals[i])
+		m.index(r.ID, raws[i], vals[i])
 	}
 	cands, skipped, err := m.compareNew(ctx, from)
 	if err != nil {
 		return nil, err
 	}
 	if train {
-		m.model = m.train(cands)
+		m.setModel(m.train(cands))
 	}
 	res := &Result{PairsCompared: len(cands), SkippedBlocks: skipped}
-	scores := map[gamma][2]float64{} // weight, prob per distinct pattern
 	for _, c := range cands {
-		s, ok := scores[c.g]
-		if !ok {
-			s[0], s[1] = m.model.score(c.g)
-			scores[c.g] = s
-		}
-		if d := m.cfg.Classify(s[1]); d != None {
-			res.Pairs = append(res.Pairs, Pair{A: m.ids[c.i], B: m.ids[c.j], Weight: s[0], Prob: s[1], Decision: d, ai: c.i, bi: c.j, g: c.g})
+		w := m.pairWeight(m.vals[c.i], m.vals[c.j], c.g)
+		p := prob2(w)
+		if d := m.cfg.Classify(p); d != None {
+			res.Pairs = append(res.Pairs, Pair{A: m.ids[c.j], B: m.ids[c.i], Weight: w, Prob: p, Decision: d, ai: c.j, bi: c.i, g: c.g})
 		}
 	}
-	sort.SliceStable(res.Pairs, func(i, j int) bool { return res.Pairs[i].Prob > res.Pairs[j].Prob })
-	for _, p := range res.Pairs { // strongest links first, so the size guard drops the weak ones
+	sort.SliceStable(res.Pairs, func(i, j int) bool { return res.Pairs[i].Weight > res.Pairs[j].Weight })
+	for _, p := range res.Pairs { // strongest links first
 		if p.Decision == Auto {
-			m.union(p.ai, p.bi)
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			m.link(p.ai, p.bi)
+		}
+	}
+	for i := range res.Pairs {
+		if p := &res.Pairs[i]; p.Decision == Auto && m.find(p.ai) != m.find(p.bi) {
+			p.Decision, p.Held = Review, true
 		}
 	}
 	res.Clusters = make(map[string]string, len(m.ids))
@@ -166,33 +231,117 @@ func (m *Matcher) prepare(r Record) (raw, vals []string) {
 	vals = make([]string, len(m.cfg.Fields))
 	for f, spec := range m.cfg.Fields {
 		raw[f] = r.Fields[spec.Name]
-		vals[f] = normalize(spec.Kind, raw[f])
+		vals[f] = normalizeField(spec, raw[f])
 	}
 	return raw, vals
 }
 
+// dataStats are what the data says about its values: how common each value
+// is (term frequencies) and which date defaults stand for "not known".
+type dataStats struct {
+	tf []map[string]float64 // per field with TF and enough values
+	// Per date field: 01-01 (day and month) or the 1st of a month occur far
+	// more often than chance, so such dates are taken as year-only or
+	// month-year (a default filled in, not a birthday).
+	yearOnly, monthOnly []bool
+}
+
+// minTFValues is the fewest values of a field whose frequencies are used.
+const minTFValues = 100
+
+func (m *Matcher) computeStats(vals [][]string) *dataStats {
+	nf := len(m.cfg.Fields)
+	st := &dataStats{tf: make([]map[string]float64, nf), yearOnly: make([]bool, nf), monthOnly: make([]bool, nf)}
+	for f, spec := range m.cfg.Fields {
+		if spec.Kind != KindDate {
+			continue
+		}
+		var full, jan1, first int
+		for _, v := range vals {
+			if d := v[f]; len(d) == 8 {
+				full++
+				switch {
+				case d[4:] == "0101":
+					jan1++
+				case d[6:] == "01":
+					first++
+				}
+			}
+		}
+		// Chance gives 1 in 365 for 01-01 and 1 in 30 for the 1st; ten and
+		// three times that, seen often enough, is a default.
+		st.yearOnly[f] = jan1 >= 10 && float64(jan1) > 10*float64(full)/365.25
+		st.monthOnly[f] = first >= 20 && float64(first) > 3*float64(full-jan1)/30.4
+	}
+	for f, spec := range m.cfg.Fields {
+		if !spec.TF {
+			continue
+		}
+		counts := map[string]int{}
+		n := 0
+		for _, v := range vals {
+			x := st.degrade(f, v[f])
+			if x != "" {
+				counts[x]++
+				n++
+			}
+		}
+		if n < minTFValues {
+			continue
+		}
+		tf := make(map[string]float64, len(counts))
+		for v, c := range counts {
+			tf[v] = float64(c) / float64(n)
+		}
+		st.tf[f] = tf
+	}
+	return st
+}
+
+// degrade lowers the precision of a date that is a detected default.
+func (st *dataStats) degrade(f int, v string) string {
+	if len(v) != 8 {
+		return v
+	}
+	switch {
+	case st.yearOnly[f] && v[4:] == "0101":
+		return v[:4]
+	case st.monthOnly[f] && v[6:] == "01":
+		return v[:6]
+	}
+	return v
+}
+
+func (st *dataStats) apply(vals []string) {
+	for f := range vals {
+		vals[f] = st.degrade(f, vals[f])
+	}
+}
+
 func (m *Matcher) blockKey(rule BlockingRule, vals []string) string {
-	var b strings.Builder
-	for n, p := range rule.Parts {
+	parts := make([]string, 0, len(rule.Parts))
+	for _, p := range rule.Parts {
 		v := vals[m.field[p.Field]]
+		if v == "" && p.Fallback != "" {
+			v = vals[m.field[p.Fallback]]
+		}
 		if p.Transform != nil && v != "" {
 			v = p.Transform(v)
 		}
 		if v == "" {
 			return "" // a missing part means no key
 		}
-		if n > 0 {
-			b.WriteByte(0)
-		}
-		b.WriteString(v)
+		parts = append(parts, v)
 	}
-	return b.String()
+	if rule.Unordered {
+		sort.Strings(parts)
+	}
+	return strings.Join(parts, "\x00")
 }
 
-func (m *Matcher) index(r Record) {
-	raw, vals := m.prepare(r)
+func (m *Matcher) index(id string, raw, vals []string) {
 	i := int32(len(m.ids))
-	m.ids, m.raw, m.vals = append(m.ids, r.ID), append(m.raw, raw), append(m.vals, vals)
+	m.ids, m.raw, m.vals = append(m.ids, id), append(m.raw, raw), append(m.vals, vals)
 	m.parent, m.size = append(m.parent, i), append(m.size, 1)
 	for k, rule := range m.cfg.Blocking {
 		key := m.blockKey(rule, vals)
@@ -211,18 +360,20 @@ func (m *Matcher) index(r Record) {
 	}
 }
 
+func (m *Matcher) usable(b int32) bool { return b >= 0 && len(m.blocks[b]) <= m.cfg.MaxBlockSize }
+
 // candidates calls fn for every earlier record j < i sharing a block with i.
 // A pair found by rule k is skipped if an earlier rule also joins it, so each
 // pair is produced once without a global set. Oversize blocks are skipped.
+// In a focused run, pairs of two records out of focus are skipped.
 func (m *Matcher) candidates(i int32, fn func(j int32), oversize func(b int32)) {
 	R := len(m.cfg.Blocking)
 	ki := m.keys[int(i)*R : int(i)*R+R]
-	usable := func(b int32) bool { return b >= 0 && len(m.blocks[b]) <= m.cfg.MaxBlockSize }
 	for k, b := range ki {
 		if b < 0 {
 			continue
 		}
-		if !usable(b) {
+		if !m.usable(b) {
 			oversize(b)
 			continue
 		}
@@ -231,15 +382,30 @@ func (m *Matcher) candidates(i int32, fn func(j int32), oversize func(b int32)) 
 			if j >= i {
 				break
 			}
+			if m.focus != nil && !m.focus[i] && !m.focus[j] {
+				continue
+			}
 			kj := m.keys[int(j)*R : int(j)*R+R]
 			for r := 0; r < k; r++ {
-				if ki[r] == kj[r] && usable(ki[r]) {
+				if ki[r] == kj[r] && m.usable(ki[r]) {
 					continue members
 				}
 			}
 			fn(j)
 		}
 	}
+}
+
+// ruleMask has bit k set if blocking rule k puts records i and j together.
+func (m *Matcher) ruleMask(i, j int32) uint64 {
+	R := len(m.cfg.Blocking)
+	var mask uint64
+	for k := 0; k < R; k++ {
+		if b := m.keys[int(i)*R+k]; b >= 0 && b == m.keys[int(j)*R+k] && m.usable(b) {
+			mask |= 1 << k
+		}
+	}
+	return mask
 }
 
 type cand struct {
@@ -277,7 +443,7 @@ func (m *Matcher) compareNew(ctx context.Context, from int) ([]cand, int, error)
 				var local []cand
 				for i := from + c*chunk; i < min(n, from+(c+1)*chunk); i++ {
 					m.candidates(int32(i), func(j int32) {
-						local = append(local, cand{int32(i), j, m.compare(m.vals[i], m.vals[j])})
+						local = append(local, cand{int32(i), j, m.compare(m.vals[j], m.vals[i])})
 					}, func(int32) {})
 				}
 				out[c] = local
@@ -305,9 +471,28 @@ func (m *Matcher) compareNew(ctx context.Context, from int) ([]cand, int, error)
 func (m *Matcher) compare(a, b []string) gamma {
 	var g gamma
 	for f, spec := range m.cfg.Fields {
+		s := m.swap[f]
+		if s >= 0 && s < f && m.swap[s] == f {
+			continue // done with its partner
+		}
+		if s >= 0 && m.swap[s] == f {
+			var lf, ls int
+			if spec.Kind == KindName {
+				lf, ls = compareNames(a[f], a[s], b[f], b[s])
+			} else {
+				lf, ls = compareLines(a[f], a[s], b[f], b[s])
+			}
+			if lf >= 0 {
+				g.set(f, lf)
+			}
+			if ls >= 0 {
+				g.set(s, ls)
+			}
+			continue
+		}
 		l := CompareField(spec.Kind, a[f], b[f])
-		if s := m.swap[f]; s >= 0 && l > 1 && isSwapped(a[f], b[f], a[s], b[s]) {
-			l = 3 // "swapped" level of KindName
+		if s >= 0 && spec.Kind == KindName && l > 1 && isSwapped(a[f], b[f], a[s], b[s]) {
+			l = nameSwapLevel
 		}
 		if l >= 0 {
 			g.set(f, l)
@@ -322,37 +507,233 @@ func isSwapped(af, bf, as, bs string) bool {
 	return as != "" && bs != "" && JaroWinkler(af, bs) >= jwClose && JaroWinkler(as, bf) >= jwClose
 }
 
-// train estimates u from random record pairs, then runs EM on the compared pairs.
+// fieldWeight is the weight of field f at level l for a pair whose value (on
+// the side given) is v: the level's weight, or for exact agreement on a
+// field with term frequencies, m over the value's frequency (a common value
+// weighs less, a rare one more), never below the next level's weight.
+func (m *Matcher) fieldWeight(f, l int, v string) float64 {
+	if l < 0 {
+		return 0
+	}
+	w := m.w[f][l]
+	if l == 0 && m.stats != nil && m.stats.tf[f] != nil {
+		if tf, ok := m.stats.tf[f][v]; ok {
+			cap := m.model.maxWeight()
+			w = math.Max(0, math.Min(cap, math.Log2(m.model.Fields[f].M[0]/tf)))
+			if len(m.w[f]) > 1 {
+				w = math.Max(w, m.w[f][1])
+			}
+		}
+	}
+	return w
+}
+
+// pairWeight is the match weight (log2 odds, prior included) of two prepared
+// records with comparison vector g.
+func (m *Matcher) pairWeight(a, b []string, g gamma) float64 {
+	w := m.model.prior()
+	for _, x := range m.fieldWeights(a, g) {
+		w += x
+	}
+	return w
+}
+
+// fieldWeights are the weights of each field of a pair (a is one side's
+// prepared values), dependent groups capped.
+func (m *Matcher) fieldWeights(a []string, g gamma) []float64 {
+	ws := make([]float64, len(m.cfg.Fields))
+	for f := range ws {
+		ws[f] = m.fieldWeight(f, g.level(f), a[f])
+	}
+	return m.model.capGroups(ws)
+}
+
+// train estimates the model the way Splink does: u from random record pairs
+// (almost all non-matches, and unbiased by blocking); m by EM with u fixed,
+// once per blocking rule on that rule's pairs, leaving out the fields the
+// rule fixes (and the fields that depend on them), averaged over the rules
+// weighted by their expected matches; then the prior that two random records
+// match, as the expected matches among the compared pairs over all pairs.
 func (m *Matcher) train(cands []cand) *Model {
 	model := newModel(m.cfg.Fields, m.cfg.PriorMatch)
-	if n := len(m.ids); m.cfg.USamples > 0 && n > 1 {
-		rng := rand.New(rand.NewPCG(m.cfg.Seed, 0x7e55e7a))
-		random := map[gamma]int{}
-		for s := 0; s < m.cfg.USamples; s++ {
-			i, j := rng.IntN(n), rng.IntN(n-1)
-			if j >= i {
-				j++
+	if m.cfg.MaxWeight > 0 {
+		model.MaxWeight = m.cfg.MaxWeight
+	}
+	start := newModel(m.cfg.Fields, m.cfg.PriorMatch)
+	n := len(m.ids)
+	allPairs := float64(n) * float64(n-1) / 2
+	random := map[gamma]int{}
+	if m.cfg.USamples > 0 && n > 1 {
+		if allPairs <= float64(m.cfg.USamples) {
+			for i := 1; i < n; i++ {
+				for j := 0; j < i; j++ {
+					random[m.compare(m.vals[j], m.vals[i])]++
+				}
 			}
-			random[m.compare(m.vals[i], m.vals[j])]++
+		} else {
+			rng := rand.New(rand.NewPCG(m.cfg.Seed, 0x7e55e7a))
+			for s := 0; s < m.cfg.USamples; s++ {
+				i, j := rng.IntN(n), rng.IntN(n-1)
+				if j >= i {
+					j++
+				}
+				random[m.compare(m.vals[i], m.vals[j])]++
+			}
 		}
 		model.setU(countPatterns(random))
 	}
-	// Too few compared pairs to learn m from: EM then fits noise (a few dozen customers
-	// sharing a surname taught it that agreeing on a birth date argues against a match).
-	// Keep the configured m and the u measured on random pairs instead.
 	minPairs := m.cfg.MinEMPairs
 	if minPairs == 0 {
-		minPairs = 1000
+		minPairs = 200
 	}
-	if minPairs > 0 && len(cands) < minPairs {
-		return model
+	R := len(m.cfg.Blocking)
+	perRule := make([]map[gamma]int, R)
+	for k := range perRule {
+		perRule[k] = map[gamma]int{}
 	}
-	counts := map[gamma]int{}
+	all := map[gamma]int{}
 	for _, c := range cands {
-		counts[c.g]++
+		all[c.g]++
+		for mask := m.ruleMask(c.i, c.j); mask != 0; mask &= mask - 1 {
+			perRule[bits.TrailingZeros64(mask)][c.g]++
+		}
 	}
-	model.em(countPatterns(counts), m.cfg.EMIterations, m.cfg.FixU && m.cfg.USamples > 0)
+	nf := len(m.cfg.Fields)
+	sumM := make([][]float64, nf)
+	sumE := make([]float64, nf)
+	model.Converged = true
+	for k, rule := range m.cfg.Blocking {
+		pairs := 0
+		for _, c := range perRule[k] {
+			pairs += c
+		}
+		if pairs == 0 || minPairs > 0 && pairs < minPairs {
+			continue
+		}
+		patterns := countPatterns(perRule[k])
+		include := m.freeFields(rule, patterns)
+		if include == nil {
+			continue
+		}
+		res := model.emM(patterns, include, start, m.cfg.PriorMatch, m.cfg.EMIterations)
+		model.Iterations += res.iterations
+		model.Converged = model.Converged && res.converged
+		if res.matches < 1 {
+			continue
+		}
+		for f := range include {
+			if !include[f] || !hasLevels(patterns, f) {
+				continue
+			}
+			if sumM[f] == nil {
+				sumM[f] = make([]float64, len(res.m[f]))
+			}
+			for l, v := range res.m[f] {
+				sumM[f][l] += res.matches * v
+			}
+			sumE[f] += res.matches
+		}
+	}
+	for f := range model.Fields {
+		fm := &model.Fields[f]
+		if sumE[f] > 0 {
+			for l := range fm.M {
+				fm.M[l] = sumM[f][l] / sumE[f]
+			}
+			fm.Trained = true
+		}
+		floorM(fm.M)
+	}
+	pairs := countPatterns(all)
+	model.Lambda = priorFromPairs(model, pairs, allPairs) // groups capped at MaxWeight
+	model.setGroupCaps(countPatterns(random))
+	model.Lambda = priorFromPairs(model, pairs, allPairs)
 	return model
+}
+
+// freeFields are the fields a blocking rule's EM run estimates: all but those
+// the rule fixes, their swap partners and the fields of their groups. It
+// returns nil when fewer than three fields with values in at least a tenth of
+// the pairs are left (EM cannot tell m from the match share on fewer).
+func (m *Matcher) freeFields(rule BlockingRule, patterns []patternCount) []bool {
+	nf := len(m.cfg.Fields)
+	include := make([]bool, nf)
+	for f := range include {
+		include[f] = true
+	}
+	groups := map[string]bool{}
+	fix := func(name string) {
+		if f, ok := m.field[name]; ok && name != "" {
+			include[f] = false
+			if s := m.swap[f]; s >= 0 {
+				include[s] = false
+			}
+			for _, g := range []string{m.cfg.Fields[f].Group, m.cfg.Fields[f].Related} {
+				if g != "" {
+					groups[g] = true
+				}
+			}
+		}
+	}
+	for _, p := range rule.Parts {
+		fix(p.Field)
+		fix(p.Fallback)
+	}
+	for f, spec := range m.cfg.Fields {
+		if spec.Group != "" && groups[spec.Group] || spec.Related != "" && groups[spec.Related] {
+			include[f] = false
+		}
+	}
+	var total float64
+	present := make([]float64, nf)
+	for _, p := range patterns {
+		total += p.n
+		for f := range present {
+			if p.g.level(f) >= 0 {
+				present[f] += p.n
+			}
+		}
+	}
+	usable := 0
+	for f := range include {
+		if include[f] && present[f] >= 0.1*total {
+			usable++
+		}
+	}
+	if usable < 3 {
+		return nil
+	}
+	return include
+}
+
+// priorFromPairs estimates the probability that two random records match:
+// the expected number of matches among the compared pairs (each pair's match
+// probability under that same prior) over the number of all pairs, found by
+// fixed-point iteration. Pairs blocking never compared count as non-matches.
+func priorFromPairs(model *Model, patterns []patternCount, allPairs float64) float64 {
+	if allPairs < 1 {
+		return 0.5
+	}
+	ws := make([]float64, len(patterns))
+	for i, p := range patterns {
+		ws[i], _ = model.score(p.g)
+		ws[i] -= model.prior()
+	}
+	lambda := math.Max(1/allPairs, 1e-12)
+	for it := 0; it < 500; it++ {
+		prior := math.Log2(lambda / (1 - lambda))
+		var exp float64
+		for i, p := range patterns {
+			exp += p.n * prob2(prior+ws[i])
+		}
+		next := math.Min(math.Max(exp/allPairs, 1/allPairs/10), 0.5)
+		if math.Abs(next-lambda) <= 1e-6*lambda {
+			lambda = next
+			break
+		}
+		lambda = next
+	}
+	return lambda
 }
 
 func (m *Matcher) find(i int32) int32 {
@@ -363,46 +744,104 @@ func (m *Matcher) find(i int32) int32 {
 	return i
 }
 
-// union joins the clusters of a and b, keeping the earliest record as root
-// (stable cluster IDs) and honouring MaxClusterSize.
-func (m *Matcher) union(a, b int32) {
+// maxSupportPairs bounds the cross pairs link looks at (a deterministic
+// subset beyond it).
+const maxSupportPairs = 4096
+
+// link joins the clusters of records a and b, linked by an automatic pair,
+// if the pairs across them support it (average linkage): their mean match
+// probability must reach Cohesion. Pairs never compared are scored now. So a
+// chain of strong links through records that do not match each other does
+// not grow one cluster, however large. MaxClusterSize, if set, also bounds
+// the size. The earliest record stays the root (stable cluster IDs).
+func (m *Matcher) link(a, b int32) bool {
 	ra, rb := m.find(a), m.find(b)
 	if ra == rb || m.cfg.MaxClusterSize > 0 && int(m.size[ra]+m.size[rb]) > m.cfg.MaxClusterSize {
-		return
+		return false
+	}
+	ma, mb := m.clusterMembers(ra), m.clusterMembers(rb)
+	if len(ma)+len(mb) > 2 {
+		step := max(1, len(ma)*len(mb)/maxSupportPairs)
+		var sum float64
+		n := 0
+		for k := 0; k < len(ma)*len(mb); k += step {
+			x, y := ma[k/len(mb)], mb[k%len(mb)]
+			g := m.compare(m.vals[x], m.vals[y])
+			sum += prob2(m.pairWeight(m.vals[x], m.vals[y], g))
+			n++
+		}
+		if sum/float64(n) < m.cfg.Cohesion {
+			return false
+		}
 	}
 	if rb < ra {
 		ra, rb = rb, ra
+		ma, mb = mb, ma
 	}
 	m.parent[rb] = ra
 	m.size[ra] += m.size[rb]
+	m.members[ra] = append(ma, mb...)
+	delete(m.members, rb)
+	return true
+}
+
+func (m *Matcher) clusterMembers(root int32) []int32 {
+	if ms, ok := m.members[root]; ok {
+		return ms
+	}
+	return []int32{root}
 }
 
 // Explain returns the per-field evidence behind a pair from a Result.
 func (m *Matcher) Explain(p Pair) []Evidence {
-	return m.evidence(m.raw[p.ai], m.raw[p.bi], p.g)
+	return m.evidence(m.raw[p.ai], m.raw[p.bi], m.vals[p.ai], p.g)
 }
 
 // Compare scores two arbitrary records with the current model (nothing is
-// indexed) and explains the score.
+// indexed) and explains the score. Value frequencies are those of the last
+// Match, MatchFocused or Observe.
 func (m *Matcher) Compare(a, b Record) (Pair, []Evidence, error) {
 	if m.model == nil {
 		return Pair{}, nil, errors.New("matching: no model: call Match first or configure Model")
 	}
 	ra, va := m.prepare(a)
 	rb, vb := m.prepare(b)
+	if m.stats != nil {
+		m.stats.apply(va)
+		m.stats.apply(vb)
+	}
 	g := m.compare(va, vb)
-	w, p := m.model.score(g)
-	return Pair{A: a.ID, B: b.ID, Weight: w, Prob: p, Decision: m.cfg.Classify(p), ai: -1, bi: -1, g: g}, m.evidence(ra, rb, g), nil
+	w := m.pairWeight(va, vb, g)
+	p := prob2(w)
+	return Pair{A: a.ID, B: b.ID, Weight: w, Prob: p, Decision: m.cfg.Classify(p), ai: -1, bi: -1, g: g}, m.evidence(ra, rb, va, g), nil
 }
 
-func (m *Matcher) evidence(a, b []string, g gamma) []Evidence {
+func (m *Matcher) evidence(a, b, va []string, g gamma) []Evidence {
 	ev := make([]Evidence, len(m.cfg.Fields))
+	ws := m.fieldWeights(va, g)
 	for f, spec := range m.cfg.Fields {
 		l := g.level(f)
-		ev[f] = Evidence{Field: spec.Name, A: a[f], B: b[f], Level: "missing", Weight: m.model.LevelWeight(f, l)}
+		ev[f] = Evidence{Field: spec.Name, A: a[f], B: b[f], Level: "missing", Weight: ws[f]}
 		if l >= 0 {
 			ev[f].Level = levelNames[spec.Kind][l]
 		}
 	}
 	return ev
+}
+
+// ForEachCandidate calls fn with the IDs of every pair blocking puts up for
+// comparison among the indexed records (diagnostics: blocking recall).
+func (m *Matcher) ForEachCandidate(fn func(a, b string)) {
+	for i := range m.ids {
+		m.candidates(int32(i), func(j int32) { fn(m.ids[j], m.ids[i]) }, func(int32) {})
+	}
+}
+
+func hasLevels(patterns []patternCount, f int) bool {
+	for _, p := range patterns {
+		if p.g.level(f) >= 0 {
+			return true
+		}
+	}
+	return false
 }

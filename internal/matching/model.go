@@ -9,16 +9,33 @@ import (
 // level l, M[l] = P(level | match) and U[l] = P(level | non-match).
 type FieldModel struct {
 	Name   string
+	Kind   Kind
 	Levels []string
 	M, U   []float64
+	// Group of dependent fields (an address): their weights together are
+	// kept within ±MaxWeight, as the parts of one piece of evidence.
+	Group string
+	// Trained tells whether M was estimated by EM (else it is the starting
+	// guess: no blocking rule left the field free with enough pairs).
+	Trained bool
 }
 
 // Model is a trained (or configured) Fellegi-Sunter model.
 type Model struct {
 	Fields []FieldModel
-	// Lambda is the prior probability that a compared pair is a match.
+	// Lambda is the prior probability that two records drawn at random
+	// match; the score of a pair is this prior times the Bayes factors of its
+	// fields, as if the pair had been drawn at random (blocking only decides
+	// which pairs are looked at).
 	Lambda float64
-	// Iterations EM ran and whether it converged (informational).
+	// MaxWeight caps every level's weight, both ways (bits).
+	MaxWeight float64
+	// GroupCaps bound the summed positive weight of each group of dependent
+	// fields: log2(1/u) of the group agreeing that strongly, u measured on
+	// random pairs (at least MaxWeight).
+	GroupCaps map[string]float64
+	// Iterations EM ran (summed over the blocking rules) and whether every
+	// run converged (informational).
 	Iterations int
 	Converged  bool
 }
@@ -32,14 +49,18 @@ func (g gamma) level(f int) int { return int(g>>(4*f)&15) - 1 }
 
 func (g *gamma) set(f, level int) { *g |= gamma(level+1) << (4 * f) }
 
+// defaultMaxWeight caps a level's weight: about 2000:1 either way, so that no
+// single field (or a badly estimated u) decides a pair on its own.
+const defaultMaxWeight = 11
+
 // newModel returns starting values: agreement levels likely under match,
 // disagreement likely under non-match.
 func newModel(fields []FieldSpec, prior float64) *Model {
-	m := &Model{Lambda: prior}
+	m := &Model{Lambda: prior, MaxWeight: defaultMaxWeight}
 	for _, f := range fields {
 		names := levelNames[f.Kind]
 		n := len(names)
-		fm := FieldModel{Name: f.Name, Levels: names, M: make([]float64, n), U: make([]float64, n)}
+		fm := FieldModel{Name: f.Name, Kind: f.Kind, Levels: names, M: make([]float64, n), U: make([]float64, n), Group: f.Group}
 		fm.M[0], fm.U[0] = 0.7, 0.02
 		fm.M[n-1], fm.U[n-1] = 0.05, 0.9
 		for l := 1; l < n-1; l++ {
@@ -50,49 +71,140 @@ func newModel(fields []FieldSpec, prior float64) *Model {
 	return m
 }
 
-// LevelWeight is the log2 Bayes factor of field f at level l (0 if missing), clamped
-// where EM on small or skewed data can go wrong (seen on a few dozen customers sharing
-// a surname): exact agreement is never evidence against a match, and the weakest level
-// ("different") never evidence for one. Levels in between keep their learnt order
-// ("swapped" names can rightly outweigh "somewhat" similar ones).
+func (m *Model) maxWeight() float64 {
+	if m.MaxWeight > 0 {
+		return m.MaxWeight
+	}
+	return defaultMaxWeight
+}
+
+// LevelWeight is the log2 Bayes factor of field f at level l (0 if missing),
+// within ±MaxWeight, monotone along the obvious order of levels (exact >=
+// close >= different; "swapped" names never above exact), never negative
+// for exact agreement and never positive for the weakest level.
 func (m *Model) LevelWeight(f, l int) float64 {
 	if l < 0 {
 		return 0
 	}
+	return m.fieldWeights(f)[l]
+}
+
+// fieldWeights computes the constrained weights of every level of a field.
+func (m *Model) fieldWeights(f int) []float64 {
 	fm := m.Fields[f]
-	w := math.Log2(fm.M[l] / fm.U[l])
-	switch {
-	case l == 0:
-		return math.Max(w, 0)
-	case l == len(fm.M)-1 && l > 0:
-		return math.Min(w, 0)
+	cap := m.maxWeight()
+	w := make([]float64, len(fm.M))
+	for l := range w {
+		w[l] = math.Max(-cap, math.Min(cap, math.Log2(fm.M[l]/fm.U[l])))
+	}
+	last := len(w) - 1
+	w[0] = math.Max(w[0], 0)
+	if last > 0 {
+		w[last] = math.Min(w[last], 0)
+	}
+	if chains, ok := levelChains[fm.Kind]; ok && len(levelNames[fm.Kind]) == len(w) {
+		for _, ch := range chains {
+			for k := 1; k < len(ch); k++ {
+				w[ch[k]] = math.Min(w[ch[k]], w[ch[k-1]])
+			}
+		}
 	}
 	return w
 }
 
-// score returns the match weight (log2 odds incl. prior) and probability.
-func (m *Model) score(g gamma) (weight, prob float64) {
-	return m.scoreWith(g, m.LevelWeight)
-}
-
-// rawScore scores with the unconstrained weights: EM iterates on these (constraining
-// inside EM traps it in a flat solution on some data sets, such as fake_1000).
-func (m *Model) rawScore(g gamma) (weight, prob float64) {
-	return m.scoreWith(g, func(f, l int) float64 {
-		if l < 0 {
-			return 0
-		}
-		return math.Log2(m.Fields[f].M[l] / m.Fields[f].U[l])
-	})
-}
-
-func (m *Model) scoreWith(g gamma, lw func(f, l int) float64) (weight, prob float64) {
-	weight = math.Log2(m.Lambda / (1 - m.Lambda))
+// weights returns the constrained weights of all fields.
+func (m *Model) weights() [][]float64 {
+	out := make([][]float64, len(m.Fields))
 	for f := range m.Fields {
-		weight += lw(f, g.level(f))
+		out[f] = m.fieldWeights(f)
 	}
-	return weight, 1 / (1 + math.Exp2(-weight))
+	return out
 }
+
+// prior is the log2 prior odds of a match.
+func (m *Model) prior() float64 { return math.Log2(m.Lambda / (1 - m.Lambda)) }
+
+// score returns the match weight (log2 odds incl. prior) and probability of
+// a comparison pattern, without term-frequency adjustment.
+func (m *Model) score(g gamma) (weight, prob float64) {
+	ws := make([]float64, len(m.Fields))
+	for f := range m.Fields {
+		ws[f] = m.LevelWeight(f, g.level(f))
+	}
+	weight = m.prior()
+	for _, w := range m.capGroups(ws) {
+		weight += w
+	}
+	return weight, prob2(weight)
+}
+
+// capGroups scales the weights of each group of dependent fields so that
+// their sum stays within ±MaxWeight: agreeing street, city, postcode and
+// region are one address (people sharing it, a household, agree on all of
+// them), and a move changes all of them at once.
+func (m *Model) capGroups(ws []float64) []float64 {
+	var sums map[string]float64
+	for f, fm := range m.Fields {
+		if fm.Group != "" {
+			if sums == nil {
+				sums = map[string]float64{}
+			}
+			sums[fm.Group] += ws[f]
+		}
+	}
+	for f, fm := range m.Fields {
+		if fm.Group == "" {
+			continue
+		}
+		s := sums[fm.Group]
+		cap := m.maxWeight()
+		if s > 0 {
+			cap = math.Max(cap, m.GroupCaps[fm.Group])
+		}
+		if math.Abs(s) > cap {
+			ws[f] *= cap / math.Abs(s)
+		}
+	}
+	return ws
+}
+
+// setGroupCaps measures, on random pairs, how often each group's summed
+// weight exceeds MaxWeight among non-matches, and caps it at log2(1/that
+// rate) (with one pair of pseudo-count). Random pairs include some matches,
+// and they are most of that tail: each pair counts by its probability of not
+// being a match judged by the fields outside the group (the group itself
+// counted at MaxWeight).
+func (m *Model) setGroupCaps(patterns []patternCount) {
+	var total float64
+	strong := map[string]float64{}
+	for _, p := range patterns {
+		total += p.n
+		sums := map[string]float64{}
+		var all float64
+		for f, fm := range m.Fields {
+			w := m.LevelWeight(f, p.g.level(f))
+			all += w
+			if fm.Group != "" {
+				sums[fm.Group] += w
+			}
+		}
+		for g, s := range sums {
+			if s > m.maxWeight() {
+				pm := prob2(m.prior() + all - s + m.maxWeight())
+				strong[g] += p.n * (1 - pm)
+			}
+		}
+	}
+	m.GroupCaps = map[string]float64{}
+	for _, fm := range m.Fields {
+		if fm.Group != "" && total > 0 {
+			m.GroupCaps[fm.Group] = math.Max(m.maxWeight(), math.Log2((total+1)/(strong[fm.Group]+1)))
+		}
+	}
+}
+
+// prob2 turns log2 odds into a probability.
+func prob2(w float64) float64 { return 1 / (1 + math.Exp2(-w)) }
 
 type patternCount struct {
 	g gamma
@@ -109,7 +221,8 @@ func countPatterns(counts map[gamma]int) []patternCount {
 }
 
 // setU sets U from level frequencies among random pairs (almost all of
-// which are non-matches).
+// which are non-matches), with a pseudo-count of one pair per level so that
+// an unseen level gets a small probability, not zero.
 func (m *Model) setU(patterns []patternCount) {
 	for f := range m.Fields {
 		u := m.Fields[f].U
@@ -138,8 +251,90 @@ func normalise(dst, cnt []float64, alpha float64) {
 	}
 }
 
-// em runs expectation-maximisation over the pattern counts of the compared
-// pairs, updating m, lambda and (unless fixU) u.
+// emResult is what one EM run learnt: m of the fields it estimated, the
+// match share among its pairs and the expected number of matches.
+type emResult struct {
+	m          [][]float64 // nil for fields left out
+	lambda     float64
+	matches    float64
+	iterations int
+	converged  bool
+}
+
+// emM runs expectation-maximisation over the pattern counts of one blocking
+// rule's pairs with u fixed (random pairs), estimating m of the included
+// fields and the match share. Fields the rule fixes are left out: their
+// agreement there says nothing about matches.
+func (m *Model) emM(patterns []patternCount, include []bool, start *Model, lambda float64, maxIter int) emResult {
+	nf := len(m.Fields)
+	res := emResult{m: make([][]float64, nf), lambda: lambda}
+	mc := make([][]float64, nf)
+	for f := range m.Fields {
+		if include[f] {
+			res.m[f] = append([]float64(nil), start.Fields[f].M...)
+			mc[f] = make([]float64, len(res.m[f]))
+		}
+	}
+	var total float64
+	for _, p := range patterns {
+		total += p.n
+	}
+	if total == 0 {
+		return res
+	}
+	lw := make([][]float64, nf) // log2(m/u) per level, refreshed each iteration
+	for it := 1; it <= maxIter; it++ {
+		for f := range mc {
+			if include[f] {
+				clear(mc[f])
+				lw[f] = make([]float64, len(res.m[f]))
+				for l := range lw[f] {
+					lw[f][l] = math.Log2(res.m[f][l] / m.Fields[f].U[l])
+				}
+			}
+		}
+		prior := math.Log2(res.lambda / (1 - res.lambda))
+		var matches float64
+		for _, p := range patterns { // E step
+			w := prior
+			for f := 0; f < nf; f++ {
+				if l := p.g.level(f); l >= 0 && include[f] {
+					w += lw[f][l]
+				}
+			}
+			pm := prob2(w) * p.n
+			matches += pm
+			for f := 0; f < nf; f++ {
+				if l := p.g.level(f); l >= 0 && include[f] {
+					mc[f][l] += pm
+				}
+			}
+		}
+		delta := math.Abs(matches/total - res.lambda)
+		res.lambda = math.Min(math.Max(matches/total, 1e-6), 1-1e-6)
+		res.matches = matches
+		for f := range mc { // M step
+			if !include[f] {
+				continue
+			}
+			old := append([]float64(nil), res.m[f]...)
+			withPrior(res.m[f], mc[f], start.Fields[f].M)
+			for l := range old {
+				delta = math.Max(delta, math.Abs(old[l]-res.m[f][l]))
+			}
+		}
+		res.iterations = it
+		if delta < 1e-6 {
+			res.converged = true
+			break
+		}
+	}
+	return res
+}
+
+// em runs unconstrained EM over all pattern counts, updating m, lambda and
+// (unless fixU) u. It is the textbook algorithm, kept for tests and for
+// callers that train on pairs they chose themselves.
 func (m *Model) em(patterns []patternCount, maxIter int, fixU bool) {
 	nf := len(m.Fields)
 	mc := make([][]float64, nf)
@@ -165,9 +360,15 @@ func (m *Model) em(patterns []patternCount, maxIter int, fixU bool) {
 			clear(uc[f])
 		}
 		var matches float64
-		for _, p := range patterns { // E step: posterior match probability per pattern
-			_, w := m.rawScore(p.g)
-			wm, wu := w*p.n, (1-w)*p.n
+		for _, p := range patterns {
+			w := math.Log2(m.Lambda / (1 - m.Lambda))
+			for f := 0; f < nf; f++ {
+				if l := p.g.level(f); l >= 0 {
+					w += math.Log2(m.Fields[f].M[l] / m.Fields[f].U[l])
+				}
+			}
+			pw := prob2(w)
+			wm, wu := pw*p.n, (1-pw)*p.n
 			matches += wm
 			for f := 0; f < nf; f++ {
 				if l := p.g.level(f); l >= 0 {
@@ -178,7 +379,7 @@ func (m *Model) em(patterns []patternCount, maxIter int, fixU bool) {
 		}
 		delta := math.Abs(matches/total - m.Lambda)
 		m.Lambda = math.Min(math.Max(matches/total, 1e-9), 1-1e-9)
-		for f := range m.Fields { // M step
+		for f := range m.Fields {
 			fm := &m.Fields[f]
 			old := append([]float64(nil), fm.M...)
 			withPrior(fm.M, mc[f], prior.Fields[f].M)
@@ -218,5 +419,21 @@ func withPrior(dst, cnt, prior []float64) {
 	}
 	for l, c := range cnt {
 		dst[l] = (c + priorPairs*prior[l] + 1e-3) / sum
+	}
+}
+
+// mFloor is the least m of any level: no way of agreeing or disagreeing is
+// impossible for a true match (records are typed by people).
+const mFloor = 0.002
+
+// floorM raises every m to mFloor and renormalises.
+func floorM(m []float64) {
+	var sum float64
+	for l := range m {
+		m[l] = math.Max(m[l], mFloor)
+		sum += m[l]
+	}
+	for l := range m {
+		m[l] /= sum
 	}
 }

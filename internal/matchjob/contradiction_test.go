@@ -16,6 +16,14 @@ func TestContradictionHoldsHouseholdsForReview(t *testing.T) {
 		{append(agreeing(3), matching.Evidence{Field: matching.FFirstName, Level: "close"}, matching.Evidence{Field: matching.FBirthDate, Level: "one-digit-or-transposed"}), false},
 		{append(agreeing(4), matching.Evidence{Field: matching.FStreet, Level: "different"}), false},                                                            // people move
 		{append(agreeing(3), matching.Evidence{Field: matching.FEmail, Level: "different"}, matching.Evidence{Field: matching.FPhone, Level: "missing"}), true}, // name and city only
+		// A replaced first name with the same birth date and address: the same person.
+		{append(agreeing(4), matching.Evidence{Field: matching.FFirstName, Level: "different"}, matching.Evidence{Field: matching.FBirthDate, Level: "exact"}), false},
+		// A household member: another first name and birth date, or no birth date to tell.
+		{append(agreeing(4), matching.Evidence{Field: matching.FFirstName, Level: "different"}, matching.Evidence{Field: matching.FBirthDate, Level: "different"}), true},
+		{append(agreeing(4), matching.Evidence{Field: matching.FFirstName, Level: "different"}, matching.Evidence{Field: matching.FBirthDate, Level: "missing"}), true},
+		// A mistyped birth date with the same first name.
+		{append(agreeing(4), matching.Evidence{Field: matching.FFirstName, Level: "exact"}, matching.Evidence{Field: matching.FBirthDate, Level: "different"}), false},
+		{append(agreeing(4), matching.Evidence{Field: matching.FFirstName, Level: "somewhat"}, matching.Evidence{Field: matching.FBirthDate, Level: "different"}), true},
 	} {
 		if got := contradiction(c.ev) != ""; got != c.hold {
 			t.Errorf("%+v: held %v, want %v", c.ev, got, c.hold)

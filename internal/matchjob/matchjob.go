@@ -239,8 +239,13 @@ type Engine interface {
 type Service struct {
 	Store  Store
 	Engine Engine
+	// SourceExists, if set, checks a job's source filter names a source (NOT_FOUND).
+	SourceExists func(ctx context.Context, name string) error
+	// Schema says which matcher fields the profiles' traits fill (names, birth date,
+	// address parts, phones, e-mails, categorical attributes); DefaultSchema if nil.
+	Schema *matching.Schema
 	// Config is the matcher configuration (fields, blocking, default thresholds);
-	// matching.PersonConfig() by default.
+	// the schema's (Schema.Config) if it has no fields.
 	Config matching.Config
 	Now    func() time.Time
 	// OnProgress, if set, gets the job each time its document is written (at most every
@@ -274,7 +279,7 @@ type active struct {
 
 // New returns a service with the person matching configuration.
 func New(st Store, eng Engine) *Service {
-	return &Service{Store: st, Engine: eng, Config: matching.PersonConfig(),
+	return &Service{Store: st, Engine: eng,
 		Now: func() time.Time { return time.Now().UTC() }, MaxGroup: 10}
 }
 

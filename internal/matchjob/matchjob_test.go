@@ -202,8 +202,18 @@ func TestMatchScenario(t *testing.T) {
 	if !hasSkipped(second, pop.shop[0], copy0, "kept apart") || !hasSkipped(second, pop.conflict[0], pop.conflict[1], "customer_id") {
 		t.Errorf("second run skipped %+v", second.Skipped)
 	}
-	if second.KnownRejected != 1 || second.Suggested != nWeak-2 {
-		t.Errorf("second run: known rejected %d, suggested %d; want 1 and %d", second.KnownRejected, second.Suggested, nWeak-2)
+	// The look-alikes not decided stay pending (re-suggested, or from the first run when
+	// their score now falls under the lower threshold: the prior is re-estimated on data
+	// with fewer duplicates left).
+	stillPending := 0
+	for w, orig := range pop.weak {
+		if _, ok := e.suggestions(t, matchjob.Pending)[matchjob.PairID(e.final(t, w), e.final(t, orig))]; ok {
+			stillPending++
+		}
+	}
+	if second.KnownRejected != 1 || second.Suggested > nWeak-2 || stillPending != nWeak-2 {
+		t.Errorf("second run: known rejected %d, suggested %d, pending look-alikes %d; want 1, at most %d and %d",
+			second.KnownRejected, second.Suggested, stillPending, nWeak-2, nWeak-2)
 	}
 	if s, ok := e.suggestions(t, matchjob.Pending)[matchjob.PairID(pop.shop[6], pop.z)]; ok {
 		t.Errorf("rejected pair suggested again through z: %+v", s)

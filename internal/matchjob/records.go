@@ -2,6 +2,7 @@ package matchjob
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -9,29 +10,60 @@ import (
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
-// Record maps a profile to the matcher's person fields: names, birth date, the first
-// address (a leading house number of line 1 becomes the street number; city is the
-// suburb, region the state), the first phone and the first e-mail.
-func Record(p profile.Profile) matching.Record {
+// Record maps a profile to the fields of the default schema (see RecordOf).
+func Record(p profile.Profile) matching.Record { return RecordOf(matching.DefaultSchema(), p) }
+
+// RecordOf maps a profile to a schema's fields: names, birth date, the first
+// address (a leading house number of line 1 becomes the house number when the
+// schema has one; city is the locality, region the region), phones and
+// e-mails in order, and categorical fields from the address country
+// ("country") or the profile's attributes of that name.
+func RecordOf(sc matching.Schema, p profile.Profile) matching.Record {
 	t := p.Traits
-	f := map[string]string{
-		matching.FFirstName: t.FirstName,
-		matching.FLastName:  t.LastName,
-		matching.FBirthDate: t.BirthDate,
+	f := map[string]string{}
+	set := func(name, v string) {
+		if name != "" && v != "" {
+			f[name] = v
+		}
 	}
+	set(sc.FirstName, t.FirstName)
+	set(sc.LastName, t.LastName)
+	set(sc.BirthDate, t.BirthDate)
+	country := ""
 	if len(t.Addresses) > 0 {
 		a := t.Addresses[0]
-		f[matching.FStreetNumber], f[matching.FStreet] = splitHouseNumber(a.Line1)
-		f[matching.FStreet2] = a.Line2
-		f[matching.FSuburb] = a.City
-		f[matching.FPostcode] = a.Postcode
-		f[matching.FState] = a.Region
+		line1 := a.Line1
+		if sc.HouseNumber != "" {
+			var n string
+			n, line1 = splitHouseNumber(a.Line1)
+			set(sc.HouseNumber, n)
+		}
+		for i, l := range []string{line1, a.Line2} {
+			if i < len(sc.AddressLines) {
+				set(sc.AddressLines[i], l)
+			}
+		}
+		set(sc.Locality, a.City)
+		set(sc.Postcode, a.Postcode)
+		set(sc.Region, a.Region)
+		country = a.Country
 	}
-	if len(t.Phones) > 0 {
-		f[matching.FPhone] = t.Phones[0]
+	for i, name := range sc.Phones {
+		if i < len(t.Phones) {
+			set(name, t.Phones[i])
+		}
 	}
-	if len(t.Emails) > 0 {
-		f[matching.FEmail] = t.Emails[0]
+	for i, name := range sc.Emails {
+		if i < len(t.Emails) {
+			set(name, t.Emails[i])
+		}
+	}
+	for _, name := range sc.Categorical {
+		if name == matching.FCountry && country != "" {
+			set(name, country)
+		} else if v, ok := t.Attributes[name]; ok && v != nil {
+			set(name, fmt.Sprint(v))
+		}
 	}
 	return matching.Record{ID: p.ID, Fields: f}
 }
@@ -54,120 +86,34 @@ type scored struct {
 	Prob     float64
 	Weight   float64
 	Decision matching.Decision
+	// Held: above the upper threshold, but the matcher's clustering did not join the
+	// two sides (the pairs across their clusters do not support it).
+	Held     bool
 	Evidence []matching.Evidence
 }
 
-// normalize is the matcher's per-kind normalisation (internal to package matching),
-// needed here to compute the same blocking keys.
-func normalize(k matching.Kind, s string) string {
-	switch k {
-	case matching.KindName:
-		return matching.NormalizeName(s)
-	case matching.KindDate:
-		return matching.NormalizeDate(s)
-	case matching.KindCode:
-		return matching.NormalizeCode(s)
-	case matching.KindEmail:
-		return matching.NormalizeEmail(s)
-	default:
-		return matching.NormalizeText(s)
-	}
-}
-
-func blockKey(rule matching.BlockingRule, vals map[string]string) string {
-	var b strings.Builder
-	for n, p := range rule.Parts {
-		v := vals[p.Field]
-		if p.Transform != nil && v != "" {
-			v = p.Transform(v)
-		}
-		if v == "" {
-			return ""
-		}
-		if n > 0 {
-			b.WriteByte(0)
-		}
-		b.WriteString(v)
-	}
-	return b.String()
-}
-
 // focusedPairs compares every focus record with each record sharing a blocking key
-// with it (the matcher's rules and block size limit), each pair once, scoring with the
-// matcher's model. It returns the pairs at or above the lower threshold and the number
-// of pairs compared.
-func focusedPairs(ctx context.Context, m *matching.Matcher, cfg matching.Config, recs []matching.Record, focus map[string]bool, progress func(done, total int)) ([]scored, int, error) {
-	maxBlock := cfg.MaxBlockSize
-	if maxBlock == 0 {
-		maxBlock = 1000
+// with it, scoring with the matcher's model and clustering as the matcher does. It
+// returns the pairs at or above the lower threshold and the number of pairs compared.
+func focusedPairs(ctx context.Context, m *matching.Matcher, recs []matching.Record, focus map[string]bool) ([]scored, int, error) {
+	res, err := m.MatchFocused(ctx, recs, focus)
+	if err != nil {
+		return nil, 0, err
 	}
-	kinds := map[string]matching.Kind{}
-	for _, f := range cfg.Fields {
-		kinds[f.Name] = f.Kind
-	}
-	keys := make([][]string, len(recs)) // per record and rule
-	blocks := make([]map[string][]int32, len(cfg.Blocking))
-	for k := range blocks {
-		blocks[k] = map[string][]int32{}
-	}
-	for i, r := range recs {
-		vals := make(map[string]string, len(kinds))
-		for name, kind := range kinds {
-			vals[name] = normalize(kind, r.Fields[name])
-		}
-		keys[i] = make([]string, len(cfg.Blocking))
-		for k, rule := range cfg.Blocking {
-			key := blockKey(rule, vals)
-			keys[i][k] = key
-			if key != "" {
-				blocks[k][key] = append(blocks[k][key], int32(i))
-			}
-		}
-	}
-	seen := map[[2]int32]bool{}
-	var cands [][2]int32
-	for i, r := range recs {
-		if i%4096 == 0 && ctx.Err() != nil {
-			return nil, 0, ctx.Err()
-		}
-		if !focus[r.ID] {
+	return scoredPairs(m, res, nil), res.PairsCompared, nil
+}
+
+// scoredPairs converts a result's pairs, keeping those with a side in focus (all if
+// focus is nil).
+func scoredPairs(m *matching.Matcher, res *matching.Result, focus map[string]bool) []scored {
+	var out []scored
+	for _, p := range res.Pairs {
+		if focus != nil && !focus[p.A] && !focus[p.B] {
 			continue
 		}
-		for k, key := range keys[i] {
-			members := blocks[k][key]
-			if key == "" || len(members) > maxBlock {
-				continue
-			}
-			for _, j := range members {
-				if int(j) == i {
-					continue
-				}
-				pr := [2]int32{min(int32(i), j), max(int32(i), j)}
-				if !seen[pr] {
-					seen[pr] = true
-					cands = append(cands, pr)
-				}
-			}
-		}
+		out = append(out, scored{A: p.A, B: p.B, Prob: p.Prob, Weight: p.Weight, Decision: p.Decision, Held: p.Held, Evidence: m.Explain(p)})
 	}
-	var out []scored
-	for n, c := range cands {
-		if n%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, 0, err
-			}
-			progress(n, len(cands))
-		}
-		p, ev, err := m.Compare(recs[c[0]], recs[c[1]])
-		if err != nil {
-			return nil, 0, err
-		}
-		if p.Decision != matching.None {
-			out = append(out, scored{A: p.A, B: p.B, Prob: p.Prob, Weight: p.Weight, Decision: p.Decision, Evidence: ev})
-		}
-	}
-	progress(len(cands), len(cands))
-	return out, len(cands), nil
+	return out
 }
 
 // evidence keeps the fields with a value on either side, oriented so that A is the

@@ -34,6 +34,21 @@ func (s *Service) Start(ctx context.Context, opts Options) (string, error) {
 	return j.ID, nil
 }
 
+// Launch checks the job's source filter (SourceExists), starts the job on base (a
+// context that outlives the request, the server's) and returns it as stored.
+func (s *Service) Launch(ctx, base context.Context, opts Options) (Job, error) {
+	if opts.SourceFilter != "" && s.SourceExists != nil {
+		if err := s.SourceExists(ctx, opts.SourceFilter); err != nil {
+			return Job{}, err
+		}
+	}
+	id, err := s.Start(base, opts)
+	if err != nil {
+		return Job{}, err
+	}
+	return s.Job(ctx, id)
+}
+
 // Run runs a job and waits for it. A job that fails is returned with its error.
 func (s *Service) Run(ctx context.Context, opts Options) (Job, error) {
 	j, a, runCtx, err := s.begin(ctx, opts, false)
@@ -299,7 +314,7 @@ func (s *Service) run(ctx context.Context, t *tracker) error {
 				t.update(func(j *Job) { j.Suppressed++ })
 				continue
 			}
-			recs = append(recs, Record(p))
+			recs = append(recs, RecordOf(s.schema(), p))
 			updated[p.ID] = p.UpdatedAt
 			g.addLive(p.ID, p.KeepApart)
 		}
@@ -374,11 +389,12 @@ func (s *Service) run(ctx context.Context, t *tracker) error {
 	case len(recs) < 2:
 	case focus != nil && model != nil:
 		cfg.Model = model
+		cfg.Progress = progress
 		m, err := matching.New(cfg)
 		if err != nil {
 			return err
 		}
-		pairs, compared, err = focusedPairs(ctx, m, cfg, recs, focus, progress)
+		pairs, compared, err = focusedPairs(ctx, m, recs, focus)
 		if err != nil {
 			return err
 		}
@@ -395,12 +411,7 @@ func (s *Service) run(ctx context.Context, t *tracker) error {
 			return err
 		}
 		model, compared = m.Model(), res.PairsCompared
-		for _, p := range res.Pairs {
-			if focus != nil && !focus[p.A] && !focus[p.B] {
-				continue
-			}
-			pairs = append(pairs, scored{A: p.A, B: p.B, Prob: p.Prob, Weight: p.Weight, Decision: p.Decision, Evidence: m.Explain(p)})
-		}
+		pairs = scoredPairs(m, res, focus)
 	}
 	sort.SliceStable(pairs, func(i, k int) bool {
 		if pairs[i].Prob != pairs[k].Prob {
@@ -426,9 +437,28 @@ func (s *Service) run(ctx context.Context, t *tracker) error {
 
 func (s *Service) config() matching.Config {
 	if len(s.Config.Fields) == 0 {
-		return matching.PersonConfig()
+		return s.schema().Config()
 	}
 	return s.Config
+}
+
+func (s *Service) schema() matching.Schema {
+	if s.Schema == nil {
+		return matching.DefaultSchema()
+	}
+	return *s.Schema
+}
+
+// holdReason tells why an automatic pair that would join n profiles of this run is
+// held for review instead of merged ("" to merge).
+func (s *Service) holdReason(p scored, n int) string {
+	if why := contradiction(p.Evidence); why != "" {
+		return "held for review: " + why
+	}
+	if s.MaxGroup > 0 && n > s.MaxGroup {
+		return fmt.Sprintf("held for review: the merge would join %d profiles of this run (limit %d)", n, s.MaxGroup)
+	}
+	return ""
 }
 
 // fits reports whether a stored model was trained on the configuration's fields (a
@@ -520,11 +550,12 @@ func (s *Service) apply(ctx context.Context, t *tracker, g *graph, pairs []score
 			continue
 		}
 		note := ""
+		if p.Held {
+			note = "held for review: the profiles already matched to either side do not match the other"
+		}
 		if p.Decision == matching.Auto && !opts.DryRun {
-			if why := contradiction(p.Evidence); why != "" {
-				note = "held for review: " + why
-			} else if n := g.size(ra) + g.size(rb); s.MaxGroup > 0 && n > s.MaxGroup {
-				note = fmt.Sprintf("held for review: the merge would join %d profiles of this run (limit %d)", n, s.MaxGroup)
+			if why := s.holdReason(p, g.size(ra)+g.size(rb)); why != "" {
+				note = why
 			} else {
 				survivor, why, err := s.autoMerge(ctx, ra, rb, p, runID, opts.Actor)
 				if err != nil {
@@ -549,7 +580,7 @@ func (s *Service) apply(ctx context.Context, t *tracker, g *graph, pairs []score
 		}
 		// Evidence A is the side of p.A; the suggestion's A is the smaller id.
 		decision := DecisionReview
-		if p.Decision == matching.Auto {
+		if p.Decision == matching.Auto || p.Held {
 			decision = DecisionAuto
 		}
 		suggest[id] = Suggestion{ID: id, A: a, B: b, Status: Pending, Probability: p.Prob, Weight: p.Weight, Decision: decision,
@@ -704,29 +735,35 @@ func (g *graph) union(a, b, survivor string) {
 const minAutoFields = 4
 
 // contradiction names hard evidence against a pair that an otherwise high score would
-// merge: a different first name or birth date. Household members share surname, address
-// and phone and score high; a person does not change first name or birth date, so such
-// pairs go to review instead of being merged automatically.
+// merge. Household members share surname, address and phone and score high; a person
+// keeps first name and birth date, so a pair that differs on one of them is merged
+// automatically only when the other one agrees (a retyped or replaced first name with
+// the same birth date, a mistyped birth date with the same first name); otherwise it
+// goes to review.
 func contradiction(ev []matching.Evidence) string {
 	agree := 0
-	for _, e := range ev {
+	var first, birth *matching.Evidence
+	for i, e := range ev {
 		if e.Level != "missing" && e.Level != "different" {
 			agree++
+		}
+		switch e.Field {
+		case matching.FFirstName:
+			first = &ev[i]
+		case matching.FBirthDate:
+			birth = &ev[i]
 		}
 	}
 	if agree < minAutoFields {
 		return fmt.Sprintf("only %d fields agree (an automatic merge needs %d)", agree, minAutoFields)
 	}
-	for _, e := range ev {
-		if e.Level != "different" {
-			continue
-		}
-		switch e.Field {
-		case matching.FFirstName:
-			return fmt.Sprintf("first names differ (%q, %q): same household?", e.A, e.B)
-		case matching.FBirthDate:
-			return fmt.Sprintf("birth dates differ (%s, %s)", e.A, e.B)
-		}
+	firstAgrees := first != nil && (first.Level == "exact" || first.Level == "close" || first.Level == "swapped")
+	birthAgrees := birth != nil && (birth.Level == "exact" || birth.Level == "one-digit-or-transposed")
+	switch {
+	case first != nil && first.Level == "different" && !birthAgrees:
+		return fmt.Sprintf("first names differ (%q, %q) and birth dates do not agree: same household?", first.A, first.B)
+	case birth != nil && birth.Level == "different" && !firstAgrees:
+		return fmt.Sprintf("birth dates differ (%s, %s) and first names do not agree", birth.A, birth.B)
 	}
 	return ""
 }

@@ -23,6 +23,11 @@ func (s *Service) Forget(ctx context.Context, f Forgetter, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	// The profiles are deleted: drop them from the evaluator's in-process facts.
+	s.profilesChanged(ids)
+	if err := s.refreshProfiles(ctx, ids); err != nil {
+		return err
+	}
 	segs, err := s.Store.ListSegments(ctx)
 	if err != nil {
 		return err

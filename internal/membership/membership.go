@@ -319,6 +319,9 @@ func (s *Service) Touch(ctx context.Context, ids []string) error {
 		scope = append(scope, to)
 	}
 	scope = uniq(scope)
+	if err := s.refreshProfiles(ctx, scope); err != nil {
+		return err
+	}
 	now := s.now()
 	var errs []error
 	for _, seg := range segs {
@@ -475,6 +478,23 @@ func (s *Service) RemoveWebhook(ctx context.Context, id string) (Segment, error)
 	}
 	s.invalidate()
 	return seg, nil
+}
+
+// profilesChanged tells an evaluator that keeps profile facts in process about changed
+// profiles (segment.ChangeNotifier), so a preview re-reads them first.
+func (s *Service) profilesChanged(ids []string) {
+	if n, ok := s.Eval.(segment.ChangeNotifier); ok {
+		n.ProfilesChanged(ids)
+	}
+}
+
+// refreshProfiles brings an evaluator's in-process facts of the profiles up to date
+// (segment.Refresher) before they are evaluated.
+func (s *Service) refreshProfiles(ctx context.Context, ids []string) error {
+	if r, ok := s.Eval.(segment.Refresher); ok {
+		return r.RefreshProfiles(ctx, ids)
+	}
+	return nil
 }
 
 func uniq(ids []string) []string {

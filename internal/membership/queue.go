@@ -24,6 +24,9 @@ type Queue struct {
 
 // Add queues profile ids; it never blocks.
 func (q *Queue) Add(ids []string) {
+	if q.Service != nil {
+		q.Service.profilesChanged(ids)
+	}
 	q.mu.Lock()
 	if q.pending == nil {
 		q.pending = map[string]bool{}

@@ -58,6 +58,16 @@ func (s *Service) Preview(ctx context.Context, rule segment.Rule, sample int) (P
 	}
 	now := s.now()
 	start := time.Now()
+	if pv, ok := s.Eval.(segment.Previewer); ok {
+		count, sampled, err := pv.SegmentPreview(ctx, rule, now, sample)
+		if err != nil {
+			return Preview{}, err
+		}
+		if sampled == nil {
+			sampled = []profile.Profile{}
+		}
+		return Preview{Count: count, Sample: sampled, Took: time.Since(start)}, nil
+	}
 	count, err := s.Eval.SegmentCount(ctx, rule, now)
 	if err != nil {
 		return Preview{}, err

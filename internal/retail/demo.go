@@ -16,6 +16,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/commerce"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 )
 
@@ -40,78 +41,267 @@ type Summary struct {
 	GuestOrders   int // invoices without a customer: stored without a profile
 	Cancellations int // "C" invoices
 	RoundedPrices int // unit prices below a penny, rounded half away from zero
+	FoldedOrders  int // invoices of more than commerce.MaxLines lines, their tail folded into one line
 	Customers     int
 	Newsletter    int // generated newsletter records
 	Support       int // generated support-desk records
 	Merged        int // profiles merged by identity resolution
 	Interactions  int // new interactions stored
-	Reconciled    int // absorbed profiles whose orders and interactions were moved
+	Redirected    int // profiles absorbed by a merge: their orders and interactions went to the survivor
 	FirstAt       time.Time
 	LastAt        time.Time // the data set's "now": use it as the clock for churn
 	Elapsed       time.Duration
+	// Phases is the time spent in each step (read, customers, people, follow, orders,
+	// interactions), for telling where a slow load goes; PhasesCPU the CPU time the
+	// process (the embedded database included) used in each.
+	Phases, PhasesCPU map[string]time.Duration
 }
 
-// chunkInvoices bounds the invoices held before they are written.
-const chunkInvoices = 1000
+// clock is a start of a phase: wall and process CPU time.
+type clock struct {
+	wall time.Time
+	cpu  time.Duration
+}
+
+func now() clock { return clock{time.Now(), ProcessCPU()} }
+
+func (s *Summary) timed(phase string, start clock) {
+	if s.Phases == nil {
+		s.Phases, s.PhasesCPU = map[string]time.Duration{}, map[string]time.Duration{}
+	}
+	s.Phases[phase] += time.Since(start.wall)
+	s.PhasesCPU[phase] += ProcessCPU() - start.cpu
+}
+
+// batchOrders is the number of orders PutOrders gets at a time (more when one profile
+// has more: a profile's orders go in one call, so its ledger buckets and metrics are
+// written once for the whole file).
+const batchOrders = 2000
 
 // LoadDemo loads the retail file at path (gzip CSV): limitRows rows (≤ 0: all; the
 // invoice in progress at the limit is read to its end). Customers become records of the
-// webshop source, ingested in batches of at most 1000 so they resolve to profiles; their
-// invoices become orders in bulk; guest invoices are kept without a profile. Then
+// webshop source, ingested in batches of at most 1000 so they resolve to profiles; then
 // generated newsletter and support-desk records (with typos and shared e-mails, phones
-// and customer numbers) and their interactions make merged profiles appear, and
-// Reconcile moves orders of absorbed profiles to the survivors. Re-running it is
-// idempotent. progress, if set, gets rows done and the expected total.
+// and customer numbers) make merged profiles appear. Only then are the invoices stored
+// as orders (guest invoices without a profile) and the generated interactions added,
+// each on the live profile its person ended up in, grouped by profile so that each
+// profile's ledger and metrics are written about once. Re-running it is idempotent.
+// progress, if set, gets records written and their total.
 func LoadDemo(ctx context.Context, deps Deps, path string, limitRows int, progress func(done, total int)) (Summary, error) {
 	start := time.Now()
 	var sum Summary
 	if err := ensureDemoSources(ctx, deps.Ingest); err != nil {
 		return sum, err
 	}
-	total := limitRows
-	if total <= 0 {
-		n, err := countRows(path)
-		if err != nil {
-			return sum, err
-		}
-		total = n
-	}
-	f, err := os.Open(path)
+	t0 := now()
+	invoices, customers, err := readInvoices(path, limitRows, &sum)
+	sum.timed("read", t0)
 	if err != nil {
 		return sum, err
+	}
+	sum.Customers = len(customers)
+	people := generatePeople(customers, sum.FirstAt)
+	sum.Newsletter, sum.Support = len(people.news), len(people.support)
+	total := len(customers) + len(people.news) + len(people.support) + len(invoices) + people.interactions(sum.FirstAt, sum.LastAt)
+	done := 0
+	step := func(n int) {
+		done += n
+		if progress != nil {
+			progress(min(done, total), total)
+		}
+	}
+	step(0)
+
+	// Customers, in the order the file first names them, observed at their first invoice.
+	t0 = now()
+	var shop []ingest.Input
+	for _, c := range customers {
+		shop = append(shop, ingest.Input{ExternalID: c.id, ObservedAt: c.at, Payload: map[string]any{"customer_id": c.id, "country": c.country}})
+	}
+	shopPIDs, err := ingestAll(ctx, deps.Ingest, ShopSource, shop, &sum, step)
+	sum.timed("customers", t0)
+	if err != nil {
+		return sum, err
+	}
+	t0 = now()
+	newsPIDs, err := ingestAll(ctx, deps.Ingest, NewsletterSource, people.news, &sum, step)
+	if err != nil {
+		return sum, err
+	}
+	supportPIDs, err := ingestAll(ctx, deps.Ingest, SupportSource, people.support, &sum, step)
+	sum.timed("people", t0)
+	if err != nil {
+		return sum, err
+	}
+
+	// Where each profile ended up after the merges.
+	t0 = now()
+	all := slices.Concat(shopPIDs, newsPIDs, supportPIDs)
+	final, err := identity.Follow(ctx, identity.MergedOnly(deps.Commerce.Store.MergedInto), all)
+	if err != nil {
+		return sum, err
+	}
+	live := func(pid string) string {
+		if f := final[pid]; f != "" && f != pid {
+			return f
+		}
+		return pid
+	}
+	redirected := map[string]bool{}
+	for _, p := range all {
+		if live(p) != p {
+			redirected[p] = true
+		}
+	}
+	sum.Redirected = len(redirected)
+	profileOf := map[string]string{}
+	for i, c := range customers {
+		profileOf[c.id] = live(shopPIDs[i])
+	}
+	sum.timed("follow", t0)
+
+	// Orders, a profile's all in one call; guest orders in plain batches.
+	t0 = now()
+	byProfile := map[string][]commerce.Order{}
+	var profiles []string
+	var guests []commerce.Order
+	for _, inv := range invoices {
+		rec := ""
+		if inv.CustomerID != "" {
+			rec = ShopSource + ":" + inv.CustomerID
+		}
+		o := inv.Order(ShopSource, profileOf[inv.CustomerID], rec)
+		if foldLines(&o) {
+			sum.FoldedOrders++
+		}
+		o.TotalMinor, _ = o.LinesTotal() // beyond the bounds: 0, refused by PutOrders
+		if inv.Cancellation() {
+			sum.Cancellations++
+		}
+		if o.ProfileID == "" {
+			guests = append(guests, o)
+			sum.GuestOrders++
+			continue
+		}
+		if _, seen := byProfile[o.ProfileID]; !seen {
+			profiles = append(profiles, o.ProfileID)
+		}
+		byProfile[o.ProfileID] = append(byProfile[o.ProfileID], o)
+		sum.Orders++
+	}
+	invoices = nil
+	var batch []commerce.Order
+	put := func(force bool) error {
+		if len(batch) == 0 || !force && len(batch) < batchOrders {
+			return nil
+		}
+		if _, err := deps.Commerce.PutOrders(ctx, batch); err != nil {
+			return err
+		}
+		step(len(batch))
+		batch = batch[:0]
+		return nil
+	}
+	for _, p := range profiles {
+		if len(batch)+len(byProfile[p]) > batchOrders {
+			if err := put(true); err != nil {
+				return sum, err
+			}
+		}
+		batch = append(batch, byProfile[p]...)
+		delete(byProfile, p)
+	}
+	for _, o := range guests {
+		if err := put(false); err != nil {
+			return sum, err
+		}
+		batch = append(batch, o)
+	}
+	if err := put(true); err != nil {
+		return sum, err
+	}
+	sum.timed("orders", t0)
+
+	// Interactions of the generated people, grouped by live profile.
+	t0 = now()
+	its := map[string][]commerce.Interaction{}
+	var order []string
+	add := func(pid string, is []commerce.Interaction) {
+		if _, seen := its[pid]; !seen {
+			order = append(order, pid)
+		}
+		its[pid] = append(its[pid], is...)
+	}
+	for i, c := range people.newsPeople {
+		p := live(newsPIDs[i])
+		add(p, newsletterEvents(c, p, sum.FirstAt, sum.LastAt))
+	}
+	for i, c := range people.supportPeople {
+		p := live(supportPIDs[i])
+		add(p, supportEvents(c, p, sum.FirstAt, sum.LastAt))
+	}
+	var ib []commerce.Interaction
+	flushIts := func() error {
+		if len(ib) == 0 {
+			return nil
+		}
+		n, err := deps.Commerce.AddInteractions(ctx, ib)
+		sum.Interactions += n
+		step(len(ib))
+		ib = ib[:0]
+		return err
+	}
+	for _, p := range order {
+		if len(ib) > 0 && len(ib)+len(its[p]) > 1000 {
+			if err := flushIts(); err != nil {
+				return sum, err
+			}
+		}
+		ib = append(ib, its[p]...)
+	}
+	if err := flushIts(); err != nil {
+		return sum, err
+	}
+	sum.timed("interactions", t0)
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}
+
+// firstSeen is a customer as the file first names it.
+type firstSeen struct {
+	id, country string
+	at          time.Time
+}
+
+// readInvoices reads the file's invoices (up to limitRows rows, ≤ 0: all), merging an
+// invoice number the file splits, and its customers in first-seen order.
+func readInvoices(path string, limitRows int, sum *Summary) ([]*Invoice, []firstSeen, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer f.Close()
 	gz, err := gzip.NewReader(f)
 	if err != nil {
-		return sum, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	rr, err := NewReader(gz)
 	if err != nil {
-		return sum, err
+		return nil, nil, err
 	}
-	profileOf := map[string]string{} // customer id -> profile id
-	var customers []string
-	var chunk []*Invoice
-	flush := func() error {
-		if err := loadChunk(ctx, deps, chunk, profileOf, &customers, &sum); err != nil {
-			return err
-		}
-		chunk = chunk[:0]
-		if progress != nil {
-			progress(min(sum.Rows, total), total)
-		}
-		return nil
-	}
+	var invoices []*Invoice
+	byNo := map[string]*Invoice{}
+	var customers []firstSeen
+	seen := map[string]bool{}
 	for limitRows <= 0 || sum.Rows < limitRows {
 		inv, err := rr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return sum, err
+			return nil, nil, err
 		}
 		sum.Rows += inv.Rows
-		sum.Invoices++
 		sum.RoundedPrices += inv.Rounded
 		if sum.FirstAt.IsZero() || inv.At.Before(sum.FirstAt) {
 			sum.FirstAt = inv.At
@@ -119,24 +309,21 @@ func LoadDemo(ctx context.Context, deps Deps, path string, limitRows int, progre
 		if inv.At.After(sum.LastAt) {
 			sum.LastAt = inv.At
 		}
-		chunk = append(chunk, inv)
-		if len(chunk) == chunkInvoices {
-			if err := flush(); err != nil {
-				return sum, err
-			}
+		if c := inv.CustomerID; c != "" && !seen[c] {
+			seen[c] = true
+			customers = append(customers, firstSeen{id: c, country: inv.Country, at: inv.At})
 		}
+		// The file has one invoice whose lines are split around others: one order.
+		if prev := byNo[inv.No]; prev != nil {
+			prev.Lines = append(prev.Lines, inv.Lines...)
+			prev.Rows += inv.Rows
+			continue
+		}
+		byNo[inv.No] = inv
+		invoices = append(invoices, inv)
 	}
-	if err := flush(); err != nil {
-		return sum, err
-	}
-	sum.Customers = len(customers)
-	if err := loadPeople(ctx, deps, customers, profileOf, sum.FirstAt, sum.LastAt, &sum); err != nil {
-		return sum, err
-	}
-	n, err := deps.Commerce.Reconcile(ctx)
-	sum.Reconciled = n
-	sum.Elapsed = time.Since(start)
-	return sum, err
+	sum.Invoices = len(invoices)
+	return invoices, customers, nil
 }
 
 func ensureDemoSources(ctx context.Context, in *ingest.Service) error {
@@ -158,35 +345,13 @@ func ensureDemoSources(ctx context.Context, in *ingest.Service) error {
 	return nil
 }
 
-func countRows(path string) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		return 0, err
-	}
-	rr, err := NewReader(gz)
-	if err != nil {
-		return 0, err
-	}
-	for {
-		if _, err := rr.Next(); errors.Is(err, io.EOF) {
-			return rr.Rows, nil
-		} else if err != nil {
-			return 0, err
-		}
-	}
-}
-
 // ingestAll ingests inputs of one source in batches of at most ingest.MaxBatch and
 // returns the profile of each input.
-func ingestAll(ctx context.Context, svc *ingest.Service, source string, in []ingest.Input, sum *Summary) ([]string, error) {
+func ingestAll(ctx context.Context, svc *ingest.Service, source string, in []ingest.Input, sum *Summary, step func(int)) ([]string, error) {
 	var out []string
 	for start := 0; start < len(in); start += ingest.MaxBatch {
-		res, err := svc.Ingest(ctx, source, in[start:min(start+ingest.MaxBatch, len(in))], "")
+		batch := in[start:min(start+ingest.MaxBatch, len(in))]
+		res, err := svc.Ingest(ctx, source, batch, "")
 		if err != nil {
 			return nil, err
 		}
@@ -195,58 +360,26 @@ func ingestAll(ctx context.Context, svc *ingest.Service, source string, in []ing
 		}
 		sum.Merged += res.Merged
 		out = append(out, res.ProfileIDs...)
+		step(len(batch))
 	}
 	return out, nil
 }
 
-func loadChunk(ctx context.Context, deps Deps, chunk []*Invoice, profileOf map[string]string, customers *[]string, sum *Summary) error {
-	var in []ingest.Input
-	var newIDs []string
-	for _, inv := range chunk {
-		c := inv.CustomerID
-		if _, known := profileOf[c]; c == "" || known || slices.Contains(newIDs, c) {
-			continue
-		}
-		newIDs = append(newIDs, c)
-		in = append(in, ingest.Input{ExternalID: c, ObservedAt: inv.At, Payload: map[string]any{"customer_id": c, "country": inv.Country}})
+// foldLines keeps an order within commerce.MaxLines lines: the lines from the
+// MaxLines-th on become one line of quantity 1 priced at their sum, so the total and the
+// order count stay exact (the file has one such invoice: 573585, a guest's, 1,114 lines).
+func foldLines(o *commerce.Order) bool {
+	if len(o.Lines) <= commerce.MaxLines {
+		return false
 	}
-	pids, err := ingestAll(ctx, deps.Ingest, ShopSource, in, sum)
-	if err != nil {
-		return err
+	keep, rest := o.Lines[:commerce.MaxLines-1], o.Lines[commerce.MaxLines-1:]
+	var sum int64
+	for _, l := range rest {
+		sum += l.AmountMinor()
 	}
-	for i, c := range newIDs {
-		profileOf[c] = pids[i]
-	}
-	*customers = append(*customers, newIDs...)
-	// An invoice number seen twice in a chunk (the file has one split invoice) is one order.
-	byNo := map[string]int{}
-	var orders []commerce.Order
-	for _, inv := range chunk {
-		rec := ""
-		if inv.CustomerID != "" {
-			rec = ShopSource + ":" + inv.CustomerID
-		}
-		o := inv.Order(ShopSource, profileOf[inv.CustomerID], rec)
-		if i, seen := byNo[inv.No]; seen {
-			orders[i].Lines = append(orders[i].Lines, o.Lines...)
-			orders[i].TotalMinor, _ = orders[i].LinesTotal() // beyond the bounds: 0, refused by PutOrders
-			continue
-		}
-		byNo[inv.No] = len(orders)
-		orders = append(orders, o)
-		if inv.Cancellation() {
-			sum.Cancellations++
-		}
-	}
-	_, err = deps.Commerce.PutOrders(ctx, orders)
-	for _, o := range orders {
-		if o.ProfileID == "" {
-			sum.GuestOrders++
-		} else {
-			sum.Orders++
-		}
-	}
-	return err
+	o.Lines = append(slices.Clip(keep), commerce.Line{SKU: "FOLDED", Quantity: 1, UnitPriceMinor: sum,
+		Description: fmt.Sprintf("%d more lines (an order holds at most %d)", len(rest), commerce.MaxLines)})
+	return true
 }
 
 // person is the generated identity of one retail customer: the file has no names or
@@ -314,24 +447,42 @@ func emailVariant(rng *rand.Rand, e string) string {
 	return e
 }
 
-// loadPeople generates the newsletter (40% of customers: e-mail, first name) and
+// demoPeople are the generated newsletter and support-desk records and whose they are.
+type demoPeople struct {
+	news, support             []ingest.Input
+	newsPeople, supportPeople []string // customer id of each record
+}
+
+// interactions is the number of interactions the people bring.
+func (p demoPeople) interactions(from, to time.Time) int {
+	n := 0
+	for _, c := range p.newsPeople {
+		n += len(newsletterEvents(c, "", from, to))
+	}
+	for _, c := range p.supportPeople {
+		n += len(supportEvents(c, "", from, to))
+	}
+	return n
+}
+
+// generatePeople generates the newsletter (40% of customers: e-mail, first name) and
 // support-desk (20%: name, the same e-mail, a phone and, for 70%, the customer number)
 // records. A support record carrying the customer number and the e-mail merges the shop
 // profile with the newsletter one; 8% of support e-mails carry a typo, which keeps them
 // apart unless the customer number links them. Both sources bring interactions.
-func loadPeople(ctx context.Context, deps Deps, customers []string, profileOf map[string]string, from, to time.Time, sum *Summary) error {
-	var news, support []ingest.Input
-	var newsPeople, supportPeople []string
-	for _, c := range customers {
+func generatePeople(customers []firstSeen, from time.Time) demoPeople {
+	var out demoPeople
+	for _, cs := range customers {
+		c := cs.id
 		p := personOf(c)
 		if p.rng.Float64() < 0.4 {
 			first := p.first
 			if p.rng.Float64() < 0.2 {
 				first = typo(p.rng, first)
 			}
-			news = append(news, ingest.Input{ExternalID: "nl-" + c, ObservedAt: from,
+			out.news = append(out.news, ingest.Input{ExternalID: "nl-" + c, ObservedAt: from,
 				Payload: map[string]any{"email": emailVariant(p.rng, p.email), "first_name": first, "locale": "en-GB"}})
-			newsPeople = append(newsPeople, c)
+			out.newsPeople = append(out.newsPeople, c)
 		}
 		if p.rng.Float64() < 0.2 {
 			name := p.first + " " + p.last
@@ -350,34 +501,11 @@ func loadPeople(ctx context.Context, deps Deps, customers []string, profileOf ma
 			if p.rng.Float64() < 0.7 {
 				pay["customer_no"] = c
 			}
-			support = append(support, ingest.Input{ExternalID: "sd-" + c, ObservedAt: from, Payload: pay})
-			supportPeople = append(supportPeople, c)
+			out.support = append(out.support, ingest.Input{ExternalID: "sd-" + c, ObservedAt: from, Payload: pay})
+			out.supportPeople = append(out.supportPeople, c)
 		}
 	}
-	newsPIDs, err := ingestAll(ctx, deps.Ingest, NewsletterSource, news, sum)
-	if err != nil {
-		return err
-	}
-	supportPIDs, err := ingestAll(ctx, deps.Ingest, SupportSource, support, sum)
-	if err != nil {
-		return err
-	}
-	sum.Newsletter, sum.Support = len(news), len(support)
-	var its []commerce.Interaction
-	for i, c := range newsPeople {
-		its = append(its, newsletterEvents(c, newsPIDs[i], from, to)...)
-	}
-	for i, c := range supportPeople {
-		its = append(its, supportEvents(c, supportPIDs[i], from, to)...)
-	}
-	for start := 0; start < len(its); start += 1000 {
-		n, err := deps.Commerce.AddInteractions(ctx, its[start:min(start+1000, len(its))])
-		if err != nil {
-			return err
-		}
-		sum.Interactions += n
-	}
-	return nil
+	return out
 }
 
 func eventRNG(kind, c string) *rand.Rand {

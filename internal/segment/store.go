@@ -18,3 +18,23 @@ type Querier interface {
 	// restrict (nil = all) limits the evaluation to those profile ids.
 	SegmentMembers(ctx context.Context, r Rule, now time.Time, restrict []string, fn func(ids []string) error) error
 }
+
+// A Querier may also keep what rules read in process; the membership service then
+// tells it about changes through these optional interfaces.
+
+// ChangeNotifier hears the profiles the write paths changed (it must not block).
+type ChangeNotifier interface {
+	ProfilesChanged(ids []string)
+}
+
+// Refresher brings what it keeps of the profiles up to date before they are
+// re-evaluated; profiles that are gone or merged are dropped.
+type Refresher interface {
+	RefreshProfiles(ctx context.Context, ids []string) error
+}
+
+// Previewer counts the matches of r and returns the first sample of them in id order,
+// in one evaluation.
+type Previewer interface {
+	SegmentPreview(ctx context.Context, r Rule, now time.Time, sample int) (int64, []profile.Profile, error)
+}

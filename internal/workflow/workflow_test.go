@@ -55,6 +55,8 @@ func newEnvOn(t *testing.T, db *mongo.Database) *env {
 func (e *env) start() {
 	b := testdb.Backend(e.t)
 	e.eng = identity.NewEngine(e.ids)
+	e.eng.Exclusive = !b.AtomicUpdates // as the app runs it
+	e.must(e.ids.BuildExistenceHints(e.ctx))
 	e.ing = ingest.NewService(e.ids, e.eng, normalize.Default())
 	e.com = commerce.NewService(commercestore.New(e.db, b, e.ids))
 	e.wf = (&workflow.Service{Engine: e.eng, Ingester: e.ing, Commerce: e.com}).Attach()

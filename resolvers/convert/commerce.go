@@ -260,8 +260,8 @@ func ToRankedConnection(pg commerce.RankPage, ps []profile.Profile) *model.Custo
 	for i, m := range pg.Metrics {
 		c := pg.Cursors[i]
 		out.PageInfo.EndCursor = &c
-		// A profile absorbed by a merge the sweep has not followed yet is left out.
-		if j, ok := byID[m.ProfileID]; ok && ps[j].MergedInto == "" {
+		// A profile absorbed by a merge that commerce has not followed yet is not in ps.
+		if j, ok := byID[m.ProfileID]; ok {
 			out.Edges = append(out.Edges, &model.CustomerEdge{Cursor: c, Node: ToCustomer(ps[j])})
 		}
 	}

@@ -144,6 +144,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	}
 	eng := identity.NewEngine(st)
 	eng.Guard = func() func() { return backend.Guard("profiles") }
+	eng.Exclusive = !backend.AtomicUpdates // the guard serialises the one writer's changes
 	ing := ingest.NewService(st, eng, norm)
 	ing.Suppressions = priv
 	if err := ing.EnsureManualSource(ctx); err != nil {
@@ -164,6 +165,18 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err := a.HelpDesk.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	// Each requester's tickets and their timeline entries, by _id (built once for
+	// tickets written before the index), so the Customer 360 reads them by _id.
+	if err := a.HelpDesk.EnsureRequesterIndex(ctx); err != nil {
+		return nil, err
+	}
+	// Each ticket's message and event ids (built once), so a conversation is read by _id;
+	// the queues from an in-process index where only _id lookups are indexed (built in
+	// the background, the queries answering meanwhile).
+	if err := a.HelpDesk.EnsureThreadIndex(ctx); err != nil {
+		return nil, err
+	}
+	a.HelpDesk.StartQueueIndex(ctx)
 	req := &Requesters{Profiles: a.Profiles, Suppressions: priv}
 	a.Tickets = ticket.NewService(a.HelpDesk, req)
 	a.Tickets.NewID = dbkit.NewID
@@ -206,6 +219,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	// merges go through them, so orders follow at once.
 	a.Workflows = (&workflow.Service{Engine: eng, Ingester: ing, Commerce: a.Commerce, Segments: a.Segments, Profiles: a.Profiles, Log: o.Log}).Attach()
 	a.Matching = matchjob.New(a.MatchStore, a.Workflows)
+	a.Matching.SourceExists = func(ctx context.Context, name string) error { _, err := ing.Source(ctx, name); return err }
 	// Finish identity changes a killed process left half done (their followers too),
 	// before serving anything, and mark the ingest jobs it was running as interrupted.
 	if n, err := eng.Recover(ctx, time.Now()); err != nil {
@@ -221,7 +235,8 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err := ing.MarkInterrupted(ctx); err != nil {
 		return nil, err
 	}
-	c360 := &commerce.Customer360{Service: a.Commerce, Store: a.CommerceStore, Search: a.Profiles.SearchIDs, WithAttribute: st.ProfileIDsWithAttribute}
+	c360 := &commerce.Customer360{Service: a.Commerce, Store: a.CommerceStore, Search: a.Profiles.SearchIDs, WithAttribute: st.ProfileIDsWithAttribute,
+		Profiles: a.Profiles.Stored}
 	a.Resolver = &resolvers.Resolver{Workflows: a.Workflows, Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
 		Tickets: a.Tickets, TicketQueues: &queue.Service{Store: a.HelpDesk},
 		DeskAdmin:   &admin.Service{Store: a.HelpDesk, Keys: agentKeys{a.Auth}, NewID: dbkit.NewID},
@@ -244,6 +259,12 @@ func (a *App) Start(ctx context.Context) {
 	go a.Notify.Run(ctx)
 	go a.Auth.Run(ctx) // key revocations made on any instance
 	go a.SegmentQueue.Run(ctx)
+	go func() { // resolution skips reads of ids that cannot exist, once this is built
+		if err := a.Store.BuildExistenceHints(ctx); err != nil && ctx.Err() == nil {
+			a.opts.Log.Error("existence hints", "err", err)
+		}
+	}()
+	go a.loadSegmentFacts(ctx)
 	go a.ticketsToSegments(ctx)
 	go a.Webhooks.Run(ctx, time.Second)
 	go a.every(ctx, a.opts.SegmentRefreshEvery, 10*time.Minute, "refresh segments", a.Segments.RefreshDynamic)

@@ -51,7 +51,7 @@ func eraseWith(e resolvers.Eraser) workflow.EraseFunc {
 // absorbed (tickets keep the requester id they were opened with).
 func ticketAliases(profiles *customer.Service) func(ctx context.Context, id string) ([]string, error) {
 	return func(ctx context.Context, id string) ([]string, error) {
-		ps, err := profiles.Store.GetProfiles(ctx, []string{id})
+		ps, err := profile.ReadShared(ctx, []string{id}, profiles.Store.GetProfiles)
 		if err != nil || len(ps) == 0 {
 			return nil, err
 		}

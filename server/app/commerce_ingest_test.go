@@ -30,33 +30,11 @@ func TestIngestMutationsCommandsFlat(t *testing.T) {
 		s, _ := newMonitoredServer(t, log.Monitor())
 		s.ok(adminKey, shopSource, nil)
 		ctx := context.Background()
-		var people []ingest.Input
-		for i := range size {
-			people = append(people, ingest.Input{ExternalID: fmt.Sprint("c", i),
-				Payload: map[string]any{"email": fmt.Sprintf("cust%d@example.com", i), "firstName": fmt.Sprint("F", i)}})
-		}
-		var pids []string
-		for start := 0; start < size; start += 1000 {
-			res, err := s.a.Workflows.Ingest(ctx, "shop", people[start:min(start+1000, size)], "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			pids = append(pids, res.ProfileIDs...)
-		}
-		var seed []commerce.Order
+		pids := seedPeople(t, s, size, 5, "s")
 		var visits []commerce.Interaction
 		for i, p := range pids {
-			for k := range 5 {
-				seed = append(seed, commerce.Order{ID: fmt.Sprintf("shop:s%d-%d", i, k), ProfileID: p, CustomerRecordID: fmt.Sprint("shop:c", i),
-					Status: commerce.Paid, Currency: "GBP", TotalMinor: 1250, PlacedAt: time.Date(2024, time.Month(1+k), 10, 10, 0, 0, 0, time.UTC)})
-			}
 			visits = append(visits, commerce.Interaction{ID: fmt.Sprintf("shop:w%d", i), ProfileID: p, RecordID: fmt.Sprint("shop:c", i),
 				Channel: "web", Type: "page_view", At: time.Date(2024, 4, 1, 10, 0, 0, 0, time.UTC)})
-		}
-		for start := 0; start < len(seed); start += 1000 {
-			if _, err := s.a.Commerce.PutOrders(ctx, seed[start:min(start+1000, len(seed))]); err != nil {
-				t.Fatal(err)
-			}
 		}
 		if _, err := s.a.Commerce.AddInteractions(ctx, visits); err != nil {
 			t.Fatal(err)
@@ -110,4 +88,40 @@ func TestIngestMutationsCommandsFlat(t *testing.T) {
 		t.Errorf("commands grow with the database: %+v at 100 customers, %+v at 2,000", got[100], got[2000])
 	}
 	t.Logf("commands of one batch (orders, interactions): %+v", got)
+}
+
+// seedPeople stores size shop customers (cust<i>@example.com, record shop:c<i>), each
+// with orders paid orders of 12.50 GBP (ids shop:<prefix><i>-<k>, one a month from
+// January 2024), through the ingest workflow and the commerce service in batches, and
+// returns their profile ids.
+func seedPeople(t testing.TB, s *srv, size, orders int, prefix string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var people []ingest.Input
+	for i := range size {
+		people = append(people, ingest.Input{ExternalID: fmt.Sprint("c", i),
+			Payload: map[string]any{"email": fmt.Sprintf("cust%d@example.com", i), "firstName": fmt.Sprint("F", i%97), "lastName": fmt.Sprint("L", i%89)}})
+	}
+	var pids []string
+	for start := 0; start < size; start += 1000 {
+		res, err := s.a.Workflows.Ingest(ctx, "shop", people[start:min(start+1000, size)], "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pids = append(pids, res.ProfileIDs...)
+	}
+	var seed []commerce.Order
+	for i, p := range pids {
+		for k := range orders {
+			seed = append(seed, commerce.Order{ID: fmt.Sprintf("shop:%s%d-%d", prefix, i, k), ProfileID: p, CustomerRecordID: fmt.Sprint("shop:c", i),
+				Status: commerce.Paid, Currency: "GBP", TotalMinor: 1250, PlacedAt: time.Date(2024, time.Month(1+k%12), 10, 10, 0, 0, 0, time.UTC),
+				Lines: []commerce.Line{{SKU: fmt.Sprint("sku", k), Quantity: 1, UnitPriceMinor: 1250}}})
+		}
+	}
+	for start := 0; start < len(seed); start += 1000 {
+		if _, err := s.a.Commerce.PutOrders(ctx, seed[start:min(start+1000, len(seed))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pids
 }

@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/reqmemo"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -115,6 +117,14 @@ func NewHandler(r *resolvers.Resolver, o Options) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
 	srv.Use(shapeLimit{o.Limits})
+	// The fields of a query share their reads (reqmemo); a mutation reads fresh, since
+	// it may read, write and read again.
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Query {
+			ctx = reqmemo.With(ctx)
+		}
+		return next(ctx)
+	})
 	srv.SetErrorPresenter(ErrorPresenter(o.Log))
 	srv.SetRecoverFunc(Recover(o.Log))
 	// Cap the error list: a document with a thousand bad directives must not make the

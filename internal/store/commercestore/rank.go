@@ -14,24 +14,6 @@ import (
 
 var _ commerce.RankStore = (*Store)(nil)
 
-// MetricsSummaries reads metrics documents without their period summaries (nor what
-// documents from before the ledger buckets carry): the 360 view needs the aggregates
-// only.
-func (s *Store) MetricsSummaries(ctx context.Context, ids []string) ([]commerce.Metrics, error) {
-	var out []commerce.Metrics
-	for start := 0; start < len(ids); start += 2000 {
-		docs, err := dbkit.FindAll[metricsDoc](ctx, s.metrics(), bson.M{"_id": bson.M{"$in": ids[start:min(start+2000, len(ids))]}},
-			options.Find().SetProjection(heavyFields))
-		if err != nil {
-			return nil, err
-		}
-		for i := range docs {
-			out = append(out, docs[i].domain())
-		}
-	}
-	return out, nil
-}
-
 func rankFilter(f commerce.RankFilter) bson.M {
 	q := bson.M{}
 	if f.Restrict {

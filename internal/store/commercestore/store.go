@@ -126,44 +126,6 @@ func (s *Store) InteractionsOfProfiles(ctx context.Context, ids []string) ([]com
 	return dbkit.InBatches[commerce.Interaction](ctx, s.b, s.interactions(), "profileId", ids)
 }
 
-// pageFilter selects a profile's items before a position, newest first.
-func pageFilter(profileID, timeField string, q commerce.PageQuery) bson.D {
-	f := bson.D{{Key: "profileId", Value: profileID}}
-	if !q.Before.IsZero() {
-		switch {
-		case q.Inclusive:
-			f = append(f, bson.E{Key: timeField, Value: bson.M{"$lte": q.Before}})
-		case q.BeforeID == "":
-			f = append(f, bson.E{Key: timeField, Value: bson.M{"$lt": q.Before}})
-		default:
-			f = append(f, bson.E{Key: "$or", Value: bson.A{
-				bson.M{timeField: bson.M{"$lt": q.Before}},
-				bson.M{timeField: q.Before, "_id": bson.M{"$lt": q.BeforeID}},
-			}})
-		}
-	}
-	for field, vals := range map[string][]string{"channel": q.Channels, "type": q.Types, "status": q.Statuses} {
-		if len(vals) > 0 {
-			f = append(f, bson.E{Key: field, Value: bson.M{"$in": vals}})
-		}
-	}
-	return f
-}
-
-func pageOptions(timeField string, limit int) *options.FindOptionsBuilder {
-	return options.Find().SetSort(bson.D{{Key: timeField, Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit))
-}
-
-func (s *Store) OrderPage(ctx context.Context, profileID string, q commerce.PageQuery) ([]commerce.Order, error) {
-	q.Types = nil // orders filter by status
-	return dbkit.FindAll[commerce.Order](ctx, s.orders(), pageFilter(profileID, "placedAt", q), pageOptions("placedAt", q.Limit))
-}
-
-func (s *Store) InteractionPage(ctx context.Context, profileID string, q commerce.PageQuery) ([]commerce.Interaction, error) {
-	q.Statuses = nil
-	return dbkit.FindAll[commerce.Interaction](ctx, s.interactions(), pageFilter(profileID, "at", q), pageOptions("at", q.Limit))
-}
-
 func (s *Store) MoveProfiles(ctx context.Context, from []string, to string) error {
 	for _, c := range []*mongo.Collection{s.orders(), s.interactions()} {
 		if _, err := c.UpdateMany(ctx, bson.M{"profileId": bson.M{"$in": from}}, bson.M{"$set": bson.M{"profileId": to}}); err != nil {

@@ -135,9 +135,9 @@ func InBatches[T any](ctx context.Context, b *Backend, c *mongo.Collection, fiel
 // pointReaders bounds the concurrent point reads of one lookup.
 const pointReaders = 8
 
-// PointReads reads documents by _id, one bare {_id} read each, a few at a time; missing
-// ids are skipped.
-func PointReads[T any](ctx context.Context, c *mongo.Collection, ids []string) ([]T, error) {
+// PointReads reads documents by _id (with opts, e.g. a projection), one bare {_id} read
+// each, a few at a time, in the order of ids; missing ids are skipped.
+func PointReads[T any](ctx context.Context, c *mongo.Collection, ids []string, opts ...options.Lister[options.FindOneOptions]) ([]T, error) {
 	ids = Uniq(ids)
 	found := make([]*T, len(ids))
 	g, ctx := errgroup.WithContext(ctx)
@@ -145,7 +145,7 @@ func PointReads[T any](ctx context.Context, c *mongo.Collection, ids []string) (
 	for i, id := range ids {
 		g.Go(func() error {
 			var v T
-			err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v)
+			err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, opts...).Decode(&v)
 			if errors.Is(err, mongo.ErrNoDocuments) {
 				return nil
 			}

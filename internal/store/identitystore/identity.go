@@ -1,6 +1,7 @@
 package identitystore
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 
@@ -32,7 +33,7 @@ func (s *Store) IdentitiesOfProfiles(ctx context.Context, ids []string) ([]profi
 	if s.b.IndexedFilters || len(ids) == 0 {
 		return dbkit.InBatches[profile.Identity](ctx, s.b, s.identities, "profileId", ids)
 	}
-	ps, err := s.GetProfiles(ctx, ids)
+	ps, err := profile.ReadShared(ctx, ids, s.GetProfiles) // the customer's own read, in a query
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +80,9 @@ func (s *Store) DeleteProfiles(ctx context.Context, ids []string) error {
 // InsertRecords inserts resolved records; one that a concurrent request stored first is
 // overwritten with this version (the same content by then, or a newer one).
 func (s *Store) InsertRecords(ctx context.Context, rs []profile.Record) ([]string, error) {
+	for _, r := range rs { // before the write: a crash after it must not leave one out
+		s.knowRecords(r.ID)
+	}
 	dups, err := dbkit.InsertNew(ctx, s.records, rs)
 	if err != nil {
 		return nil, err
@@ -93,6 +97,9 @@ func (s *Store) InsertRecords(ctx context.Context, rs []profile.Record) ([]strin
 }
 
 func (s *Store) ClaimIdentities(ctx context.Context, ids []profile.Identity) ([]string, error) {
+	for _, it := range ids {
+		s.knowIdentities(it.ID)
+	}
 	dups, err := dbkit.InsertNew(ctx, s.identities, ids)
 	if err != nil {
 		return nil, err
@@ -115,6 +122,7 @@ func (s *Store) AddIdentitySources(ctx context.Context, sources map[string][]str
 func (s *Store) SetIdentityOwners(ctx context.Context, ids []profile.Identity) error {
 	var ms []mongo.WriteModel
 	for _, it := range ids {
+		s.knowIdentities(it.ID)
 		ms = append(ms, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": it.ID}).SetUpsert(true).SetUpdate(bson.M{
 			"$set":         bson.M{"profileId": it.ProfileID, "sources": it.Sources},
 			"$setOnInsert": bson.M{"type": it.Type, "value": it.Value, "firstSeen": it.FirstSeen},
@@ -251,7 +259,7 @@ func (s *Store) RecordsOfProfiles(ctx context.Context, ids []string) ([]profile.
 	if s.b.IndexedFilters || len(ids) == 0 {
 		return dbkit.InBatches[profile.Record](ctx, s.b, s.records, "profileId", ids)
 	}
-	ps, err := s.GetProfiles(ctx, ids)
+	ps, err := profile.ReadShared(ctx, ids, s.GetProfiles) // the customer's own read, in a query
 	if err != nil {
 		return nil, err
 	}
@@ -300,6 +308,12 @@ func (s *Store) SaveComputed(ctx context.Context, ps []profile.Profile) ([]strin
 	if err := dbkit.Bulk(ctx, s.b, s.profiles, ms); err != nil {
 		return nil, err
 	}
+	if !s.b.AtomicUpdates {
+		// The caller holds the graph guard (identity.Engine.Guard, the backend's): no
+		// one changed these profiles since it read them, and ps are them as stored.
+		s.indexProfiles(ps)
+		return nil, nil
+	}
 	now, err := s.GetProfiles(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -320,7 +334,19 @@ func (s *Store) SaveComputed(ctx context.Context, ps []profile.Profile) ([]strin
 	return stale, nil
 }
 
+// SourcePriorities maps each source to its priority. Sources are only ever added and
+// their priority never changes, so where only bare-_id reads avoid a scan (the
+// embedded backend, one writer) the map is kept in process, filled once and extended
+// by CreateSource; on MongoDB the small sources collection is read each time, so
+// every instance sees the others' new sources.
 func (s *Store) SourcePriorities(ctx context.Context) (map[string]int, error) {
+	if !s.b.IndexedFilters {
+		s.prioMu.Lock()
+		defer s.prioMu.Unlock()
+		if s.prio != nil {
+			return maps.Clone(s.prio), nil
+		}
+	}
 	type src struct {
 		Name     string `bson:"_id"`
 		Priority int    `bson:"priority"`
@@ -332,6 +358,9 @@ func (s *Store) SourcePriorities(ctx context.Context) (map[string]int, error) {
 	out := make(map[string]int, len(all))
 	for _, x := range all {
 		out[x.Name] = x.Priority
+	}
+	if !s.b.IndexedFilters {
+		s.prio = maps.Clone(out)
 	}
 	return out, nil
 }

@@ -24,6 +24,11 @@ func (s *Store) CreateSource(ctx context.Context, src ingest.Source) error {
 		}
 		return err
 	}
+	s.prioMu.Lock()
+	if s.prio != nil {
+		s.prio[src.Name] = src.Priority
+	}
+	s.prioMu.Unlock()
 	return nil
 }
 
@@ -50,6 +55,7 @@ func (s *Store) GetRecords(ctx context.Context, ids []string) ([]profile.Record,
 func (s *Store) UpsertRecords(ctx context.Context, rs []profile.Record) error {
 	var ms []mongo.WriteModel
 	for _, r := range rs {
+		s.knowRecords(r.ID)
 		set := bson.M{"source": r.Source, "externalId": r.ExternalID, "payload": r.Payload, "hash": r.Hash,
 			"observedAt": r.ObservedAt, "identifiers": r.Identifiers, "traits": r.Traits, "invalid": r.Invalid}
 		if r.PinnedProfile != "" {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/btree"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -23,41 +25,22 @@ import (
 // entry, such as a profile erased by the privacy store, costs one read and is dropped,
 // never a wrong answer). On MongoDB the query stays, served by the searchTokens index.
 
-// searchIndex holds the live profiles and their tokens. Tokens are bucketed by their
-// first two bytes, so a prefix lookup scans one bucket, not every token.
+// searchIndex holds the live profiles and their tokens. The distinct tokens are kept in
+// order (a B-tree), so a prefix lookup visits only the tokens with that prefix: an
+// exact e-mail costs the same among 100 profiles as among 100,000.
 type searchIndex struct {
 	mu        sync.RWMutex
 	built     bool
 	live      []string                       // live profile ids, ascending (ULIDs: creation order)
 	byProfile map[string][]string            // profile id -> its tokens
 	byToken   map[string]map[string]struct{} // token -> profile ids
-	buckets   map[string]map[string]struct{} // first two bytes -> tokens
+	tokens    *btree.BTreeG[string]          // the keys of byToken, in order
 }
-
-// indexes shares one index per database among the stores of this process.
-var (
-	indexesMu sync.Mutex
-	indexes   = map[*mongo.Database]*searchIndex{}
-)
 
 func indexOf(db *mongo.Database) *searchIndex {
-	indexesMu.Lock()
-	defer indexesMu.Unlock()
-	for k, x := range indexes {
-		if k.Client() == db.Client() && k.Name() == db.Name() {
-			return x
-		}
-	}
-	x := &searchIndex{byProfile: map[string][]string{}, byToken: map[string]map[string]struct{}{}, buckets: map[string]map[string]struct{}{}}
-	indexes[db] = x
-	return x
-}
-
-func bucketOf(tok string) string {
-	if len(tok) > 2 {
-		return tok[:2]
-	}
-	return tok
+	return perDatabase(db, func() *searchIndex {
+		return &searchIndex{byProfile: map[string][]string{}, byToken: map[string]map[string]struct{}{}, tokens: btree.NewOrderedG[string](32)}
+	})
 }
 
 // inMemorySearch reports whether searches use the in-process index.
@@ -150,12 +133,7 @@ func (x *searchIndex) setLocked(id string, tokens []string) {
 		if ids == nil {
 			ids = map[string]struct{}{}
 			x.byToken[t] = ids
-			b := x.buckets[bucketOf(t)]
-			if b == nil {
-				b = map[string]struct{}{}
-				x.buckets[bucketOf(t)] = b
-			}
-			b[t] = struct{}{}
+			x.tokens.ReplaceOrInsert(t)
 		}
 		ids[id] = struct{}{}
 	}
@@ -175,12 +153,7 @@ func (x *searchIndex) dropTokensLocked(id string) {
 		delete(ids, id)
 		if len(ids) == 0 {
 			delete(x.byToken, t)
-			if b := x.buckets[bucketOf(t)]; b != nil {
-				delete(b, t)
-				if len(b) == 0 {
-					delete(x.buckets, bucketOf(t))
-				}
-			}
+			x.tokens.Delete(t)
 		}
 	}
 }
@@ -188,25 +161,15 @@ func (x *searchIndex) dropTokensLocked(id string) {
 // withPrefix returns the ids of profiles with a token starting with prefix.
 func (x *searchIndex) withPrefix(prefix string) map[string]struct{} {
 	out := map[string]struct{}{}
-	scan := func(b map[string]struct{}) {
-		for t := range b {
-			if strings.HasPrefix(t, prefix) {
-				for id := range x.byToken[t] {
-					out[id] = struct{}{}
-				}
-			}
+	x.tokens.AscendGreaterOrEqual(prefix, func(t string) bool {
+		if !strings.HasPrefix(t, prefix) {
+			return false
 		}
-	}
-	if len(prefix) >= 2 {
-		scan(x.buckets[prefix[:2]])
-		return out
-	}
-	// A one-byte prefix (or none): every bucket that starts with it.
-	for k, b := range x.buckets {
-		if strings.HasPrefix(k, prefix) {
-			scan(b)
+		for id := range x.byToken[t] {
+			out[id] = struct{}{}
 		}
-	}
+		return true
+	})
 	return out
 }
 

@@ -6,6 +6,8 @@ package identitystore
 
 import (
 	"context"
+	"fmt"
+	"sync"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 
@@ -24,6 +26,11 @@ type Store struct {
 	jobs       *mongo.Collection
 	// search is the in-process search index where filters are not indexed (search.go).
 	search *searchIndex
+	// known are the existence hints of identities and records (known.go).
+	known *knownSets
+	// prio caches the source priorities where filters are not indexed (SourcePriorities).
+	prioMu sync.Mutex
+	prio   map[string]int
 }
 
 // New wraps a database on the given backend (dbkit.Detect tells which).
@@ -31,7 +38,7 @@ func New(db *mongo.Database, b *dbkit.Backend) *Store {
 	return &Store{DB: db, b: b,
 		profiles: db.Collection("profiles"), identities: db.Collection("identities"),
 		records: db.Collection("source_records"), sources: db.Collection("sources"),
-		jobs: db.Collection("ingest_jobs"), search: indexOf(db),
+		jobs: db.Collection("ingest_jobs"), search: indexOf(db), known: knownOf(db),
 	}
 }
 
@@ -47,4 +54,30 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		s.profiles:   {{Keys: bson.D{{Key: "searchTokens", Value: 1}}}, {Keys: bson.D{{Key: "mergedInto", Value: 1}}}},
 	}
 	return dbkit.EnsureIndexes(ctx, idx)
+}
+
+// The in-process structures (search index, existence hints) are shared by every store
+// of one database in this process, so that a second Store value sees the first one's
+// writes: perDatabase keeps one value of each type per database.
+var (
+	sharedMu sync.Mutex
+	shared   = map[any]any{}
+)
+
+type sharedKey struct {
+	client *mongo.Client
+	name   string
+	typ    string
+}
+
+func perDatabase[T any](db *mongo.Database, build func() *T) *T {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	k := sharedKey{db.Client(), db.Name(), fmt.Sprintf("%T", (*T)(nil))}
+	if x, ok := shared[k].(*T); ok {
+		return x
+	}
+	x := build()
+	shared[k] = x
+	return x
 }

@@ -61,6 +61,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
+	"github.com/tessera-cdp/tessera/internal/segment/facts"
 )
 
 var _ segment.Querier = (*Store)(nil)
@@ -73,11 +74,19 @@ type Store struct {
 	db       *mongo.Database
 	b        *dbkit.Backend
 	profiles *mongo.Collection
+	// facts is the in-process fact cache (facts.go); nil on MongoDB, where several
+	// instances write and the query path is index-backed.
+	facts *facts.Cache
 }
 
-// New wraps a database on the given backend.
+// New wraps a database on the given backend. On a backend without indexed filters
+// (FerretDB) it prepares a fact cache, used once LoadFacts has loaded it.
 func New(db *mongo.Database, b *dbkit.Backend) *Store {
-	return &Store{db: db, b: b, profiles: db.Collection("profiles")}
+	s := &Store{db: db, b: b, profiles: db.Collection("profiles")}
+	if !b.IndexedFilters {
+		s.facts = facts.NewCache()
+	}
+	return s
 }
 
 func (s *Store) orders() *mongo.Collection { return s.db.Collection(commercestore.OrdersCollection) }
@@ -136,6 +145,14 @@ func liveFilter() bson.D {
 
 // SegmentCount counts the live profiles matching r.
 func (s *Store) SegmentCount(ctx context.Context, r segment.Rule, now time.Time) (int64, error) {
+	if s.factsReady() {
+		p, err := s.compileFacts(ctx, r, now, nil)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := s.facts.Count(p, 0)
+		return int64(n), nil
+	}
 	c, err := s.CompileSegment(ctx, r, now, SegmentOptions{})
 	if err != nil {
 		return 0, err
@@ -149,6 +166,14 @@ func (s *Store) SegmentSample(ctx context.Context, r segment.Rule, now time.Time
 	if limit < 1 || limit > maxSampleLimit {
 		return nil, apperr.Invalidf("sample limit must be between 1 and %d", maxSampleLimit)
 	}
+	if s.factsReady() {
+		p, err := s.compileFacts(ctx, r, now, nil)
+		if err != nil {
+			return nil, err
+		}
+		_, ids := s.facts.Count(p, limit)
+		return s.sampleProfiles(ctx, ids)
+	}
 	c, err := s.CompileSegment(ctx, r, now, SegmentOptions{})
 	if err != nil {
 		return nil, err
@@ -159,6 +184,20 @@ func (s *Store) SegmentSample(ctx context.Context, r segment.Rule, now time.Time
 // SegmentMembers streams the ids of matching profiles, in _id order, in batches of up
 // to 1000, to fn; restrict (nil = all) limits the evaluation to those ids.
 func (s *Store) SegmentMembers(ctx context.Context, r segment.Rule, now time.Time, restrict []string, fn func(ids []string) error) error {
+	if s.factsReady() {
+		p, err := s.compileFacts(ctx, r, now, restrict)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		s.facts.Scan(p, restrict, func(id string) bool { ids = append(ids, id); return true })
+		for start := 0; start < len(ids); start += memberBatch {
+			if err := fn(slices.Clone(ids[start:min(start+memberBatch, len(ids))])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	c, err := s.CompileSegment(ctx, r, now, SegmentOptions{Restrict: restrict})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ type Store struct {
 	b        *dbkit.Backend
 	profiles *mongo.Collection
 	ids      MergeReader
+	defs     defsCache // the segment definitions in process (defs.go)
 }
 
 // MergeReader tells where merged profiles went (the identity store).
@@ -116,6 +118,9 @@ func (s *Store) InsertSegment(ctx context.Context, seg membership.Segment) error
 		return err
 	}
 	_, err = s.segs().InsertOne(ctx, d)
+	if err == nil {
+		s.editDefs(func(l []membership.Segment) []membership.Segment { return append(l, seg) })
+	}
 	return err
 }
 
@@ -136,6 +141,11 @@ func (s *Store) ReplaceSegment(ctx context.Context, seg membership.Segment) erro
 	r, err := s.segs().UpdateOne(ctx, bson.M{"_id": d.ID}, upd)
 	if err == nil && r.MatchedCount == 0 {
 		return apperr.NotFoundf("segment %s not found", d.ID)
+	}
+	if err == nil {
+		s.editSegment(seg.ID, func(x *membership.Segment) {
+			x.Name, x.Description, x.Kind, x.Rule, x.UpdatedAt, x.Webhook = seg.Name, seg.Description, seg.Kind, seg.Rule, seg.UpdatedAt, seg.Webhook
+		})
 	}
 	return err
 }
@@ -160,6 +170,11 @@ func (s *Store) DeleteSegment(ctx context.Context, id string) error {
 		}
 	}
 	_, err = s.segs().DeleteOne(ctx, bson.M{"_id": id})
+	if err == nil {
+		s.editDefs(func(l []membership.Segment) []membership.Segment {
+			return slices.DeleteFunc(l, func(x membership.Segment) bool { return x.ID == id })
+		})
+	}
 	return err
 }
 
@@ -171,7 +186,10 @@ func (s *Store) GetSegment(ctx context.Context, id string) (membership.Segment, 
 	return d.segment()
 }
 
+// ListSegments reads every segment definition (and keeps the list in process for
+// Customer.segments; see defs.go).
 func (s *Store) ListSegments(ctx context.Context) ([]membership.Segment, error) {
+	seq := s.readSeq()
 	docs, err := dbkit.FindAll[segmentDoc](ctx, s.segs(), bson.M{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err
@@ -184,6 +202,7 @@ func (s *Store) ListSegments(ctx context.Context) ([]membership.Segment, error) 
 		}
 		out = append(out, seg)
 	}
+	s.keepDefs(slices.Clone(out), seq)
 	return out, nil
 }
 
@@ -279,6 +298,9 @@ func (s *Store) Apply(ctx context.Context, seg string, entered, exited []string,
 		return 0, err
 	}
 	_, err = s.segs().UpdateOne(ctx, bson.M{"_id": seg}, bson.M{"$set": bson.M{"memberCount": n}})
+	if err == nil {
+		s.editSegment(seg, func(x *membership.Segment) { x.MemberCount = int(n) })
+	}
 	return int(n), err
 }
 
@@ -302,6 +324,9 @@ func (s *Store) setProfileSegments(ctx context.Context, seg string, add, remove 
 
 func (s *Store) SetEvaluated(ctx context.Context, seg string, at time.Time) error {
 	_, err := s.segs().UpdateOne(ctx, bson.M{"_id": seg}, bson.M{"$set": bson.M{"evaluatedAt": at}})
+	if err == nil {
+		s.editSegment(seg, func(x *membership.Segment) { x.EvaluatedAt = at })
+	}
 	return err
 }
 
@@ -319,9 +344,10 @@ func (s *Store) Changes(ctx context.Context, seg string, since time.Time, limit 
 	return out, nil
 }
 
-// ProfileSegments returns the segments a profile is in, from the member documents.
+// ProfileSegments returns the segments a profile is in: the definitions from the list in
+// process (defs.go), membership from the member documents, read by bare _id.
 func (s *Store) ProfileSegments(ctx context.Context, profileID string) ([]membership.Segment, error) {
-	segs, err := s.ListSegments(ctx)
+	segs, err := s.cachedSegments(ctx)
 	if err != nil || len(segs) == 0 {
 		return nil, err
 	}
@@ -475,5 +501,8 @@ func (s *Store) ForgetProfiles(ctx context.Context, seg string, ids []string, re
 		return err
 	}
 	_, err = s.segs().UpdateOne(ctx, bson.M{"_id": seg}, bson.M{"$set": bson.M{"memberCount": n}})
+	if err == nil {
+		s.editSegment(seg, func(x *membership.Segment) { x.MemberCount = int(n) })
+	}
 	return err
 }

@@ -14,8 +14,9 @@ import (
 // privacy.Redactor) to the tickets the profiles opened: subject, rating comment, every
 // message body and attachment name, and the old and new values of their audit events.
 // The tickets keep their conversation and their requester id, which resolves to nothing
-// once the profiles are deleted. It returns the number of tickets; repeating it is
-// harmless.
+// once the profiles are deleted, but the profiles' requester index documents go, last
+// (the tickets are found by requesterId, so a repeat still finds them all). It returns
+// the number of tickets; repeating it is harmless.
 func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(string) string) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
@@ -39,7 +40,7 @@ func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(
 		}
 	}
 	if len(tids) == 0 {
-		return 0, nil
+		return 0, s.forgetRequesters(ctx, ids)
 	}
 	in := bson.M{"ticketId": bson.M{"$in": tids}}
 	msgs, err := dbkit.FindAll[messageDoc](ctx, s.messages, in)
@@ -80,7 +81,7 @@ func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(
 			return 0, err
 		}
 	}
-	return int64(len(docs)), nil
+	return int64(len(docs)), s.forgetRequesters(ctx, ids)
 }
 
 // redactTicket rewrites a ticket's free text with the version check of Save, bumping

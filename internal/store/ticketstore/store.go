@@ -4,11 +4,10 @@ package ticketstore
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/queueindex"
 )
 
 // Store is the MongoDB implementation of ticket.Store, plus the help-desk
@@ -36,7 +36,15 @@ import (
 // leaves tickets whose lastCs names a live journal: the next Save of such a ticket,
 // or Recover, rolls it forward with step 3. Readers never see events of a change
 // that did not happen.
+//
+// The requester index (requesters.go) follows the same journal: new tickets' entries
+// are written between 1 and 2 as pending, everything else in step 3 after the
+// messages and events, and the entries of a change undone or discarded are taken out
+// again. The thread lists (threads.go) are written in 3, before the messages and
+// events they name, and the in-process queue index (queues.go) after each ticket write
+// of 2 and each undo.
 type Store struct {
+	db                                                                         *mongo.Database
 	tickets, messages, events, agents, groups, sla, macros, rr, notes, journal *mongo.Collection
 	Now                                                                        func() time.Time
 	Log                                                                        *slog.Logger
@@ -44,18 +52,23 @@ type Store struct {
 	// atomic (FerretDB's findAndModify reads, compares and writes back: concurrent saves
 	// of one ticket lost updates in TestTicketConcurrentSavesKeepCompareAndSet).
 	b *dbkit.Backend
+	// queues is the in-process queue index of the database (queues.go), used where
+	// only _id lookups are indexed; threadsReady caches that ticket_threads is built
+	// (threads.go).
+	queues       *queueindex.Index
+	threadsReady atomic.Bool
 }
 
 var _ ticket.Store = (*Store)(nil)
 
 // New wraps a database.
 func New(db *mongo.Database, b *dbkit.Backend) *Store {
-	return &Store{b: b,
+	return &Store{b: b, db: db,
 		tickets: db.Collection("tickets"), messages: db.Collection("ticket_messages"), events: db.Collection("ticket_events"),
 		agents: db.Collection("agents"), groups: db.Collection("groups"), sla: db.Collection("sla_policies"),
 		macros: db.Collection("macros"), rr: db.Collection("round_robin"), notes: db.Collection("notifications"),
-		journal: db.Collection("ticket_changesets"),
-		Now:     func() time.Time { return time.Now().UTC() }, Log: slog.Default(),
+		journal: db.Collection("ticket_changesets"), queues: queueIndexOf(db),
+		Now: func() time.Time { return time.Now().UTC() }, Log: slog.Default(),
 	}
 }
 
@@ -102,24 +115,34 @@ type journalDoc struct {
 	Tickets   []journalTicket `bson:"tickets"`
 	Messages  []messageDoc    `bson:"messages"` // new and re-pointed: both are upserts by id
 	Events    []eventDoc      `bson:"events"`
+	// Moves are the agent replies a merge moves off another requester's ticket, and
+	// IndexV is 1 where they were computed (a journal of an older version has 0).
+	Moves  []moveDoc `bson:"moves,omitempty"`
+	IndexV int       `bson:"indexV,omitempty"`
 }
 
 func (s *Store) Save(ctx context.Context, cs ticket.Changeset) error {
-	j := journalDoc{ID: dbkit.NewID(), CreatedAt: s.Now()}
-	for _, t := range cs.Tickets {
-		j.Tickets = append(j.Tickets, journalTicket{Expect: t.Version, Doc: toTicketDoc(t, t.Version+1, j.ID)})
-	}
-	for _, m := range append(append([]ticket.Message(nil), cs.NewMessages...), cs.UpdatedMessages...) {
-		j.Messages = append(j.Messages, toMessageDoc(m))
-	}
-	for _, e := range cs.Events {
-		j.Events = append(j.Events, toEventDoc(e))
+	j, err := s.journalOf(ctx, cs)
+	if err != nil {
+		return err
 	}
 	if _, err := s.journal.InsertOne(ctx, j); err != nil {
 		return err
 	}
-	if err := s.applyTickets(ctx, &j, nil); err != nil {
-		if _, derr := s.journal.DeleteOne(context.WithoutCancel(ctx), bson.M{"_id": j.ID}); derr != nil {
+	// The new tickets' requester entries, pending: before the tickets, after the
+	// journal (which takes them out again if the change does not happen).
+	err = s.indexIntent(ctx, &j)
+	if err == nil {
+		err = s.applyTickets(ctx, &j, nil)
+	}
+	if err != nil {
+		ctx := context.WithoutCancel(ctx)
+		if derr := s.indexDiscard(ctx, &j); derr != nil {
+			// The journal stays: Recover discards it, entries first.
+			s.Log.Warn("discard requester entries of aborted ticket changeset", "cs", j.ID, "err", derr)
+			return err
+		}
+		if _, derr := s.journal.DeleteOne(ctx, bson.M{"_id": j.ID}); derr != nil {
 			s.Log.Warn("delete aborted ticket changeset", "cs", j.ID, "err", derr)
 		}
 		return err
@@ -132,6 +155,45 @@ func (s *Store) Save(ctx context.Context, cs ticket.Changeset) error {
 		s.Log.Error("finish ticket changeset (will be recovered)", "cs", j.ID, "err", err)
 	}
 	return nil
+}
+
+// journalOf is the journal of a changeset, with where the messages it moves come from.
+func (s *Store) journalOf(ctx context.Context, cs ticket.Changeset) (journalDoc, error) {
+	j := journalDoc{ID: dbkit.NewID(), CreatedAt: s.Now(), IndexV: 1}
+	for _, t := range cs.Tickets {
+		j.Tickets = append(j.Tickets, journalTicket{Expect: t.Version, Doc: toTicketDoc(t, t.Version+1, j.ID)})
+	}
+	for _, m := range append(append([]ticket.Message(nil), cs.NewMessages...), cs.UpdatedMessages...) {
+		j.Messages = append(j.Messages, toMessageDoc(m))
+	}
+	for _, e := range cs.Events {
+		j.Events = append(j.Events, toEventDoc(e))
+	}
+	if len(cs.UpdatedMessages) > 0 {
+		moved := make([]messageDoc, len(cs.UpdatedMessages))
+		for i, m := range cs.UpdatedMessages {
+			moved[i] = toMessageDoc(m)
+		}
+		owners := map[string]ticketDoc{}
+		for _, jt := range j.Tickets {
+			owners[jt.Doc.ID] = jt.Doc
+		}
+		var err error
+		j.Moves, err = s.movesOf(ctx, moved, func(id string) (ticketDoc, error) {
+			if d, ok := owners[id]; ok {
+				return d, nil
+			}
+			d, err := s.GetTicket(ctx, id)
+			if errors.Is(err, ticket.ErrNotFound) {
+				return ticketDoc{}, nil
+			}
+			return toTicketDoc(&d, d.Version, ""), err
+		})
+		if err != nil {
+			return journalDoc{}, err
+		}
+	}
+	return j, nil
 }
 
 // applyTickets writes the journal's tickets in order with the version check,
@@ -148,9 +210,15 @@ func (s *Store) applyTickets(ctx context.Context, j *journalDoc, done map[string
 		for _, u := range undos {
 			var err error
 			if u.before == nil {
-				_, err = s.tickets.DeleteOne(ctx, bson.M{"_id": u.id, "lastCs": j.ID})
+				var r *mongo.DeleteResult
+				if r, err = s.tickets.DeleteOne(ctx, bson.M{"_id": u.id, "lastCs": j.ID}); err == nil && r.DeletedCount > 0 {
+					s.queued(nil, u.id)
+				}
 			} else {
-				_, err = s.tickets.ReplaceOne(ctx, bson.M{"_id": u.id, "lastCs": j.ID}, u.before)
+				var r *mongo.UpdateResult
+				if r, err = s.tickets.ReplaceOne(ctx, bson.M{"_id": u.id, "lastCs": j.ID}, u.before); err == nil && r.MatchedCount > 0 {
+					s.queued(u.before, u.id)
+				}
 			}
 			if err != nil {
 				s.Log.Error("undo partial ticket changeset", "cs", j.ID, "ticket", u.id, "err", err)
@@ -169,6 +237,7 @@ func (s *Store) applyTickets(ctx context.Context, j *journalDoc, done map[string
 				}
 				return err
 			}
+			s.queued(&jt.Doc, jt.Doc.ID)
 			undos = append(undos, undo{id: jt.Doc.ID})
 			continue
 		}
@@ -182,6 +251,7 @@ func (s *Store) applyTickets(ctx context.Context, j *journalDoc, done map[string
 			}
 			return err
 		}
+		s.queued(&jt.Doc, jt.Doc.ID)
 		undos = append(undos, undo{id: jt.Doc.ID, before: &before})
 		// The previous change of this ticket may have crashed before writing its
 		// messages and events: complete it now, before anything else happens to it.
@@ -218,19 +288,16 @@ func (s *Store) finishByID(ctx context.Context, id string) error {
 	return s.finish(ctx, &j)
 }
 
-// finish is step 3: idempotent upserts, notifications, journal gone.
+// finish is step 3: idempotent upserts (the thread lists first), the requester index,
+// notifications, journal gone.
 func (s *Store) finish(ctx context.Context, j *journalDoc) error {
-	var ms, es []mongo.WriteModel
-	for _, m := range j.Messages {
-		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": m.ID}).SetReplacement(m).SetUpsert(true))
-	}
-	for _, e := range j.Events {
-		es = append(es, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": e.ID}).SetReplacement(e).SetUpsert(true))
-	}
-	if err := dbkit.Bulk(ctx, s.b, s.messages, ms); err != nil {
+	if err := s.writeChanges(ctx, j); err != nil {
 		return err
 	}
-	if err := dbkit.Bulk(ctx, s.b, s.events, es); err != nil {
+	if err := s.threadCommit(ctx, j); err != nil {
+		return err
+	}
+	if err := s.indexCommit(ctx, j); err != nil {
 		return err
 	}
 	var ns []any
@@ -248,6 +315,28 @@ func (s *Store) finish(ctx context.Context, j *journalDoc) error {
 	}
 	_, err := s.journal.DeleteOne(ctx, bson.M{"_id": j.ID})
 	return err
+}
+
+// writeChanges upserts the journal's messages and events, after their ids are in
+// their tickets' thread lists.
+func (s *Store) writeChanges(ctx context.Context, j *journalDoc) error {
+	if err := s.keepMoves(ctx, j); err != nil {
+		return err
+	}
+	if err := s.threadIntent(ctx, j); err != nil {
+		return err
+	}
+	var ms, es []mongo.WriteModel
+	for _, m := range j.Messages {
+		ms = append(ms, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": m.ID}).SetReplacement(m).SetUpsert(true))
+	}
+	for _, e := range j.Events {
+		es = append(es, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": e.ID}).SetReplacement(e).SetUpsert(true))
+	}
+	if err := dbkit.Bulk(ctx, s.b, s.messages, ms); err != nil {
+		return err
+	}
+	return dbkit.Bulk(ctx, s.b, s.events, es)
 }
 
 // Recover completes or discards changesets older than age (younger ones may still be
@@ -276,7 +365,9 @@ func (s *Store) Recover(ctx context.Context, age time.Duration) error {
 		}
 		switch {
 		case len(done) == 0: // never applied (or undone)
-			_, err = s.journal.DeleteOne(ctx, bson.M{"_id": j.ID})
+			if err = s.indexDiscard(ctx, j); err == nil {
+				_, err = s.journal.DeleteOne(ctx, bson.M{"_id": j.ID})
+			}
 		case len(done) < len(j.Tickets): // crashed between the tickets of a merge
 			if err = s.applyTickets(ctx, j, done); err == nil {
 				err = s.finish(ctx, j)
@@ -291,151 +382,7 @@ func (s *Store) Recover(ctx context.Context, age time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// ---------------------------------------------------------------- listing
-
-type ticketCursor struct {
-	K  time.Time `json:"k,omitzero"`
-	ID string    `json:"id"`
-}
-
-// MaxPage bounds one page of tickets.
-const MaxPage = 200
-
-func ticketFilter(f ticket.Filter) bson.M {
-	q := bson.M{}
-	if len(f.Statuses) > 0 {
-		q["status"] = bson.M{"$in": f.Statuses}
-	}
-	if len(f.Priorities) > 0 {
-		q["priority"] = bson.M{"$in": f.Priorities}
-	}
-	if f.AssigneeID != nil {
-		q["assigneeId"] = *f.AssigneeID
-	}
-	if f.GroupID != nil {
-		q["groupId"] = *f.GroupID
-	}
-	if f.RequesterID != "" {
-		q["requesterId"] = f.RequesterID
-	}
-	if len(f.Tags) > 0 {
-		q["tags"] = bson.M{"$all": f.Tags}
-	}
-	created := bson.M{}
-	if !f.CreatedFrom.IsZero() {
-		created["$gte"] = f.CreatedFrom
-	}
-	if !f.CreatedTo.IsZero() {
-		created["$lt"] = f.CreatedTo
-	}
-	if len(created) > 0 {
-		q["createdAt"] = created
-	}
-	if f.BreachingBy != nil {
-		// nextDue is the earliest unmet target, so this is exactly Filter.Matches.
-		q["nextDue"] = bson.M{"$lte": *f.BreachingBy}
-	}
-	return q
-}
-
-func (s *Store) ListTickets(ctx context.Context, f ticket.Filter, p ticket.Page) (ticket.TicketPage, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, MaxPage)
-	// Keyset pagination on (sort key, _id); _id breaks ties and is the whole key for
-	// creation order, since ids are ULIDs.
-	key, dir := "", 1
-	switch p.Order {
-	case ticket.OrderCreatedAsc:
-	case ticket.OrderDueAsc:
-		key = "nextDue"
-	case ticket.OrderUpdatedDesc, "":
-		key, dir = "updatedAt", -1
-	default:
-		return ticket.TicketPage{}, fmt.Errorf("%w: unknown order %q", ticket.ErrInvalidInput, p.Order)
-	}
-	q := ticketFilter(f)
-	if p.After != "" {
-		var c ticketCursor
-		raw, err := base64.RawURLEncoding.DecodeString(p.After)
-		if err != nil || json.Unmarshal(raw, &c) != nil || c.ID == "" {
-			return ticket.TicketPage{}, fmt.Errorf("%w: invalid cursor", ticket.ErrInvalidInput)
-		}
-		op := "$gt"
-		if dir < 0 {
-			op = "$lt"
-		}
-		var after bson.M
-		if key == "" {
-			after = bson.M{"_id": bson.M{op: c.ID}}
-		} else {
-			after = bson.M{"$or": bson.A{bson.M{key: bson.M{op: c.K}}, bson.M{key: c.K, "_id": bson.M{op: c.ID}}}}
-		}
-		q = bson.M{"$and": bson.A{q, after}}
-	}
-	sort := bson.D{{Key: "_id", Value: dir}}
-	if key != "" {
-		sort = bson.D{{Key: key, Value: dir}, {Key: "_id", Value: dir}}
-	}
-	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(sort).SetLimit(int64(limit+1)))
-	if err != nil {
-		return ticket.TicketPage{}, err
-	}
-	var pg ticket.TicketPage
-	for i, d := range docs {
-		if i == limit {
-			pg.Next = encodeCursor(docs[limit-1], key)
-			break
-		}
-		pg.Tickets = append(pg.Tickets, d.ticket())
-	}
-	return pg, nil
-}
-
-// TicketCursor is the cursor right after t in a listing of order o.
-func (s *Store) TicketCursor(t ticket.Ticket, o ticket.Order) string {
-	key := ""
-	switch o {
-	case ticket.OrderDueAsc:
-		key = "nextDue"
-	case ticket.OrderUpdatedDesc, "":
-		key = "updatedAt"
-	}
-	return encodeCursor(toTicketDoc(&t, t.Version, ""), key)
-}
-
-func encodeCursor(d ticketDoc, key string) string {
-	c := ticketCursor{ID: d.ID}
-	switch key {
-	case "nextDue":
-		c.K = d.NextDue
-	case "updatedAt":
-		c.K = d.UpdatedAt
-	}
-	raw, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(raw)
-}
-
-// TicketsOfRequesters lists the newest tickets of each profile (at most perProfile),
-// in one query for a dataloader batch.
-func (s *Store) TicketsOfRequesters(ctx context.Context, ids []string, perProfile int) ([]ticket.Ticket, error) {
-	docs, err := dbkit.InBatches[ticketDoc](ctx, s.b, s.tickets, "requesterId", ids)
-	if err != nil {
-		return nil, err
-	}
-	count := map[string]int{}
-	var out []ticket.Ticket
-	for i := len(docs) - 1; i >= 0; i-- { // newest first: ids are ULIDs
-		d := docs[i]
-		if count[d.RequesterID] < perProfile {
-			count[d.RequesterID]++
-			out = append(out, d.ticket())
-		}
-	}
-	return out, nil
-}
+// ---------------------------------------------------------------- reports
 
 // TicketsForAttainment returns every ticket with an SLA target that may settle in
 // [from, to): a target settles at its met time (only if on time, so no later than
@@ -463,8 +410,16 @@ func (s *Store) ticketsWhere(ctx context.Context, q bson.M) ([]ticket.Ticket, er
 	return out, nil
 }
 
+// ListMessages returns a ticket's messages oldest first: where only _id lookups are
+// indexed, from its thread list and a point read of each message (threads.go).
 func (s *Store) ListMessages(ctx context.Context, ticketID string) ([]ticket.Message, error) {
-	docs, err := dbkit.FindAll[messageDoc](ctx, s.messages, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
+	var docs []messageDoc
+	th, ok, err := s.thread(ctx, ticketID)
+	if ok && err == nil {
+		docs, err = threadDocs[messageDoc](ctx, s.messages, th.Msgs, ticketID, func(d messageDoc) (string, string, time.Time) { return d.ID, d.TicketID, d.CreatedAt })
+	} else if err == nil {
+		docs, err = s.messagesByQuery(ctx, ticketID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -475,8 +430,19 @@ func (s *Store) ListMessages(ctx context.Context, ticketID string) ([]ticket.Mes
 	return out, nil
 }
 
+func (s *Store) messagesByQuery(ctx context.Context, ticketID string) ([]messageDoc, error) {
+	return dbkit.FindAll[messageDoc](ctx, s.messages, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
+}
+
+// ListEvents returns a ticket's audit trail oldest first, read as ListMessages.
 func (s *Store) ListEvents(ctx context.Context, ticketID string) ([]ticket.Event, error) {
-	docs, err := dbkit.FindAll[eventDoc](ctx, s.events, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	var docs []eventDoc
+	th, ok, err := s.thread(ctx, ticketID)
+	if ok && err == nil {
+		docs, err = threadDocs[eventDoc](ctx, s.events, th.Evs, ticketID, func(d eventDoc) (string, string, time.Time) { return d.ID, d.TicketID, d.At })
+	} else if err == nil {
+		docs, err = s.eventsByQuery(ctx, ticketID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -485,6 +451,10 @@ func (s *Store) ListEvents(ctx context.Context, ticketID string) ([]ticket.Event
 		out[i] = d.event()
 	}
 	return out, nil
+}
+
+func (s *Store) eventsByQuery(ctx context.Context, ticketID string) ([]eventDoc, error) {
+	return dbkit.FindAll[eventDoc](ctx, s.events, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
 }
 
 // ---------------------------------------------------------------- agents, groups, round robin

@@ -4,11 +4,9 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/ticket"
@@ -43,8 +41,10 @@ type Timeline struct {
 
 var _ commerce.TimelineSource = (*Timeline)(nil)
 
-// Page reads the profile's tickets, their agent replies and their solved events: three
-// queries whatever the page size, and the items are merged in Go.
+// Page reads the requester index documents of the profile and its aliases (a point
+// read each), picks the page's items from them, and reads the tickets of those items
+// (a point read each, at most limit; tickets being created are checked too): the
+// reads do not grow with the size of the database.
 func (tt *Timeline) Page(ctx context.Context, profileID string, from *commerce.Position, f commerce.TimelineFilter, limit int) ([]commerce.TimelineItem, error) {
 	if len(f.Types) > 0 && !slices.ContainsFunc(f.Types, func(t string) bool { return t == TicketCreated || t == TicketReplied || t == TicketSolved }) {
 		return nil, nil
@@ -57,50 +57,54 @@ func (tt *Timeline) Page(ctx context.Context, profileID string, from *commerce.P
 		}
 		ids = append(ids, more...)
 	}
-	q := bson.M{"requesterId": bson.M{"$in": ids}}
-	if len(f.Channels) > 0 {
-		q["channel"] = bson.M{"$in": f.Channels}
-	}
 	s := tt.Tickets
-	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(maxTimelineTickets))
-	if err != nil || len(docs) == 0 {
+	v, err := s.requesterView(ctx, ids)
+	if err != nil {
 		return nil, err
 	}
-	byID := map[string]ticket.Ticket{}
+	// The newest tickets of the channels asked for.
 	var tids []string
-	for _, d := range docs {
-		byID[d.ID] = d.ticket()
-		tids = append(tids, d.ID)
+	for id, e := range v.entries {
+		if len(f.Channels) == 0 || slices.Contains(f.Channels, e.Channel) {
+			tids = append(tids, id)
+		}
 	}
+	slices.SortFunc(tids, func(a, b string) int { return strings.Compare(b, a) })
+	tids = tids[:min(len(tids), maxTimelineTickets)]
+	if len(tids) == 0 {
+		return nil, nil
+	}
+	in := make(map[string]bool, len(tids))
 	var items []commerce.TimelineItem
-	add := func(t ticket.Ticket, id, typ, msg string, at commerce.Position) {
-		it := commerce.TimelineItem{Kind: ItemTicket, ID: id, At: at.At.UTC(), Channel: string(t.Channel), Type: typ,
-			Extra: Activity{Ticket: t, MessageID: msg}}
+	ticketOf := map[string]string{} // item id -> ticket id
+	add := func(e reqTicket, id, typ, msg string, at time.Time) {
+		ticketOf[id] = e.ID
+		it := commerce.TimelineItem{Kind: ItemTicket, ID: id, At: at.UTC(), Channel: e.Channel, Type: typ,
+			Extra: Activity{MessageID: msg}}
 		if f.Allows(it.Channel, it.Type) && from.Includes(it) {
 			items = append(items, it)
 		}
 	}
 	for _, id := range tids {
-		t := byID[id]
-		add(t, id+":created", TicketCreated, "", commerce.Position{At: t.CreatedAt})
+		in[id] = true
+		add(v.entries[id], id+":created", TicketCreated, "", v.entries[id].At)
 	}
-	msgs, err := dbkit.FindAll[messageDoc](ctx, s.messages, bson.M{"ticketId": bson.M{"$in": tids},
-		"kind": string(ticket.KindPublicReply), "authorKind": string(ticket.AuthorAgent)})
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range msgs {
-		if m.CreatedAt.Equal(byID[m.TicketID].CreatedAt) {
-			continue // the opening message is the "created" item
+	seen := map[reqItem]bool{}
+	for _, x := range v.items {
+		if !in[x.Ticket] || seen[x] {
+			continue
 		}
-		add(byID[m.TicketID], m.TicketID+":reply:"+m.ID, TicketReplied, m.ID, commerce.Position{At: m.CreatedAt})
-	}
-	evs, err := dbkit.FindAll[eventDoc](ctx, s.events, bson.M{"ticketId": bson.M{"$in": tids}, "field": ticket.FieldStatus, "new": string(ticket.StatusSolved)})
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range evs {
-		add(byID[e.TicketID], e.TicketID+":solved:"+e.ID, TicketSolved, "", commerce.Position{At: e.At})
+		seen[x] = true
+		e := v.entries[x.Ticket]
+		switch x.Kind {
+		case TicketReplied:
+			if x.At.Equal(e.At) {
+				continue // the opening message is the "created" item
+			}
+			add(e, x.Ticket+":reply:"+x.ID, TicketReplied, x.ID, x.At)
+		case TicketSolved:
+			add(e, x.Ticket+":solved:"+x.ID, TicketSolved, "", x.At)
+		}
 	}
 	slices.SortFunc(items, func(a, b commerce.TimelineItem) int {
 		if c := b.At.Compare(a.At); c != 0 {
@@ -108,10 +112,26 @@ func (tt *Timeline) Page(ctx context.Context, profileID string, from *commerce.P
 		}
 		return strings.Compare(b.ID, a.ID)
 	})
-	return items[:min(len(items), limit)], nil
-}
-
-// CountTicketsOfRequesters counts tickets opened by any of the profiles.
-func (s *Store) CountTicketsOfRequesters(ctx context.Context, ids []string) (int64, error) {
-	return s.tickets.CountDocuments(ctx, bson.M{"requesterId": bson.M{"$in": ids}})
+	items = items[:min(len(items), limit)]
+	// The tickets of this page only.
+	var page []string
+	for _, it := range items {
+		page = append(page, ticketOf[it.ID])
+	}
+	docs, err := s.ticketsByID(ctx, v, dbkit.Uniq(page))
+	if err != nil {
+		return nil, err
+	}
+	out := items[:0]
+	for i, it := range items {
+		d, ok := docs[page[i]]
+		if !ok {
+			continue
+		}
+		a := it.Extra.(Activity)
+		a.Ticket = d.ticket()
+		it.Extra = a
+		out = append(out, it)
+	}
+	return out, nil
 }
