@@ -264,6 +264,11 @@ func (a *App) Start(ctx context.Context) {
 			a.opts.Log.Error("existence hints", "err", err)
 		}
 	}()
+	go func() { // segment member lists and counts without a scan, once this is built
+		if err := a.SegmentStore.BuildMemberIndex(ctx); err != nil && ctx.Err() == nil {
+			a.opts.Log.Error("segment member index", "err", err)
+		}
+	}()
 	go a.loadSegmentFacts(ctx)
 	go a.ticketsToSegments(ctx)
 	go a.Webhooks.Run(ctx, time.Second)

@@ -267,3 +267,30 @@ func ensureIndexesOf(ctx context.Context, c *mongo.Collection, models []mongo.In
 	}
 	return nil
 }
+
+// The in-process structures of the embedded backend (search index, existence hints,
+// queue index, segment membership index) are shared by every store value of one
+// database in this process, so that one store's reads see another's writes: Shared
+// keeps one value of each type per database, made by build the first time.
+var (
+	sharedMu sync.Mutex
+	shared   = map[sharedKey]any{}
+)
+
+type sharedKey struct {
+	client *mongo.Client
+	name   string
+	typ    string
+}
+
+func Shared[T any](db *mongo.Database, build func() *T) *T {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	k := sharedKey{db.Client(), db.Name(), fmt.Sprintf("%T", (*T)(nil))}
+	if x, ok := shared[k].(*T); ok {
+		return x
+	}
+	x := build()
+	shared[k] = x
+	return x
+}

@@ -18,6 +18,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -32,7 +33,7 @@ type knownIDs struct {
 type knownSets struct{ identities, records knownIDs }
 
 func knownOf(db *mongo.Database) *knownSets {
-	return perDatabase(db, func() *knownSets {
+	return dbkit.Shared(db, func() *knownSets {
 		return &knownSets{identities: knownIDs{ids: map[string]struct{}{}}, records: knownIDs{ids: map[string]struct{}{}}}
 	})
 }

@@ -38,7 +38,7 @@ type searchIndex struct {
 }
 
 func indexOf(db *mongo.Database) *searchIndex {
-	return perDatabase(db, func() *searchIndex {
+	return dbkit.Shared(db, func() *searchIndex {
 		return &searchIndex{byProfile: map[string][]string{}, byToken: map[string]map[string]struct{}{}, tokens: btree.NewOrderedG[string](32)}
 	})
 }

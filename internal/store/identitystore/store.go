@@ -6,7 +6,6 @@ package identitystore
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
@@ -54,30 +53,4 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		s.profiles:   {{Keys: bson.D{{Key: "searchTokens", Value: 1}}}, {Keys: bson.D{{Key: "mergedInto", Value: 1}}}},
 	}
 	return dbkit.EnsureIndexes(ctx, idx)
-}
-
-// The in-process structures (search index, existence hints) are shared by every store
-// of one database in this process, so that a second Store value sees the first one's
-// writes: perDatabase keeps one value of each type per database.
-var (
-	sharedMu sync.Mutex
-	shared   = map[any]any{}
-)
-
-type sharedKey struct {
-	client *mongo.Client
-	name   string
-	typ    string
-}
-
-func perDatabase[T any](db *mongo.Database, build func() *T) *T {
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	k := sharedKey{db.Client(), db.Name(), fmt.Sprintf("%T", (*T)(nil))}
-	if x, ok := shared[k].(*T); ok {
-		return x
-	}
-	x := build()
-	shared[k] = x
-	return x
 }

@@ -165,7 +165,11 @@ func (s *Store) DeleteSegment(ctx context.Context, id string) error {
 		return err
 	}
 	for _, c := range []*mongo.Collection{s.members(), s.changes(), s.deliveries()} {
-		if _, err := c.DeleteMany(ctx, bson.M{"segmentId": id}); err != nil {
+		_, err := c.DeleteMany(ctx, bson.M{"segmentId": id})
+		if c == s.members() {
+			s.wrote(memberOp{seg: id, drop: true}, err)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -240,6 +244,23 @@ func (s *Store) Members(ctx context.Context, seg string, ids []string) (map[stri
 // MembersPage returns current members in profile id order (time-ordered ids: oldest
 // customers first), after the member with profile id after.
 func (s *Store) MembersPage(ctx context.Context, seg string, after string, limit int) ([]membership.Member, error) {
+	if !s.b.IndexedFilters {
+		if ids, ok := s.memberIndex().page(seg, after, limit); ok {
+			keys := make([]string, len(ids))
+			for i, id := range ids {
+				keys[i] = memberKey(seg, id)
+			}
+			docs, err := dbkit.PointReads[memberDoc](ctx, s.members(), keys)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]membership.Member, len(docs))
+			for i, d := range docs {
+				out[i] = membership.Member{ProfileID: d.ProfileID, EnteredAt: d.EnteredAt}
+			}
+			return out, nil
+		}
+	}
 	f := bson.M{"segmentId": seg}
 	if after != "" {
 		f["_id"] = bson.M{"$gt": memberKey(seg, after)}
@@ -278,22 +299,24 @@ func (s *Store) Apply(ctx context.Context, seg string, entered, exited []string,
 	for i, id := range entered {
 		ms[i] = memberDoc{ID: memberKey(seg, id), SegmentID: seg, ProfileID: id, EnteredAt: at}
 	}
-	if _, err := dbkit.InsertNew(ctx, s.members(), ms); err != nil {
+	_, err := dbkit.InsertNew(ctx, s.members(), ms)
+	s.wrote(memberOp{seg: seg, add: entered}, err)
+	if err != nil {
 		return 0, err
 	}
-	for i := 0; i < len(exited); i += 1000 {
-		var keys []string
-		for _, id := range exited[i:min(i+1000, len(exited))] {
-			keys = append(keys, memberKey(seg, id))
-		}
-		if _, err := s.members().DeleteMany(ctx, bson.M{"_id": bson.M{"$in": keys}}); err != nil {
-			return 0, err
-		}
+	keys := make([]string, len(exited))
+	for i, id := range exited {
+		keys[i] = memberKey(seg, id)
+	}
+	err = s.deleteMembers(ctx, keys)
+	s.wrote(memberOp{seg: seg, remove: exited}, err)
+	if err != nil {
+		return 0, err
 	}
 	if err := s.setProfileSegments(ctx, seg, entered, exited); err != nil {
 		return 0, err
 	}
-	n, err := s.members().CountDocuments(ctx, bson.M{"segmentId": seg})
+	n, err := s.countMembers(ctx, seg)
 	if err != nil {
 		return 0, err
 	}
@@ -471,7 +494,9 @@ func (s *Store) ForgetProfiles(ctx context.Context, seg string, ids []string, re
 	for i, id := range ids {
 		keys[i] = memberKey(seg, id)
 	}
-	if _, err := s.members().DeleteMany(ctx, bson.M{"_id": bson.M{"$in": keys}}); err != nil {
+	err := s.deleteMembers(ctx, keys)
+	s.wrote(memberOp{seg: seg, remove: ids}, err)
+	if err != nil {
 		return err
 	}
 	if _, err := s.changes().DeleteMany(ctx, bson.M{"segmentId": seg, "profileId": bson.M{"$in": ids}}); err != nil {
@@ -496,7 +521,7 @@ func (s *Store) ForgetProfiles(ctx context.Context, seg string, ids []string, re
 			return err
 		}
 	}
-	n, err := s.members().CountDocuments(ctx, bson.M{"segmentId": seg})
+	n, err := s.countMembers(ctx, seg)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package ticketstore
 
 import (
 	"context"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -22,24 +21,8 @@ import (
 // writes). A page is then a walk of the index and a point read of each of its tickets.
 // On MongoDB the query stays, served by the indexes of EnsureIndexes.
 
-// queueIndexes shares one index per database among the stores of this process.
-var (
-	queueIndexesMu sync.Mutex
-	queueIndexes   = map[*mongo.Database]*queueindex.Index{}
-)
-
-func queueIndexOf(db *mongo.Database) *queueindex.Index {
-	queueIndexesMu.Lock()
-	defer queueIndexesMu.Unlock()
-	for k, x := range queueIndexes {
-		if k.Client() == db.Client() && k.Name() == db.Name() {
-			return x
-		}
-	}
-	x := queueindex.New()
-	queueIndexes[db] = x
-	return x
-}
+// queueIndexOf is the database's index, shared by the stores of this process.
+func queueIndexOf(db *mongo.Database) *queueindex.Index { return dbkit.Shared(db, queueindex.New) }
 
 // inProcessQueues reports whether the queues use the in-process index.
 func (s *Store) inProcessQueues() bool { return !s.b.IndexedFilters }
