@@ -32,18 +32,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// scaleQ360 is the Customer 360 query of ../shared/checks/perf-growth (Q360): profile,
-// identities, provenance, metrics, orders, timeline, tickets and segments of one customer.
-const scaleQ360 = `query($id:ID!){customer(id:$id){id name firstName lastName emails phones birthDate attributes
-  addresses{city country} identities{id type value sources firstSeen} traitProvenance{field source rule}
-  sourceRecords(first:10){id receivedAt} mergeHistory{at kind}
-  metrics{orderCount cancellationCount revenue{formatted} averageOrderValue{amount} historicClv{amount}
-    firstOrderAt lastOrderAt lastSeenAt interactionCount rfm{recency} churnRisk{score basis}}
-  orders(first:10){edges{node{id status placedAt total{formatted} lines{sku quantity amount{amount}}}} pageInfo{hasNextPage}}
-  timeline(first:20){edges{node{kind id at channel type}} pageInfo{hasNextPage}}
-  tickets(first:10){id subject status priority createdAt}
-  segments{id name memberCount}}}`
-
 const (
 	scaleSearchQ  = `query($q:String!){customers(query:$q,first:20){totalCount edges{node{id name emails}}}}`
 	scalePreviewQ = `query($r:SegmentRuleInput!){segmentPreview(rule:$r,sample:10){count tookMs sample{id name}}}`
@@ -548,7 +536,7 @@ func (b *scaleBench) measure(ctx context.Context, phase string) (scaleFigures, e
 	}
 
 	// (a) the 360 view, checked, then timed, beside a raw FindOne of the profile.
-	body360 := gqlBody(scaleQ360, map[string]any{"id": b.fixed})
+	body360 := gqlBody(app.Customer360Query, map[string]any{"id": b.fixed})
 	raw, err := b.post(ctx, body360, scaleKey)
 	if err != nil {
 		return fail("360", err)

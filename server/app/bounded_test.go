@@ -5,20 +5,8 @@ import (
 	"testing"
 
 	"github.com/tessera-cdp/tessera/internal/testdb"
+	"github.com/tessera-cdp/tessera/server/app"
 )
-
-// q360Full is the whole Customer 360 view the desktop shows (the perf-growth check's
-// query): profile, identities, provenance, source records, merge history, metrics,
-// orders with lines, the timeline, tickets and segments.
-const q360Full = `query($id:ID!){customer(id:$id){id name firstName lastName emails phones birthDate attributes
-  addresses{city country} identities{id type value sources firstSeen} traitProvenance{field source rule}
-  sourceRecords(first:10){id receivedAt} mergeHistory{at kind}
-  metrics{orderCount cancellationCount revenue{formatted} averageOrderValue{amount} historicClv{amount}
-    firstOrderAt lastOrderAt lastSeenAt interactionCount rfm{recency} churnRisk{score basis}}
-  orders(first:10){edges{node{id status placedAt total{formatted} lines{sku quantity amount{amount}}}} pageInfo{hasNextPage}}
-  timeline(first:20){edges{node{kind id at channel type}} pageInfo{hasNextPage}}
-  tickets(first:10){id subject status priority createdAt}
-  segments{id name memberCount}}}`
 
 // TestUserPathsBounded (issue 14): a 360 query, an exact e-mail search, an authenticated
 // trivial request and one ingested record send as many database commands on a database
@@ -69,9 +57,9 @@ func TestUserPathsBounded(t *testing.T) {
 			return len(cmds)
 		}
 		var n counts
-		s.ok(adminKey, q360Full, map[string]any{"id": fixed}) // warm: the key is cached
+		s.ok(adminKey, app.Customer360Query, map[string]any{"id": fixed}) // warm: the key is cached
 		log.Record(true)
-		d := s.ok(adminKey, q360Full, map[string]any{"id": fixed})
+		d := s.ok(adminKey, app.Customer360Query, map[string]any{"id": fixed})
 		n.c360 = check("360", log.Record(false))
 		if c := get(d, "customer").(map[string]any); c["id"] != fixed || len(c["tickets"].([]any)) != 1 ||
 			len(get(d, "customer", "orders", "edges").([]any)) != 10 || len(c["segments"].([]any)) != 1 {

@@ -250,22 +250,17 @@ func (s *Store) MembersPage(ctx context.Context, seg string, after string, limit
 			for i, id := range ids {
 				keys[i] = memberKey(seg, id)
 			}
-			docs, err := dbkit.PointReads[memberDoc](ctx, s.members(), keys)
-			if err != nil {
-				return nil, err
-			}
-			out := make([]membership.Member, len(docs))
-			for i, d := range docs {
-				out[i] = membership.Member{ProfileID: d.ProfileID, EnteredAt: d.EnteredAt}
-			}
-			return out, nil
+			return asMembers(dbkit.PointReads[memberDoc](ctx, s.members(), keys))
 		}
 	}
 	f := bson.M{"segmentId": seg}
 	if after != "" {
 		f["_id"] = bson.M{"$gt": memberKey(seg, after)}
 	}
-	docs, err := dbkit.FindAll[memberDoc](ctx, s.members(), f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	return asMembers(dbkit.FindAll[memberDoc](ctx, s.members(), f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))))
+}
+
+func asMembers(docs []memberDoc, err error) ([]membership.Member, error) {
 	if err != nil {
 		return nil, err
 	}
