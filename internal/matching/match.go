@@ -580,7 +580,7 @@ func (m *Matcher) train(cands []cand) *Model {
 				random[m.compare(m.vals[i], m.vals[j])]++
 			}
 		}
-		model.setU(countPatterns(random))
+		model.setU(countPatterns(random), start)
 	}
 	minPairs := m.cfg.MinEMPairs
 	if minPairs == 0 {

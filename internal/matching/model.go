@@ -220,21 +220,31 @@ func countPatterns(counts map[gamma]int) []patternCount {
 	return ps
 }
 
-// setU sets U from level frequencies among random pairs (almost all of
-// which are non-matches), with a pseudo-count of one pair per level so that
-// an unseen level gets a small probability, not zero.
-func (m *Model) setU(patterns []patternCount) {
+// setU sets U from level frequencies among random pairs (almost all of which are
+// non-matches). The starting model's U is a prior worth uPriorPairs pairs (a Dirichlet
+// mean): with thousands of comparable pairs the data decide alone, while a field that
+// only a handful of records carry (a birth date on six profiles of forty) does not get
+// its agreement rate from those few pairs; an unseen level never gets zero.
+func (m *Model) setU(patterns []patternCount, start *Model) {
 	for f := range m.Fields {
 		u := m.Fields[f].U
+		u0 := start.Fields[f].U
 		cnt := make([]float64, len(u))
+		var sum float64
 		for _, p := range patterns {
 			if l := p.g.level(f); l >= 0 {
 				cnt[l] += p.n
+				sum += p.n
 			}
 		}
-		normalise(u, cnt, 1)
+		for l := range u {
+			u[l] = (cnt[l] + uPriorPairs*u0[l]) / (sum + uPriorPairs)
+		}
 	}
 }
+
+// uPriorPairs is the weight, in pairs, of the starting U in setU.
+const uPriorPairs = 20
 
 // normalise writes (cnt+alpha)/sum into dst; the pseudo-count keeps
 // unseen levels from getting a zero (infinite weight) probability.

@@ -53,3 +53,51 @@ func TestSmallDataKeepsWeightsSane(t *testing.T) {
 		}
 	}
 }
+
+// The desktop's end-to-end data: 27 people sharing a surname and 6 more, names and
+// e-mails only, and two pairs with a birth date and an address (one identical but for
+// the e-mail and phone, one with a nickname and two birth-date digits swapped). Only
+// the four carry a birth date, so the birth date's agreement rate among random pairs
+// rests on six pairs: it must not decide alone (1 in 6 agree), or the identical pair
+// is not even suggested.
+func TestSmallPopulationSuggestsObviousDuplicates(t *testing.T) {
+	sc := DefaultSchema()
+	var recs []Record
+	add := func(id string, f map[string]string) { recs = append(recs, Record{ID: id, Fields: f}) }
+	for i := range 27 {
+		add(fmt.Sprint("p", i), map[string]string{sc.FirstName: fmt.Sprint("P", i), sc.LastName: "Pagerson", sc.Emails[0]: fmt.Sprintf("pager%d@example.com", i)})
+	}
+	for i, f := range []string{"Ada", "Ben", "Cleo", "Dan", "Zelda", "Otto"} {
+		add(fmt.Sprint("s", i), map[string]string{sc.FirstName: f, sc.LastName: "Segmenta", sc.Emails[0]: fmt.Sprintf("seg%d@example.com", i)})
+	}
+	person := func(first, dob, no, street, city, pc string) map[string]string {
+		return map[string]string{sc.FirstName: first, sc.LastName: "Matchwell", sc.BirthDate: dob, sc.HouseNumber: no,
+			sc.AddressLines[0]: street, sc.Locality: city, sc.Postcode: pc}
+	}
+	m1, m2 := person("Marguerite", "1971-04-23", "17", "Larkspur Lane", "Bristol", "BS1 4DJ"), person("Marguerite", "1971-04-23", "17", "Larkspur Lane", "Bristol", "BS1 4DJ")
+	m1[sc.Emails[0]], m2[sc.Phones[0]] = "marguerite@example.com", "+441179460123"
+	t1, t2 := person("Tobias", "1988-11-02", "4", "Mill Road", "Leeds", "LS2 7HY"), person("Toby", "1988-11-20", "4", "Mill Road", "Leeds", "LS2 7HY")
+	t1[sc.LastName], t2[sc.LastName] = "Borderly", "Borderly"
+	add("m1", m1)
+	add("m2", m2)
+	add("t1", t1)
+	add("t2", t2)
+	m, err := New(sc.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Match(context.Background(), recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prob := map[string]float64{}
+	for _, p := range res.Pairs {
+		prob[p.A+"-"+p.B], prob[p.B+"-"+p.A] = p.Prob, p.Prob
+	}
+	if prob["m1-m2"] < m.cfg.Upper {
+		t.Errorf("identical pair: probability %.3f, want at least the upper threshold %.2f", prob["m1-m2"], m.cfg.Upper)
+	}
+	if prob["t1-t2"] < m.cfg.Lower {
+		t.Errorf("borderline pair: probability %.3f, want at least the lower threshold %.2f", prob["t1-t2"], m.cfg.Lower)
+	}
+}

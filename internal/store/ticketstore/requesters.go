@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -379,6 +380,14 @@ func (s *Store) requesterView(ctx context.Context, ids []string) (*reqView, erro
 			v.entries[e.ID] = e
 			v.order[rid] = append(v.order[rid], e.ID)
 		}
+		// Newest first, by creation time then id: the same on every backend, whatever
+		// order the entries were written in (a migration writes them in scan order).
+		slices.SortStableFunc(v.order[rid], func(a, b string) int {
+			if c := v.entries[b].At.Compare(v.entries[a].At); c != 0 {
+				return c
+			}
+			return strings.Compare(b, a)
+		})
 		v.items = append(v.items, d.Items...)
 	}
 	return v, nil

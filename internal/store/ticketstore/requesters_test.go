@@ -26,7 +26,10 @@ import (
 // from scans of tickets, messages and events: the index must give exactly this.
 
 func scanTicketsOfRequesters(ctx context.Context, s *Store, ids []string, perProfile int) ([]ticket.Ticket, error) {
-	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, bson.M{"requesterId": bson.M{"$in": ids}})
+	// Oldest first by creation time, then id (the scan's order on SQLite, which the old
+	// code relied on; other backends return a scan in any order).
+	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, bson.M{"requesterId": bson.M{"$in": ids}},
+		options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err
 	}
