@@ -246,21 +246,6 @@ func (m *Model) setU(patterns []patternCount, start *Model) {
 // uPriorPairs is the weight, in pairs, of the starting U in setU.
 const uPriorPairs = 20
 
-// normalise writes (cnt+alpha)/sum into dst; the pseudo-count keeps
-// unseen levels from getting a zero (infinite weight) probability.
-func normalise(dst, cnt []float64, alpha float64) {
-	var sum float64
-	for _, c := range cnt {
-		sum += c + alpha
-	}
-	if sum == 0 {
-		return
-	}
-	for l, c := range cnt {
-		dst[l] = (c + alpha) / sum
-	}
-}
-
 // emResult is what one EM run learnt: m of the fields it estimated, the
 // match share among its pairs and the expected number of matches.
 type emResult struct {
