@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/reqmemo"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -341,7 +343,11 @@ type reqView struct {
 // lookups are indexed) and checks their pending tickets (a point read each).
 func (s *Store) requesterView(ctx context.Context, ids []string) (*reqView, error) {
 	ids = dbkit.Uniq(slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" }))
-	docs, err := dbkit.InBatches[requesterDoc](ctx, s.b, s.requesters(), "_id", ids)
+	// Shared within a query (reqmemo): the 360's tickets field and its timeline read
+	// the same index documents and tickets.
+	docs, err := reqmemo.Read(ctx, "ticketstore.requesters", ids, func(ctx context.Context, ids []string) ([]requesterDoc, error) {
+		return dbkit.InBatches[requesterDoc](ctx, s.b, s.requesters(), "_id", ids)
+	}, func(d requesterDoc) string { return d.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +412,9 @@ func (s *Store) ticketsByID(ctx context.Context, v *reqView, ids []string) (map[
 		}
 	}
 	if len(missing) > 0 {
-		got, err := dbkit.InBatches[ticketDoc](ctx, s.b, s.tickets, "_id", missing)
+		got, err := reqmemo.Read(ctx, "ticketstore.tickets", missing, func(ctx context.Context, ids []string) ([]ticketDoc, error) {
+			return dbkit.InBatches[ticketDoc](ctx, s.b, s.tickets, "_id", ids)
+		}, func(d ticketDoc) string { return d.ID })
 		if err != nil {
 			return nil, err
 		}
