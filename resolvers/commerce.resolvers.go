@@ -11,6 +11,7 @@ import (
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/c360"
 	"github.com/tessera-cdp/tessera/resolvers/convert"
 	"github.com/tessera-cdp/tessera/resolvers/loaders"
 )
@@ -30,7 +31,7 @@ func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, firs
 	if n > maxOrdersPage {
 		return nil, apperr.Invalidf("first must be at most %d", maxOrdersPage)
 	}
-	pg, err := loaders.For(ctx).Orders.Load(ctx, commerce.OrdersRequest{ProfileID: obj.ID, First: n, After: val(after)})
+	pg, err := loaders.For(ctx).Orders.Load(ctx, c360.OrdersRequest{ProfileID: obj.ID, First: n, After: val(after)})
 	if err != nil {
 		return nil, err
 	}
@@ -43,8 +44,8 @@ func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, fi
 	if n > maxTimelinePage {
 		return nil, apperr.Invalidf("first must be at most %d", maxTimelinePage)
 	}
-	pg, err := r.Commerce.Timeline(ctx, obj.ID, commerce.TimelineQuery{Limit: n, Cursor: val(after),
-		TimelineFilter: commerce.TimelineFilter{Channels: channels, Types: types}})
+	pg, err := r.C360.Timeline(ctx, obj.ID, c360.TimelineQuery{Limit: n, Cursor: val(after),
+		TimelineFilter: c360.TimelineFilter{Channels: channels, Types: types}})
 	if err != nil {
 		return nil, err
 	}

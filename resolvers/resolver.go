@@ -9,6 +9,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/c360"
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
@@ -42,10 +43,10 @@ type Resolver struct {
 	DeskReports  *report.Service
 	Notify       *notify.Broker
 
-	// Customer 360: orders, interactions, metrics and the timeline (Commerce), and the
-	// reads behind the 360 view and the value-ordered customer lists (C360).
+	// Customer 360: orders, interactions and metrics (Commerce), and the reads behind
+	// the 360 view (the timeline among them) and the value-ordered customer lists (C360).
 	Commerce *commerce.Service
-	C360     *commerce.Customer360
+	C360     *c360.Customer360
 	Refs     CustomerRefs
 	Eraser   Eraser
 	// Privacy: GDPR access export and the suppression list of erased identifiers.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a private PostgreSQL (Debian's package, installed if missing) for the tests of
-# FerretDB's PostgreSQL backend, and prints its URL. Idempotent: a cluster already
+# FerretDB's PostgreSQL backend, and prints its URL (over the Unix socket). Idempotent: a cluster already
 # running from an earlier call is reused. Usage: URL=$(bash scripts/postgres.sh)
 set -euo pipefail
 PGDIR="${TESSERA_PG_DIR:-/tmp/tessera-pg}"
@@ -13,7 +13,7 @@ RUNAS=postgres
 id "$RUNAS" >/dev/null 2>&1 || RUNAS=nobody
 as() { if [ "$(id -u)" = 0 ]; then runuser -u "$RUNAS" -- "$@"; else "$@"; fi; }
 if [ -f "$PGDIR/port" ] && as "$BIN/pg_ctl" -D "$PGDIR/data" status >/dev/null 2>&1; then
-  echo "postgres://$RUNAS@127.0.0.1:$(cat "$PGDIR/port")/postgres?sslmode=disable"
+  echo "postgres://$RUNAS@/postgres?host=$PGDIR&port=$(cat "$PGDIR/port")&sslmode=disable"
   exit 0
 fi
 rm -rf "$PGDIR"
@@ -25,4 +25,6 @@ as "$BIN/initdb" -D "$PGDIR/data" -U "$RUNAS" --auth=trust -E UTF8 >/dev/null
 as "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w \
   -o "-p $PORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
 echo "$PORT" >"$PGDIR/port.tmp" && mv "$PGDIR/port.tmp" "$PGDIR/port"
-echo "postgres://$RUNAS@127.0.0.1:$PORT/postgres?sslmode=disable"
+# The URL names the Unix socket: a local PostgreSQL is reached faster through it than
+# through TCP (FerretDB makes a round trip per statement).
+echo "postgres://$RUNAS@/postgres?host=$PGDIR&port=$PORT&sslmode=disable"

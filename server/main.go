@@ -7,8 +7,12 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/tessera-cdp/tessera/server/bench"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 func main() {
@@ -26,7 +30,9 @@ func main() {
 	case "demo":
 		err = demoCmd(args)
 	case "bench":
-		err = benchCmd(args)
+		err = bench.Cmd(args, func(d bench.DB, log *slog.Logger) (*mongo.Client, func(), error) {
+			return openDB(Config{Memory: d.Memory, PostgreSQLURL: d.PostgreSQLURL, MongoURI: d.MongoURI, DBLogLevel: "error"}, log)
+		})
 	case "help":
 		fmt.Println("usage: tessera [serve|import|bench] [flags]; tessera CMD -h for flags")
 	default:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/money"
 )
 
 // Issue 12 item 5: amounts and quantities are bounded and every sum is checked, so an
@@ -46,48 +47,6 @@ func TestOrderAmountsAreBounded(t *testing.T) {
 	}
 }
 
-// Issue 12 item 5: the per-profile totals saturate instead of wrapping, whatever the
-// ledger holds (stored orders from before the bounds included).
-func TestMetricsNeverWrap(t *testing.T) {
-	var m commerce.Metrics
-	m.Set("o1", entry(commerce.KindOrder, math.MaxInt64-1, 1))
-	m.Set("o2", entry(commerce.KindOrder, math.MaxInt64-1, 2))
-	if m.GrossMinor != math.MaxInt64 || m.NetMinor != math.MaxInt64 || m.AOVMinor() <= 0 {
-		t.Fatalf("gross %d net %d aov %d, want saturated positives", m.GrossMinor, m.NetMinor, m.AOVMinor())
-	}
-	m.Set("c1", entry(commerce.KindCredit, math.MinInt64, 3))
-	m.Set("c2", entry(commerce.KindCredit, math.MinInt64, 4))
-	if m.ReturnsMinor != math.MaxInt64 || m.NetMinor < 0 {
-		t.Fatalf("returns %d net %d: wrapped", m.ReturnsMinor, m.NetMinor)
-	}
-	var n commerce.Metrics
-	n.Set("c1", entry(commerce.KindCredit, -1, 1))
-	n.Set("o1", entry(commerce.KindOrder, math.MinInt64+1, 2))
-	if n.NetMinor != math.MinInt64 || n.AOVMinor() >= 0 {
-		t.Fatalf("net %d aov %d, want saturated negatives", n.NetMinor, n.AOVMinor())
-	}
-	other := commerce.Metrics{}
-	other.Set("a", &commerce.Entry{Kind: commerce.KindOrder, NetMinor: 1, Currency: "GBP", At: day(0)})
-	other.Set("b", &commerce.Entry{Kind: commerce.KindOrder, NetMinor: math.MaxInt64, Currency: "EUR", At: day(1)})
-	other.Set("c", &commerce.Entry{Kind: commerce.KindOrder, NetMinor: math.MaxInt64, Currency: "EUR", At: day(2)})
-	if other.OtherNet["EUR"] != math.MaxInt64 {
-		t.Fatalf("other currencies wrapped: %v", other.OtherNet)
-	}
-}
-
-func TestAOVRounding(t *testing.T) {
-	for _, c := range []struct {
-		net    int64
-		orders int
-		want   int64
-	}{{7, 2, 4}, {5, 3, 2}, {4, 3, 1}, {-7, 2, -4}, {-4, 3, -1}, {-5, 3, -2}, {6, 3, 2}, {math.MaxInt64, 2, math.MaxInt64/2 + 1}, {math.MinInt64, 3, -3074457345618258603}} {
-		m := commerce.Metrics{NetMinor: c.net, Orders: c.orders}
-		if got := m.AOVMinor(); got != c.want {
-			t.Errorf("AOV(%d / %d) = %d, want %d", c.net, c.orders, got, c.want)
-		}
-	}
-}
-
 // FuzzCheckedArithmetic compares AddMinor, MulMinor, SatAdd and SatSub with big integers.
 func FuzzCheckedArithmetic(f *testing.F) {
 	for _, c := range [][2]int64{{1, 2}, {math.MaxInt64, 1}, {math.MinInt64, -1}, {math.MinInt64, 1}, {-1, math.MinInt64}, {3037000500, 3037000500}, {0, math.MinInt64}, {2147483647, 2147483647}} {
@@ -107,18 +66,18 @@ func FuzzCheckedArithmetic(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b int64) {
 		ba, bb := big.NewInt(a), big.NewInt(b)
 		sum := new(big.Int).Add(ba, bb)
-		if s, ok := commerce.AddMinor(a, b); ok != fits(sum) || ok && s != sum.Int64() {
+		if s, ok := money.AddMinor(a, b); ok != fits(sum) || ok && s != sum.Int64() {
 			t.Fatalf("AddMinor(%d, %d) = %d, %v; want %s", a, b, s, ok, sum)
 		}
 		prod := new(big.Int).Mul(ba, bb)
-		if p, ok := commerce.MulMinor(a, b); ok != fits(prod) || ok && p != prod.Int64() {
+		if p, ok := money.MulMinor(a, b); ok != fits(prod) || ok && p != prod.Int64() {
 			t.Fatalf("MulMinor(%d, %d) = %d, %v; want %s", a, b, p, ok, prod)
 		}
-		if s := commerce.SatAdd(a, b); s != clamp(sum) {
+		if s := money.SatAdd(a, b); s != clamp(sum) {
 			t.Fatalf("SatAdd(%d, %d) = %d, want %d", a, b, s, clamp(sum))
 		}
 		diff := new(big.Int).Sub(ba, bb)
-		if s := commerce.SatSub(a, b); s != clamp(diff) {
+		if s := money.SatSub(a, b); s != clamp(diff) {
 			t.Fatalf("SatSub(%d, %d) = %d, want %d", a, b, s, clamp(diff))
 		}
 		// A line is accepted exactly when quantity, price and amount are within bounds,

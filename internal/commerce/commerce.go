@@ -1,5 +1,7 @@
-// Package commerce is the Customer 360 commerce domain: orders, interactions, a per-profile
-// timeline and value metrics maintained on write.
+// Package commerce is the Customer 360 commerce domain: orders, interactions and value
+// metrics maintained on write. The metrics' model is package ledger, the Customer 360
+// reads (timeline, order pages, value rankings) are package c360, and amounts are exact
+// minor units (package money).
 //
 // Orders and interactions live in their own collections and point at a profile. They also
 // carry the source record of the customer who made them ("webshop:17850"), so after an
@@ -12,44 +14,19 @@
 //
 // Each profile has one metrics document, updated when orders and interactions are written,
 // never by scanning orders on read. Behind it is a ledger: per order id, what that order
-// contributed (kind, net amount, currency, time), and per interaction id its time, kept
-// in buckets of one profile, kind and year (ledger.go), not in the metrics document. A write
-// sets the order's entry, so re-ingesting the same order changes nothing, and a status
-// change replaces the old contribution instead of adding a second one. The metrics
-// document keeps a summary per bucket and the aggregates derived from the summaries in
-// Go; it is written compare-and-set on its rev on MongoDB (no transactions needed; a lost
-// race re-reads and re-applies, which is idempotent) and under the store's guard on
-// FerretDB.
-//
-// Contributions: an order in status placed, paid or shipped counts as one order and adds
-// its total. A cancelled or refunded document with a negative total is a credit note (the
-// retail data's "C" invoices): it adds its negative total and one cancellation. A
-// cancelled or refunded order with a non-negative total is voided: it adds nothing but one
-// cancellation.
-//
-//	Orders           = number of counted orders
-//	Gross            = Σ totals of counted orders
-//	Returns          = −Σ totals of credit notes (a positive number)
-//	Net (= historic CLV) = Gross − Returns
-//	AOV              = round(Net / Orders), 0 without orders
-//	First/LastOrder  = min/max time of counted orders
-//	LastSeen         = max(LastOrder, LastInteraction)
-//
-// Amounts are in the profile's currency (that of its earliest order); orders in other
-// currencies are counted but their amounts are kept apart in OtherNet (no FX conversion).
-//
-// Churn risk (computed at read time, since it depends on "now"): with t the days since the
-// last order and μ the mean inter-order interval, (LastOrder − FirstOrder) / (Orders − 1)
-// days (at least 1), the risk is 1 − exp(−t/μ): the probability that an active customer
-// buying at exponential intervals with mean μ would have bought again by now. One-order
-// customers use a prior μ (Service.PriorIntervalDays); no orders gives 0 with basis "none".
+// contributed (kind, net amount, currency, time; EntryOf), and per interaction id its time,
+// kept in buckets of one profile, kind and year (package ledger), not in the metrics
+// document. A write sets the order's entry, so re-ingesting the same order changes
+// nothing, and a status change replaces the old contribution instead of adding a second
+// one. The metrics document keeps a summary per bucket and the aggregates derived from the
+// summaries in Go; it is written compare-and-set on its rev on MongoDB (no transactions
+// needed; a lost race re-reads and re-applies, which is idempotent) and under the store's
+// guard on FerretDB.
 //
 // RFM scores 1-5 are refreshed by RefreshRFM: it pages through all metrics documents,
 // computes quintile cut points of recency (last order time), frequency (orders) and
-// monetary (net) over customers with orders, and bulk-writes the scores.
-// score = 1 + number of cut points below the value, the cut points being the values at
-// ranks ⌈i·n/5⌉ − 1, i = 1..4, of the ascending list (the upper bound of each fifth):
-// equal values get equal scores and the lowest value scores 1.
+// monetary (net) over customers with orders (ledger.QuintileCuts), and bulk-writes the
+// scores.
 package commerce
 
 import (
@@ -61,6 +38,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
+	"github.com/tessera-cdp/tessera/internal/money"
 )
 
 // Order statuses.
@@ -108,7 +87,7 @@ type Line struct {
 // AmountMinor is quantity × unit price, saturated at the int64 bounds (an order that
 // passed CheckAmounts never gets near them).
 func (l Line) AmountMinor() int64 {
-	if v, ok := MulMinor(l.Quantity, l.UnitPriceMinor); ok {
+	if v, ok := money.MulMinor(l.Quantity, l.UnitPriceMinor); ok {
 		return v
 	}
 	if (l.Quantity < 0) != (l.UnitPriceMinor < 0) {
@@ -126,7 +105,7 @@ func (l Line) Amount() (int64, error) {
 	if !inBounds(l.UnitPriceMinor, MaxAmountMinor) {
 		return 0, fmt.Errorf("%w: unit price of %d minor units is beyond ±%d", ErrAmountBounds, l.UnitPriceMinor, int64(MaxAmountMinor))
 	}
-	v, ok := MulMinor(l.Quantity, l.UnitPriceMinor)
+	v, ok := money.MulMinor(l.Quantity, l.UnitPriceMinor)
 	if !ok || !inBounds(v, MaxAmountMinor) {
 		return 0, fmt.Errorf("%w: quantity × unit price is beyond ±%d minor units", ErrAmountBounds, int64(MaxAmountMinor))
 	}
@@ -171,10 +150,22 @@ func (o *Order) CheckAmounts() error {
 }
 
 // Total is the order's amount as Money.
-func (o *Order) Total() Money { return Money{Minor: o.TotalMinor, Currency: o.Currency} }
+func (o *Order) Total() money.Money { return money.Money{Minor: o.TotalMinor, Currency: o.Currency} }
 
 // IsCancellation reports a cancelled or refunded order (or credit note).
 func (o *Order) IsCancellation() bool { return o.Status == Cancelled || o.Status == Refunded }
+
+// EntryOf classifies an order (see package ledger).
+func EntryOf(o *Order) ledger.Entry {
+	e := ledger.Entry{Kind: ledger.KindOrder, NetMinor: o.TotalMinor, Currency: o.Currency, At: o.PlacedAt.UTC()}
+	if o.IsCancellation() {
+		e.Kind = ledger.KindCredit
+		if o.TotalMinor >= 0 {
+			e.Kind, e.NetMinor = ledger.KindVoid, 0
+		}
+	}
+	return e
+}
 
 // Interaction is one event of a person with the business: an e-mail sent or opened, a
 // chat message, a support contact, a web visit. Interactions are immutable: writing the
@@ -211,7 +202,7 @@ func (o *Order) normalize(now time.Time) error {
 	if !slices.Contains(Statuses, o.Status) {
 		return apperr.Invalidf("order %s: unknown status %q", o.ID, o.Status)
 	}
-	if _, ok := Exponent(o.Currency); !ok {
+	if _, ok := money.Exponent(o.Currency); !ok {
 		return apperr.Invalidf("order %s: unknown currency %q", o.ID, o.Currency)
 	}
 	if o.PlacedAt.IsZero() {

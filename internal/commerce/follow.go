@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/identity"
 )
 
@@ -85,6 +86,7 @@ func (s *Service) followMerges(ctx context.Context, groups map[string][]string, 
 	if err := s.rebuild(ctx, uniq(survivors), h.orderIDs, h.interactionIDs, false); err != nil {
 		return err
 	}
+	s.notifyOrders(moved(h.orders, om))
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -134,7 +136,23 @@ func (s *Service) FollowUnmerge(ctx context.Context, profileIDs []string) error 
 	if err := s.move(ctx, om, im); err != nil {
 		return err
 	}
-	return s.rebuild(ctx, uniq(touched), h.orderIDs, h.interactionIDs, false)
+	if err := s.rebuild(ctx, uniq(touched), h.orderIDs, h.interactionIDs, false); err != nil {
+		return err
+	}
+	s.notifyOrders(moved(h.orders, om))
+	return nil
+}
+
+// moved returns the orders of om (id -> new profile) with their new owner.
+func moved(orders []Order, om map[string]string) []Order {
+	var out []Order
+	for _, o := range orders {
+		if p, ok := om[o.ID]; ok {
+			o.ProfileID = p
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // holding is what a set of profiles holds: their orders and interactions as stored now
@@ -147,7 +165,7 @@ type holding struct {
 	orderIDs       []string
 	interactionIDs []string
 	holders        []string
-	buckets        []BucketKey
+	buckets        []ledger.BucketKey
 }
 
 // holdings reads what the profiles hold: the orders and interactions their buckets
@@ -162,7 +180,7 @@ func (s *Service) holdings(ctx context.Context, ids []string, search bool) (hold
 	for _, m := range ms {
 		held[m.ProfileID] = true
 	}
-	h.buckets = BucketKeys(ms)
+	h.buckets = ledger.BucketKeys(ms)
 	bs, err := s.Store.GetBuckets(ctx, h.buckets)
 	if err != nil {
 		return h, err
@@ -195,7 +213,7 @@ func (s *Service) holdings(ctx context.Context, ids []string, search bool) (hold
 
 // listed reads the orders and interactions that buckets list, plus the ids given, by
 // _id (and with search those stored on profiles pids), each once.
-func (s *Service) listed(ctx context.Context, bs []Bucket, orderIDs, interactionIDs []string, search bool, pids []string) ([]Order, []Interaction, error) {
+func (s *Service) listed(ctx context.Context, bs []ledger.Bucket, orderIDs, interactionIDs []string, search bool, pids []string) ([]Order, []Interaction, error) {
 	oids, iids := slices.Clone(orderIDs), slices.Clone(interactionIDs)
 	for _, b := range bs {
 		oids = append(oids, keys(b.Orders)...)
@@ -261,7 +279,7 @@ func (s *Service) rebuild(ctx context.Context, pids, orderIDs, interactionIDs []
 		if err != nil {
 			return err
 		}
-		listedKeys := BucketKeys(cur)
+		listedKeys := ledger.BucketKeys(cur)
 		bs, err := s.Store.GetBuckets(ctx, listedKeys)
 		if err != nil {
 			return err
@@ -274,24 +292,24 @@ func (s *Service) rebuild(ctx context.Context, pids, orderIDs, interactionIDs []
 		for _, p := range pids {
 			of[p] = true
 		}
-		want := map[BucketKey]*Bucket{}
-		bucket := func(k BucketKey) *Bucket {
+		want := map[ledger.BucketKey]*ledger.Bucket{}
+		bucket := func(k ledger.BucketKey) *ledger.Bucket {
 			if want[k] == nil {
-				want[k] = &Bucket{BucketKey: k, Orders: map[string]Entry{}, Interactions: map[string]time.Time{}}
+				want[k] = &ledger.Bucket{BucketKey: k, Orders: map[string]ledger.Entry{}, Interactions: map[string]time.Time{}}
 			}
 			return want[k]
 		}
 		for i := range orders {
 			if o := &orders[i]; of[o.ProfileID] {
-				bucket(OrderBucket(o.ProfileID, o.PlacedAt)).Orders[o.ID] = EntryOf(o)
+				bucket(ledger.OrderBucket(o.ProfileID, o.PlacedAt)).Orders[o.ID] = EntryOf(o)
 			}
 		}
 		for _, it := range inters {
 			if of[it.ProfileID] {
-				bucket(InteractionBucket(it.ProfileID, it.At)).Interactions[it.ID] = it.At
+				bucket(ledger.InteractionBucket(it.ProfileID, it.At)).Interactions[it.ID] = it.At
 			}
 		}
-		now := map[BucketKey]Bucket{}
+		now := map[ledger.BucketKey]ledger.Bucket{}
 		for _, b := range bs {
 			now[b.BucketKey] = b
 		}
@@ -329,7 +347,7 @@ func (s *Service) rebuild(ctx context.Context, pids, orderIDs, interactionIDs []
 		for _, b := range after {
 			now[b.BucketKey] = b
 		}
-		all := map[string][]Bucket{}
+		all := map[string][]ledger.Bucket{}
 		for _, b := range now {
 			all[b.ProfileID] = append(all[b.ProfileID], b)
 		}
@@ -337,12 +355,12 @@ func (s *Service) rebuild(ctx context.Context, pids, orderIDs, interactionIDs []
 		for _, m := range cur {
 			// A listed bucket that is gone counts as empty.
 			for p, per := range m.Periods {
-				if _, ok := now[BucketKey{ProfileID: m.ProfileID, Period: p}]; !ok {
-					all[m.ProfileID] = append(all[m.ProfileID], Bucket{BucketKey: BucketKey{ProfileID: m.ProfileID, Period: p}, Rev: per.Rev})
+				if _, ok := now[ledger.BucketKey{ProfileID: m.ProfileID, Period: p}]; !ok {
+					all[m.ProfileID] = append(all[m.ProfileID], ledger.Bucket{BucketKey: ledger.BucketKey{ProfileID: m.ProfileID, Period: p}, Rev: per.Rev})
 				}
 			}
 		}
-		exists := map[string]Metrics{}
+		exists := map[string]ledger.Metrics{}
 		for _, m := range cur {
 			exists[m.ProfileID] = m
 		}
@@ -366,7 +384,7 @@ func (s *Service) rebuild(ctx context.Context, pids, orderIDs, interactionIDs []
 	}
 }
 
-func sameEntry(a, b Entry) bool {
+func sameEntry(a, b ledger.Entry) bool {
 	return a.Kind == b.Kind && a.NetMinor == b.NetMinor && a.Currency == b.Currency && a.At.Equal(b.At)
 }
 

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -167,13 +166,13 @@ func (c *cancelAfter) InsertInteractions(ctx context.Context, is []commerce.Inte
 	return ids, err
 }
 
-func (c *cancelAfter) ChangeLedger(ctx context.Context, cs []commerce.LedgerChange) ([]commerce.Bucket, error) {
+func (c *cancelAfter) ChangeLedger(ctx context.Context, cs []ledger.LedgerChange) ([]ledger.Bucket, error) {
 	bs, err := c.Store.ChangeLedger(ctx, cs)
 	c.gone("ChangeLedger")
 	return bs, err
 }
 
-func (c *cancelAfter) GetMetrics(ctx context.Context, ids []string) ([]commerce.Metrics, error) {
+func (c *cancelAfter) GetMetrics(ctx context.Context, ids []string) ([]ledger.Metrics, error) {
 	ms, err := c.Store.GetMetrics(ctx, ids)
 	c.gone("GetMetrics")
 	return ms, err
@@ -234,90 +233,4 @@ func TestCancelledIngestStopsAndRepeatFinishes(t *testing.T) {
 			})
 		}
 	}
-}
-
-// TestPeriodsDeriveAsTheLedger: metrics derived from per-year summaries of the ledger
-// buckets equal those rebuilt from the whole ledger, through random changes (orders,
-// credit notes, voids, other currencies, status changes, removals, moves between
-// years).
-func TestPeriodsDeriveAsTheLedger(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	kinds := []string{commerce.KindOrder, commerce.KindOrder, commerce.KindCredit, commerce.KindVoid}
-	for round := range 200 {
-		var whole commerce.Metrics
-		buckets := map[string]*commerce.Bucket{}
-		var byPeriods commerce.Metrics
-		var rev int64
-		for step := range 1 + r.IntN(30) {
-			id := fmt.Sprintf("shop:%d", r.IntN(12))
-			var e *commerce.Entry
-			if r.IntN(6) > 0 {
-				at := time.Date(2020+r.IntN(4), time.Month(1+r.IntN(12)), 1+r.IntN(28), r.IntN(2), 0, 0, 0, time.UTC)
-				x := commerce.Entry{Kind: kinds[r.IntN(len(kinds))], Currency: []string{"GBP", "GBP", "EUR"}[r.IntN(3)], At: at}
-				switch x.Kind {
-				case commerce.KindOrder:
-					x.NetMinor = r.Int64N(10000)
-				case commerce.KindCredit:
-					x.NetMinor = -r.Int64N(5000)
-				}
-				e = &x
-			}
-			whole.Set(id, e)
-			// The same change in buckets: out of every bucket, into the entry's year.
-			rev++
-			var touched []commerce.Bucket
-			for _, b := range buckets {
-				if _, ok := b.Orders[id]; ok {
-					delete(b.Orders, id)
-					b.Rev = rev
-					touched = append(touched, *b)
-				}
-			}
-			if e != nil {
-				p := commerce.OrderPeriod(e.At)
-				if buckets[p] == nil {
-					buckets[p] = &commerce.Bucket{BucketKey: commerce.BucketKey{ProfileID: "p", Period: p}, Orders: map[string]commerce.Entry{}}
-				}
-				b := buckets[p]
-				b.Orders[id], b.Rev = *e, rev
-				touched = append(touched, cloneBucket(b))
-			}
-			for i := range touched {
-				touched[i] = cloneBucket(buckets[touched[i].Period])
-			}
-			byPeriods.Apply(touched)
-			if !sameAggregates(whole, byPeriods) {
-				t.Fatalf("round %d step %d:\nledger  %+v\nperiods %+v", round, step, brief(whole), brief(byPeriods))
-			}
-		}
-	}
-}
-
-func cloneBucket(b *commerce.Bucket) commerce.Bucket {
-	c := *b
-	c.Orders = map[string]commerce.Entry{}
-	for k, v := range b.Orders {
-		c.Orders[k] = v
-	}
-	return c
-}
-
-func sameAggregates(a, b commerce.Metrics) bool {
-	if len(a.OtherNet) != len(b.OtherNet) {
-		return false
-	}
-	for c, v := range a.OtherNet {
-		if b.OtherNet[c] != v {
-			return false
-		}
-	}
-	return a.Orders == b.Orders && a.Cancellations == b.Cancellations && a.Currency == b.Currency && a.GrossMinor == b.GrossMinor &&
-		a.ReturnsMinor == b.ReturnsMinor && a.NetMinor == b.NetMinor && a.FirstOrderAt.Equal(b.FirstOrderAt) && a.LastOrderAt.Equal(b.LastOrderAt)
-}
-
-func brief(m commerce.Metrics) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "orders %d canc %d cur %s gross %d ret %d net %d other %v first %v last %v", m.Orders, m.Cancellations, m.Currency,
-		m.GrossMinor, m.ReturnsMinor, m.NetMinor, m.OtherNet, m.FirstOrderAt, m.LastOrderAt)
-	return b.String()
 }

@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/money"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/retail"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
@@ -66,7 +68,7 @@ func (e *env) profileOfRecord(recordID string) string {
 	return p
 }
 
-func (e *env) metrics(pid string) commerce.Metrics {
+func (e *env) metrics(pid string) ledger.Metrics {
 	e.t.Helper()
 	m, err := e.svc.Metrics(e.ctx, pid)
 	e.must(err)
@@ -178,11 +180,11 @@ func TestLoadSampleKnownCustomer(t *testing.T) {
 	}
 	known := e.metrics(e.profileOfRecord("webshop:13047"))
 	t.Logf("customer 13047: %d orders, %d cancellations, net %s, AOV %s, first %v, last %v, churn %+v",
-		known.Orders, known.Cancellations, (commerce.Money{Minor: known.NetMinor, Currency: "GBP"}), commerce.Money{Minor: known.AOVMinor(), Currency: "GBP"},
+		known.Orders, known.Cancellations, (money.Money{Minor: known.NetMinor, Currency: "GBP"}), money.Money{Minor: known.AOVMinor(), Currency: "GBP"},
 		known.FirstOrderAt, known.LastOrderAt, known.Churn)
 
 	// Loading again changes nothing: no metrics document is even rewritten (same rev).
-	before := map[string]commerce.Metrics{}
+	before := map[string]ledger.Metrics{}
 	pids := map[string]bool{}
 	for _, cust := range []string{"13047", "15291", "17809", "12431", "17924", "15299", "13520"} {
 		pid := e.profileOfRecord("webshop:" + cust)
@@ -201,7 +203,7 @@ func TestLoadSampleKnownCustomer(t *testing.T) {
 	}
 }
 
-func sameMetrics(a, b commerce.Metrics) bool {
+func sameMetrics(a, b ledger.Metrics) bool {
 	return a.Rev == b.Rev && a.Orders == b.Orders && a.NetMinor == b.NetMinor && a.GrossMinor == b.GrossMinor &&
 		a.Interactions == b.Interactions && a.FirstOrderAt.Equal(b.FirstOrderAt) && a.LastOrderAt.Equal(b.LastOrderAt) && len(a.Ledger) == len(b.Ledger)
 }
@@ -364,84 +366,49 @@ func TestRefreshRFM(t *testing.T) {
 			t.Errorf("recency %d given to %d profiles, want 10", s, counts[s])
 		}
 	}
-	if v := e.metrics("visitor"); v.RFM != (commerce.RFM{}) || v.Interactions != 1 {
+	if v := e.metrics("visitor"); v.RFM != (ledger.RFM{}) || v.Interactions != 1 {
 		t.Errorf("visitor: %+v", v)
 	}
 }
 
-// ticketSource is a stand-in for the help desk's future timeline source.
-type ticketSource struct{ items []commerce.TimelineItem }
+func day(d int) time.Time { return time.Date(2011, 1, 1, 12, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
 
-func (s ticketSource) Page(_ context.Context, _ string, from *commerce.Position, f commerce.TimelineFilter, limit int) ([]commerce.TimelineItem, error) {
-	var out []commerce.TimelineItem
-	for _, x := range s.items { // kept newest first
-		if from.Includes(x) && f.Allows(x.Channel, x.Type) && len(out) < limit {
-			out = append(out, x)
-		}
-	}
-	return out, nil
-}
-
-func TestTimeline(t *testing.T) {
+// Observers see every order as stored and follow it through merges and splits: a
+// structure kept from what they hear holds each order on the profile that has it.
+func TestObserversFollowOrders(t *testing.T) {
 	e := newEnv(t)
-	e.svc.TimelineSources = []commerce.TimelineSource{ticketSource{items: []commerce.TimelineItem{
-		{Kind: "ticket", ID: "T-2", At: day(9), Channel: "support", Type: "ticket"},
-		{Kind: "ticket", ID: "T-1", At: day(4), Channel: "support", Type: "ticket"},
-	}}}
+	e.source()
+	owner := map[string]string{}
+	e.svc.Observe(func(os []commerce.Order) {
+		for _, o := range os {
+			owner[o.ID] = o.ProfileID
+		}
+	})
+	pa := e.ingest("a", map[string]any{"cid": "1", "email": "ann@example.com"})
+	pb := e.ingest("b", map[string]any{"email": "bob@example.com"})
 	_, err := e.svc.PutOrders(e.ctx, []commerce.Order{
-		order("1", "p", "", 1, 1000, commerce.Paid), order("2", "p", "", 4, 1000, commerce.Paid),
-		order("3", "p", "", 4, -500, commerce.Cancelled), order("4", "p", "", 8, 900, commerce.Shipped),
-		order("9", "other", "", 5, 900, commerce.Paid),
+		order("1", pa, "shop:a", 0, 1000, commerce.Paid), order("3", pb, "shop:b", 10, 5000, commerce.Paid),
 	})
 	e.must(err)
-	var its []commerce.Interaction
-	for i, x := range []struct {
-		ch, typ string
-		d       int
-	}{{"email", "sent", 2}, {"email", "opened", 4}, {"email", "clicked", 4}, {"support", "contact", 6}, {"chat", "message", 7}, {"web", "visit", 9}, {"social", "message", 3}} {
-		its = append(its, commerce.Interaction{ID: fmt.Sprintf("src:%d", i), ProfileID: "p", Channel: x.ch, Type: x.typ, At: day(x.d)})
+	if owner["shop:1"] != pa || owner["shop:3"] != pb {
+		t.Fatalf("after PutOrders: %v", owner)
 	}
-	_, err = e.svc.AddInteractions(e.ctx, its)
+	survivor, err := e.eng.Merge(e.ctx, []string{pa, pb}, "same person", "test")
 	e.must(err)
-
-	collect := func(q commerce.TimelineQuery) []string {
-		var ids []string
-		for pages := 0; ; pages++ {
-			page, err := e.svc.Timeline(e.ctx, "p", q)
-			e.must(err)
-			if len(page.Items) > q.Limit {
-				t.Fatalf("page of %d items", len(page.Items))
-			}
-			for _, x := range page.Items {
-				ids = append(ids, fmt.Sprintf("%s/%s@%d", x.Kind, x.ID, x.At.Sub(day(0))/(24*time.Hour)))
-			}
-			if page.Next == "" || pages > 20 {
-				return ids
-			}
-			q.Cursor = page.Next
+	absorbed := pb
+	if survivor == pb {
+		absorbed = pa
+	}
+	e.must(e.svc.FollowMerge(e.ctx, []string{absorbed}, survivor))
+	if owner["shop:1"] != survivor || owner["shop:3"] != survivor {
+		t.Fatalf("after merge into %s: %v", survivor, owner)
+	}
+	split, remaining, err := e.eng.Unmerge(e.ctx, survivor, []string{"shop:b"}, "test")
+	e.must(err)
+	e.must(e.svc.FollowUnmerge(e.ctx, slices.Concat([]string{survivor}, split, remaining)))
+	for id, rec := range map[string]string{"shop:1": "shop:a", "shop:3": "shop:b"} {
+		if want := e.profileOfRecord(rec); owner[id] != want {
+			t.Errorf("after unmerge: order %s heard on %s, stored on %s", id, owner[id], want)
 		}
-	}
-	want := []string{"ticket/T-2@9", "interaction/src:5@9", "order/shop:4@8", "interaction/src:4@7", "interaction/src:3@6",
-		"ticket/T-1@4", "order/shop:3@4", "order/shop:2@4", "interaction/src:2@4", "interaction/src:1@4",
-		"interaction/src:6@3", "interaction/src:0@2", "order/shop:1@1"}
-	for _, limit := range []int{1, 2, 3, 5, 13, 50} {
-		if got := collect(commerce.TimelineQuery{Limit: limit}); !slices.Equal(got, want) {
-			t.Errorf("limit %d:\n got %v\nwant %v", limit, got, want)
-		}
-	}
-	if got := collect(commerce.TimelineQuery{Limit: 2, TimelineFilter: commerce.TimelineFilter{Channels: []string{"email"}}}); !slices.Equal(got, []string{"interaction/src:2@4", "interaction/src:1@4", "interaction/src:0@2"}) {
-		t.Errorf("email only: %v", got)
-	}
-	if got := collect(commerce.TimelineQuery{Limit: 2, TimelineFilter: commerce.TimelineFilter{Types: []string{"cancellation", "opened", "ticket"}}}); !slices.Equal(got, []string{"ticket/T-2@9", "ticket/T-1@4", "order/shop:3@4", "interaction/src:1@4"}) {
-		t.Errorf("types: %v", got)
-	}
-	if got := collect(commerce.TimelineQuery{Limit: 3, TimelineFilter: commerce.TimelineFilter{Channels: []string{"web"}, Types: []string{"order"}}}); !slices.Equal(got, []string{"order/shop:4@8", "order/shop:2@4", "order/shop:1@1"}) {
-		t.Errorf("web orders: %v", got)
-	}
-	if _, err := e.svc.Timeline(e.ctx, "p", commerce.TimelineQuery{Cursor: "not a cursor"}); err == nil {
-		t.Error("bad cursor accepted")
-	}
-	if _, err := e.svc.Timeline(e.ctx, "p", commerce.TimelineQuery{Limit: 500}); err == nil {
-		t.Error("limit 500 accepted")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"reflect"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 )
 
 // Service is the commerce domain.
@@ -14,11 +16,26 @@ type Service struct {
 	Now   func() time.Time
 	// PriorIntervalDays is the churn model's mean interval for one-order customers.
 	PriorIntervalDays float64
-	// TimelineSources are further timeline kinds (support tickets...) merged into Timeline.
-	TimelineSources []TimelineSource
 	// Changed, if set, hears the profiles whose orders or interactions changed; it must
 	// not block.
 	Changed func(ids []string)
+	// Observers hear orders as they are stored after a change: new or replaced by
+	// PutOrders, or moved to another profile by a merge or split (ProfileID is the new
+	// owner). In-process structures (reports, recommendations) follow the data through
+	// them. They run after the change is stored and must not block.
+	Observers []func(orders []Order)
+}
+
+// Observe adds an observer of changed orders.
+func (s *Service) Observe(f func(orders []Order)) { s.Observers = append(s.Observers, f) }
+
+func (s *Service) notifyOrders(orders []Order) {
+	if len(orders) == 0 {
+		return
+	}
+	for _, f := range s.Observers {
+		f(orders)
+	}
 }
 
 // NewService wires the domain to a store.
@@ -104,7 +121,7 @@ func (s *Service) PutOrders(ctx context.Context, orders []Order) (PutResult, err
 		isNew[id] = false
 	}
 	for _, o := range batch {
-		key := OrderBucket(o.ProfileID, o.PlacedAt)
+		key := ledger.OrderBucket(o.ProfileID, o.PlacedAt)
 		if !isNew[o.ID] {
 			old := stored[o.ID]
 			switch {
@@ -114,7 +131,7 @@ func (s *Service) PutOrders(ctx context.Context, orders []Order) (PutResult, err
 				replaces = append(replaces, o)
 			}
 			if old != nil && old.ProfileID != "" {
-				if k := OrderBucket(old.ProfileID, old.PlacedAt); k != key {
+				if k := ledger.OrderBucket(old.ProfileID, old.PlacedAt); k != key {
 					cs.unsetOrder(k, o.ID)
 					touched[old.ProfileID] = true
 				}
@@ -143,6 +160,7 @@ func (s *Service) PutOrders(ctx context.Context, orders []Order) (PutResult, err
 	}
 	res.Written += len(replaces)
 	s.changed(keys(touched))
+	s.notifyOrders(batch)
 	return res, nil
 }
 
@@ -187,7 +205,7 @@ func uniq(ids []string) []string {
 // per change, one metrics read and at most one metrics write per profile (more only
 // after a lost race on MongoDB, which re-reads and re-applies: applying twice changes
 // nothing the second time). It returns the number of profiles whose metrics changed.
-func (s *Service) applyLedger(ctx context.Context, cs []LedgerChange) (int, error) {
+func (s *Service) applyLedger(ctx context.Context, cs []ledger.LedgerChange) (int, error) {
 	if len(cs) == 0 {
 		return 0, nil
 	}
@@ -201,14 +219,14 @@ func (s *Service) applyLedger(ctx context.Context, cs []LedgerChange) (int, erro
 		return 0, err
 	}
 	pids, byProfile := profilesOf(buckets)
-	return s.saveApplied(ctx, pids, func(m *Metrics) bool { return m.Apply(byProfile[m.ProfileID]) })
+	return s.saveApplied(ctx, pids, func(m *ledger.Metrics) bool { return m.Apply(byProfile[m.ProfileID]) })
 }
 
 // saveApplied reads the metrics of pids, has apply bring each up to date (reporting a
 // change) and writes those that changed, compare-and-set on rev, re-reading and
 // re-applying after a lost race. The caller holds LockMetrics. It returns the number of
 // profiles whose metrics changed.
-func (s *Service) saveApplied(ctx context.Context, pids []string, apply func(m *Metrics) bool) (int, error) {
+func (s *Service) saveApplied(ctx context.Context, pids []string, apply func(m *ledger.Metrics) bool) (int, error) {
 	changed := map[string]bool{}
 	for attempt := 0; len(pids) > 0; attempt++ {
 		if attempt == maxAttempts {
@@ -221,7 +239,7 @@ func (s *Service) saveApplied(ctx context.Context, pids []string, apply func(m *
 		if err != nil {
 			return 0, err
 		}
-		have := map[string]Metrics{}
+		have := map[string]ledger.Metrics{}
 		for _, m := range cur {
 			have[m.ProfileID] = m
 		}
@@ -314,7 +332,7 @@ func (s *Service) AddInteractions(ctx context.Context, is []Interaction) (int, e
 		if it.ProfileID == "" {
 			continue
 		}
-		cs.setInteraction(InteractionBucket(it.ProfileID, it.At), it.ID, it.At)
+		cs.setInteraction(ledger.InteractionBucket(it.ProfileID, it.At), it.ID, it.At)
 		touched[it.ProfileID] = true
 	}
 	if _, err := s.applyLedger(ctx, cs.list()); err != nil {
@@ -332,25 +350,25 @@ func (s *Service) AddInteractions(ctx context.Context, is []Interaction) (int, e
 
 // Metrics returns a profile's metrics with the churn risk as of now and its whole
 // ledger (Ledger, read from its buckets); a profile without orders or interactions has
-// zero metrics. The Customer 360 view reads summaries instead (Customer360.Metrics).
-func (s *Service) Metrics(ctx context.Context, profileID string) (Metrics, error) {
+// zero metrics. The Customer 360 view reads summaries instead (c360.Customer360.Metrics).
+func (s *Service) Metrics(ctx context.Context, profileID string) (ledger.Metrics, error) {
 	ms, err := s.Store.GetMetrics(ctx, []string{profileID})
 	if err != nil {
-		return Metrics{}, err
+		return ledger.Metrics{}, err
 	}
-	m := Metrics{ProfileID: profileID}
+	m := ledger.Metrics{ProfileID: profileID}
 	if len(ms) == 1 {
 		m = ms[0]
-		bs, err := s.Store.GetBuckets(ctx, BucketKeys(ms))
+		bs, err := s.Store.GetBuckets(ctx, ledger.BucketKeys(ms))
 		if err != nil {
-			return Metrics{}, err
+			return ledger.Metrics{}, err
 		}
-		m.Ledger = map[string]Entry{}
+		m.Ledger = map[string]ledger.Entry{}
 		for _, b := range bs {
 			maps.Copy(m.Ledger, b.Orders)
 		}
 	}
-	m.Churn = ChurnRisk(&m, s.Now(), s.PriorIntervalDays)
+	m.Churn = ledger.ChurnRisk(&m, s.Now(), s.PriorIntervalDays)
 	return m, nil
 }
 
@@ -362,11 +380,11 @@ func (s *Service) Recompute(ctx context.Context, profileIDs ...string) error {
 
 // RFMReport describes one RefreshRFM run.
 type RFMReport struct {
-	Profiles  int  // metrics documents read
-	Scored    int  // with at least one order
-	Recency   Cuts // cut points of the last order time (Unix seconds)
-	Frequency Cuts
-	Monetary  Cuts
+	Profiles  int         // metrics documents read
+	Scored    int         // with at least one order
+	Recency   ledger.Cuts // cut points of the last order time (Unix seconds)
+	Frequency ledger.Cuts
+	Monetary  ledger.Cuts
 	At        time.Time
 }
 
@@ -381,7 +399,7 @@ func (s *Service) RefreshRFM(ctx context.Context, pageSize int) (RFMReport, erro
 		id      string
 		r, f, m int64
 		scored  bool
-		current RFM
+		current ledger.RFM
 	}
 	var rows []row
 	var rs, fs, ms []int64
@@ -404,13 +422,13 @@ func (s *Service) RefreshRFM(ctx context.Context, pageSize int) (RFMReport, erro
 		after = page[len(page)-1].ProfileID
 	}
 	rep.Profiles, rep.Scored = len(rows), len(rs)
-	rep.Recency, rep.Frequency, rep.Monetary = QuintileCuts(rs), QuintileCuts(fs), QuintileCuts(ms)
-	scores := map[string]RFM{}
+	rep.Recency, rep.Frequency, rep.Monetary = ledger.QuintileCuts(rs), ledger.QuintileCuts(fs), ledger.QuintileCuts(ms)
+	scores := map[string]ledger.RFM{}
 	for _, x := range rows {
-		sc := RFM{}
+		sc := ledger.RFM{}
 		if x.scored {
-			sc = RFM{Recency: rep.Recency.Score(x.r), Frequency: rep.Frequency.Score(x.f), Monetary: rep.Monetary.Score(x.m), ScoredAt: rep.At}
-		} else if x.current == (RFM{}) {
+			sc = ledger.RFM{Recency: rep.Recency.Score(x.r), Frequency: rep.Frequency.Score(x.f), Monetary: rep.Monetary.Score(x.m), ScoredAt: rep.At}
+		} else if x.current == (ledger.RFM{}) {
 			continue
 		}
 		scores[x.id] = sc

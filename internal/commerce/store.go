@@ -2,6 +2,8 @@ package commerce
 
 import (
 	"context"
+
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 )
 
 // Store is what the commerce domain needs from the database. Every method is one or a
@@ -35,12 +37,12 @@ type Store interface {
 	// ChangeLedger applies changes to ledger buckets (creating missing ones that get an
 	// entry) and returns each bucket as it is after its change; a bucket that does not
 	// exist and only loses entries is left out.
-	ChangeLedger(ctx context.Context, cs []LedgerChange) ([]Bucket, error)
+	ChangeLedger(ctx context.Context, cs []ledger.LedgerChange) ([]ledger.Bucket, error)
 	// GetBuckets reads ledger buckets; missing ones are left out.
-	GetBuckets(ctx context.Context, keys []BucketKey) ([]Bucket, error)
+	GetBuckets(ctx context.Context, keys []ledger.BucketKey) ([]ledger.Bucket, error)
 	// GetMetrics reads metrics documents with their period summaries (no ledger);
 	// missing ids are left out.
-	GetMetrics(ctx context.Context, profileIDs []string) ([]Metrics, error)
+	GetMetrics(ctx context.Context, profileIDs []string) ([]ledger.Metrics, error)
 	// SaveMetrics writes metrics documents (aggregates and period summaries; RFM scores
 	// are left as they are) and bumps their rev. Where updates are atomic it writes only
 	// if each document's rev is still Prev (New: the document must not exist) and
@@ -48,10 +50,10 @@ type Store interface {
 	// LockMetrics since it read them, and it writes by _id.
 	SaveMetrics(ctx context.Context, ws []MetricsWrite) (conflict bool, err error)
 	// DeleteMetrics deletes ledger buckets, then the metrics documents of profiles.
-	DeleteMetrics(ctx context.Context, profileIDs []string, buckets []BucketKey) error
+	DeleteMetrics(ctx context.Context, profileIDs []string, buckets []ledger.BucketKey) error
 	// MetricsPage lists metrics without period summaries, by profile id after after.
-	MetricsPage(ctx context.Context, after string, limit int) ([]Metrics, error)
-	SetRFM(ctx context.Context, scores map[string]RFM) error
+	MetricsPage(ctx context.Context, after string, limit int) ([]ledger.Metrics, error)
+	SetRFM(ctx context.Context, scores map[string]ledger.RFM) error
 
 	// RecordProfiles returns the profile of each source record (records without one are
 	// left out); MergedInto the survivor of each absorbed profile among ids.
@@ -62,7 +64,7 @@ type Store interface {
 // MetricsWrite is one write of a metrics document, compare-and-set on rev where
 // updates are atomic.
 type MetricsWrite struct {
-	M    Metrics
+	M    ledger.Metrics
 	Prev int64
 	New  bool
 }

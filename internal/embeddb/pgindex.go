@@ -121,6 +121,9 @@ func indexPostgreSQL(ctx context.Context, conn *pgx.Conn) error {
 			return t, r.Scan(&t.table, &t.index)
 		})
 		if err != nil {
+			if strings.Contains(err.Error(), "does not exist") {
+				continue // dropped meanwhile (pgx reports it when the rows are read)
+			}
 			return err
 		}
 		for _, t := range tables {

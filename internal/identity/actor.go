@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/identity/resolve"
 )
 
 // The caller of a graph change travels in the context: who caused it (recorded as the
@@ -63,9 +64,9 @@ func mergeForbidden(absorbed, survivor string) error {
 // checkMerges refuses a planned batch that would merge profiles when ctx may not merge.
 // Resolve calls it after planning and before the first write (the journal included), so
 // a refused batch leaves nothing stored.
-func (p *plan) checkMerges(ctx context.Context) error {
-	if len(p.merges) == 0 || MayMerge(ctx) {
+func checkMerges(ctx context.Context, p *resolve.Plan) error {
+	if len(p.Merges) == 0 || MayMerge(ctx) {
 		return nil
 	}
-	return mergeForbidden(p.merges[0].absorbed, p.merges[0].survivor)
+	return mergeForbidden(p.Merges[0].Absorbed, p.Merges[0].Survivor)
 }

@@ -1,10 +1,15 @@
+// Package identity resolves source records into profiles on an identity graph: each
+// identifier (type + normalised value) is owned by one profile; a record whose
+// identifiers hit several profiles merges them, within per-type limits, block lists and
+// keep-apart rules. Without transactions, every step is an idempotent write and readers
+// follow merge redirects, so concurrent and interrupted runs converge. Package resolve
+// plans a batch in memory, package unmerge an unmerge; the engine writes their plans.
 package identity
 
 import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -12,13 +17,15 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+	"github.com/tessera-cdp/tessera/internal/identity/resolve"
+	"github.com/tessera-cdp/tessera/internal/identity/traits"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
 // Engine resolves records into profiles.
 type Engine struct {
 	Store        Store
-	Rules        Rules
+	Rules        resolve.Rules
 	Survivorship profile.Rules
 	Now          func() time.Time
 	// Guard, if set, runs graph changes one at a time where the database's updates are
@@ -52,7 +59,7 @@ type Engine struct {
 func NewEngine(s Store) *Engine {
 	var mu sync.Mutex
 	guard := func() func() { mu.Lock(); return mu.Unlock }
-	return &Engine{Store: s, Rules: DefaultRules(), Survivorship: profile.DefaultRules(), Now: func() time.Time { return time.Now().UTC() }, Guard: guard}
+	return &Engine{Store: s, Rules: resolve.DefaultRules(), Survivorship: profile.DefaultRules(), Now: func() time.Time { return time.Now().UTC() }, Guard: guard}
 }
 
 // NewProfileID returns a time-ordered id, so "the oldest profile survives" is simply the
@@ -76,276 +83,6 @@ type Outcome struct {
 	// Inserted lists the new records this call stored (not those a concurrent writer
 	// stored first): what the sources' record counts grew by.
 	Inserted []string
-}
-
-type merge struct {
-	absorbed, survivor, recordID, rule string
-}
-
-type node struct {
-	id        string
-	parent    string
-	ids       map[string]bool
-	keepApart map[string]bool
-	history   []profile.MergeEvent
-	records   []string // the profile document's record list, as read
-}
-
-// plan is the in-memory resolution of one batch against the identity graph as read.
-type plan struct {
-	e       *Engine
-	nodes   map[string]*node
-	owner   map[string]string // identity key -> profile id as stored or claimed
-	claims  []profile.Identity
-	have    map[string][]string // sources an identity already lists
-	sources map[string][]string // sources to add to existing identities
-	merges  []merge
-	assign  map[string]string
-	dropped map[string][]profile.Dropped
-	created []string
-	orphans []string // shells deleted after lost claims
-	now     time.Time
-	// listed holds the identity keys that some loaded profile document lists; unlisted
-	// the keys the batch found owned (key -> owner) that none does: left so by a change
-	// killed between claiming an identity and recording it on its profile, and repaired.
-	listed   map[string]bool
-	unlisted map[string]string
-}
-
-func (p *plan) find(id string) string {
-	for {
-		n := p.nodes[id]
-		if n == nil || n.parent == "" {
-			return id
-		}
-		id = n.parent
-	}
-}
-
-func (p *plan) node(id string) *node {
-	n := p.nodes[id]
-	if n == nil {
-		n = &node{id: id, ids: map[string]bool{}, keepApart: map[string]bool{}}
-		p.nodes[id] = n
-	}
-	return n
-}
-
-func typeOf(key string) string {
-	if i := strings.IndexByte(key, ':'); i >= 0 {
-		return key[:i]
-	}
-	return key
-}
-
-func (p *plan) countType(n *node, t string) int {
-	c := 0
-	for k := range n.ids {
-		if typeOf(k) == t {
-			c++
-		}
-	}
-	return c
-}
-
-// conflict says why groups a and b (either may be "") together with the record's own
-// new identifiers may not form one profile, or "" if they may.
-func (p *plan) conflict(a, b string, extra map[string]bool) string {
-	if a != "" && b != "" {
-		for k := range p.nodes[a].keepApart {
-			if p.find(k) == b {
-				return "kept apart by an earlier unmerge"
-			}
-		}
-		for k := range p.nodes[b].keepApart {
-			if p.find(k) == a {
-				return "kept apart by an earlier unmerge"
-			}
-		}
-	}
-	union := map[string]bool{}
-	for _, g := range []string{a, b} {
-		if g != "" {
-			for k := range p.nodes[g].ids {
-				union[k] = true
-			}
-		}
-	}
-	for k := range extra {
-		union[k] = true
-	}
-	for t, r := range p.e.Rules.Types {
-		if r.Limit > 0 && p.countType(&node{ids: union}, t) > r.Limit {
-			return fmt.Sprintf("limit of %d %s per profile", r.Limit, t)
-		}
-	}
-	return ""
-}
-
-func (p *plan) union(a, b, recordID, rule string) string {
-	s, x := a, b
-	if x < s {
-		s, x = x, s
-	}
-	ns, nx := p.nodes[s], p.nodes[x]
-	nx.parent = s
-	for k := range nx.ids {
-		ns.ids[k] = true
-	}
-	for k := range nx.keepApart {
-		ns.keepApart[k] = true
-	}
-	p.merges = append(p.merges, merge{absorbed: x, survivor: s, recordID: recordID, rule: rule})
-	return s
-}
-
-func (e *Engine) newPlan() *plan {
-	return &plan{e: e, nodes: map[string]*node{}, owner: map[string]string{}, have: map[string][]string{}, sources: map[string][]string{},
-		assign: map[string]string{}, dropped: map[string][]profile.Dropped{}, now: e.Now(), listed: map[string]bool{}, unlisted: map[string]string{}}
-}
-
-// load reads the identities the batch touches and the profiles they point to, following
-// merge redirects.
-func (p *plan) load(ctx context.Context, keys []string, profileIDs []string) error {
-	idents, err := p.e.Store.GetIdentities(ctx, p.e.Store.MaybeIdentities(keys))
-	if err != nil {
-		return err
-	}
-	want := map[string]bool{}
-	for _, id := range profileIDs {
-		want[id] = true
-	}
-	for _, it := range idents {
-		p.owner[it.ID] = it.ProfileID
-		p.have[it.ID] = it.Sources
-		want[it.ProfileID] = true
-	}
-	for len(want) > 0 {
-		var ids []string
-		for id := range want {
-			if _, ok := p.nodes[id]; !ok {
-				ids = append(ids, id)
-			}
-		}
-		want = map[string]bool{}
-		if len(ids) == 0 {
-			break
-		}
-		ps, err := p.e.Store.GetProfiles(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, pr := range ps {
-			n := p.node(pr.ID)
-			n.parent = pr.MergedInto
-			n.history = pr.History
-			n.records = pr.RecordIDs
-			for _, k := range pr.Identifiers {
-				n.ids[k] = true
-				p.listed[k] = true
-			}
-			for _, k := range pr.KeepApart {
-				n.keepApart[k] = true
-			}
-			if pr.MergedInto != "" {
-				want[pr.MergedInto] = true
-			}
-			for _, k := range pr.KeepApart {
-				want[k] = true
-			}
-		}
-		// A profile id without a document (a shell another writer has not created yet)
-		// is still a valid group.
-		for _, id := range ids {
-			p.node(id)
-		}
-	}
-	return nil
-}
-
-// resolveRecord places one record, claiming, merging and dropping identifiers.
-func (p *plan) resolveRecord(r *profile.Record, newID func(string) string) {
-	var keys []string
-	for _, idf := range r.Identifiers {
-		if p.e.Rules.Blocked(idf.Type, idf.Value) {
-			p.dropped[r.ID] = append(p.dropped[r.ID], profile.Dropped{Identifier: idf, Reason: "blocked value"})
-			continue
-		}
-		if !slices.Contains(keys, idf.Key()) {
-			keys = append(keys, idf.Key())
-		}
-	}
-	p.e.Rules.sortByPriority(keys, typeOf)
-	g := ""
-	switch {
-	case r.PinnedProfile != "":
-		g = p.find(r.PinnedProfile)
-	case r.ProfileID != "":
-		g = p.find(r.ProfileID)
-	}
-	// Identifiers in priority order: a known one joins (or merges) its profile, a new one
-	// waits in pending until the record's profile is known. Whatever would break a
-	// limit or a keep-apart rule is dropped, lower priority first.
-	pending := map[string]bool{}
-	var claimOrder []string
-	for _, k := range keys {
-		o, ok := p.owner[k]
-		if !ok {
-			withK := map[string]bool{k: true}
-			for x := range pending {
-				withK[x] = true
-			}
-			if why := p.conflict(g, "", withK); why != "" {
-				p.drop(r, k, why)
-				continue
-			}
-			pending[k] = true
-			claimOrder = append(claimOrder, k)
-			continue
-		}
-		if !slices.Contains(p.have[k], r.Source) && !slices.Contains(p.sources[k], r.Source) {
-			p.sources[k] = append(p.sources[k], r.Source)
-		}
-		if _, stored := p.have[k]; stored && !p.listed[k] {
-			p.unlisted[k] = o
-		}
-		o = p.find(o)
-		p.nodes[o].ids[k] = true
-		switch {
-		case o == g:
-		default:
-			if why := p.conflict(g, o, pending); why != "" {
-				msg := why
-				if g != "" {
-					msg = "would merge " + g + " and " + o + ": " + why
-				}
-				p.drop(r, k, msg)
-				continue
-			}
-			if g == "" {
-				g = o
-			} else {
-				g = p.union(g, o, r.ID, "shared "+k)
-			}
-		}
-	}
-	if g == "" {
-		g = newID(r.ID)
-		p.node(g)
-		p.created = append(p.created, g)
-	}
-	for _, k := range claimOrder {
-		t := typeOf(k)
-		p.owner[k] = g
-		p.nodes[g].ids[k] = true
-		p.claims = append(p.claims, profile.Identity{ID: k, Type: t, Value: k[len(t)+1:], ProfileID: g, Sources: []string{r.Source}, FirstSeen: p.now})
-	}
-	p.assign[r.ID] = g
-}
-
-func (p *plan) drop(r *profile.Record, key, why string) {
-	t := typeOf(key)
-	p.dropped[r.ID] = append(p.dropped[r.ID], profile.Dropped{Identifier: profile.Identifier{Type: t, Value: key[len(t)+1:]}, Reason: why})
 }
 
 // Resolve places records into profiles: new ones (IsNew) are inserted already resolved,
@@ -384,7 +121,7 @@ func (e *Engine) resolve(ctx context.Context, recs []*profile.Record, j Journal,
 		newIDs[recID] = id
 		return id
 	}
-	keys, pids := batchKeys(recs)
+	keys, pids := resolve.Keys(recs)
 	for attempt := 0; ; attempt++ {
 		if attempt == 20 {
 			return Outcome{}, errors.New("identity: too much contention resolving batch")
@@ -401,7 +138,7 @@ func (e *Engine) resolve(ctx context.Context, recs []*profile.Record, j Journal,
 			return Outcome{}, err
 		}
 		if retry {
-			forgetOrphans(newIDs, p.orphans)
+			forgetOrphans(newIDs, p.Orphans)
 			continue
 		}
 		if err := e.finishBatch(ctx, j, p, out); err != nil {
@@ -411,35 +148,18 @@ func (e *Engine) resolve(ctx context.Context, recs []*profile.Record, j Journal,
 	}
 }
 
-// batchKeys lists the identity keys and the profile ids (pinned or current) that the
-// records name: what planning reads.
-func batchKeys(recs []*profile.Record) (keys, pids []string) {
-	for _, r := range recs {
-		for _, idf := range r.Identifiers {
-			keys = append(keys, idf.Key())
-		}
-		for _, id := range []string{r.PinnedProfile, r.ProfileID} {
-			if id != "" {
-				pids = append(pids, id)
-			}
-		}
-	}
-	return keys, pids
-}
-
 // planBatch reads the graph the records touch and places them, in input order. A plan
 // that merges profiles when the caller may not merge is refused here, before the first
 // write, so nothing of the batch is stored.
-func (e *Engine) planBatch(ctx context.Context, recs []*profile.Record, keys, pids []string, at time.Time, newID func(string) string) (*plan, error) {
-	p := e.newPlan()
-	p.now = at
-	if err := p.load(ctx, keys, pids); err != nil {
+func (e *Engine) planBatch(ctx context.Context, recs []*profile.Record, keys, pids []string, at time.Time, newID func(string) string) (*resolve.Plan, error) {
+	p := resolve.New(e.Rules, at)
+	if err := p.Load(ctx, e.Store, keys, pids); err != nil {
 		return nil, err
 	}
 	for _, r := range recs {
-		p.resolveRecord(r, newID)
+		p.Place(r, newID)
 	}
-	if err := p.checkMerges(ctx); err != nil {
+	if err := checkMerges(ctx, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -447,13 +167,13 @@ func (e *Engine) planBatch(ctx context.Context, recs []*profile.Record, keys, pi
 
 // journalPlan stores the journal with the plan's new profile ids and merges, before the
 // plan's first write.
-func (e *Engine) journalPlan(ctx context.Context, j *Journal, p *plan, newIDs map[string]string) error {
+func (e *Engine) journalPlan(ctx context.Context, j *Journal, p *resolve.Plan, newIDs map[string]string) error {
 	j.NewIDs = j.NewIDs[:0]
 	for rec, id := range newIDs {
 		j.NewIDs = append(j.NewIDs, NewID{Record: rec, Profile: id})
 	}
 	sort.Slice(j.NewIDs, func(a, b int) bool { return j.NewIDs[a].Record < j.NewIDs[b].Record })
-	j.Merges = journalMerges(p.merges)
+	j.Merges = journalMerges(p.Merges)
 	return e.Store.PutJournal(ctx, *j)
 }
 
@@ -470,19 +190,19 @@ func forgetOrphans(newIDs map[string]string, orphans []string) {
 // finishBatch ends a written batch: its merges go to the follower (the journal still
 // stands, so a failure or a crash here reports them again on replay), the journal is
 // deleted, and the changed profiles are announced.
-func (e *Engine) finishBatch(ctx context.Context, j Journal, p *plan, out Outcome) error {
+func (e *Engine) finishBatch(ctx context.Context, j Journal, p *resolve.Plan, out Outcome) error {
 	if err := e.followMerges(ctx, out.Merges); err != nil {
 		return err
 	}
 	if err := e.Store.DeleteJournal(ctx, j.ID); err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(out.ProfileOf)+2*len(p.merges))
+	ids := make([]string, 0, len(out.ProfileOf)+2*len(p.Merges))
 	for _, id := range out.ProfileOf {
 		ids = append(ids, id)
 	}
-	for _, m := range p.merges {
-		ids = append(ids, m.absorbed, m.survivor)
+	for _, m := range p.Merges {
+		ids = append(ids, m.Absorbed, m.Survivor)
 	}
 	e.changed(ids)
 	return nil
@@ -502,7 +222,7 @@ func (e *Engine) finishBatch(ctx context.Context, j Journal, p *plan, out Outcom
 //     profile deltas (placeRecords);
 //  6. redirects that a concurrent batch made meanwhile are followed, and traits derived
 //     again (settle, recompute).
-func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, actor string) (bool, Outcome, error) {
+func (e *Engine) write(ctx context.Context, p *resolve.Plan, recs []*profile.Record, actor string) (bool, Outcome, error) {
 	if err := e.storeKnownRecords(ctx, recs); err != nil {
 		return false, Outcome{}, err
 	}
@@ -513,19 +233,19 @@ func (e *Engine) write(ctx context.Context, p *plan, recs []*profile.Record, act
 	if retry, err := e.claimIdentities(ctx, p); err != nil || retry {
 		return retry, Outcome{}, err
 	}
-	if len(p.sources) > 0 {
-		if err := e.Store.AddIdentitySources(ctx, p.sources); err != nil {
+	if len(p.Sources) > 0 {
+		if err := e.Store.AddIdentitySources(ctx, p.Sources); err != nil {
 			return false, Outcome{}, err
 		}
 	}
-	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
+	if err := e.applyMerges(ctx, p.Merges, p.Nodes, actor, p.Now); err != nil {
 		return false, Outcome{}, err
 	}
 	out, touched, stored, err := e.placeRecords(ctx, p, recs, fresh)
 	if err != nil {
 		return false, Outcome{}, err
 	}
-	out.Merges = mergeEvents(p.merges, p.find, func(id string) []string { return p.node(id).records }, actor, p.now)
+	out.Merges = mergeEvents(p.Merges, p.Find, func(id string) []string { return p.Node(id).Records }, actor, p.Now)
 	final, err := e.settle(ctx, keysOf(touched), out.ProfileOf)
 	if err != nil {
 		return false, Outcome{}, err
@@ -559,16 +279,16 @@ func (e *Engine) storeKnownRecords(ctx context.Context, recs []*profile.Record) 
 // holding only records seen for the first time, is written whole in one insert (it is
 // returned as fresh): the common case of a bulk import then costs no per-document update
 // (FerretDB scans for each one). The others start empty and get deltas later.
-func (e *Engine) insertNewProfiles(ctx context.Context, p *plan, recs []*profile.Record) (fresh map[string]bool, err error) {
+func (e *Engine) insertNewProfiles(ctx context.Context, p *resolve.Plan, recs []*profile.Record) (fresh map[string]bool, err error) {
 	inMerge := map[string]bool{}
-	for _, m := range p.merges {
-		inMerge[m.absorbed], inMerge[m.survivor] = true, true
+	for _, m := range p.Merges {
+		inMerge[m.Absorbed], inMerge[m.Survivor] = true, true
 	}
 	recsOf := map[string][]profile.Record{}
 	stale := map[string]bool{}
 	for _, r := range recs {
-		g := p.assign[r.ID]
-		recsOf[g] = append(recsOf[g], withAssignment(*r, g, p.dropped[r.ID]))
+		g := p.Assign[r.ID]
+		recsOf[g] = append(recsOf[g], withAssignment(*r, g, p.Dropped[r.ID]))
 		if !r.IsNew {
 			stale[g] = true
 		}
@@ -579,12 +299,12 @@ func (e *Engine) insertNewProfiles(ctx context.Context, p *plan, recs []*profile
 	}
 	fresh = map[string]bool{}
 	claimsOf := map[string][]string{}
-	for _, c := range p.claims {
+	for _, c := range p.Claims {
 		claimsOf[c.ProfileID] = append(claimsOf[c.ProfileID], c.ID)
 	}
 	var docs []profile.Profile
-	for _, id := range p.created {
-		doc := profile.Profile{ID: id, CreatedAt: p.now, UpdatedAt: p.now}
+	for _, id := range p.Created {
+		doc := profile.Profile{ID: id, CreatedAt: p.Now, UpdatedAt: p.Now}
 		if !inMerge[id] && !stale[id] {
 			fresh[id] = true
 			rs := recsOf[id]
@@ -609,12 +329,12 @@ func (e *Engine) insertNewProfiles(ctx context.Context, p *plan, recs []*profile
 // them already, the plan was made from a stale read: claims that did go in belong to
 // profiles that the next plan will see as existing and merge by the usual rules, and a
 // new profile that lost every claim is known to nobody (no record points to it yet), so
-// it is deleted (p.orphans) and retry is true.
-func (e *Engine) claimIdentities(ctx context.Context, p *plan) (retry bool, err error) {
-	if len(p.claims) == 0 {
+// it is deleted (p.Orphans) and retry is true.
+func (e *Engine) claimIdentities(ctx context.Context, p *resolve.Plan) (retry bool, err error) {
+	if len(p.Claims) == 0 {
 		return false, nil
 	}
-	taken, err := e.Store.ClaimIdentities(ctx, p.claims)
+	taken, err := e.Store.ClaimIdentities(ctx, p.Claims)
 	if err != nil || len(taken) == 0 {
 		return false, err
 	}
@@ -623,13 +343,13 @@ func (e *Engine) claimIdentities(ctx context.Context, p *plan) (retry bool, err 
 		lost[k] = true
 	}
 	claimed := map[string]bool{}
-	for _, c := range p.claims {
+	for _, c := range p.Claims {
 		if !lost[c.ID] {
 			claimed[c.ProfileID] = true
 		}
 	}
 	var orphans []string
-	for _, id := range p.created {
+	for _, id := range p.Created {
 		if !claimed[id] {
 			orphans = append(orphans, id)
 		}
@@ -637,7 +357,7 @@ func (e *Engine) claimIdentities(ctx context.Context, p *plan) (retry bool, err 
 	if err := e.Store.DeleteProfiles(ctx, orphans); err != nil {
 		return false, err
 	}
-	p.orphans = orphans
+	p.Orphans = orphans
 	return true, nil
 }
 
@@ -646,26 +366,26 @@ func (e *Engine) claimIdentities(ctx context.Context, p *plan) (retry bool, err 
 // known ones are assigned, and every touched profile that was not written whole gets a
 // delta with its new identifiers and records. It returns the outcome so far, the
 // touched profiles and the new records it stored, as stored.
-func (e *Engine) placeRecords(ctx context.Context, p *plan, recs []*profile.Record, fresh map[string]bool) (Outcome, map[string]bool, []profile.Record, error) {
+func (e *Engine) placeRecords(ctx context.Context, p *resolve.Plan, recs []*profile.Record, fresh map[string]bool) (Outcome, map[string]bool, []profile.Record, error) {
 	st := e.Store
-	out := Outcome{ProfileOf: map[string]string{}, Created: len(p.created), Merged: len(p.merges)}
+	out := Outcome{ProfileOf: map[string]string{}, Created: len(p.Created), Merged: len(p.Merges)}
 	var as []Assignment
 	var inserts []profile.Record
 	touched := map[string]bool{}
 	recIDs := map[string][]string{}
-	newIdents := p.newIdentifiers(fresh)
+	newIdents := p.NewIdentifiers(fresh)
 	for _, r := range recs {
-		g := p.assign[r.ID]
-		f := p.find(g)
+		g := p.Assign[r.ID]
+		f := p.Find(g)
 		out.ProfileOf[r.ID] = f
 		touched[f] = true
 		recIDs[f] = append(recIDs[f], r.ID)
 		if r.IsNew {
-			inserts = append(inserts, withAssignment(*r, f, p.dropped[r.ID]))
+			inserts = append(inserts, withAssignment(*r, f, p.Dropped[r.ID]))
 			inserts[len(inserts)-1].OriginProfileID = g
 			continue
 		}
-		a := Assignment{RecordID: r.ID, ProfileID: f, Dropped: p.dropped[r.ID]}
+		a := Assignment{RecordID: r.ID, ProfileID: f, Dropped: p.Dropped[r.ID]}
 		if r.OriginProfileID == "" {
 			a.Origin = g
 		}
@@ -695,7 +415,7 @@ func (e *Engine) placeRecords(ctx context.Context, p *plan, recs []*profile.Reco
 	var ds []Delta
 	for id := range touched {
 		if !fresh[id] {
-			ds = append(ds, Delta{ID: id, AddIdentifiers: newIdents[id], AddRecords: recIDs[id], At: p.now})
+			ds = append(ds, Delta{ID: id, AddIdentifiers: newIdents[id], AddRecords: recIDs[id], At: p.Now})
 		}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
@@ -703,24 +423,6 @@ func (e *Engine) placeRecords(ctx context.Context, p *plan, recs []*profile.Reco
 		return Outcome{}, nil, nil, err
 	}
 	return out, touched, stored, nil
-}
-
-// newIdentifiers lists, per final profile, the identity keys its document must list
-// now: claims of profiles not written whole, and keys found owned but unlisted (left so
-// by a change killed between claiming an identity and recording it on its profile).
-func (p *plan) newIdentifiers(fresh map[string]bool) map[string][]string {
-	newIdents := map[string][]string{}
-	for _, c := range p.claims {
-		if !fresh[c.ProfileID] {
-			f := p.find(c.ProfileID)
-			newIdents[f] = append(newIdents[f], c.ID)
-		}
-	}
-	for k, o := range p.unlisted {
-		f := p.find(o)
-		newIdents[f] = append(newIdents[f], k)
-	}
-	return newIdents
 }
 
 func withAssignment(r profile.Record, profileID string, dropped []profile.Dropped) profile.Record {
@@ -731,22 +433,22 @@ func withAssignment(r profile.Record, profileID string, dropped []profile.Droppe
 // applyMerges marks absorbed profiles, moves their identities and records to the
 // survivor, and gives the survivor the absorbed profiles' identifiers and history.
 // Each step is idempotent, so an interrupted merge is finished by the next one.
-func (e *Engine) applyMerges(ctx context.Context, ms []merge, nodes map[string]*node, actor string, at time.Time) error {
+func (e *Engine) applyMerges(ctx context.Context, ms []resolve.Merge, nodes map[string]*resolve.Node, actor string, at time.Time) error {
 	if len(ms) == 0 {
 		return nil
 	}
 	find := func(id string) string {
-		for nodes[id] != nil && nodes[id].parent != "" {
-			id = nodes[id].parent
+		for nodes[id] != nil && nodes[id].Parent != "" {
+			id = nodes[id].Parent
 		}
 		return id
 	}
-	bySurvivor := map[string][]merge{}
+	bySurvivor := map[string][]resolve.Merge{}
 	for _, m := range ms {
-		if _, err := e.Store.MarkMerged(ctx, m.absorbed, m.survivor, at); err != nil {
+		if _, err := e.Store.MarkMerged(ctx, m.Absorbed, m.Survivor, at); err != nil {
 			return err
 		}
-		f := find(m.survivor)
+		f := find(m.Survivor)
 		bySurvivor[f] = append(bySurvivor[f], m)
 	}
 	var ds []Delta
@@ -754,19 +456,19 @@ func (e *Engine) applyMerges(ctx context.Context, ms []merge, nodes map[string]*
 		d := Delta{ID: s, At: at}
 		var from []string
 		for _, m := range group {
-			from = append(from, m.absorbed)
-			an := nodes[m.absorbed]
-			for k := range an.ids {
+			from = append(from, m.Absorbed)
+			an := nodes[m.Absorbed]
+			for k := range an.IDs {
 				d.AddIdentifiers = append(d.AddIdentifiers, k)
 			}
-			for k := range an.keepApart {
+			for k := range an.KeepApart {
 				d.AddKeepApart = append(d.AddKeepApart, k)
 			}
-			if nodes[s] != nil && hasMergeEvent(nodes[s].history, m.absorbed, m.survivor, at) {
+			if nodes[s] != nil && hasMergeEvent(nodes[s].History, m.Absorbed, m.Survivor, at) {
 				continue // recorded already by the attempt that was killed
 			}
-			d.History = append(d.History, an.history...)
-			d.History = append(d.History, profile.MergeEvent{At: at, Kind: profile.EventMerge, ProfileIDs: []string{m.absorbed}, Into: m.survivor, RecordID: m.recordID, Rule: m.rule, Actor: actor})
+			d.History = append(d.History, an.History...)
+			d.History = append(d.History, profile.MergeEvent{At: at, Kind: profile.EventMerge, ProfileIDs: []string{m.Absorbed}, Into: m.Survivor, RecordID: m.RecordID, Rule: m.Rule, Actor: actor})
 		}
 		if err := e.Store.Repoint(ctx, from, s); err != nil {
 			return err
@@ -850,80 +552,7 @@ func (e *Engine) Recompute(ctx context.Context, ids []string) error {
 // recompute computes the traits of profiles from their records; known are records the
 // caller has just stored, as stored, which need not be read again.
 func (e *Engine) recompute(ctx context.Context, ids []string, known ...profile.Record) error {
-	prio, err := e.Store.SourcePriorities(ctx)
-	if err != nil {
-		return err
-	}
-	for attempt := 0; len(ids) > 0; attempt++ {
-		if attempt == 20 {
-			return errors.New("identity: profiles keep changing during recompute")
-		}
-		ps, err := e.Store.GetProfiles(ctx, ids)
-		if err != nil {
-			return err
-		}
-		recs, err := e.recordsOf(ctx, ids, ps, known)
-		if err != nil {
-			return err
-		}
-		byProfile := map[string][]profile.Record{}
-		for _, r := range recs {
-			byProfile[r.ProfileID] = append(byProfile[r.ProfileID], r)
-		}
-		var out []profile.Profile
-		for _, p := range ps {
-			if p.MergedInto != "" {
-				continue
-			}
-			rs := byProfile[p.ID]
-			p.Traits, p.Provenance, p.Invalid = profile.Compute(rs, prio, e.Survivorship)
-			p.SearchTokens = profile.SearchTokens(p.ID, p.Traits)
-			p.RecordCount = len(rs)
-			p.UpdatedAt = e.Now()
-			out = append(out, p)
-		}
-		if ids, err = e.Store.SaveComputed(ctx, out); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// recordsOf reads the records of profiles ids (ps are their documents). With no other
-// writer, the records the caller knows are not read again: the others are read by the
-// profiles' RecordIDs lists, keeping those that still point at one of ids.
-func (e *Engine) recordsOf(ctx context.Context, ids []string, ps []profile.Profile, known []profile.Record) ([]profile.Record, error) {
-	if !e.Exclusive || len(known) == 0 {
-		return e.Store.RecordsOfProfiles(ctx, ids)
-	}
-	have := make(map[string]profile.Record, len(known))
-	for _, r := range known {
-		have[r.ID] = r
-	}
-	var need []string
-	var out []profile.Record
-	for _, p := range ps {
-		if p.RecordIDs == nil && p.RecordCount > 0 {
-			return e.Store.RecordsOfProfiles(ctx, ids) // a profile without its list
-		}
-		for _, id := range p.RecordIDs {
-			if r, ok := have[id]; ok {
-				out = append(out, r)
-			} else {
-				need = append(need, id)
-			}
-		}
-	}
-	read, err := e.Store.GetRecords(ctx, need)
-	if err != nil {
-		return nil, err
-	}
-	want := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
-	}
-	out = append(out, read...)
-	return slices.DeleteFunc(out, func(r profile.Record) bool { return !want[r.ProfileID] }), nil
+	return traits.Recompute(ctx, e.Store, e.Survivorship, e.Now, e.Exclusive, ids, known...)
 }
 
 func boolKeys[V any](m map[string]V) map[string]bool {

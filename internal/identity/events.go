@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/identity/resolve"
 )
 
 // MergeEvent reports one profile absorbed into another by a change of the graph
@@ -65,11 +67,11 @@ type Follower interface {
 
 // mergeEvents turns a plan's merges into events, each with its survivor after the plan
 // (find) and the records the absorbed profile held as read (recordsOf).
-func mergeEvents(ms []merge, find func(string) string, recordsOf func(string) []string, actor string, at time.Time) []MergeEvent {
+func mergeEvents(ms []resolve.Merge, find func(string) string, recordsOf func(string) []string, actor string, at time.Time) []MergeEvent {
 	out := make([]MergeEvent, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, MergeEvent{Absorbed: m.absorbed, Survivor: find(m.survivor), Records: recordsOf(m.absorbed),
-			RecordID: m.recordID, Rule: m.rule, Actor: actor, At: at})
+		out = append(out, MergeEvent{Absorbed: m.Absorbed, Survivor: find(m.Survivor), Records: recordsOf(m.Absorbed),
+			RecordID: m.RecordID, Rule: m.Rule, Actor: actor, At: at})
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/identity/resolve"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
@@ -43,10 +44,10 @@ type JournalMerge struct {
 	Rule     string `bson:"rule"`
 }
 
-func journalMerges(ms []merge) []JournalMerge {
+func journalMerges(ms []resolve.Merge) []JournalMerge {
 	out := make([]JournalMerge, len(ms))
 	for i, m := range ms {
-		out[i] = JournalMerge{Absorbed: m.absorbed, Survivor: m.survivor, RecordID: m.recordID, Rule: m.rule}
+		out[i] = JournalMerge{Absorbed: m.Absorbed, Survivor: m.Survivor, RecordID: m.RecordID, Rule: m.Rule}
 	}
 	return out
 }
@@ -188,30 +189,21 @@ func (e *Engine) replay(ctx context.Context, j Journal) error {
 // (each merge's history entry once, however far the killed attempt got). It returns the
 // merges as events for the follower.
 func (e *Engine) completeMerges(ctx context.Context, j Journal) ([]MergeEvent, error) {
-	p := e.newPlan()
-	p.now = j.At
+	p := resolve.New(e.Rules, j.At)
 	var ids []string
 	for _, m := range j.Merges {
 		ids = append(ids, m.Absorbed, m.Survivor)
 	}
-	if err := p.load(ctx, nil, ids); err != nil {
+	if err := p.Load(ctx, e.Store, nil, ids); err != nil {
 		return nil, err
 	}
 	for _, m := range j.Merges {
-		nx, ns := p.node(m.Absorbed), p.node(m.Survivor)
-		nx.parent = m.Survivor
-		for k := range nx.ids {
-			ns.ids[k] = true
-		}
-		for k := range nx.keepApart {
-			ns.keepApart[k] = true
-		}
-		p.merges = append(p.merges, merge{absorbed: m.Absorbed, survivor: m.Survivor, recordID: m.RecordID, rule: m.Rule})
+		p.Replay(resolve.Merge{Absorbed: m.Absorbed, Survivor: m.Survivor, RecordID: m.RecordID, Rule: m.Rule})
 	}
-	if err := e.applyMerges(ctx, p.merges, p.nodes, j.Actor, j.At); err != nil {
+	if err := e.applyMerges(ctx, p.Merges, p.Nodes, j.Actor, j.At); err != nil {
 		return nil, err
 	}
-	return mergeEvents(p.merges, p.find, func(id string) []string { return p.node(id).records }, j.Actor, j.At), nil
+	return mergeEvents(p.Merges, p.Find, func(id string) []string { return p.Node(id).Records }, j.Actor, j.At), nil
 }
 
 // hasMergeEvent reports whether a history already records this merge (absorbed into

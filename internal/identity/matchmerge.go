@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/identity/resolve"
 )
 
 // MergeWithRule merges profiles like Merge, recording rule as it is (not "manual: ...")
@@ -36,23 +37,23 @@ func (e *Engine) MergeWithRule(ctx context.Context, ids []string, rule, actor st
 		return "", apperr.Invalidf("merge needs at least two distinct customers")
 	}
 	sort.Strings(finals)
-	p := e.newPlan()
-	if err := p.load(ctx, nil, finals); err != nil {
+	p := resolve.New(e.Rules, e.Now())
+	if err := p.Load(ctx, e.Store, nil, finals); err != nil {
 		return "", err
 	}
 	g := finals[0]
 	for _, o := range finals[1:] {
-		if why := p.conflict(g, o, nil); why != "" {
+		if why := p.Conflict(g, o, nil); why != "" {
 			return "", apperr.Conflictf("cannot merge %s into %s: %s", o, g, why)
 		}
-		g = p.union(g, o, "", rule)
+		g = p.Union(g, o, "", rule)
 	}
-	j := Journal{ID: e.newJournalID(), At: p.now.Truncate(time.Millisecond), Actor: actor, Merges: journalMerges(p.merges), Recompute: []string{g}}
-	p.now = j.At
+	j := Journal{ID: e.newJournalID(), At: p.Now.Truncate(time.Millisecond), Actor: actor, Merges: journalMerges(p.Merges), Recompute: []string{g}}
+	p.Now = j.At
 	if err := e.Store.PutJournal(ctx, j); err != nil {
 		return "", err
 	}
-	if err := e.applyMerges(ctx, p.merges, p.nodes, actor, p.now); err != nil {
+	if err := e.applyMerges(ctx, p.Merges, p.Nodes, actor, p.Now); err != nil {
 		e.noteFailed(j.ID)
 		return "", err
 	}
@@ -61,7 +62,7 @@ func (e *Engine) MergeWithRule(ctx context.Context, ids []string, rule, actor st
 		return "", err
 	}
 	// The journal stands until the follower has moved what follows the merge.
-	if err := e.followMerges(ctx, mergeEvents(p.merges, p.find, func(id string) []string { return p.node(id).records }, actor, p.now)); err != nil {
+	if err := e.followMerges(ctx, mergeEvents(p.Merges, p.Find, func(id string) []string { return p.Node(id).Records }, actor, p.Now)); err != nil {
 		e.noteFailed(j.ID)
 		return "", err
 	}

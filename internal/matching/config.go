@@ -5,12 +5,17 @@
 // profiles from any store. The pipeline is: normalise fields, generate
 // candidate pairs with OR-ed blocking rules, compare each field into discrete
 // levels, estimate m/u probabilities by expectation-maximisation, score pairs
-// and cluster those above the auto-merge threshold.
+// and cluster those above the auto-merge threshold. Normalisers and
+// comparators of single fields are in package field, the model and its
+// estimation in package estimate.
 package matching
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tessera-cdp/tessera/internal/matching/estimate"
+	"github.com/tessera-cdp/tessera/internal/matching/field"
 )
 
 // Record is one input row: an ID and named string fields (missing = "").
@@ -50,54 +55,10 @@ func (p Person) Record() Record {
 	}}
 }
 
-// Kind selects a field's normaliser and comparator (and so its levels).
-type Kind int
-
-const (
-	KindName  Kind = iota // person names: exact / JW>=0.92 / JW>=0.80 / swapped / else
-	KindText              // free text (street, city): exact / JW>=0.92 / JW>=0.80 / else
-	KindDate              // dates: exact / one digit or transposed / partial / same year or 2 edits / else
-	KindCode              // short codes (postcode, house number, phone): exact / one edit / else
-	KindExact             // categorical (region, gender, country): exact / else
-	KindEmail             // exact / same local part / JW>=0.88 / else
-)
-
-// levelNames lists the comparison levels of each kind, strongest first; the
-// last is always the catch-all disagreement. Missing values get level -1,
-// which is neutral (weight 0).
-var levelNames = map[Kind][]string{
-	KindName:  {"exact", "close", "somewhat", "swapped", "different"},
-	KindText:  {"exact", "close", "somewhat", "different"},
-	KindDate:  {"exact", "one-digit-or-transposed", "partial", "same-year-or-two-edits", "different"},
-	KindCode:  {"exact", "one-edit", "different"},
-	KindExact: {"exact", "different"},
-	KindEmail: {"exact", "same-user", "close", "different"},
-}
-
-// levelChains lists, per kind, chains of levels whose weights must not
-// increase along the chain (exact >= close >= different): EM on skewed data
-// can otherwise make a near match weigh more than an exact one.
-var levelChains = map[Kind][][]int{
-	KindName:  {{0, 1, 2, 4}, {0, 3, 4}}, // "swapped" is never worth more than an exact match
-	KindText:  {{0, 1, 2, 3}},
-	KindDate:  {{0, 1, 2, 3, 4}},
-	KindCode:  {{0, 1, 2}},
-	KindExact: {{0, 1}},
-	KindEmail: {{0, 1, 2, 3}},
-}
-
-// DateOrder tells how an all-numeric date with the year last is read.
-type DateOrder int
-
-const (
-	DayFirst   DateOrder = iota // 09/04/1956 is 9 April (most of the world)
-	MonthFirst                  // 04/09/1956 is 9 April (United States)
-)
-
 // FieldSpec declares one compared field.
 type FieldSpec struct {
 	Name string
-	Kind Kind
+	Kind field.Kind
 	// SwapWith names another field whose values may be transposed with this
 	// one: first/last name (a cross match gets the "swapped" level, and a
 	// surname alone in the first-name column is compared with the surname) or
@@ -115,8 +76,8 @@ type FieldSpec struct {
 	// TF adjusts exact agreement by how common the value is (a match on
 	// "smith" or on 1900-01-01 weighs less than on a rare value).
 	TF bool
-	// DateOrder reads ambiguous numeric dates of a KindDate field.
-	DateOrder DateOrder
+	// DateOrder reads ambiguous numeric dates of a field.KindDate field.
+	DateOrder field.DateOrder
 }
 
 // KeyPart is one component of a blocking key: a field and a transform of its
@@ -202,7 +163,7 @@ type Config struct {
 	// 0 means 11 bits.
 	MaxWeight float64
 	// Model, if set, is used as is and no training happens.
-	Model *Model
+	Model *estimate.Model
 	// Seed for random-pair sampling (deterministic by default).
 	Seed uint64
 	// Workers for pair comparison; 0 means GOMAXPROCS.
@@ -245,7 +206,7 @@ func FullDate(s string) string {
 type Schema struct {
 	FirstName, LastName string
 	BirthDate           string
-	DateOrder           DateOrder
+	DateOrder           field.DateOrder
 	// AddressLines are street lines, which may be transposed (at most two
 	// are compared crosswise).
 	AddressLines []string
@@ -289,29 +250,29 @@ func (s Schema) Config() Config {
 	if s.FirstName != "" && s.LastName != "" {
 		firstSwap, lastSwap = s.LastName, s.FirstName
 	}
-	add(FieldSpec{Name: s.FirstName, Kind: KindName, SwapWith: firstSwap, TF: true})
-	add(FieldSpec{Name: s.LastName, Kind: KindName, SwapWith: lastSwap, TF: true, Related: "address"})
-	add(FieldSpec{Name: s.BirthDate, Kind: KindDate, TF: true, DateOrder: s.DateOrder})
-	add(FieldSpec{Name: s.HouseNumber, Kind: KindCode, Group: "address"})
+	add(FieldSpec{Name: s.FirstName, Kind: field.KindName, SwapWith: firstSwap, TF: true})
+	add(FieldSpec{Name: s.LastName, Kind: field.KindName, SwapWith: lastSwap, TF: true, Related: "address"})
+	add(FieldSpec{Name: s.BirthDate, Kind: field.KindDate, TF: true, DateOrder: s.DateOrder})
+	add(FieldSpec{Name: s.HouseNumber, Kind: field.KindCode, Group: "address"})
 	lines := s.AddressLines
 	for i, l := range lines {
-		f := FieldSpec{Name: l, Kind: KindText, Group: "address"}
+		f := FieldSpec{Name: l, Kind: field.KindText, Group: "address"}
 		if len(lines) >= 2 && i < 2 {
 			f.SwapWith = lines[1-i]
 		}
 		add(f)
 	}
-	add(FieldSpec{Name: s.Locality, Kind: KindText, Group: "address", TF: true})
-	add(FieldSpec{Name: s.Postcode, Kind: KindCode, Group: "address", TF: true})
-	add(FieldSpec{Name: s.Region, Kind: KindExact, Group: "address"})
+	add(FieldSpec{Name: s.Locality, Kind: field.KindText, Group: "address", TF: true})
+	add(FieldSpec{Name: s.Postcode, Kind: field.KindCode, Group: "address", TF: true})
+	add(FieldSpec{Name: s.Region, Kind: field.KindExact, Group: "address"})
 	for _, p := range s.Phones {
-		add(FieldSpec{Name: p, Kind: KindCode, TF: true, Related: "address"})
+		add(FieldSpec{Name: p, Kind: field.KindCode, TF: true, Related: "address"})
 	}
 	for _, e := range s.Emails {
-		add(FieldSpec{Name: e, Kind: KindEmail, TF: true})
+		add(FieldSpec{Name: e, Kind: field.KindEmail, TF: true})
 	}
 	for _, x := range s.Categorical {
-		add(FieldSpec{Name: x, Kind: KindExact})
+		add(FieldSpec{Name: x, Kind: field.KindExact})
 	}
 
 	last := KeyPart{Field: s.LastName, Fallback: s.FirstName}
@@ -321,7 +282,7 @@ func (s Schema) Config() Config {
 	first := KeyPart{Field: s.FirstName}
 	dob := KeyPart{Field: s.BirthDate, Transform: FullDate}
 	year := KeyPart{Field: s.BirthDate, Transform: Year}
-	sx := func(p KeyPart) KeyPart { p.Transform = Soundex; return p }
+	sx := func(p KeyPart) KeyPart { p.Transform = field.Soundex; return p }
 	pre := func(p KeyPart, n int) KeyPart { p.Transform = Prefix(n); return p }
 	rule("postcode", KeyPart{Field: s.Postcode})
 	rule("birth_date", dob)
@@ -368,7 +329,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("matching: duplicate field names")
 	}
 	for _, f := range c.Fields {
-		if _, ok := levelNames[f.Kind]; !ok {
+		if field.Levels(f.Kind) == nil {
 			return fmt.Errorf("matching: field %q: unknown kind %d", f.Name, f.Kind)
 		}
 		if _, ok := idx[f.SwapWith]; f.SwapWith != "" && !ok {

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/tessera-cdp/tessera/internal/matching/estimate"
+	"github.com/tessera-cdp/tessera/internal/matching/field"
 )
 
 // Matcher holds the configuration, the trained model and an index of the
@@ -21,7 +24,7 @@ type Matcher struct {
 	cfg   Config
 	swap  []int // per field: index of its SwapWith partner or -1
 	field map[string]int
-	model *Model
+	model *estimate.Model
 	w     [][]float64 // the model's constrained level weights
 
 	ids  []string
@@ -50,7 +53,7 @@ type Pair struct {
 	// (its Decision is then Review).
 	Held   bool
 	ai, bi int32
-	g      gamma
+	g      estimate.Pattern
 }
 
 // Evidence explains one field's contribution to a pair's score.
@@ -102,7 +105,7 @@ func New(cfg Config) (*Matcher, error) {
 	m := &Matcher{cfg: cfg, field: idx}
 	for _, f := range cfg.Fields {
 		s := -1
-		if p, ok := idx[f.SwapWith]; ok && f.SwapWith != "" && (f.Kind == KindName || f.Kind == KindText) && cfg.Fields[p].Kind == f.Kind {
+		if p, ok := idx[f.SwapWith]; ok && f.SwapWith != "" && (f.Kind == field.KindName || f.Kind == field.KindText) && cfg.Fields[p].Kind == f.Kind {
 			s = p
 		}
 		m.swap = append(m.swap, s)
@@ -112,16 +115,16 @@ func New(cfg Config) (*Matcher, error) {
 	return m, nil
 }
 
-func (m *Matcher) setModel(model *Model) {
+func (m *Matcher) setModel(model *estimate.Model) {
 	m.model = model
 	if model != nil {
-		m.w = model.weights()
+		m.w = model.Weights()
 	}
 }
 
 // Model returns the model in use (nil before the first Match without a
 // configured model).
-func (m *Matcher) Model() *Model { return m.model }
+func (m *Matcher) Model() *estimate.Model { return m.model }
 
 func (m *Matcher) reset() {
 	m.ids, m.raw, m.vals, m.keys, m.blocks, m.parent, m.size, m.focus = nil, nil, nil, nil, nil, nil, nil, nil
@@ -199,7 +202,7 @@ func (m *Matcher) run(ctx context.Context, recs []Record, train, observe bool) (
 	res := &Result{PairsCompared: len(cands), SkippedBlocks: skipped}
 	for _, c := range cands {
 		w := m.pairWeight(m.vals[c.i], m.vals[c.j], c.g)
-		p := prob2(w)
+		p := estimate.Prob(w)
 		if d := m.cfg.Classify(p); d != None {
 			res.Pairs = append(res.Pairs, Pair{A: m.ids[c.j], B: m.ids[c.i], Weight: w, Prob: p, Decision: d, ai: c.j, bi: c.i, g: c.g})
 		}
@@ -231,7 +234,7 @@ func (m *Matcher) prepare(r Record) (raw, vals []string) {
 	vals = make([]string, len(m.cfg.Fields))
 	for f, spec := range m.cfg.Fields {
 		raw[f] = r.Fields[spec.Name]
-		vals[f] = normalizeField(spec, raw[f])
+		vals[f] = field.Normalize(spec.Kind, spec.DateOrder, raw[f])
 	}
 	return raw, vals
 }
@@ -253,7 +256,7 @@ func (m *Matcher) computeStats(vals [][]string) *dataStats {
 	nf := len(m.cfg.Fields)
 	st := &dataStats{tf: make([]map[string]float64, nf), yearOnly: make([]bool, nf), monthOnly: make([]bool, nf)}
 	for f, spec := range m.cfg.Fields {
-		if spec.Kind != KindDate {
+		if spec.Kind != field.KindDate {
 			continue
 		}
 		var full, jan1, first int
@@ -410,7 +413,7 @@ func (m *Matcher) ruleMask(i, j int32) uint64 {
 
 type cand struct {
 	i, j int32 // j < i
-	g    gamma
+	g    estimate.Pattern
 }
 
 // compareNew compares every record from index `from` on with the earlier
@@ -468,8 +471,8 @@ func (m *Matcher) compareNew(ctx context.Context, from int) ([]cand, int, error)
 }
 
 // compare computes the comparison vector of two prepared records.
-func (m *Matcher) compare(a, b []string) gamma {
-	var g gamma
+func (m *Matcher) compare(a, b []string) estimate.Pattern {
+	var g estimate.Pattern
 	for f, spec := range m.cfg.Fields {
 		s := m.swap[f]
 		if s >= 0 && s < f && m.swap[s] == f {
@@ -477,34 +480,28 @@ func (m *Matcher) compare(a, b []string) gamma {
 		}
 		if s >= 0 && m.swap[s] == f {
 			var lf, ls int
-			if spec.Kind == KindName {
-				lf, ls = compareNames(a[f], a[s], b[f], b[s])
+			if spec.Kind == field.KindName {
+				lf, ls = field.CompareNames(a[f], a[s], b[f], b[s])
 			} else {
-				lf, ls = compareLines(a[f], a[s], b[f], b[s])
+				lf, ls = field.CompareLines(a[f], a[s], b[f], b[s])
 			}
 			if lf >= 0 {
-				g.set(f, lf)
+				g.Set(f, lf)
 			}
 			if ls >= 0 {
-				g.set(s, ls)
+				g.Set(s, ls)
 			}
 			continue
 		}
-		l := CompareField(spec.Kind, a[f], b[f])
-		if s >= 0 && spec.Kind == KindName && l > 1 && isSwapped(a[f], b[f], a[s], b[s]) {
-			l = nameSwapLevel
+		l := field.CompareField(spec.Kind, a[f], b[f])
+		if s >= 0 && spec.Kind == field.KindName && l > 1 && field.IsSwapped(a[f], b[f], a[s], b[s]) {
+			l = field.NameSwapLevel
 		}
 		if l >= 0 {
-			g.set(f, l)
+			g.Set(f, l)
 		}
 	}
 	return g
-}
-
-// isSwapped reports whether a record's field values appear transposed in the
-// other (first name in the surname column and vice versa).
-func isSwapped(af, bf, as, bs string) bool {
-	return as != "" && bs != "" && JaroWinkler(af, bs) >= jwClose && JaroWinkler(as, bf) >= jwClose
 }
 
 // fieldWeight is the weight of field f at level l for a pair whose value (on
@@ -518,7 +515,7 @@ func (m *Matcher) fieldWeight(f, l int, v string) float64 {
 	w := m.w[f][l]
 	if l == 0 && m.stats != nil && m.stats.tf[f] != nil {
 		if tf, ok := m.stats.tf[f][v]; ok {
-			cap := m.model.maxWeight()
+			cap := m.model.WeightCap()
 			w = math.Max(0, math.Min(cap, math.Log2(m.model.Fields[f].M[0]/tf)))
 			if len(m.w[f]) > 1 {
 				w = math.Max(w, m.w[f][1])
@@ -530,8 +527,8 @@ func (m *Matcher) fieldWeight(f, l int, v string) float64 {
 
 // pairWeight is the match weight (log2 odds, prior included) of two prepared
 // records with comparison vector g.
-func (m *Matcher) pairWeight(a, b []string, g gamma) float64 {
-	w := m.model.prior()
+func (m *Matcher) pairWeight(a, b []string, g estimate.Pattern) float64 {
+	w := m.model.Prior()
 	for _, x := range m.fieldWeights(a, g) {
 		w += x
 	}
@@ -540,12 +537,21 @@ func (m *Matcher) pairWeight(a, b []string, g gamma) float64 {
 
 // fieldWeights are the weights of each field of a pair (a is one side's
 // prepared values), dependent groups capped.
-func (m *Matcher) fieldWeights(a []string, g gamma) []float64 {
+func (m *Matcher) fieldWeights(a []string, g estimate.Pattern) []float64 {
 	ws := make([]float64, len(m.cfg.Fields))
 	for f := range ws {
-		ws[f] = m.fieldWeight(f, g.level(f), a[f])
+		ws[f] = m.fieldWeight(f, g.Level(f), a[f])
 	}
-	return m.model.capGroups(ws)
+	return m.model.CapGroups(ws)
+}
+
+// newModel returns the starting model of the fields.
+func newModel(fields []FieldSpec, prior float64) *estimate.Model {
+	fms := make([]estimate.FieldModel, len(fields))
+	for i, f := range fields {
+		fms[i] = estimate.FieldModel{Name: f.Name, Kind: f.Kind, Group: f.Group}
+	}
+	return estimate.New(fms, prior)
 }
 
 // train estimates the model the way Splink does: u from random record pairs
@@ -554,7 +560,7 @@ func (m *Matcher) fieldWeights(a []string, g gamma) []float64 {
 // rule fixes (and the fields that depend on them), averaged over the rules
 // weighted by their expected matches; then the prior that two random records
 // match, as the expected matches among the compared pairs over all pairs.
-func (m *Matcher) train(cands []cand) *Model {
+func (m *Matcher) train(cands []cand) *estimate.Model {
 	model := newModel(m.cfg.Fields, m.cfg.PriorMatch)
 	if m.cfg.MaxWeight > 0 {
 		model.MaxWeight = m.cfg.MaxWeight
@@ -562,7 +568,7 @@ func (m *Matcher) train(cands []cand) *Model {
 	start := newModel(m.cfg.Fields, m.cfg.PriorMatch)
 	n := len(m.ids)
 	allPairs := float64(n) * float64(n-1) / 2
-	random := map[gamma]int{}
+	random := map[estimate.Pattern]int{}
 	if m.cfg.USamples > 0 && n > 1 {
 		if allPairs <= float64(m.cfg.USamples) {
 			for i := 1; i < n; i++ {
@@ -580,18 +586,18 @@ func (m *Matcher) train(cands []cand) *Model {
 				random[m.compare(m.vals[i], m.vals[j])]++
 			}
 		}
-		model.setU(countPatterns(random), start)
+		model.SetU(estimate.CountPatterns(random), start)
 	}
 	minPairs := m.cfg.MinEMPairs
 	if minPairs == 0 {
 		minPairs = 200
 	}
 	R := len(m.cfg.Blocking)
-	perRule := make([]map[gamma]int, R)
+	perRule := make([]map[estimate.Pattern]int, R)
 	for k := range perRule {
-		perRule[k] = map[gamma]int{}
+		perRule[k] = map[estimate.Pattern]int{}
 	}
-	all := map[gamma]int{}
+	all := map[estimate.Pattern]int{}
 	for _, c := range cands {
 		all[c.g]++
 		for mask := m.ruleMask(c.i, c.j); mask != 0; mask &= mask - 1 {
@@ -610,28 +616,28 @@ func (m *Matcher) train(cands []cand) *Model {
 		if pairs == 0 || minPairs > 0 && pairs < minPairs {
 			continue
 		}
-		patterns := countPatterns(perRule[k])
+		patterns := estimate.CountPatterns(perRule[k])
 		include := m.freeFields(rule, patterns)
 		if include == nil {
 			continue
 		}
-		res := model.emM(patterns, include, start, m.cfg.PriorMatch, m.cfg.EMIterations)
-		model.Iterations += res.iterations
-		model.Converged = model.Converged && res.converged
-		if res.matches < 1 {
+		res := model.EstimateM(patterns, include, start, m.cfg.PriorMatch, m.cfg.EMIterations)
+		model.Iterations += res.Iterations
+		model.Converged = model.Converged && res.Converged
+		if res.Matches < 1 {
 			continue
 		}
 		for f := range include {
-			if !include[f] || !hasLevels(patterns, f) {
+			if !include[f] || !estimate.HasLevels(patterns, f) {
 				continue
 			}
 			if sumM[f] == nil {
-				sumM[f] = make([]float64, len(res.m[f]))
+				sumM[f] = make([]float64, len(res.M[f]))
 			}
-			for l, v := range res.m[f] {
-				sumM[f][l] += res.matches * v
+			for l, v := range res.M[f] {
+				sumM[f][l] += res.Matches * v
 			}
-			sumE[f] += res.matches
+			sumE[f] += res.Matches
 		}
 	}
 	for f := range model.Fields {
@@ -642,12 +648,12 @@ func (m *Matcher) train(cands []cand) *Model {
 			}
 			fm.Trained = true
 		}
-		floorM(fm.M)
+		estimate.FloorM(fm.M)
 	}
-	pairs := countPatterns(all)
-	model.Lambda = priorFromPairs(model, pairs, allPairs) // groups capped at MaxWeight
-	model.setGroupCaps(countPatterns(random))
-	model.Lambda = priorFromPairs(model, pairs, allPairs)
+	pairs := estimate.CountPatterns(all)
+	model.Lambda = estimate.PriorFromPairs(model, pairs, allPairs) // groups capped at MaxWeight
+	model.SetGroupCaps(estimate.CountPatterns(random))
+	model.Lambda = estimate.PriorFromPairs(model, pairs, allPairs)
 	return model
 }
 
@@ -655,7 +661,7 @@ func (m *Matcher) train(cands []cand) *Model {
 // the rule fixes, their swap partners and the fields of their groups. It
 // returns nil when fewer than three fields with values in at least a tenth of
 // the pairs are left (EM cannot tell m from the match share on fewer).
-func (m *Matcher) freeFields(rule BlockingRule, patterns []patternCount) []bool {
+func (m *Matcher) freeFields(rule BlockingRule, patterns []estimate.PatternCount) []bool {
 	nf := len(m.cfg.Fields)
 	include := make([]bool, nf)
 	for f := range include {
@@ -687,10 +693,10 @@ func (m *Matcher) freeFields(rule BlockingRule, patterns []patternCount) []bool 
 	var total float64
 	present := make([]float64, nf)
 	for _, p := range patterns {
-		total += p.n
+		total += p.N
 		for f := range present {
-			if p.g.level(f) >= 0 {
-				present[f] += p.n
+			if p.G.Level(f) >= 0 {
+				present[f] += p.N
 			}
 		}
 	}
@@ -704,36 +710,6 @@ func (m *Matcher) freeFields(rule BlockingRule, patterns []patternCount) []bool 
 		return nil
 	}
 	return include
-}
-
-// priorFromPairs estimates the probability that two random records match:
-// the expected number of matches among the compared pairs (each pair's match
-// probability under that same prior) over the number of all pairs, found by
-// fixed-point iteration. Pairs blocking never compared count as non-matches.
-func priorFromPairs(model *Model, patterns []patternCount, allPairs float64) float64 {
-	if allPairs < 1 {
-		return 0.5
-	}
-	ws := make([]float64, len(patterns))
-	for i, p := range patterns {
-		ws[i], _ = model.score(p.g)
-		ws[i] -= model.prior()
-	}
-	lambda := math.Max(1/allPairs, 1e-12)
-	for it := 0; it < 500; it++ {
-		prior := math.Log2(lambda / (1 - lambda))
-		var exp float64
-		for i, p := range patterns {
-			exp += p.n * prob2(prior+ws[i])
-		}
-		next := math.Min(math.Max(exp/allPairs, 1/allPairs/10), 0.5)
-		if math.Abs(next-lambda) <= 1e-6*lambda {
-			lambda = next
-			break
-		}
-		lambda = next
-	}
-	return lambda
 }
 
 func (m *Matcher) find(i int32) int32 {
@@ -767,7 +743,7 @@ func (m *Matcher) link(a, b int32) bool {
 		for k := 0; k < len(ma)*len(mb); k += step {
 			x, y := ma[k/len(mb)], mb[k%len(mb)]
 			g := m.compare(m.vals[x], m.vals[y])
-			sum += prob2(m.pairWeight(m.vals[x], m.vals[y], g))
+			sum += estimate.Prob(m.pairWeight(m.vals[x], m.vals[y], g))
 			n++
 		}
 		if sum/float64(n) < m.cfg.Cohesion {
@@ -812,18 +788,18 @@ func (m *Matcher) Compare(a, b Record) (Pair, []Evidence, error) {
 	}
 	g := m.compare(va, vb)
 	w := m.pairWeight(va, vb, g)
-	p := prob2(w)
+	p := estimate.Prob(w)
 	return Pair{A: a.ID, B: b.ID, Weight: w, Prob: p, Decision: m.cfg.Classify(p), ai: -1, bi: -1, g: g}, m.evidence(ra, rb, va, g), nil
 }
 
-func (m *Matcher) evidence(a, b, va []string, g gamma) []Evidence {
+func (m *Matcher) evidence(a, b, va []string, g estimate.Pattern) []Evidence {
 	ev := make([]Evidence, len(m.cfg.Fields))
 	ws := m.fieldWeights(va, g)
 	for f, spec := range m.cfg.Fields {
-		l := g.level(f)
+		l := g.Level(f)
 		ev[f] = Evidence{Field: spec.Name, A: a[f], B: b[f], Level: "missing", Weight: ws[f]}
 		if l >= 0 {
-			ev[f].Level = levelNames[spec.Kind][l]
+			ev[f].Level = field.Levels(spec.Kind)[l]
 		}
 	}
 	return ev
@@ -835,13 +811,4 @@ func (m *Matcher) ForEachCandidate(fn func(a, b string)) {
 	for i := range m.ids {
 		m.candidates(int32(i), func(j int32) { fn(m.ids[j], m.ids[i]) }, func(int32) {})
 	}
-}
-
-func hasLevels(patterns []patternCount, f int) bool {
-	for _, p := range patterns {
-		if p.g.level(f) >= 0 {
-			return true
-		}
-	}
-	return false
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/matching"
+	"github.com/tessera-cdp/tessera/internal/matching/estimate"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
@@ -177,7 +178,7 @@ type Job struct {
 	UpdatedAt  time.Time  `bson:"updatedAt"`
 	FinishedAt *time.Time `bson:"finishedAt,omitempty"`
 	// Model is the trained model, reused by incremental and source-filtered runs.
-	Model *matching.Model `bson:"model,omitempty"`
+	Model *estimate.Model `bson:"model,omitempty"`
 }
 
 // Store is what matching needs from the database.

@@ -14,6 +14,9 @@ import (
 	"github.com/oklog/ulid/v2"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/matching"
+	"github.com/tessera-cdp/tessera/internal/matching/estimate"
+	"github.com/tessera-cdp/tessera/internal/matching/field"
+	"github.com/tessera-cdp/tessera/internal/matchjob/guard"
 	"github.com/tessera-cdp/tessera/internal/privacy"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
@@ -331,7 +334,7 @@ func (s *Service) run(ctx context.Context, t *tracker) error {
 
 	// Focus: what an incremental or source-filtered run compares with the rest.
 	var focus map[string]bool
-	var model *matching.Model
+	var model *estimate.Model
 	modelFrom := ""
 	if opts.Incremental || opts.SourceFilter != "" {
 		base, err := s.Store.LastBaselineMatchJob(ctx)
@@ -449,26 +452,14 @@ func (s *Service) schema() matching.Schema {
 	return *s.Schema
 }
 
-// holdReason tells why an automatic pair that would join n profiles of this run is
-// held for review instead of merged ("" to merge).
-func (s *Service) holdReason(p scored, n int) string {
-	if why := contradiction(p.Evidence); why != "" {
-		return "held for review: " + why
-	}
-	if s.MaxGroup > 0 && n > s.MaxGroup {
-		return fmt.Sprintf("held for review: the merge would join %d profiles of this run (limit %d)", n, s.MaxGroup)
-	}
-	return ""
-}
-
 // fits reports whether a stored model was trained on the configuration's fields (a
 // changed configuration needs a full run to train a new one).
-func fits(m *matching.Model, cfg matching.Config) bool {
+func fits(m *estimate.Model, cfg matching.Config) bool {
 	if m == nil || len(m.Fields) != len(cfg.Fields) {
 		return false
 	}
 	for i, f := range cfg.Fields {
-		if m.Fields[i].Name != f.Name || len(m.Fields[i].M) != len(matching.Levels(f.Kind)) || len(m.Fields[i].U) != len(m.Fields[i].M) {
+		if m.Fields[i].Name != f.Name || len(m.Fields[i].M) != len(field.Levels(f.Kind)) || len(m.Fields[i].U) != len(m.Fields[i].M) {
 			return false
 		}
 	}
@@ -554,7 +545,7 @@ func (s *Service) apply(ctx context.Context, t *tracker, g *graph, pairs []score
 			note = "held for review: the profiles already matched to either side do not match the other"
 		}
 		if p.Decision == matching.Auto && !opts.DryRun {
-			if why := s.holdReason(p, g.size(ra)+g.size(rb)); why != "" {
+			if why := guard.HoldReason(p.Evidence, g.size(ra)+g.size(rb), s.MaxGroup); why != "" {
 				note = why
 			} else {
 				survivor, why, err := s.autoMerge(ctx, ra, rb, p, runID, opts.Actor)
@@ -728,42 +719,4 @@ func (g *graph) union(a, b, survivor string) {
 		}
 	}
 	g.members[survivor] = ms
-}
-
-// minAutoFields is the fewest agreeing fields of an automatic merge: a shared name and
-// city alone is a question for a person, however rare the name.
-const minAutoFields = 4
-
-// contradiction names hard evidence against a pair that an otherwise high score would
-// merge. Household members share surname, address and phone and score high; a person
-// keeps first name and birth date, so a pair that differs on one of them is merged
-// automatically only when the other one agrees (a retyped or replaced first name with
-// the same birth date, a mistyped birth date with the same first name); otherwise it
-// goes to review.
-func contradiction(ev []matching.Evidence) string {
-	agree := 0
-	var first, birth *matching.Evidence
-	for i, e := range ev {
-		if e.Level != "missing" && e.Level != "different" {
-			agree++
-		}
-		switch e.Field {
-		case matching.FFirstName:
-			first = &ev[i]
-		case matching.FBirthDate:
-			birth = &ev[i]
-		}
-	}
-	if agree < minAutoFields {
-		return fmt.Sprintf("only %d fields agree (an automatic merge needs %d)", agree, minAutoFields)
-	}
-	firstAgrees := first != nil && (first.Level == "exact" || first.Level == "close" || first.Level == "swapped")
-	birthAgrees := birth != nil && (birth.Level == "exact" || birth.Level == "one-digit-or-transposed")
-	switch {
-	case first != nil && first.Level == "different" && !birthAgrees:
-		return fmt.Sprintf("first names differ (%q, %q) and birth dates do not agree: same household?", first.A, first.B)
-	case birth != nil && birth.Level == "different" && !firstAgrees:
-		return fmt.Sprintf("birth dates differ (%s, %s) and first names do not agree", birth.A, birth.B)
-	}
-	return ""
 }

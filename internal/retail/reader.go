@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/money"
 )
 
 // Invoice is one invoice of the UCI Online Retail file: the lines sharing an InvoiceNo.
@@ -127,9 +128,9 @@ func (rr *Reader) add(no string) error {
 		return fail("invoice date", err)
 	}
 	rounded := 0
-	price, err := commerce.ParseMinor(rr.get("UnitPrice"), 2)
-	if errors.Is(err, commerce.ErrMoneyPrecision) {
-		price, err = commerce.RoundMinor(rr.get("UnitPrice"), 2)
+	price, err := money.ParseMinor(rr.get("UnitPrice"), 2)
+	if errors.Is(err, money.ErrMoneyPrecision) {
+		price, err = money.RoundMinor(rr.get("UnitPrice"), 2)
 		rounded = 1
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/retail"
 )
 
@@ -29,7 +30,7 @@ func TestRetailReader(t *testing.T) {
 	if a.CustomerID != "17850" || len(a.Lines) != 2 || o.TotalMinor != 6*255+6*339 || !a.At.Equal(time.Date(2010, 12, 1, 8, 26, 0, 0, time.UTC)) || a.Lines[1].Description != "LANTERN, METAL" {
 		t.Errorf("invoice a: %+v", a)
 	}
-	if c := b.Order("webshop", "cus_2", ""); !b.Cancellation() || c.Status != commerce.Cancelled || c.TotalMinor != -2750 || commerce.EntryOf(&c).Kind != commerce.KindCredit {
+	if c := b.Order("webshop", "cus_2", ""); !b.Cancellation() || c.Status != commerce.Cancelled || c.TotalMinor != -2750 || commerce.EntryOf(&c).Kind != ledger.KindCredit {
 		t.Errorf("cancellation: %+v", c)
 	}
 	if g.CustomerID != "" || g.Rounded != 1 || g.Lines[0].UnitPriceMinor != 0 || rr.Rows != 4 {

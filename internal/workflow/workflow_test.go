@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/normalize"
@@ -111,7 +112,7 @@ func (e *env) orderIDsOf(pid string) []string {
 	return out
 }
 
-func (e *env) metrics(pid string) commerce.Metrics {
+func (e *env) metrics(pid string) ledger.Metrics {
 	e.t.Helper()
 	m, err := e.com.Metrics(e.ctx, pid)
 	e.must(err)

@@ -9,6 +9,9 @@ import (
 
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/c360"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
+	"github.com/tessera-cdp/tessera/internal/money"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
@@ -16,8 +19,8 @@ import (
 var symbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥"}
 
 func ToMoney(minor int64, currency string) *model.Money {
-	exp, _ := commerce.Exponent(currency)
-	amount := commerce.FormatMinor(minor, exp)
+	exp, _ := money.Exponent(currency)
+	amount := money.FormatMinor(minor, exp)
 	return &model.Money{AmountMinor: int(minor), Amount: amount, Currency: currency, Formatted: formatMoney(amount, currency)}
 }
 
@@ -51,7 +54,7 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func ToMetrics(m commerce.Metrics) *model.CustomerMetrics {
+func ToMetrics(m ledger.Metrics) *model.CustomerMetrics {
 	out := &model.CustomerMetrics{OrderCount: m.Orders, CancellationCount: m.Cancellations, InteractionCount: m.Interactions,
 		OtherCurrencies: []*model.Money{}, FirstOrderAt: optTime(m.FirstOrderAt), LastOrderAt: optTime(m.LastOrderAt),
 		LastSeenAt: optTime(m.LastSeenAt()),
@@ -90,7 +93,7 @@ func ToInteraction(it *commerce.Interaction) *model.Interaction {
 	return out
 }
 
-func ToTimelineItem(x commerce.TimelineItem) *model.TimelineItem {
+func ToTimelineItem(x c360.TimelineItem) *model.TimelineItem {
 	out := &model.TimelineItem{Kind: model.TimelineKind(strings.ToUpper(x.Kind)), ID: x.ID, At: x.At, Channel: x.Channel, Type: x.Type}
 	switch {
 	case x.Order != nil:
@@ -105,7 +108,7 @@ func ToTimelineItem(x commerce.TimelineItem) *model.TimelineItem {
 }
 
 func orderCursor(o *commerce.Order) string {
-	return commerce.EncodeCursor(commerce.Position{At: o.PlacedAt, Kind: commerce.ItemOrder, ID: o.ID})
+	return c360.EncodeCursor(c360.Position{At: o.PlacedAt, Kind: c360.ItemOrder, ID: o.ID})
 }
 
 // FromOrderInput turns one input row into an order, or a reason to reject it.
@@ -116,7 +119,7 @@ func FromOrderInput(source string, in *model.OrderInput) (commerce.Order, string
 		return o, "externalId must have 1 to 200 characters"
 	}
 	o.ID = source + ":" + o.ExternalID
-	exp, ok := commerce.Exponent(o.Currency)
+	exp, ok := money.Exponent(o.Currency)
 	if !ok {
 		return o, fmt.Sprintf("unknown currency %q", in.Currency)
 	}
@@ -127,14 +130,14 @@ func FromOrderInput(source string, in *model.OrderInput) (commerce.Order, string
 		return o, "at most 1000 lines per order"
 	}
 	for i, l := range in.Lines {
-		p, err := commerce.ParseMinor(l.UnitPrice, exp)
+		p, err := money.ParseMinor(l.UnitPrice, exp)
 		if err != nil {
 			return o, fmt.Sprintf("line %d: unit price %q: %v", i+1, l.UnitPrice, err)
 		}
 		o.Lines = append(o.Lines, commerce.Line{SKU: l.Sku, Description: val(l.Description), Quantity: int64(l.Quantity), UnitPriceMinor: p})
 	}
 	if in.Total != nil {
-		t, err := commerce.ParseMinor(*in.Total, exp)
+		t, err := money.ParseMinor(*in.Total, exp)
 		if err != nil {
 			return o, fmt.Sprintf("total %q: %v", *in.Total, err)
 		}
@@ -207,7 +210,7 @@ func ToRfmReport(rep commerce.RFMReport) *model.RfmReport {
 }
 
 // ToOrderConnection shows a page of a customer's orders.
-func ToOrderConnection(pg commerce.OrdersPage) *model.OrderConnection {
+func ToOrderConnection(pg c360.OrdersPage) *model.OrderConnection {
 	out := &model.OrderConnection{Edges: []*model.OrderEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.HasNext}}
 	for i := range pg.Orders {
 		c := orderCursor(&pg.Orders[i])
@@ -218,10 +221,10 @@ func ToOrderConnection(pg commerce.OrdersPage) *model.OrderConnection {
 }
 
 // ToTimelineConnection shows a page of a customer's timeline.
-func ToTimelineConnection(pg commerce.TimelinePage) *model.TimelineConnection {
+func ToTimelineConnection(pg c360.TimelinePage) *model.TimelineConnection {
 	out := &model.TimelineConnection{Edges: []*model.TimelineEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.Next != ""}}
 	for _, x := range pg.Items {
-		c := commerce.EncodeCursor(commerce.Position{At: x.At, Kind: x.Kind, ID: x.ID})
+		c := c360.EncodeCursor(c360.Position{At: x.At, Kind: x.Kind, ID: x.ID})
 		out.Edges = append(out.Edges, &model.TimelineEdge{Cursor: c, Node: ToTimelineItem(x)})
 		out.PageInfo.EndCursor = &c
 	}
@@ -230,10 +233,10 @@ func ToTimelineConnection(pg commerce.TimelinePage) *model.TimelineConnection {
 
 // ToRankRequest asks for customers with commerce data in a value order (newest first
 // by default), restricted by the text query and the filter.
-func ToRankRequest(query string, filter *model.CustomerFilter, orderBy *model.CustomerOrder, n int, after string) commerce.RankRequest {
-	q := commerce.RankRequest{Order: commerce.RankNewest, Query: query, After: after, Limit: n}
+func ToRankRequest(query string, filter *model.CustomerFilter, orderBy *model.CustomerOrder, n int, after string) c360.RankRequest {
+	q := c360.RankRequest{Order: c360.RankNewest, Query: query, After: after, Limit: n}
 	if orderBy != nil {
-		q.Order = commerce.RankOrder(strings.ToLower(string(*orderBy)))
+		q.Order = c360.RankOrder(strings.ToLower(string(*orderBy)))
 	}
 	if filter != nil {
 		if filter.MinRevenueMinor != nil {
@@ -251,7 +254,7 @@ func ToRankRequest(query string, filter *model.CustomerFilter, orderBy *model.Cu
 
 // ToRankedConnection shows a page of ranked customers with their profiles (ps, in any
 // order).
-func ToRankedConnection(pg commerce.RankPage, ps []profile.Profile) *model.CustomerConnection {
+func ToRankedConnection(pg c360.RankPage, ps []profile.Profile) *model.CustomerConnection {
 	byID := map[string]int{}
 	for i, p := range ps {
 		byID[p.ID] = i

@@ -7,7 +7,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/c360"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/ticket"
@@ -20,8 +21,8 @@ type Loaders struct {
 	Identities *dataloadgen.Loader[string, []profile.Identity]
 	Records    *dataloadgen.Loader[string, []profile.Record]
 	Tickets    *dataloadgen.Loader[string, []ticket.Ticket] // by requester profile id
-	Metrics    *dataloadgen.Loader[string, commerce.Metrics]
-	Orders     *dataloadgen.Loader[commerce.OrdersRequest, commerce.OrdersPage]
+	Metrics    *dataloadgen.Loader[string, ledger.Metrics]
+	Orders     *dataloadgen.Loader[c360.OrdersRequest, c360.OrdersPage]
 }
 
 // Deps are what the loaders read: narrow batch reads that the domain packages
@@ -30,7 +31,7 @@ type Deps struct {
 	Customers customer.Store
 	Tickets   ticket.RequesterTickets
 	// Commerce serves metrics (with churn risk) and order pages in batches.
-	Commerce *commerce.Customer360
+	Commerce *c360.Customer360
 }
 
 // maxTicketsPerCustomer bounds Customer.tickets (its first argument is at most 100).
@@ -54,10 +55,10 @@ func newLoaders(d Deps) *Loaders {
 			all, err := ts.TicketsOfRequesters(ctx, ids, maxTicketsPerCustomer)
 			return groupBy(ids, all, func(t ticket.Ticket) string { return t.RequesterID }, err)
 		}, wait),
-		Metrics: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([]commerce.Metrics, []error) {
+		Metrics: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([]ledger.Metrics, []error) {
 			ms, err := d.Commerce.Metrics(ctx, ids)
 			if err != nil {
-				return make([]commerce.Metrics, len(ids)), fill(make([]error, len(ids)), err)
+				return make([]ledger.Metrics, len(ids)), fill(make([]error, len(ids)), err)
 			}
 			return ms, nil
 		}, wait),

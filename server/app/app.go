@@ -14,6 +14,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/c360"
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
@@ -83,8 +84,8 @@ type App struct {
 	Tickets  *ticket.Service
 	HelpDesk *ticketstore.Store
 	Notify   *notify.Broker
-	// Commerce: orders, interactions, value metrics and the timeline (with ticket
-	// activity as an extra timeline source).
+	// Commerce: orders, interactions and value metrics (the timeline, with ticket
+	// activity as an extra source, is read through c360.Customer360).
 	Commerce *commerce.Service
 	// Segments: saved segments, their membership (kept current from the change hooks
 	// of identity resolution and commerce), the webhook outbox and its deliverer.
@@ -195,7 +196,6 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if o.Now != nil {
 		a.Commerce.Now = o.Now
 	}
-	a.Commerce.TimelineSources = []commerce.TimelineSource{&ticketstore.Timeline{Tickets: a.HelpDesk, Aliases: ticketAliases(a.Profiles)}}
 	a.SegmentStore = segmentstore.New(db, backend, st)
 	if err := a.SegmentStore.EnsureIndexes(ctx); err != nil {
 		return nil, err
@@ -235,13 +235,13 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err := ing.MarkInterrupted(ctx); err != nil {
 		return nil, err
 	}
-	c360 := &commerce.Customer360{Service: a.Commerce, Store: a.CommerceStore, Search: a.Profiles.SearchIDs, WithAttribute: st.ProfileIDsWithAttribute,
-		Profiles: a.Profiles.Stored}
+	customer360 := &c360.Customer360{Service: a.Commerce, Store: a.CommerceStore, Search: a.Profiles.SearchIDs, WithAttribute: st.ProfileIDsWithAttribute,
+		Profiles: a.Profiles.Stored, TimelineSources: []c360.TimelineSource{&ticketstore.Timeline{Tickets: a.HelpDesk, Aliases: ticketAliases(a.Profiles)}}}
 	a.Resolver = &resolvers.Resolver{Workflows: a.Workflows, Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
 		Tickets: a.Tickets, TicketQueues: &queue.Service{Store: a.HelpDesk},
 		DeskAdmin:   &admin.Service{Store: a.HelpDesk, Keys: agentKeys{a.Auth}, NewID: dbkit.NewID},
 		DeskReports: &report.Service{Store: a.HelpDesk}, Notify: a.Notify,
-		Commerce: a.Commerce, C360: c360, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
+		Commerce: a.Commerce, C360: customer360, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
 		Eraser: &Eraser{Store: st, Privacy: priv, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
 			Normalizer: norm, Log: o.Log},
 		Privacy:  &Privacy{Store: st, List: priv, Commerce: a.CommerceStore, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/tessera-cdp/tessera/internal/auth"
-	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/c360"
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
@@ -22,7 +22,7 @@ var (
 	_ report.Store            = (*ticketstore.Store)(nil)
 	_ ticket.RequesterTickets = (*ticketstore.Store)(nil)
 	_ ticket.Requesters       = (*Requesters)(nil)
-	_ commerce.Reader         = (*commercestore.Store)(nil)
+	_ c360.Reader             = (*commercestore.Store)(nil)
 	_ membership.Reader       = segmentReads{}
 )
 

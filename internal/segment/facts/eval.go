@@ -12,7 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
-	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
+	"github.com/tessera-cdp/tessera/internal/money"
 	"github.com/tessera-cdp/tessera/internal/segment"
 )
 
@@ -485,7 +486,7 @@ func (c *compiler) metricPred(m segment.MetricCond) (func(*Fact) bool, error) {
 			if mm == nil || !(mm.Orders > 0) {
 				return zero
 			}
-			cm := commerce.Metrics{Orders: int(mm.Orders), NetMinor: mm.NetMinor}
+			cm := ledger.Metrics{Orders: int(mm.Orders), NetMinor: mm.NetMinor}
 			return op.Compare(float64(cm.AOVMinor()), byCur(mm.Currency))
 		}, nil
 	case segment.MetricDaysSinceLastOrder:
@@ -508,7 +509,7 @@ func thresholds(v float64) func(cur string) float64 {
 		if have && cur == last {
 			return lastV
 		}
-		e, ok := commerce.Exponent(cur)
+		e, ok := money.Exponent(cur)
 		if !ok {
 			e = 2
 		}

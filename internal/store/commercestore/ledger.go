@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 )
 
@@ -28,19 +29,19 @@ const (
 )
 
 type bucketDoc struct {
-	ID           string                    `bson:"_id"`
-	ProfileID    string                    `bson:"profileId"`
-	Period       string                    `bson:"period"`
-	Rev          int64                     `bson:"rev"`
-	Orders       map[string]commerce.Entry `bson:"o"`
-	Interactions map[string]time.Time      `bson:"i"`
+	ID           string                  `bson:"_id"`
+	ProfileID    string                  `bson:"profileId"`
+	Period       string                  `bson:"period"`
+	Rev          int64                   `bson:"rev"`
+	Orders       map[string]ledger.Entry `bson:"o"`
+	Interactions map[string]time.Time    `bson:"i"`
 }
 
-func bucketID(k commerce.BucketKey) string { return k.ProfileID + "/" + k.Period }
+func bucketID(k ledger.BucketKey) string { return k.ProfileID + "/" + k.Period }
 
-func (d *bucketDoc) domain() commerce.Bucket {
-	b := commerce.Bucket{BucketKey: commerce.BucketKey{ProfileID: d.ProfileID, Period: d.Period}, Rev: d.Rev,
-		Orders: make(map[string]commerce.Entry, len(d.Orders)), Interactions: make(map[string]time.Time, len(d.Interactions))}
+func (d *bucketDoc) domain() ledger.Bucket {
+	b := ledger.Bucket{BucketKey: ledger.BucketKey{ProfileID: d.ProfileID, Period: d.Period}, Rev: d.Rev,
+		Orders: make(map[string]ledger.Entry, len(d.Orders)), Interactions: make(map[string]time.Time, len(d.Interactions))}
 	for k, e := range d.Orders {
 		e.At = e.At.UTC()
 		b.Orders[keyUnescaper.Replace(k)] = e
@@ -55,8 +56,8 @@ func (d *bucketDoc) domain() commerce.Bucket {
 // of single entries, $inc of rev; an upsert when it adds entries) that returns the
 // bucket as it is after: atomic on MongoDB, and made safe on FerretDB by the caller's
 // LockMetrics. A few buckets are changed at a time.
-func (s *Store) ChangeLedger(ctx context.Context, cs []commerce.LedgerChange) ([]commerce.Bucket, error) {
-	out := make([]*commerce.Bucket, len(cs))
+func (s *Store) ChangeLedger(ctx context.Context, cs []ledger.LedgerChange) ([]ledger.Bucket, error) {
+	out := make([]*ledger.Bucket, len(cs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(bucketWriters)
 	for i, c := range cs {
@@ -98,7 +99,7 @@ func (s *Store) ChangeLedger(ctx context.Context, cs []commerce.LedgerChange) ([
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	var bs []commerce.Bucket
+	var bs []ledger.Bucket
 	for _, b := range out {
 		if b != nil {
 			bs = append(bs, *b)
@@ -108,7 +109,7 @@ func (s *Store) ChangeLedger(ctx context.Context, cs []commerce.LedgerChange) ([
 }
 
 // GetBuckets reads buckets by _id (point reads on FerretDB).
-func (s *Store) GetBuckets(ctx context.Context, keys []commerce.BucketKey) ([]commerce.Bucket, error) {
+func (s *Store) GetBuckets(ctx context.Context, keys []ledger.BucketKey) ([]ledger.Bucket, error) {
 	ids := make([]string, len(keys))
 	for i, k := range keys {
 		ids[i] = bucketID(k)
@@ -117,7 +118,7 @@ func (s *Store) GetBuckets(ctx context.Context, keys []commerce.BucketKey) ([]co
 	if err != nil {
 		return nil, err
 	}
-	out := make([]commerce.Bucket, len(docs))
+	out := make([]ledger.Bucket, len(docs))
 	for i := range docs {
 		out[i] = docs[i].domain()
 	}
@@ -177,23 +178,23 @@ func (s *Store) rebuildAll(ctx context.Context, olds []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	buckets := map[commerce.BucketKey]*bucketDoc{}
-	bucket := func(k commerce.BucketKey) *bucketDoc {
+	buckets := map[ledger.BucketKey]*bucketDoc{}
+	bucket := func(k ledger.BucketKey) *bucketDoc {
 		if buckets[k] == nil {
 			buckets[k] = &bucketDoc{ID: bucketID(k), ProfileID: k.ProfileID, Period: k.Period, Rev: 1,
-				Orders: map[string]commerce.Entry{}, Interactions: map[string]time.Time{}}
+				Orders: map[string]ledger.Entry{}, Interactions: map[string]time.Time{}}
 		}
 		return buckets[k]
 	}
 	for i := range orders {
 		o := &orders[i]
 		o.PlacedAt = o.PlacedAt.UTC()
-		bucket(commerce.OrderBucket(o.ProfileID, o.PlacedAt)).Orders[keyEscaper.Replace(o.ID)] = commerce.EntryOf(o)
+		bucket(ledger.OrderBucket(o.ProfileID, o.PlacedAt)).Orders[keyEscaper.Replace(o.ID)] = commerce.EntryOf(o)
 	}
 	for _, it := range inters {
-		bucket(commerce.InteractionBucket(it.ProfileID, it.At)).Interactions[keyEscaper.Replace(it.ID)] = it.At.UTC()
+		bucket(ledger.InteractionBucket(it.ProfileID, it.At)).Interactions[keyEscaper.Replace(it.ID)] = it.At.UTC()
 	}
-	byProfile := map[string][]commerce.Bucket{}
+	byProfile := map[string][]ledger.Bucket{}
 	var bms []mongo.WriteModel
 	for _, d := range buckets {
 		bms = append(bms, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: d.ID}}).SetReplacement(d).SetUpsert(true))
@@ -209,12 +210,12 @@ func (s *Store) rebuildAll(ctx context.Context, olds []string) (int, error) {
 	}
 	var mms []mongo.WriteModel
 	for pid, bs := range byProfile {
-		m := commerce.Metrics{ProfileID: pid}
+		m := ledger.Metrics{ProfileID: pid}
 		m.Apply(bs)
 		f := metricsFields(m)
 		mms = append(mms, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: pid}}).SetUpsert(true).SetUpdate(bson.M{
 			"$set": f, "$unset": bson.M{"ledger": "", "interactionIds": ""}, "$inc": bson.M{"rev": 1},
-			"$setOnInsert": bson.M{"rfm": commerce.RFM{}}}))
+			"$setOnInsert": bson.M{"rfm": ledger.RFM{}}}))
 	}
 	return len(byProfile), dbkit.Bulk(ctx, s.b, s.metrics(), mms)
 }

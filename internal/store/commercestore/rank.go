@@ -4,7 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/c360"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -12,9 +13,9 @@ import (
 
 // Ranked reads of value metrics for the customer list and the 360 view.
 
-var _ commerce.RankStore = (*Store)(nil)
+var _ c360.RankStore = (*Store)(nil)
 
-func rankFilter(f commerce.RankFilter) bson.M {
+func rankFilter(f c360.RankFilter) bson.M {
 	q := bson.M{}
 	if f.Restrict {
 		q["_id"] = bson.M{"$in": f.ProfileIDs}
@@ -33,13 +34,13 @@ func rankFilter(f commerce.RankFilter) bson.M {
 
 // RankMetrics pages metrics (without period summaries) in descending order of the rank key,
 // then profile id, after a keyset position.
-func (s *Store) RankMetrics(ctx context.Context, q commerce.RankQuery) ([]commerce.Metrics, error) {
+func (s *Store) RankMetrics(ctx context.Context, q c360.RankQuery) ([]ledger.Metrics, error) {
 	f := rankFilter(q.Filter)
 	field := ""
 	switch q.Order {
-	case commerce.RankRevenue:
+	case c360.RankRevenue:
 		field = "netMinor"
-	case commerce.RankLastOrder:
+	case c360.RankLastOrder:
 		field = "lastOrderAt"
 	}
 	sort := bson.D{{Key: "_id", Value: -1}}
@@ -48,7 +49,7 @@ func (s *Store) RankMetrics(ctx context.Context, q commerce.RankQuery) ([]commer
 	}
 	if a := q.After; a != nil {
 		var v any = a.Value
-		if q.Order == commerce.RankLastOrder {
+		if q.Order == c360.RankLastOrder {
 			v = time.UnixMilli(a.Value).UTC()
 			if a.Value == 0 {
 				v = time.Time{}
@@ -71,13 +72,13 @@ func (s *Store) RankMetrics(ctx context.Context, q commerce.RankQuery) ([]commer
 	if err != nil {
 		return nil, err
 	}
-	out := make([]commerce.Metrics, len(docs))
+	out := make([]ledger.Metrics, len(docs))
 	for i := range docs {
 		out[i] = docs[i].domain()
 	}
 	return out, nil
 }
 
-func (s *Store) CountRanked(ctx context.Context, f commerce.RankFilter) (int64, error) {
+func (s *Store) CountRanked(ctx context.Context, f c360.RankFilter) (int64, error) {
 	return s.metrics().CountDocuments(ctx, rankFilter(f))
 }

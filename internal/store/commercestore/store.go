@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 )
 
 var _ commerce.Store = (*Store)(nil)
@@ -180,7 +181,7 @@ func (s *Store) CommerceProfiles(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// metricsDoc is the stored form of commerce.Metrics: the aggregates (which segment
+// metricsDoc is the stored form of ledger.Metrics: the aggregates (which segment
 // rules and rankings filter and sort on) and, in periods, the summaries of the
 // profile's ledger buckets they derive from. Documents written before the buckets
 // carried the whole ledger (ledger) and the interaction ids (interactionIds);
@@ -199,7 +200,7 @@ type metricsDoc struct {
 	LastOrderAt       time.Time            `bson:"lastOrderAt"`
 	Interactions      int                  `bson:"interactions"`
 	LastInteractionAt time.Time            `bson:"lastInteractionAt"`
-	RFM               commerce.RFM         `bson:"rfm"`
+	RFM               ledger.RFM           `bson:"rfm"`
 	Periods           map[string]periodDoc `bson:"periods,omitempty"`
 }
 
@@ -207,7 +208,7 @@ type metricsDoc struct {
 // written before the ledger buckets still carry.
 var heavyFields = bson.M{"periods": 0, "ledger": 0, "interactionIds": 0}
 
-// periodDoc is the stored form of commerce.Period.
+// periodDoc is the stored form of ledger.Period.
 type periodDoc struct {
 	Rev               int64                 `bson:"r"`
 	Orders            int                   `bson:"o"`
@@ -232,21 +233,21 @@ var (
 	keyUnescaper = strings.NewReplacer("%25", "%", "%2E", ".", "%24", "$")
 )
 
-func (d *metricsDoc) domain() commerce.Metrics {
-	m := commerce.Metrics{ProfileID: d.ID, Rev: d.Rev, Orders: d.Orders, Cancellations: d.Cancellations, Currency: d.Currency,
+func (d *metricsDoc) domain() ledger.Metrics {
+	m := ledger.Metrics{ProfileID: d.ID, Rev: d.Rev, Orders: d.Orders, Cancellations: d.Cancellations, Currency: d.Currency,
 		GrossMinor: d.GrossMinor, ReturnsMinor: d.ReturnsMinor, NetMinor: d.NetMinor, OtherNet: d.OtherNet,
 		FirstOrderAt: utcOrZero(d.FirstOrderAt), LastOrderAt: utcOrZero(d.LastOrderAt), Interactions: d.Interactions,
 		LastInteractionAt: utcOrZero(d.LastInteractionAt), RFM: d.RFM}
 	if len(d.Periods) > 0 {
-		m.Periods = make(map[string]commerce.Period, len(d.Periods))
+		m.Periods = make(map[string]ledger.Period, len(d.Periods))
 		for k, p := range d.Periods {
-			q := commerce.Period{Rev: p.Rev, Orders: p.Orders, Cancellations: p.Cancellations, FirstOrderAt: utcOrZero(p.FirstOrderAt),
+			q := ledger.Period{Rev: p.Rev, Orders: p.Orders, Cancellations: p.Cancellations, FirstOrderAt: utcOrZero(p.FirstOrderAt),
 				LastOrderAt: utcOrZero(p.LastOrderAt), EarliestAt: utcOrZero(p.EarliestAt), EarliestID: p.EarliestID,
 				EarliestCurrency: p.EarliestCurrency, Interactions: p.Interactions, LastInteractionAt: utcOrZero(p.LastInteractionAt)}
 			if len(p.Amounts) > 0 {
-				q.Amounts = make(map[string]commerce.Amounts, len(p.Amounts))
+				q.Amounts = make(map[string]ledger.Amounts, len(p.Amounts))
 				for c, a := range p.Amounts {
-					q.Amounts[c] = commerce.Amounts{Gross: a.Gross, Credits: a.Credits}
+					q.Amounts[c] = ledger.Amounts{Gross: a.Gross, Credits: a.Credits}
 				}
 			}
 			m.Periods[k] = q
@@ -263,12 +264,12 @@ func utcOrZero(t time.Time) time.Time {
 	return t.UTC()
 }
 
-func (s *Store) GetMetrics(ctx context.Context, ids []string) ([]commerce.Metrics, error) {
+func (s *Store) GetMetrics(ctx context.Context, ids []string) ([]ledger.Metrics, error) {
 	docs, err := dbkit.InBatches[metricsDoc](ctx, s.b, s.metrics(), "_id", ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]commerce.Metrics, len(docs))
+	out := make([]ledger.Metrics, len(docs))
 	for i := range docs {
 		out[i] = docs[i].domain()
 	}
@@ -276,7 +277,7 @@ func (s *Store) GetMetrics(ctx context.Context, ids []string) ([]commerce.Metric
 }
 
 // metricsFields are the fields a metrics write sets: everything but rev and rfm.
-func metricsFields(m commerce.Metrics) bson.M {
+func metricsFields(m ledger.Metrics) bson.M {
 	periods := make(map[string]periodDoc, len(m.Periods))
 	for k, p := range m.Periods {
 		d := periodDoc{Rev: p.Rev, Orders: p.Orders, Cancellations: p.Cancellations, FirstOrderAt: p.FirstOrderAt, LastOrderAt: p.LastOrderAt,
@@ -315,7 +316,7 @@ func (s *Store) SaveMetrics(ctx context.Context, ws []commerce.MetricsWrite) (bo
 		if !s.b.AtomicUpdates {
 			f["rev"] = w.Prev + 1
 			ups = append(ups, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: w.M.ProfileID}}).SetUpsert(true).
-				SetUpdate(bson.M{"$set": f, "$setOnInsert": bson.M{"rfm": commerce.RFM{}}}))
+				SetUpdate(bson.M{"$set": f, "$setOnInsert": bson.M{"rfm": ledger.RFM{}}}))
 			continue
 		}
 		if w.New {
@@ -341,7 +342,7 @@ func (s *Store) SaveMetrics(ctx context.Context, ws []commerce.MetricsWrite) (bo
 
 // DeleteMetrics deletes buckets, then metrics documents: by bare _id on FerretDB, an
 // $in on MongoDB.
-func (s *Store) DeleteMetrics(ctx context.Context, ids []string, buckets []commerce.BucketKey) error {
+func (s *Store) DeleteMetrics(ctx context.Context, ids []string, buckets []ledger.BucketKey) error {
 	bids := make([]string, len(buckets))
 	for i, k := range buckets {
 		bids[i] = bucketID(k)
@@ -367,13 +368,13 @@ func (s *Store) deleteByID(ctx context.Context, c *mongo.Collection, ids []strin
 	return dbkit.Bulk(ctx, s.b, c, ms)
 }
 
-func (s *Store) MetricsPage(ctx context.Context, after string, limit int) ([]commerce.Metrics, error) {
+func (s *Store) MetricsPage(ctx context.Context, after string, limit int) ([]ledger.Metrics, error) {
 	docs, err := dbkit.FindAll[metricsDoc](ctx, s.metrics(), bson.M{"_id": bson.M{"$gt": after}},
 		options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)).SetProjection(heavyFields))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]commerce.Metrics, len(docs))
+	out := make([]ledger.Metrics, len(docs))
 	for i := range docs {
 		out[i] = docs[i].domain()
 	}
@@ -382,7 +383,7 @@ func (s *Store) MetricsPage(ctx context.Context, after string, limit int) ([]com
 
 // SetRFM writes scores by bare _id, under LockMetrics (on FerretDB a concurrent ingest
 // would otherwise lose its write or the score).
-func (s *Store) SetRFM(ctx context.Context, scores map[string]commerce.RFM) error {
+func (s *Store) SetRFM(ctx context.Context, scores map[string]ledger.RFM) error {
 	unlock := s.LockMetrics()
 	defer unlock()
 	var ms []mongo.WriteModel

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -19,35 +20,35 @@ func TestLedgerBucketsAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2011, 5, 1, 10, 0, 0, 0, time.UTC)
-	key := commerce.OrderBucket("p1", at) // any key: a bucket holds what it is given
+	key := ledger.OrderBucket("p1", at) // any key: a bucket holds what it is given
 	// Order ids with dots and dollars must survive as entry keys.
 	odd := "shop:a.b$c%2E"
-	change := commerce.LedgerChange{BucketKey: key, SetOrders: map[string]commerce.Entry{
-		odd:      {Kind: commerce.KindOrder, NetMinor: 250, Currency: "GBP", At: at},
-		"shop:2": {Kind: commerce.KindCredit, NetMinor: -50, Currency: "GBP", At: at.Add(time.Hour)},
+	change := ledger.LedgerChange{BucketKey: key, SetOrders: map[string]ledger.Entry{
+		odd:      {Kind: ledger.KindOrder, NetMinor: 250, Currency: "GBP", At: at},
+		"shop:2": {Kind: ledger.KindCredit, NetMinor: -50, Currency: "GBP", At: at.Add(time.Hour)},
 	}, SetInteractions: map[string]time.Time{"web:1": at.Add(2 * time.Hour)}}
-	bs, err := st.ChangeLedger(ctx, []commerce.LedgerChange{change})
+	bs, err := st.ChangeLedger(ctx, []ledger.LedgerChange{change})
 	if err != nil || len(bs) != 1 || bs[0].Rev != 1 || bs[0].BucketKey != key || len(bs[0].Orders) != 2 || !bs[0].Orders[odd].At.Equal(at) ||
 		!bs[0].Interactions["web:1"].Equal(at.Add(2*time.Hour)) {
 		t.Fatalf("first change: %+v %v", bs, err)
 	}
 	// The same change again only raises the revision; a removal applies.
-	bs, err = st.ChangeLedger(ctx, []commerce.LedgerChange{change})
+	bs, err = st.ChangeLedger(ctx, []ledger.LedgerChange{change})
 	if err != nil || len(bs) != 1 || bs[0].Rev != 2 || len(bs[0].Orders) != 2 {
 		t.Fatalf("second change: %+v %v", bs, err)
 	}
 	// A bucket that does not exist and only loses entries is not created.
-	bs, err = st.ChangeLedger(ctx, []commerce.LedgerChange{{BucketKey: key, UnsetOrders: []string{"shop:2"}},
-		{BucketKey: commerce.BucketKey{ProfileID: "nobody", Period: "2011"}, UnsetOrders: []string{"shop:2"}}})
+	bs, err = st.ChangeLedger(ctx, []ledger.LedgerChange{{BucketKey: key, UnsetOrders: []string{"shop:2"}},
+		{BucketKey: ledger.BucketKey{ProfileID: "nobody", Period: "2011"}, UnsetOrders: []string{"shop:2"}}})
 	if err != nil || len(bs) != 1 || bs[0].Rev != 3 || len(bs[0].Orders) != 1 || len(bs[0].Interactions) != 1 {
 		t.Fatalf("after removal: %+v %v", bs, err)
 	}
-	got, err := st.GetBuckets(ctx, []commerce.BucketKey{key, {ProfileID: "p1", Period: "1999"}})
+	got, err := st.GetBuckets(ctx, []ledger.BucketKey{key, {ProfileID: "p1", Period: "1999"}})
 	if err != nil || len(got) != 1 || got[0].Rev != 3 || len(got[0].Orders) != 1 {
 		t.Fatalf("read back: %+v %v", got, err)
 	}
 
-	var m commerce.Metrics
+	var m ledger.Metrics
 	m.ProfileID = "p1"
 	if !m.Apply(got) || m.NetMinor != 250 || m.Interactions != 1 || m.Currency != "GBP" {
 		t.Fatalf("applied: %+v", m)
@@ -74,20 +75,20 @@ func TestLedgerBucketsAndMetrics(t *testing.T) {
 		t.Fatalf("current rev: conflict %v, %v", conflict, err)
 	}
 	unlock()
-	if err := st.SetRFM(ctx, map[string]commerce.RFM{"p1": {Recency: 3, Frequency: 1, Monetary: 2, ScoredAt: at}}); err != nil {
+	if err := st.SetRFM(ctx, map[string]ledger.RFM{"p1": {Recency: 3, Frequency: 1, Monetary: 2, ScoredAt: at}}); err != nil {
 		t.Fatal(err)
 	}
 	page, err := st.MetricsPage(ctx, "", 10)
 	if err != nil || len(page) != 1 || page[0].Periods != nil || page[0].Rev != 2 || page[0].RFM.Recency != 3 || page[0].NetMinor != 250 {
 		t.Errorf("page: %+v %v", page, err)
 	}
-	if err := st.DeleteMetrics(ctx, []string{"p1"}, []commerce.BucketKey{key}); err != nil {
+	if err := st.DeleteMetrics(ctx, []string{"p1"}, []ledger.BucketKey{key}); err != nil {
 		t.Fatal(err)
 	}
 	if ms, _ := st.GetMetrics(ctx, []string{"p1"}); len(ms) != 0 {
 		t.Errorf("metrics left: %+v", ms)
 	}
-	if bs, _ := st.GetBuckets(ctx, []commerce.BucketKey{key}); len(bs) != 0 {
+	if bs, _ := st.GetBuckets(ctx, []ledger.BucketKey{key}); len(bs) != 0 {
 		t.Errorf("bucket left: %+v", bs)
 	}
 }
@@ -125,7 +126,7 @@ func TestEnsureLedgerMovesOldMetrics(t *testing.T) {
 		commerce.Interaction{ID: "web:1", ProfileID: "p1", Channel: "web", Type: "visit", At: at.AddDate(0, 1, 0)},
 		commerce.Interaction{ID: "web:2", ProfileID: "p2", Channel: "web", Type: "visit", At: at},
 	}
-	rfm := commerce.RFM{Recency: 4, Frequency: 2, Monetary: 3, ScoredAt: at}
+	rfm := ledger.RFM{Recency: 4, Frequency: 2, Monetary: 3, ScoredAt: at}
 	old := []any{
 		bson.M{"_id": "p1", "rev": int64(7), "orders": 1, "netMinor": 700, "currency": "GBP", "rfm": rfm, "interactions": 1,
 			"ledger": bson.M{"shop:1": bson.M{"k": "order", "n": 1000, "c": "GBP", "t": at}}, "interactionIds": bson.A{"web:1"}},
@@ -144,7 +145,7 @@ func TestEnsureLedgerMovesOldMetrics(t *testing.T) {
 	if err != nil || len(ms) != 3 {
 		t.Fatalf("metrics: %+v %v", ms, err)
 	}
-	by := map[string]commerce.Metrics{}
+	by := map[string]ledger.Metrics{}
 	for _, m := range ms {
 		by[m.ProfileID] = m
 	}
@@ -157,7 +158,7 @@ func TestEnsureLedgerMovesOldMetrics(t *testing.T) {
 	if m := by["p3"]; m.Orders != 0 || m.NetMinor != 0 || len(m.Periods) != 0 {
 		t.Errorf("p3: %+v", m)
 	}
-	bs, err := st.GetBuckets(ctx, commerce.BucketKeys(ms))
+	bs, err := st.GetBuckets(ctx, ledger.BucketKeys(ms))
 	if err != nil || len(bs) != 4 { // p1: orders of two years, interactions; p2: interactions
 		t.Fatalf("buckets: %+v %v", bs, err)
 	}

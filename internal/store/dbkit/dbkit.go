@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/oklog/ulid/v2"
 	"golang.org/x/sync/errgroup"
@@ -37,6 +39,13 @@ type Backend struct {
 	AtomicUpdates bool
 	// ServerGroup: grouping and counting on the server is cheaper than in process.
 	ServerGroup bool
+	// Storage is FerretDB's storage engine, "sqlite" or "postgresql" ("" on MongoDB).
+	Storage string
+	// Writers is how many bulk write commands of one Bulk may run at once when every
+	// statement names a different document. On PostgreSQL, FerretDB's statements run in
+	// PostgreSQL's own processes and a sequential ingest left a core idle (it was slower
+	// than on SQLite); SQLite has one writer and lost throughput with more.
+	Writers int
 
 	mu     sync.Mutex
 	guards map[string]*sync.Mutex
@@ -49,7 +58,15 @@ func MongoDB() *Backend {
 
 // FerretDB is FerretDB v1 on SQLite or PostgreSQL.
 func FerretDB() *Backend {
-	return &Backend{Name: "ferretdb", WriteBatch: 40}
+	return &Backend{Name: "ferretdb", WriteBatch: 40, Writers: 1}
+}
+
+// FerretDBOnPostgreSQL writes in smaller commands, several at once. FerretDB holds a
+// pooled PostgreSQL connection per update statement until its command ends, from a pool
+// of 50: three concurrent commands of 40 updates deadlocked; 6 of 5 hold at most 30,
+// leaving room for the concurrent point reads.
+func FerretDBOnPostgreSQL() *Backend {
+	return &Backend{Name: "ferretdb", Storage: "postgresql", WriteBatch: 5, Writers: 6}
 }
 
 // Detect asks the server what it is: FerretDB answers buildInfo with its own version.
@@ -58,10 +75,28 @@ func Detect(ctx context.Context, c *mongo.Client) (*Backend, error) {
 	if err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
 		return nil, fmt.Errorf("ask the database what it is: %w", err)
 	}
-	if _, ok := info["ferretdbVersion"]; ok {
-		return FerretDB(), nil
+	if _, ok := info["ferretdbVersion"]; !ok {
+		return MongoDB(), nil
 	}
-	return MongoDB(), nil
+	// FerretDB names its storage only in its start-up warnings ("Powered by FerretDB
+	// v1.24.0 and PostgreSQL 16.4."), once it has connected to it: listing databases does.
+	if _, err := c.ListDatabaseNames(ctx, bson.D{}); err != nil {
+		return nil, fmt.Errorf("ask FerretDB what it stores in: %w", err)
+	}
+	var warnings struct {
+		Log []string `bson:"log"`
+	}
+	if err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "getLog", Value: "startupWarnings"}}).Decode(&warnings); err != nil {
+		return nil, fmt.Errorf("ask FerretDB what it stores in: %w", err)
+	}
+	for _, w := range warnings.Log {
+		if strings.Contains(w, "PostgreSQL") {
+			return FerretDBOnPostgreSQL(), nil
+		}
+	}
+	b := FerretDB()
+	b.Storage = "sqlite"
+	return b, nil
 }
 
 // Guard serialises, within this process, read-modify-write changes of one kind of
@@ -189,6 +224,9 @@ func Bulk(ctx context.Context, b *Backend, c *mongo.Collection, models []mongo.W
 
 // BulkMatched is Bulk, returning how many documents matched.
 func BulkMatched(ctx context.Context, b *Backend, c *mongo.Collection, models []mongo.WriteModel) (int64, error) {
+	if b.Writers > 1 && len(models) > b.WriteBatch && distinctDocuments(models) {
+		return bulkConcurrent(ctx, b, c, models)
+	}
 	var matched int64
 	for start := 0; start < len(models); start += b.WriteBatch {
 		r, err := c.BulkWrite(ctx, models[start:min(start+b.WriteBatch, len(models))], options.BulkWrite().SetOrdered(false))
@@ -198,6 +236,66 @@ func BulkMatched(ctx context.Context, b *Backend, c *mongo.Collection, models []
 		matched += r.MatchedCount
 	}
 	return matched, nil
+}
+
+// bulkConcurrent runs the commands of one Bulk b.Writers at a time. Only for statements
+// on different documents: their order then does not matter (an unordered bulk write
+// promises none either), and each command's result is the same as in sequence.
+func bulkConcurrent(ctx context.Context, b *Backend, c *mongo.Collection, models []mongo.WriteModel) (int64, error) {
+	var matched atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(b.Writers)
+	for start := 0; start < len(models); start += b.WriteBatch {
+		part := models[start:min(start+b.WriteBatch, len(models))]
+		g.Go(func() error {
+			r, err := c.BulkWrite(gctx, part, options.BulkWrite().SetOrdered(false))
+			if err != nil {
+				return err
+			}
+			matched.Add(r.MatchedCount)
+			return nil
+		})
+	}
+	err := g.Wait()
+	return matched.Load(), err
+}
+
+// distinctDocuments reports whether every model names one document by _id, each a
+// different one.
+func distinctDocuments(models []mongo.WriteModel) bool {
+	seen := make(map[string]bool, len(models))
+	for _, m := range models {
+		var doc any
+		switch m := m.(type) {
+		case *mongo.InsertOneModel:
+			doc = m.Document
+		case *mongo.UpdateOneModel:
+			doc = m.Filter
+		case *mongo.ReplaceOneModel:
+			doc = m.Filter
+		case *mongo.DeleteOneModel:
+			doc = m.Filter
+		default:
+			return false
+		}
+		raw, err := bson.Marshal(doc)
+		if err != nil {
+			return false
+		}
+		id, err := bson.Raw(raw).LookupErr("_id")
+		if err != nil {
+			return false
+		}
+		if _, isDoc := id.DocumentOK(); isDoc { // an operator such as $in
+			return false
+		}
+		k := id.String()
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+	}
+	return true
 }
 
 // InsertNew inserts items unordered and returns the indexes of those whose _id existed

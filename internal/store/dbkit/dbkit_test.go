@@ -2,6 +2,7 @@ package dbkit_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,70 @@ func TestDetect(t *testing.T) {
 	}
 	if (b.Name == "ferretdb") == (b.IndexedFilters || b.AtomicUpdates || b.WriteBatch > 40) {
 		t.Fatalf("capabilities do not fit %s: %+v", b.Name, b)
+	}
+	storage := ""
+	if want == "ferretdb" {
+		storage = "sqlite"
+		if os.Getenv("TESSERA_TEST_POSTGRESQL_URL") != "" {
+			storage = "postgresql"
+		}
+	}
+	if b.Storage != storage || (b.Writers > 1) != (storage == "postgresql") {
+		t.Fatalf("storage %q with %d writers, want %q (concurrent writers only on PostgreSQL)", b.Storage, b.Writers, storage)
+	}
+}
+
+// With several writers, a Bulk on distinct documents is split into concurrent commands
+// and applies every statement once; a Bulk naming one document twice keeps its order.
+func TestBulkConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	b := *testdb.Backend(t)
+	b.WriteBatch, b.Writers = 3, 4
+	c := testdb.DB(t).Collection("concurrent")
+	var ins []mongo.WriteModel
+	for i := range 50 {
+		ins = append(ins, mongo.NewInsertOneModel().SetDocument(bson.M{"_id": fmt.Sprint("d", i), "n": 0}))
+	}
+	if err := dbkit.Bulk(ctx, &b, c, ins); err != nil {
+		t.Fatal(err)
+	}
+	var ups []mongo.WriteModel
+	for i := range 50 {
+		ups = append(ups, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": fmt.Sprint("d", i)}).SetUpdate(bson.M{"$inc": bson.M{"n": i}}))
+	}
+	matched, err := dbkit.BulkMatched(ctx, &b, c, ups)
+	if err != nil || matched != 50 {
+		t.Fatalf("matched %d, %v; want 50", matched, err)
+	}
+	// the same document first set to 1, then (ten statements on) to 2
+	var same []mongo.WriteModel
+	for i := range 12 {
+		v := 1
+		if i == 11 {
+			v = 2
+		}
+		id := fmt.Sprint("d", i)
+		if i == 0 || i == 11 {
+			id = "d0"
+		}
+		same = append(same, mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).SetUpdate(bson.M{"$set": bson.M{"last": v}}))
+	}
+	if err := dbkit.Bulk(ctx, &b, c, same); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := dbkit.FindAll[bson.M](ctx, c, bson.M{})
+	if err != nil || len(docs) != 50 {
+		t.Fatalf("%d documents, %v", len(docs), err)
+	}
+	for _, d := range docs {
+		var i int
+		fmt.Sscanf(d["_id"].(string), "d%d", &i)
+		if n := d["n"].(int32); int(n) != i {
+			t.Errorf("%s: n = %d, want %d (each increment once)", d["_id"], n, i)
+		}
+		if d["_id"] == "d0" && d["last"] != int32(2) {
+			t.Errorf("d0: last = %v, want 2 (the later statement last)", d["last"])
+		}
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
-	"github.com/tessera-cdp/tessera/internal/matching"
+	"github.com/tessera-cdp/tessera/internal/matching/estimate"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/store/identitystore"
@@ -104,7 +104,7 @@ func TestMatchJobsStore(t *testing.T) {
 		t.Fatalf("missing job: %v", err)
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	model := &matching.Model{Lambda: 0.01, Fields: []matching.FieldModel{{Name: "first_name", Levels: []string{"exact", "different"}, M: []float64{0.9, 0.1}, U: []float64{0.01, 0.99}}}}
+	model := &estimate.Model{Lambda: 0.01, Fields: []estimate.FieldModel{{Name: "first_name", Levels: []string{"exact", "different"}, M: []float64{0.9, 0.1}, U: []float64{0.01, 0.99}}}}
 	jobs := []matchjob.Job{
 		{ID: "mj_1", Status: matchjob.Succeeded, Baseline: true, Model: model, Watermark: now, StartedAt: now},
 		{ID: "mj_2", Status: matchjob.Succeeded, Options: matchjob.Options{DryRun: true}, StartedAt: now},

@@ -24,7 +24,7 @@ package segmentquery
 // with {$nor: [positive leaf]}, which is right on both. Keys of the filters come from a
 // whitelist or from an attribute key validated against ^[A-Za-z][A-Za-z0-9_]{0,63}$;
 // user strings are only ever values, and regular expressions are built with
-// regexp.QuoteMeta.
+// regexp.QuoteMeta. The leaves' filters are built by package rulefilter.
 //
 // Two strategies run the compiled rule:
 //
@@ -43,11 +43,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
-	"regexp"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
@@ -58,10 +55,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
-	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
 	"github.com/tessera-cdp/tessera/internal/segment/facts"
+	"github.com/tessera-cdp/tessera/internal/store/segmentquery/factload"
+	"github.com/tessera-cdp/tessera/internal/store/segmentquery/rulefilter"
 )
 
 var _ segment.Querier = (*Store)(nil)
@@ -74,9 +73,10 @@ type Store struct {
 	db       *mongo.Database
 	b        *dbkit.Backend
 	profiles *mongo.Collection
-	// facts is the in-process fact cache (facts.go); nil on MongoDB, where several
-	// instances write and the query path is index-backed.
+	// facts is the in-process fact cache (facts.go) and load its loader; nil on
+	// MongoDB, where several instances write and the query path is index-backed.
 	facts *facts.Cache
+	load  *factload.Loader
 }
 
 // New wraps a database on the given backend. On a backend without indexed filters
@@ -85,6 +85,7 @@ func New(db *mongo.Database, b *dbkit.Backend) *Store {
 	s := &Store{db: db, b: b, profiles: db.Collection("profiles")}
 	if !b.IndexedFilters {
 		s.facts = facts.NewCache()
+		s.load = factload.New(s.facts, s.profiles, s.metrics())
 	}
 	return s
 }
@@ -505,16 +506,12 @@ func (c *segCompiler) node(r segment.Rule, neg bool) (*segNode, error) {
 	case r.Not != nil:
 		return c.node(*r.Not, !neg)
 	case r.Trait != nil:
-		f, err := traitFilter(*r.Trait, neg)
+		f, err := rulefilter.Trait(*r.Trait, neg)
 		return &segNode{op: opFilter, filter: f}, err
 	case r.Identifier != nil:
-		return &segNode{op: opFilter, filter: identifierFilter(*r.Identifier, neg)}, nil
+		return &segNode{op: opFilter, filter: rulefilter.Identifier(*r.Identifier, neg)}, nil
 	case r.Consent != nil:
-		op := bson.D{{Key: "$in", Value: consentValues()}}
-		if r.Consent.Granted == neg {
-			op[0].Key = "$nin"
-		}
-		return &segNode{op: opFilter, filter: bson.D{{Key: "traits.attributes." + segment.ConsentAttribute(r.Consent.Channel), Value: op}}}, nil
+		return &segNode{op: opFilter, filter: rulefilter.Consent(*r.Consent, neg)}, nil
 	case r.Metric != nil:
 		return c.setLeaf("metric", *r.Metric, neg, func() ([]string, bool, error) { return c.metricSet(*r.Metric) })
 	case r.Orders != nil:
@@ -550,122 +547,6 @@ func (c *segCompiler) setLeaf(kind string, cond any, neg bool, eval func() ([]st
 	return c.setNode(i, in, neg), nil
 }
 
-// traitPath maps a validated trait field to its document path.
-func traitPath(field string) (string, error) {
-	if strings.HasPrefix(field, segment.AttributePrefix) {
-		key, ok := segment.AttributeKey(field)
-		if !ok { // Validate refused it already; never build a path from it
-			return "", apperr.Invalidf("rule: bad attribute field %q", field)
-		}
-		return "traits.attributes." + key, nil
-	}
-	switch field {
-	case segment.FieldEmail:
-		return "traits.emails", nil
-	case segment.FieldPhone:
-		return "traits.phones", nil
-	case segment.FieldCity, segment.FieldPostcode, segment.FieldCountry:
-		return "traits.addresses." + field, nil
-	case segment.FieldFirstName, segment.FieldLastName, segment.FieldBirthDate, segment.FieldLocale:
-		return "traits." + field, nil
-	}
-	return "", apperr.Invalidf("rule: unknown field %q", field)
-}
-
-var mongoOps = map[segment.Op]string{
-	segment.EQ: "$eq", segment.NE: "$ne", segment.IN: "$in", segment.NotIn: "$nin",
-	segment.GT: "$gt", segment.GTE: "$gte", segment.LT: "$lt", segment.LTE: "$lte",
-}
-
-// traitFilter compiles a trait condition, or its complement when neg.
-func traitFilter(t segment.TraitCond, neg bool) (bson.D, error) {
-	path, err := traitPath(t.Field)
-	if err != nil {
-		return nil, err
-	}
-	op := t.Op
-	if neg {
-		if n, ok := op.Negated(); ok {
-			op, neg = n, false
-		}
-	}
-	var operand any = t.Value
-	switch {
-	case t.Number != nil:
-		operand = *t.Number
-	case t.Bool != nil:
-		operand = *t.Bool
-	}
-	// FerretDB v1.24 evaluates $ne, $nin and $not on a path through an array of
-	// subdocuments (traits.addresses.city) as "some element does not match" instead
-	// of "no element matches"; $nor is right there (TestSegmentFerretDBOperators).
-	if strings.HasPrefix(path, "traits.addresses.") {
-		switch op {
-		case segment.NE:
-			op, neg = segment.EQ, true
-		case segment.NotIn:
-			op, neg = segment.IN, true
-		}
-		if neg {
-			pos, err := traitFilter(segment.TraitCond{Field: t.Field, Op: op, Value: t.Value, Values: t.Values}, false)
-			return bson.D{{Key: "$nor", Value: bson.A{pos}}}, err
-		}
-	}
-	var cond any
-	switch op {
-	case segment.IN, segment.NotIn:
-		cond = bson.D{{Key: mongoOps[op], Value: slices.Clone(t.Values)}}
-	case segment.Exists, segment.NotExists:
-		cond = bson.D{{Key: "$exists", Value: op == segment.Exists}}
-	case segment.Contains, segment.StartsWith:
-		cond = literalRegex(t.Value, op == segment.StartsWith)
-	default:
-		cond = bson.D{{Key: mongoOps[op], Value: operand}}
-	}
-	if neg { // only operators without a complementary one get here
-		cond = bson.D{{Key: "$not", Value: cond}}
-	}
-	return bson.D{{Key: path, Value: cond}}, nil
-}
-
-// literalRegex matches s literally, ignoring case; a prefix match is anchored, and
-// case-sensitive when s has no cased letters, so MongoDB can use an index for it.
-func literalRegex(s string, prefix bool) bson.Regex {
-	p := regexp.QuoteMeta(s)
-	if prefix {
-		p = "^" + p
-	}
-	opts := "i"
-	if strings.ToLower(s) == s && strings.ToUpper(s) == s {
-		opts = ""
-	}
-	return bson.Regex{Pattern: p, Options: opts}
-}
-
-func identifierFilter(c segment.IdentifierCond, neg bool) bson.D {
-	var cond any
-	switch {
-	case c.Value == "":
-		cond = bson.Regex{Pattern: "^" + regexp.QuoteMeta(c.Type+":")}
-		if neg {
-			cond = bson.D{{Key: "$not", Value: cond}}
-		}
-	case neg:
-		cond = bson.D{{Key: "$ne", Value: c.Type + ":" + c.Value}}
-	default:
-		cond = bson.D{{Key: "$eq", Value: c.Type + ":" + c.Value}}
-	}
-	return bson.D{{Key: "identifiers", Value: cond}}
-}
-
-func consentValues() bson.A {
-	vals := bson.A{true, 1}
-	for _, v := range segment.ConsentGranted {
-		vals = append(vals, v)
-	}
-	return vals
-}
-
 // ---- id-set leaves ----
 
 // restrictedTo adds the restriction to an id-set query on field, when it is small
@@ -675,20 +556,6 @@ func (c *segCompiler) restrictedTo(f bson.D, field string) bson.D {
 		f = append(f, bson.E{Key: field, Value: bson.D{{Key: "$in", Value: c.restrict}}})
 	}
 	return f
-}
-
-// numberCond is a filter condition on a numeric field where a missing field counts as
-// 0 and must never match (the caller handles zero through the complement).
-func numberCond(op segment.Op, v any) bson.D {
-	if op == segment.NE {
-		return bson.D{{Key: "$exists", Value: true}, {Key: "$ne", Value: v}}
-	}
-	return bson.D{{Key: mongoOps[op], Value: v}}
-}
-
-var complementOp = map[segment.Op]segment.Op{
-	segment.EQ: segment.NE, segment.NE: segment.EQ, segment.GT: segment.LTE,
-	segment.GTE: segment.LT, segment.LT: segment.GTE, segment.LTE: segment.GT,
 }
 
 // metricFields are the metrics document fields of the plain numeric metrics.
@@ -704,20 +571,20 @@ func (c *segCompiler) metricSet(m segment.MetricCond) ([]string, bool, error) {
 	zero := m.ZeroHolds()
 	op := m.Op
 	if zero {
-		op = complementOp[op]
+		op = rulefilter.Complement(op)
 	}
 	switch m.Metric {
 	case segment.MetricNetRevenue:
-		f, err := c.moneyFilter("netMinor", op, m.Value)
-		if err != nil {
+		if err := c.loadExponents(); err != nil {
 			return nil, false, err
 		}
+		f := rulefilter.Money("netMinor", op, m.Value, c.exponents)
 		ids, err := findIDs(c.ctx, coll, c.restrictedTo(f, "_id"))
 		return ids, !zero, err
 	case segment.MetricAOV:
 		return c.aovSet(m)
 	case segment.MetricDaysSinceLastOrder:
-		f, ok := c.daysFilter(m.Op, m.Value)
+		f, ok := rulefilter.Days(c.now, m.Op, m.Value)
 		if !ok {
 			return nil, true, nil
 		}
@@ -728,34 +595,8 @@ func (c *segCompiler) metricSet(m segment.MetricCond) ([]string, bool, error) {
 	if !ok {
 		return nil, false, apperr.Invalidf("rule: unknown metric %q", m.Metric)
 	}
-	ids, err := findIDs(c.ctx, coll, c.restrictedTo(bson.D{{Key: field, Value: numberCond(op, m.Value)}}, "_id"))
+	ids, err := findIDs(c.ctx, coll, c.restrictedTo(bson.D{{Key: field, Value: rulefilter.Number(op, m.Value)}}, "_id"))
 	return ids, !zero, err
-}
-
-// scaleMajor converts major units to minor units, snapping float noise (0.1×100) to
-// the integer it stands for.
-func scaleMajor(v float64, exp int) float64 {
-	x := v * math.Pow10(exp)
-	if r := math.Round(x); math.Abs(x-r) <= 1e-9*math.Max(1, math.Abs(x)) {
-		return r
-	}
-	return x
-}
-
-// number gives integral thresholds as int64 (exact on MongoDB for large amounts).
-func number(x float64) any {
-	if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-		return int64(x)
-	}
-	return x
-}
-
-// exponent is the minor-unit exponent of a profile currency (2 when unknown or unset).
-func exponent(currency string) int {
-	if e, ok := commerce.Exponent(currency); ok {
-		return e
-	}
-	return 2
 }
 
 // loadExponents reads the distinct currencies of the metrics documents.
@@ -776,44 +617,10 @@ func (c *segCompiler) loadExponents() error {
 	c.exponents = map[string]int{}
 	for _, g := range gs {
 		if code, ok := g.ID.(string); ok {
-			c.exponents[code] = exponent(code)
+			c.exponents[code] = rulefilter.Exponent(code)
 		}
 	}
 	return nil
-}
-
-// moneyFilter compares a minor-unit field with v major units in each document's
-// currency: one branch per minor-unit exponent present.
-func (c *segCompiler) moneyFilter(field string, op segment.Op, v float64) (bson.D, error) {
-	if err := c.loadExponents(); err != nil {
-		return nil, err
-	}
-	byExp := map[int][]string{}
-	var other []string
-	for cur, e := range c.exponents {
-		if e != 2 {
-			byExp[e] = append(byExp[e], cur)
-			other = append(other, cur)
-		}
-	}
-	base := bson.D{{Key: field, Value: numberCond(op, number(scaleMajor(v, 2)))}}
-	if len(other) == 0 {
-		return base, nil
-	}
-	slices.Sort(other)
-	branches := bson.A{append(bson.D{{Key: "currency", Value: bson.D{{Key: "$nin", Value: other}}}}, base...)}
-	exps := make([]int, 0, len(byExp))
-	for e := range byExp {
-		exps = append(exps, e)
-	}
-	slices.Sort(exps)
-	for _, e := range exps {
-		curs := byExp[e]
-		slices.Sort(curs)
-		branches = append(branches, bson.D{{Key: "currency", Value: bson.D{{Key: "$in", Value: curs}}},
-			{Key: field, Value: numberCond(op, number(scaleMajor(v, e)))}})
-	}
-	return bson.D{{Key: "$or", Value: branches}}, nil
 }
 
 // aovSet evaluates AOV in Go: it is not stored, and FerretDB has no expressions.
@@ -836,47 +643,13 @@ func (c *segCompiler) aovSet(m segment.MetricCond) ([]string, bool, error) {
 		if err := cur.Decode(&d); err != nil {
 			return nil, false, err
 		}
-		mm := commerce.Metrics{Orders: d.Orders, NetMinor: d.NetMinor}
-		holds := m.Op.Compare(float64(mm.AOVMinor()), scaleMajor(m.Value, exponent(d.Currency)))
+		mm := ledger.Metrics{Orders: d.Orders, NetMinor: d.NetMinor}
+		holds := m.Op.Compare(float64(mm.AOVMinor()), rulefilter.ScaleMajor(m.Value, rulefilter.Exponent(d.Currency)))
 		if holds != zero {
 			ids = append(ids, d.ID)
 		}
 	}
 	return sortedSet(ids), !zero, cur.Err()
-}
-
-// daysFilter selects metrics documents by whole days since the last counted order,
-// d = floor((now − lastOrderAt) / 24h): d ≥ k ⇔ lastOrderAt ≤ now − k days for an
-// integer k. ok is false when nothing can match.
-func (c *segCompiler) daysFilter(op segment.Op, v float64) (bson.D, bool) {
-	at := func(k float64) time.Time { return c.now.Add(-time.Duration(k) * day) }
-	atMost := func(k float64) bson.D {
-		return bson.D{{Key: "lastOrderAt", Value: bson.D{{Key: "$lte", Value: at(k)}}}}
-	}
-	after := func(k float64) bson.D { return bson.D{{Key: "lastOrderAt", Value: bson.D{{Key: "$gt", Value: at(k)}}}} }
-	f := bson.D{{Key: "orders", Value: bson.D{{Key: "$gt", Value: 0}}}}
-	integral := v == math.Floor(v)
-	switch op {
-	case segment.GT: // d ≥ floor(v)+1
-		return append(f, atMost(math.Floor(v)+1)...), true
-	case segment.GTE: // d ≥ ceil(v)
-		return append(f, atMost(math.Ceil(v))...), true
-	case segment.LT: // d < ceil(v)
-		return append(f, after(math.Ceil(v))...), true
-	case segment.LTE: // d < floor(v)+1
-		return append(f, after(math.Floor(v)+1)...), true
-	case segment.EQ:
-		if !integral {
-			return nil, false
-		}
-		return append(f, bson.E{Key: "lastOrderAt", Value: bson.D{{Key: "$lte", Value: at(v)}, {Key: "$gt", Value: at(v + 1)}}}), true
-	case segment.NE:
-		if !integral {
-			return f, true
-		}
-		return append(f, bson.E{Key: "$or", Value: bson.A{after(v), atMost(v + 1)}}), true
-	}
-	return nil, false
 }
 
 type countKind int

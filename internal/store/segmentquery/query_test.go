@@ -20,6 +20,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/money"
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
@@ -675,7 +676,7 @@ func (p *segPop) evalMetric(c segment.MetricCond, id string) bool {
 	if m.Currency != nil {
 		cur = *m.Currency
 	}
-	exp, ok := commerce.Exponent(cur)
+	exp, ok := money.Exponent(cur)
 	if !ok {
 		exp = 2
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketdoc"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -21,7 +22,7 @@ func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, bson.M{"requesterId": bson.M{"$in": ids}})
+	docs, err := dbkit.FindAll[ticketdoc.Ticket](ctx, s.tickets, bson.M{"requesterId": bson.M{"$in": ids}})
 	if err != nil {
 		return 0, err
 	}
@@ -40,10 +41,10 @@ func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(
 		}
 	}
 	if len(tids) == 0 {
-		return 0, s.forgetRequesters(ctx, ids)
+		return 0, s.index.ForgetRequesters(ctx, ids)
 	}
 	in := bson.M{"ticketId": bson.M{"$in": tids}}
-	msgs, err := dbkit.FindAll[messageDoc](ctx, s.messages, in)
+	msgs, err := dbkit.FindAll[ticketdoc.Message](ctx, s.messages, in)
 	if err != nil {
 		return 0, err
 	}
@@ -52,7 +53,7 @@ func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(
 		if b := redact(m.Body); b != m.Body {
 			set["body"] = b
 		}
-		atts, changed := append([]attachmentDoc(nil), m.Attachments...), false
+		atts, changed := append([]ticketdoc.Attachment(nil), m.Attachments...), false
 		for i := range atts {
 			if n := redact(atts[i].Name); n != atts[i].Name {
 				atts[i].Name, changed = n, true
@@ -65,7 +66,7 @@ func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(
 			return 0, err
 		}
 	}
-	evs, err := dbkit.FindAll[eventDoc](ctx, s.events, in)
+	evs, err := dbkit.FindAll[ticketdoc.Event](ctx, s.events, in)
 	if err != nil {
 		return 0, err
 	}
@@ -81,7 +82,7 @@ func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(
 			return 0, err
 		}
 	}
-	return int64(len(docs)), s.forgetRequesters(ctx, ids)
+	return int64(len(docs)), s.index.ForgetRequesters(ctx, ids)
 }
 
 // redactTicket rewrites a ticket's free text with the version check of Save, bumping
@@ -89,7 +90,7 @@ func (s *Store) RedactRequesters(ctx context.Context, ids []string, redact func(
 func (s *Store) redactTicket(ctx context.Context, id string, redact func(string) string) error {
 	defer s.b.Guard("tickets")()
 	for range 5 {
-		var d ticketDoc
+		var d ticketdoc.Ticket
 		if err := s.tickets.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketdoc"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
@@ -136,7 +137,7 @@ func (s *Store) listByQuery(ctx context.Context, f ticket.Filter, lp listing) (t
 	if key != "" {
 		sort = bson.D{{Key: key, Value: dir}, {Key: "_id", Value: dir}}
 	}
-	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(sort).SetLimit(int64(limit+1)))
+	docs, err := dbkit.FindAll[ticketdoc.Ticket](ctx, s.tickets, q, options.Find().SetSort(sort).SetLimit(int64(limit+1)))
 	if err != nil {
 		return ticket.TicketPage{}, err
 	}
@@ -146,7 +147,7 @@ func (s *Store) listByQuery(ctx context.Context, f ticket.Filter, lp listing) (t
 			pg.Next = encodeCursor(docs[limit-1], key)
 			break
 		}
-		pg.Tickets = append(pg.Tickets, d.ticket())
+		pg.Tickets = append(pg.Tickets, d.Ticket())
 	}
 	return pg, nil
 }
@@ -160,10 +161,10 @@ func (s *Store) TicketCursor(t ticket.Ticket, o ticket.Order) string {
 	case ticket.OrderUpdatedDesc, "":
 		key = "updatedAt"
 	}
-	return encodeCursor(toTicketDoc(&t, t.Version, ""), key)
+	return encodeCursor(ticketdoc.FromTicket(&t, t.Version, ""), key)
 }
 
-func encodeCursor(d ticketDoc, key string) string {
+func encodeCursor(d ticketdoc.Ticket, key string) string {
 	c := ticketCursor{ID: d.ID}
 	switch key {
 	case "nextDue":

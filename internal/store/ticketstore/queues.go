@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketdoc"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/internal/ticket/queueindex"
 )
@@ -27,7 +28,7 @@ func queueIndexOf(db *mongo.Database) *queueindex.Index { return dbkit.Shared(db
 // inProcessQueues reports whether the queues use the in-process index.
 func (s *Store) inProcessQueues() bool { return !s.b.IndexedFilters }
 
-func summaryOf(d *ticketDoc) queueindex.Summary {
+func summaryOf(d *ticketdoc.Ticket) queueindex.Summary {
 	return queueindex.Summary{ID: d.ID, Status: d.Status, Priority: d.Priority, AssigneeID: d.AssigneeID, GroupID: d.GroupID,
 		RequesterID: d.RequesterID, Tags: d.Tags, Created: queueindex.Ms(d.CreatedAt), Updated: queueindex.Ms(d.UpdatedAt),
 		Due: queueindex.Ms(d.NextDue)}
@@ -35,7 +36,7 @@ func summaryOf(d *ticketDoc) queueindex.Summary {
 
 // queued writes a ticket write through to the queue index: d as written, or nil for
 // the ticket id deleted.
-func (s *Store) queued(d *ticketDoc, id string) {
+func (s *Store) queued(d *ticketdoc.Ticket, id string) {
 	if !s.inProcessQueues() {
 		return
 	}
@@ -53,7 +54,7 @@ func (s *Store) EnsureQueueIndex(ctx context.Context) error {
 	if !s.inProcessQueues() || !s.queues.Begin() {
 		return nil
 	}
-	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, bson.M{}, options.Find().SetProjection(bson.M{
+	docs, err := dbkit.FindAll[ticketdoc.Ticket](ctx, s.tickets, bson.M{}, options.Find().SetProjection(bson.M{
 		"status": 1, "priority": 1, "assigneeId": 1, "groupId": 1, "requesterId": 1, "tags": 1,
 		"createdAt": 1, "updatedAt": 1, "nextDue": 1}))
 	if err != nil {
@@ -98,23 +99,23 @@ func (s *Store) listFromIndex(ctx context.Context, f ticket.Filter, o ticket.Ord
 	for i, sm := range page {
 		ids[i] = sm.ID
 	}
-	docs, err := dbkit.PointReads[ticketDoc](ctx, s.tickets, ids)
+	docs, err := dbkit.PointReads[ticketdoc.Ticket](ctx, s.tickets, ids)
 	if err != nil {
 		return ticket.TicketPage{}, true, err
 	}
-	byID := make(map[string]ticketDoc, len(docs))
+	byID := make(map[string]ticketdoc.Ticket, len(docs))
 	for _, d := range docs {
 		byID[d.ID] = d
 	}
 	var pg ticket.TicketPage
 	for _, id := range ids {
 		if d, ok := byID[id]; ok { // gone meanwhile (an insert undone): skipped
-			pg.Tickets = append(pg.Tickets, d.ticket())
+			pg.Tickets = append(pg.Tickets, d.Ticket())
 		}
 	}
 	if len(got) > lp.limit {
 		last := got[lp.limit-1]
-		pg.Next = encodeCursor(ticketDoc{ID: last.ID, NextDue: queueindex.Time(last.Due), UpdatedAt: queueindex.Time(last.Updated)}, lp.key)
+		pg.Next = encodeCursor(ticketdoc.Ticket{ID: last.ID, NextDue: queueindex.Time(last.Due), UpdatedAt: queueindex.Time(last.Updated)}, lp.key)
 	}
 	return pg, true, nil
 }

@@ -14,8 +14,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/commerce/c360"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketdoc"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketindex"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
@@ -28,7 +30,7 @@ import (
 func scanTicketsOfRequesters(ctx context.Context, s *Store, ids []string, perProfile int) ([]ticket.Ticket, error) {
 	// Oldest first by creation time, then id (the scan's order on SQLite, which the old
 	// code relied on; other backends return a scan in any order).
-	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, bson.M{"requesterId": bson.M{"$in": ids}},
+	docs, err := dbkit.FindAll[ticketdoc.Ticket](ctx, s.tickets, bson.M{"requesterId": bson.M{"$in": ids}},
 		options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err
@@ -39,7 +41,7 @@ func scanTicketsOfRequesters(ctx context.Context, s *Store, ids []string, perPro
 		d := docs[i]
 		if count[d.RequesterID] < perProfile {
 			count[d.RequesterID]++
-			out = append(out, d.ticket())
+			out = append(out, d.Ticket())
 		}
 	}
 	return out, nil
@@ -49,7 +51,7 @@ func scanCount(ctx context.Context, s *Store, ids []string) (int64, error) {
 	return s.tickets.CountDocuments(ctx, bson.M{"requesterId": bson.M{"$in": ids}})
 }
 
-func scanTimeline(ctx context.Context, s *Store, ids []string, from *commerce.Position, f commerce.TimelineFilter, limit int) ([]commerce.TimelineItem, error) {
+func scanTimeline(ctx context.Context, s *Store, ids []string, from *c360.Position, f c360.TimelineFilter, limit int) ([]c360.TimelineItem, error) {
 	if len(f.Types) > 0 && !slices.ContainsFunc(f.Types, func(t string) bool { return t == TicketCreated || t == TicketReplied || t == TicketSolved }) {
 		return nil, nil
 	}
@@ -57,19 +59,19 @@ func scanTimeline(ctx context.Context, s *Store, ids []string, from *commerce.Po
 	if len(f.Channels) > 0 {
 		q["channel"] = bson.M{"$in": f.Channels}
 	}
-	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(maxTimelineTickets))
+	docs, err := dbkit.FindAll[ticketdoc.Ticket](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": -1}).SetLimit(maxTimelineTickets))
 	if err != nil || len(docs) == 0 {
 		return nil, err
 	}
 	byID := map[string]ticket.Ticket{}
 	var tids []string
 	for _, d := range docs {
-		byID[d.ID] = d.ticket()
+		byID[d.ID] = d.Ticket()
 		tids = append(tids, d.ID)
 	}
-	var items []commerce.TimelineItem
-	add := func(t ticket.Ticket, id, typ, msg string, at commerce.Position) {
-		it := commerce.TimelineItem{Kind: ItemTicket, ID: id, At: at.At.UTC(), Channel: string(t.Channel), Type: typ,
+	var items []c360.TimelineItem
+	add := func(t ticket.Ticket, id, typ, msg string, at c360.Position) {
+		it := c360.TimelineItem{Kind: ItemTicket, ID: id, At: at.At.UTC(), Channel: string(t.Channel), Type: typ,
 			Extra: Activity{Ticket: t, MessageID: msg}}
 		if f.Allows(it.Channel, it.Type) && from.Includes(it) {
 			items = append(items, it)
@@ -77,9 +79,9 @@ func scanTimeline(ctx context.Context, s *Store, ids []string, from *commerce.Po
 	}
 	for _, id := range tids {
 		t := byID[id]
-		add(t, id+":created", TicketCreated, "", commerce.Position{At: t.CreatedAt})
+		add(t, id+":created", TicketCreated, "", c360.Position{At: t.CreatedAt})
 	}
-	msgs, err := dbkit.FindAll[messageDoc](ctx, s.messages, bson.M{"ticketId": bson.M{"$in": tids},
+	msgs, err := dbkit.FindAll[ticketdoc.Message](ctx, s.messages, bson.M{"ticketId": bson.M{"$in": tids},
 		"kind": string(ticket.KindPublicReply), "authorKind": string(ticket.AuthorAgent)})
 	if err != nil {
 		return nil, err
@@ -88,16 +90,16 @@ func scanTimeline(ctx context.Context, s *Store, ids []string, from *commerce.Po
 		if m.CreatedAt.Equal(byID[m.TicketID].CreatedAt) {
 			continue
 		}
-		add(byID[m.TicketID], m.TicketID+":reply:"+m.ID, TicketReplied, m.ID, commerce.Position{At: m.CreatedAt})
+		add(byID[m.TicketID], m.TicketID+":reply:"+m.ID, TicketReplied, m.ID, c360.Position{At: m.CreatedAt})
 	}
-	evs, err := dbkit.FindAll[eventDoc](ctx, s.events, bson.M{"ticketId": bson.M{"$in": tids}, "field": ticket.FieldStatus, "new": string(ticket.StatusSolved)})
+	evs, err := dbkit.FindAll[ticketdoc.Event](ctx, s.events, bson.M{"ticketId": bson.M{"$in": tids}, "field": ticket.FieldStatus, "new": string(ticket.StatusSolved)})
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range evs {
-		add(byID[e.TicketID], e.TicketID+":solved:"+e.ID, TicketSolved, "", commerce.Position{At: e.At})
+		add(byID[e.TicketID], e.TicketID+":solved:"+e.ID, TicketSolved, "", c360.Position{At: e.At})
 	}
-	slices.SortFunc(items, func(a, b commerce.TimelineItem) int {
+	slices.SortFunc(items, func(a, b c360.TimelineItem) int {
 		if c := b.At.Compare(a.At); c != 0 {
 			return c
 		}
@@ -270,19 +272,19 @@ func compareReads(t *testing.T, s *Store, ids []string, pages bool) {
 		}
 	}
 	tl := &Timeline{Tickets: s, Aliases: func(context.Context, string) ([]string, error) { return ids[1:], nil }}
-	want, err := scanTimeline(ctx, s, ids, nil, commerce.TimelineFilter{}, 1000)
+	want, err := scanTimeline(ctx, s, ids, nil, c360.TimelineFilter{}, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	filters := []commerce.TimelineFilter{{}, {Channels: []string{"email"}}, {Channels: []string{"phone", "chat"}},
+	filters := []c360.TimelineFilter{{}, {Channels: []string{"email"}}, {Channels: []string{"phone", "chat"}},
 		{Types: []string{TicketReplied}}, {Types: []string{TicketSolved, TicketCreated}}, {Types: []string{"order"}}}
-	froms := []*commerce.Position{nil}
+	froms := []*c360.Position{nil}
 	if !pages {
 		filters = filters[:1]
 	}
 	for i, it := range want {
 		if i%4 == 1 && pages {
-			froms = append(froms, &commerce.Position{At: it.At, Kind: it.Kind, ID: it.ID})
+			froms = append(froms, &c360.Position{At: it.At, Kind: it.Kind, ID: it.ID})
 		}
 	}
 	for _, f := range filters {
@@ -320,7 +322,7 @@ func ticketIDs(ts []ticket.Ticket) []string {
 	return out
 }
 
-func itemIDs(its []commerce.TimelineItem) []string {
+func itemIDs(its []c360.TimelineItem) []string {
 	var out []string
 	for _, it := range its {
 		out = append(out, it.ID)
@@ -379,7 +381,7 @@ func TestTicketRequesterReadsBounded(t *testing.T) {
 		}
 		flush()
 
-		log := &testdb.CommandLog{Only: []string{"tickets", "ticket_messages", "ticket_events", requestersCollection}}
+		log := &testdb.CommandLog{Only: []string{"tickets", "ticket_messages", "ticket_events", ticketindex.RequestersCollection}}
 		s := New(testdb.MonitoredClient(t, log).Database(db.Name()), b)
 		ids := []string{"cus_me", "cus_alias"}
 		var c counts
@@ -422,7 +424,7 @@ func TestTicketRequesterReadsBounded(t *testing.T) {
 		})
 		tl := &Timeline{Tickets: s, Aliases: func(context.Context, string) ([]string, error) { return ids[1:], nil }}
 		check("Timeline.Page", &c.timeline, func() error {
-			its, err := tl.Page(ctx, ids[0], nil, commerce.TimelineFilter{}, 50)
+			its, err := tl.Page(ctx, ids[0], nil, c360.TimelineFilter{}, 50)
 			if err == nil && len(its) < 10 {
 				err = fmt.Errorf("%d timeline items", len(its))
 			}
@@ -447,7 +449,7 @@ func TestTicketRequesterIndexMigration(t *testing.T) {
 	d.story("cus_me", "cus_alias", "cus_other")
 	d.story("cus_other", "cus_x", "cus_me")
 	// As an older version left it: no index, no marker.
-	if err := s.requesters().Drop(ctx); err != nil {
+	if err := s.index.Requesters().Drop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.TicketsOfRequesters(ctx, []string{"cus_me"}, 10); err != nil {
@@ -461,13 +463,13 @@ func TestTicketRequesterIndexMigration(t *testing.T) {
 	}
 	sameReads(t, s, []string{"cus_me", "cus_alias"})
 	sameReads(t, s, []string{"cus_other", "cus_x", "cus_me"})
-	before, err := dbkit.FindAll[requesterDoc](ctx, s.requesters(), bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
+	before, err := dbkit.FindAll[ticketindex.RequesterDoc](ctx, s.index.Requesters(), bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Once: a second start does not scan again; and running it again (a crash before
 	// the marker) writes nothing twice.
-	log := &testdb.CommandLog{Only: []string{"tickets", "ticket_messages", "ticket_events", requestersCollection}}
+	log := &testdb.CommandLog{Only: []string{"tickets", "ticket_messages", "ticket_events", ticketindex.RequestersCollection}}
 	mon := New(testdb.MonitoredClient(t, log).Database(db.Name()), testdb.Backend(t))
 	log.Record(true)
 	if err := mon.EnsureRequesterIndex(ctx); err != nil {
@@ -476,13 +478,13 @@ func TestTicketRequesterIndexMigration(t *testing.T) {
 	if cmds := log.Record(false); len(cmds) != 0 {
 		t.Fatalf("second start ran the migration again: %v", cmds)
 	}
-	if _, err := db.Collection(migrationsCollection).DeleteOne(ctx, bson.M{"_id": requesterMigration}); err != nil {
+	if _, err := db.Collection(ticketindex.MigrationsCollection).DeleteOne(ctx, bson.M{"_id": ticketindex.RequesterMigration}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.EnsureRequesterIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
-	after, err := dbkit.FindAll[requesterDoc](ctx, s.requesters(), bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
+	after, err := dbkit.FindAll[ticketindex.RequesterDoc](ctx, s.index.Requesters(), bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,17 +503,17 @@ func TestTicketRequesterIndexCrash(t *testing.T) {
 	ctx := context.Background()
 	b := testdb.Backend(t)
 	// Every step of Save, in order, as a crash point.
-	type step func(s *Store, j *journalDoc) error
+	type step func(s *Store, j *ticketdoc.Journal) error
 	steps := []struct {
 		name string
 		run  step
 	}{
-		{"journal", func(s *Store, j *journalDoc) error { _, err := s.journal.InsertOne(ctx, j); return err }},
-		{"index intent", func(s *Store, j *journalDoc) error { return s.indexIntent(ctx, j) }},
-		{"tickets", func(s *Store, j *journalDoc) error { return s.applyTickets(ctx, j, nil) }},
-		{"messages and events", func(s *Store, j *journalDoc) error { return s.writeChanges(ctx, j) }},
-		{"index commit", func(s *Store, j *journalDoc) error { return s.indexCommit(ctx, j) }},
-		{"finish", func(s *Store, j *journalDoc) error { return s.finish(ctx, j) }},
+		{"journal", func(s *Store, j *ticketdoc.Journal) error { _, err := s.journal.InsertOne(ctx, j); return err }},
+		{"index intent", func(s *Store, j *ticketdoc.Journal) error { return s.index.RequesterIntent(ctx, j) }},
+		{"tickets", func(s *Store, j *ticketdoc.Journal) error { return s.applyTickets(ctx, j, nil) }},
+		{"messages and events", func(s *Store, j *ticketdoc.Journal) error { return s.writeChanges(ctx, j) }},
+		{"index commit", func(s *Store, j *ticketdoc.Journal) error { return s.index.RequesterCommit(ctx, j) }},
+		{"finish", func(s *Store, j *ticketdoc.Journal) error { return s.finish(ctx, j) }},
 	}
 	// The changesets of the story after which it crashes: the opening of a ticket, an
 	// agent reply, a solve and a merge across requesters.
@@ -596,7 +598,7 @@ func TestTicketRequesterIndexCrash(t *testing.T) {
 						}
 					}
 					tl := &Timeline{Tickets: s}
-					its, err := tl.Page(ctx, "cus_me", nil, commerce.TimelineFilter{}, 100)
+					its, err := tl.Page(ctx, "cus_me", nil, c360.TimelineFilter{}, 100)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -647,7 +649,7 @@ func TestTicketRequesterIndexCrash(t *testing.T) {
 func assertIndexClean(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := context.Background()
-	docs, err := dbkit.FindAll[requesterDoc](ctx, s.requesters(), bson.M{})
+	docs, err := dbkit.FindAll[ticketindex.RequesterDoc](ctx, s.index.Requesters(), bson.M{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -706,8 +708,8 @@ func TestTicketRequesterIndexConflict(t *testing.T) {
 	sameReads(t, s, []string{"cus_me"})
 	sameReads(t, s, []string{"cus_other"})
 	assertIndexClean(t, s)
-	var me requesterDoc
-	if err := s.requesters().FindOne(ctx, bson.M{"_id": "cus_me"}).Decode(&me); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+	var me ticketindex.RequesterDoc
+	if err := s.index.Requesters().FindOne(ctx, bson.M{"_id": "cus_me"}).Decode(&me); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		t.Fatal(err)
 	}
 	if len(me.Tickets) != 0 {
@@ -727,7 +729,7 @@ func TestTicketRequesterIndexErasure(t *testing.T) {
 		t.Fatalf("redacted %d: %v", n, err)
 	}
 	for _, id := range []string{"cus_me", "cus_alias"} {
-		if c, _ := s.requesters().CountDocuments(ctx, bson.M{"_id": id}); c != 0 {
+		if c, _ := s.index.Requesters().CountDocuments(ctx, bson.M{"_id": id}); c != 0 {
 			t.Fatalf("index document of %s kept", id)
 		}
 	}
@@ -735,7 +737,7 @@ func TestTicketRequesterIndexErasure(t *testing.T) {
 	// The desk may still answer the ticket: that does not bring the document back.
 	d.reply(open, ticket.KindPublicReply, ticket.AuthorAgent)
 	d.status(open, ticket.StatusSolved)
-	if c, _ := s.requesters().CountDocuments(ctx, bson.M{"_id": "cus_me"}); c != 0 {
+	if c, _ := s.index.Requesters().CountDocuments(ctx, bson.M{"_id": "cus_me"}); c != 0 {
 		t.Fatal("index document of cus_me written again")
 	}
 	// Repeating it is harmless.

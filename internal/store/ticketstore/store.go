@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
@@ -17,6 +16,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tessera-cdp/tessera/internal/notify"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketdoc"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketindex"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/internal/ticket/queueindex"
 )
@@ -37,10 +38,10 @@ import (
 // or Recover, rolls it forward with step 3. Readers never see events of a change
 // that did not happen.
 //
-// The requester index (requesters.go) follows the same journal: new tickets' entries
-// are written between 1 and 2 as pending, everything else in step 3 after the
+// The requester index (package ticketindex) follows the same journal: new tickets'
+// entries are written between 1 and 2 as pending, everything else in step 3 after the
 // messages and events, and the entries of a change undone or discarded are taken out
-// again. The thread lists (threads.go) are written in 3, before the messages and
+// again. The thread lists (ticketindex too) are written in 3, before the messages and
 // events they name, and the in-process queue index (queues.go) after each ticket write
 // of 2 and each undo.
 type Store struct {
@@ -53,23 +54,25 @@ type Store struct {
 	// of one ticket lost updates in TestTicketConcurrentSavesKeepCompareAndSet).
 	b *dbkit.Backend
 	// queues is the in-process queue index of the database (queues.go), used where
-	// only _id lookups are indexed; threadsReady caches that ticket_threads is built
-	// (threads.go).
-	queues       *queueindex.Index
-	threadsReady atomic.Bool
+	// only _id lookups are indexed.
+	queues *queueindex.Index
+	// index writes and reads the requester index and the thread lists.
+	index *ticketindex.Index
 }
 
 var _ ticket.Store = (*Store)(nil)
 
 // New wraps a database.
 func New(db *mongo.Database, b *dbkit.Backend) *Store {
-	return &Store{b: b, db: db,
+	s := &Store{b: b, db: db,
 		tickets: db.Collection("tickets"), messages: db.Collection("ticket_messages"), events: db.Collection("ticket_events"),
 		agents: db.Collection("agents"), groups: db.Collection("groups"), sla: db.Collection("sla_policies"),
 		macros: db.Collection("macros"), rr: db.Collection("round_robin"), notes: db.Collection("notifications"),
 		journal: db.Collection("ticket_changesets"), queues: queueIndexOf(db),
 		Now: func() time.Time { return time.Now().UTC() }, Log: slog.Default(),
 	}
+	s.index = ticketindex.New(db, b, s.tickets, s.messages, s.events)
+	return s
 }
 
 // EnsureIndexes creates what the queries need on MongoDB.
@@ -92,34 +95,17 @@ func ticketNotFound(kind, id string) error {
 }
 
 func (s *Store) GetTicket(ctx context.Context, id string) (ticket.Ticket, error) {
-	var d ticketDoc
+	var d ticketdoc.Ticket
 	if err := s.tickets.FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return ticket.Ticket{}, ticketNotFound("ticket", id)
 		}
 		return ticket.Ticket{}, err
 	}
-	return d.ticket(), nil
+	return d.Ticket(), nil
 }
 
 // ---------------------------------------------------------------- save
-
-type journalTicket struct {
-	Expect int64     `bson:"expect"` // version before the change; 0 = insert
-	Doc    ticketDoc `bson:"doc"`
-}
-
-type journalDoc struct {
-	ID        string          `bson:"_id"`
-	CreatedAt time.Time       `bson:"createdAt"`
-	Tickets   []journalTicket `bson:"tickets"`
-	Messages  []messageDoc    `bson:"messages"` // new and re-pointed: both are upserts by id
-	Events    []eventDoc      `bson:"events"`
-	// Moves are the agent replies a merge moves off another requester's ticket, and
-	// IndexV is 1 where they were computed (a journal of an older version has 0).
-	Moves  []moveDoc `bson:"moves,omitempty"`
-	IndexV int       `bson:"indexV,omitempty"`
-}
 
 func (s *Store) Save(ctx context.Context, cs ticket.Changeset) error {
 	j, err := s.journalOf(ctx, cs)
@@ -131,13 +117,13 @@ func (s *Store) Save(ctx context.Context, cs ticket.Changeset) error {
 	}
 	// The new tickets' requester entries, pending: before the tickets, after the
 	// journal (which takes them out again if the change does not happen).
-	err = s.indexIntent(ctx, &j)
+	err = s.index.RequesterIntent(ctx, &j)
 	if err == nil {
 		err = s.applyTickets(ctx, &j, nil)
 	}
 	if err != nil {
 		ctx := context.WithoutCancel(ctx)
-		if derr := s.indexDiscard(ctx, &j); derr != nil {
+		if derr := s.index.RequesterDiscard(ctx, &j); derr != nil {
 			// The journal stays: Recover discards it, entries first.
 			s.Log.Warn("discard requester entries of aborted ticket changeset", "cs", j.ID, "err", derr)
 			return err
@@ -158,39 +144,39 @@ func (s *Store) Save(ctx context.Context, cs ticket.Changeset) error {
 }
 
 // journalOf is the journal of a changeset, with where the messages it moves come from.
-func (s *Store) journalOf(ctx context.Context, cs ticket.Changeset) (journalDoc, error) {
-	j := journalDoc{ID: dbkit.NewID(), CreatedAt: s.Now(), IndexV: 1}
+func (s *Store) journalOf(ctx context.Context, cs ticket.Changeset) (ticketdoc.Journal, error) {
+	j := ticketdoc.Journal{ID: dbkit.NewID(), CreatedAt: s.Now(), IndexV: 1}
 	for _, t := range cs.Tickets {
-		j.Tickets = append(j.Tickets, journalTicket{Expect: t.Version, Doc: toTicketDoc(t, t.Version+1, j.ID)})
+		j.Tickets = append(j.Tickets, ticketdoc.JournalTicket{Expect: t.Version, Doc: ticketdoc.FromTicket(t, t.Version+1, j.ID)})
 	}
 	for _, m := range append(append([]ticket.Message(nil), cs.NewMessages...), cs.UpdatedMessages...) {
-		j.Messages = append(j.Messages, toMessageDoc(m))
+		j.Messages = append(j.Messages, ticketdoc.FromMessage(m))
 	}
 	for _, e := range cs.Events {
-		j.Events = append(j.Events, toEventDoc(e))
+		j.Events = append(j.Events, ticketdoc.FromEvent(e))
 	}
 	if len(cs.UpdatedMessages) > 0 {
-		moved := make([]messageDoc, len(cs.UpdatedMessages))
+		moved := make([]ticketdoc.Message, len(cs.UpdatedMessages))
 		for i, m := range cs.UpdatedMessages {
-			moved[i] = toMessageDoc(m)
+			moved[i] = ticketdoc.FromMessage(m)
 		}
-		owners := map[string]ticketDoc{}
+		owners := map[string]ticketdoc.Ticket{}
 		for _, jt := range j.Tickets {
 			owners[jt.Doc.ID] = jt.Doc
 		}
 		var err error
-		j.Moves, err = s.movesOf(ctx, moved, func(id string) (ticketDoc, error) {
+		j.Moves, err = s.index.MovesOf(ctx, moved, func(id string) (ticketdoc.Ticket, error) {
 			if d, ok := owners[id]; ok {
 				return d, nil
 			}
 			d, err := s.GetTicket(ctx, id)
 			if errors.Is(err, ticket.ErrNotFound) {
-				return ticketDoc{}, nil
+				return ticketdoc.Ticket{}, nil
 			}
-			return toTicketDoc(&d, d.Version, ""), err
+			return ticketdoc.FromTicket(&d, d.Version, ""), err
 		})
 		if err != nil {
-			return journalDoc{}, err
+			return ticketdoc.Journal{}, err
 		}
 	}
 	return j, nil
@@ -198,11 +184,11 @@ func (s *Store) journalOf(ctx context.Context, cs ticket.Changeset) (journalDoc,
 
 // applyTickets writes the journal's tickets in order with the version check,
 // skipping those in done. On a conflict it restores the tickets it wrote.
-func (s *Store) applyTickets(ctx context.Context, j *journalDoc, done map[string]bool) error {
+func (s *Store) applyTickets(ctx context.Context, j *ticketdoc.Journal, done map[string]bool) error {
 	defer s.b.Guard("tickets")()
 	type undo struct {
 		id     string
-		before *ticketDoc // nil: delete (was an insert)
+		before *ticketdoc.Ticket // nil: delete (was an insert)
 	}
 	var undos []undo
 	rollback := func() {
@@ -241,7 +227,7 @@ func (s *Store) applyTickets(ctx context.Context, j *journalDoc, done map[string
 			undos = append(undos, undo{id: jt.Doc.ID})
 			continue
 		}
-		var before ticketDoc
+		var before ticketdoc.Ticket
 		err := s.tickets.FindOneAndReplace(ctx, bson.M{"_id": jt.Doc.ID, "version": jt.Expect}, jt.Doc,
 			options.FindOneAndReplace().SetReturnDocument(options.Before)).Decode(&before)
 		if err != nil {
@@ -277,7 +263,7 @@ func (s *Store) missingOrConflict(ctx context.Context, id string) error {
 
 // finishByID rolls a journal forward if it still exists.
 func (s *Store) finishByID(ctx context.Context, id string) error {
-	var j journalDoc
+	var j ticketdoc.Journal
 	err := s.journal.FindOne(ctx, bson.M{"_id": id}).Decode(&j)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil
@@ -290,14 +276,14 @@ func (s *Store) finishByID(ctx context.Context, id string) error {
 
 // finish is step 3: idempotent upserts (the thread lists first), the requester index,
 // notifications, journal gone.
-func (s *Store) finish(ctx context.Context, j *journalDoc) error {
+func (s *Store) finish(ctx context.Context, j *ticketdoc.Journal) error {
 	if err := s.writeChanges(ctx, j); err != nil {
 		return err
 	}
-	if err := s.threadCommit(ctx, j); err != nil {
+	if err := s.index.ThreadCommit(ctx, j); err != nil {
 		return err
 	}
-	if err := s.indexCommit(ctx, j); err != nil {
+	if err := s.index.RequesterCommit(ctx, j); err != nil {
 		return err
 	}
 	var ns []any
@@ -319,11 +305,11 @@ func (s *Store) finish(ctx context.Context, j *journalDoc) error {
 
 // writeChanges upserts the journal's messages and events, after their ids are in
 // their tickets' thread lists.
-func (s *Store) writeChanges(ctx context.Context, j *journalDoc) error {
+func (s *Store) writeChanges(ctx context.Context, j *ticketdoc.Journal) error {
 	if err := s.keepMoves(ctx, j); err != nil {
 		return err
 	}
-	if err := s.threadIntent(ctx, j); err != nil {
+	if err := s.index.ThreadIntent(ctx, j); err != nil {
 		return err
 	}
 	var ms, es []mongo.WriteModel
@@ -342,7 +328,7 @@ func (s *Store) writeChanges(ctx context.Context, j *journalDoc) error {
 // Recover completes or discards changesets older than age (younger ones may still be
 // in flight). Run it at start-up and periodically.
 func (s *Store) Recover(ctx context.Context, age time.Duration) error {
-	js, err := dbkit.FindAll[journalDoc](ctx, s.journal, bson.M{"createdAt": bson.M{"$lt": s.Now().Add(-age)}})
+	js, err := dbkit.FindAll[ticketdoc.Journal](ctx, s.journal, bson.M{"createdAt": bson.M{"$lt": s.Now().Add(-age)}})
 	if err != nil {
 		return err
 	}
@@ -353,7 +339,7 @@ func (s *Store) Recover(ctx context.Context, age time.Duration) error {
 		for k, jt := range j.Tickets {
 			ids[k] = jt.Doc.ID
 		}
-		cur, err := dbkit.InBatches[ticketDoc](ctx, s.b, s.tickets, "_id", ids)
+		cur, err := dbkit.InBatches[ticketdoc.Ticket](ctx, s.b, s.tickets, "_id", ids)
 		if err != nil {
 			return err
 		}
@@ -365,7 +351,7 @@ func (s *Store) Recover(ctx context.Context, age time.Duration) error {
 		}
 		switch {
 		case len(done) == 0: // never applied (or undone)
-			if err = s.indexDiscard(ctx, j); err == nil {
+			if err = s.index.RequesterDiscard(ctx, j); err == nil {
 				_, err = s.journal.DeleteOne(ctx, bson.M{"_id": j.ID})
 			}
 		case len(done) < len(j.Tickets): // crashed between the tickets of a merge
@@ -399,24 +385,24 @@ func (s *Store) TicketsRatedBetween(ctx context.Context, from, to time.Time) ([]
 }
 
 func (s *Store) ticketsWhere(ctx context.Context, q bson.M) ([]ticket.Ticket, error) {
-	docs, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": 1}))
+	docs, err := dbkit.FindAll[ticketdoc.Ticket](ctx, s.tickets, q, options.Find().SetSort(bson.M{"_id": 1}))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]ticket.Ticket, len(docs))
 	for i, d := range docs {
-		out[i] = d.ticket()
+		out[i] = d.Ticket()
 	}
 	return out, nil
 }
 
 // ListMessages returns a ticket's messages oldest first: where only _id lookups are
-// indexed, from its thread list and a point read of each message (threads.go).
+// indexed, from its thread list and a point read of each message (ticketindex).
 func (s *Store) ListMessages(ctx context.Context, ticketID string) ([]ticket.Message, error) {
-	var docs []messageDoc
-	th, ok, err := s.thread(ctx, ticketID)
+	var docs []ticketdoc.Message
+	th, ok, err := s.index.Thread(ctx, ticketID)
 	if ok && err == nil {
-		docs, err = threadDocs[messageDoc](ctx, s.messages, th.Msgs, ticketID, func(d messageDoc) (string, string, time.Time) { return d.ID, d.TicketID, d.CreatedAt })
+		docs, err = ticketindex.ThreadDocs[ticketdoc.Message](ctx, s.messages, th.Msgs, ticketID, func(d ticketdoc.Message) (string, string, time.Time) { return d.ID, d.TicketID, d.CreatedAt })
 	} else if err == nil {
 		docs, err = s.messagesByQuery(ctx, ticketID)
 	}
@@ -425,21 +411,21 @@ func (s *Store) ListMessages(ctx context.Context, ticketID string) ([]ticket.Mes
 	}
 	out := make([]ticket.Message, len(docs))
 	for i, d := range docs {
-		out[i] = d.message()
+		out[i] = d.Message()
 	}
 	return out, nil
 }
 
-func (s *Store) messagesByQuery(ctx context.Context, ticketID string) ([]messageDoc, error) {
-	return dbkit.FindAll[messageDoc](ctx, s.messages, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
+func (s *Store) messagesByQuery(ctx context.Context, ticketID string) ([]ticketdoc.Message, error) {
+	return dbkit.FindAll[ticketdoc.Message](ctx, s.messages, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 }
 
 // ListEvents returns a ticket's audit trail oldest first, read as ListMessages.
 func (s *Store) ListEvents(ctx context.Context, ticketID string) ([]ticket.Event, error) {
-	var docs []eventDoc
-	th, ok, err := s.thread(ctx, ticketID)
+	var docs []ticketdoc.Event
+	th, ok, err := s.index.Thread(ctx, ticketID)
 	if ok && err == nil {
-		docs, err = threadDocs[eventDoc](ctx, s.events, th.Evs, ticketID, func(d eventDoc) (string, string, time.Time) { return d.ID, d.TicketID, d.At })
+		docs, err = ticketindex.ThreadDocs[ticketdoc.Event](ctx, s.events, th.Evs, ticketID, func(d ticketdoc.Event) (string, string, time.Time) { return d.ID, d.TicketID, d.At })
 	} else if err == nil {
 		docs, err = s.eventsByQuery(ctx, ticketID)
 	}
@@ -448,66 +434,66 @@ func (s *Store) ListEvents(ctx context.Context, ticketID string) ([]ticket.Event
 	}
 	out := make([]ticket.Event, len(docs))
 	for i, d := range docs {
-		out[i] = d.event()
+		out[i] = d.Event()
 	}
 	return out, nil
 }
 
-func (s *Store) eventsByQuery(ctx context.Context, ticketID string) ([]eventDoc, error) {
-	return dbkit.FindAll[eventDoc](ctx, s.events, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+func (s *Store) eventsByQuery(ctx context.Context, ticketID string) ([]ticketdoc.Event, error) {
+	return dbkit.FindAll[ticketdoc.Event](ctx, s.events, bson.M{"ticketId": ticketID}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
 }
 
 // ---------------------------------------------------------------- agents, groups, round robin
 
 // CreateAgent links an agent to an API key: the agent id is the key id.
 func (s *Store) CreateAgent(ctx context.Context, a ticket.Agent) (ticket.Agent, error) {
-	d := agentDoc{ID: a.ID, Name: a.Name, Email: a.Email, Groups: []string{}, Available: a.Available, CreatedAt: s.Now()}
+	d := ticketdoc.Agent{ID: a.ID, Name: a.Name, Email: a.Email, Groups: []string{}, Available: a.Available, CreatedAt: s.Now()}
 	if _, err := s.agents.InsertOne(ctx, d); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return ticket.Agent{}, fmt.Errorf("agent %s exists already: %w", a.ID, ticket.ErrConflict)
 		}
 		return ticket.Agent{}, err
 	}
-	return d.agent(), nil
+	return d.Agent(), nil
 }
 
 // SetAgentAvailable turns an agent's round-robin availability on or off.
 func (s *Store) SetAgentAvailable(ctx context.Context, id string, available bool) (ticket.Agent, error) {
-	var d agentDoc
+	var d ticketdoc.Agent
 	err := s.agents.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"available": available}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return ticket.Agent{}, ticketNotFound("agent", id)
 	}
-	return d.agent(), err
+	return d.Agent(), err
 }
 
 func (s *Store) ListAgents(ctx context.Context) ([]ticket.Agent, error) {
-	docs, err := dbkit.FindAll[agentDoc](ctx, s.agents, bson.M{}, options.Find().SetSort(bson.M{"createdAt": 1}))
+	docs, err := dbkit.FindAll[ticketdoc.Agent](ctx, s.agents, bson.M{}, options.Find().SetSort(bson.M{"createdAt": 1}))
 	out := make([]ticket.Agent, len(docs))
 	for i, d := range docs {
-		out[i] = d.agent()
+		out[i] = d.Agent()
 	}
 	return out, err
 }
 
 func (s *Store) GetAgent(ctx context.Context, id string) (ticket.Agent, error) {
-	var d agentDoc
+	var d ticketdoc.Agent
 	err := s.agents.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return ticket.Agent{}, ticketNotFound("agent", id)
 	}
-	return d.agent(), err
+	return d.Agent(), err
 }
 
 func (s *Store) GetAgents(ctx context.Context, ids []string) (map[string]ticket.Agent, error) {
-	docs, err := dbkit.InBatches[agentDoc](ctx, s.b, s.agents, "_id", ids)
+	docs, err := dbkit.InBatches[ticketdoc.Agent](ctx, s.b, s.agents, "_id", ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]ticket.Agent, len(docs))
 	for _, d := range docs {
-		out[d.ID] = d.agent()
+		out[d.ID] = d.Agent()
 	}
 	return out, nil
 }
@@ -525,7 +511,7 @@ func (s *Store) CreateGroup(ctx context.Context, g ticket.Group) (ticket.Group, 
 			return ticket.Group{}, &ticket.ValidationError{Field: "agentIds", Reason: fmt.Sprintf("agent %s not found", id)}
 		}
 	}
-	d := groupDoc{ID: g.ID, Name: g.Name, AgentIDs: g.AgentIDs}
+	d := ticketdoc.Group{ID: g.ID, Name: g.Name, AgentIDs: g.AgentIDs}
 	if d.AgentIDs == nil {
 		d.AgentIDs = []string{}
 	}
@@ -537,25 +523,25 @@ func (s *Store) CreateGroup(ctx context.Context, g ticket.Group) (ticket.Group, 
 			return ticket.Group{}, err
 		}
 	}
-	return d.group(), nil
+	return d.Group(), nil
 }
 
 func (s *Store) ListGroups(ctx context.Context) ([]ticket.Group, error) {
-	docs, err := dbkit.FindAll[groupDoc](ctx, s.groups, bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
+	docs, err := dbkit.FindAll[ticketdoc.Group](ctx, s.groups, bson.M{}, options.Find().SetSort(bson.M{"_id": 1}))
 	out := make([]ticket.Group, len(docs))
 	for i, d := range docs {
-		out[i] = d.group()
+		out[i] = d.Group()
 	}
 	return out, err
 }
 
 func (s *Store) GetGroup(ctx context.Context, id string) (ticket.Group, error) {
-	var d groupDoc
+	var d ticketdoc.Group
 	err := s.groups.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return ticket.Group{}, ticketNotFound("group", id)
 	}
-	return d.group(), err
+	return d.Group(), err
 }
 
 func (s *Store) RoundRobinLast(ctx context.Context, groupID string) (string, error) {
@@ -593,13 +579,13 @@ func (s *Store) SetRoundRobinLast(ctx context.Context, groupID, prev, next strin
 
 // PutSLAPolicy creates or replaces the policy of its priority.
 func (s *Store) PutSLAPolicy(ctx context.Context, p ticket.SLAPolicy) error {
-	d := toSLADoc(p)
+	d := ticketdoc.FromSLA(p)
 	_, err := s.sla.ReplaceOne(ctx, bson.M{"_id": d.Priority}, d, options.Replace().SetUpsert(true))
 	return err
 }
 
 func (s *Store) SLAPolicy(ctx context.Context, p ticket.Priority) (ticket.SLAPolicy, error) {
-	var d slaDoc
+	var d ticketdoc.SLA
 	err := s.sla.FindOne(ctx, bson.M{"_id": string(p)}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return ticket.SLAPolicy{}, ticketNotFound("SLA policy", string(p))
@@ -607,17 +593,17 @@ func (s *Store) SLAPolicy(ctx context.Context, p ticket.Priority) (ticket.SLAPol
 	if err != nil {
 		return ticket.SLAPolicy{}, err
 	}
-	return d.policy()
+	return d.Policy()
 }
 
 func (s *Store) ListSLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, error) {
-	docs, err := dbkit.FindAll[slaDoc](ctx, s.sla, bson.M{})
+	docs, err := dbkit.FindAll[ticketdoc.SLA](ctx, s.sla, bson.M{})
 	if err != nil {
 		return nil, err
 	}
 	var out []ticket.SLAPolicy
 	for _, d := range docs {
-		p, err := d.policy()
+		p, err := d.Policy()
 		if err != nil {
 			return nil, err
 		}
@@ -627,24 +613,24 @@ func (s *Store) ListSLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, error)
 }
 
 func (s *Store) CreateMacro(ctx context.Context, m ticket.Macro) error {
-	_, err := s.macros.InsertOne(ctx, toMacroDoc(m))
+	_, err := s.macros.InsertOne(ctx, ticketdoc.FromMacro(m))
 	return err
 }
 
 func (s *Store) GetMacro(ctx context.Context, id string) (ticket.Macro, error) {
-	var d macroDoc
+	var d ticketdoc.Macro
 	err := s.macros.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return ticket.Macro{}, ticketNotFound("macro", id)
 	}
-	return d.macro(), err
+	return d.Macro(), err
 }
 
 func (s *Store) ListMacros(ctx context.Context) ([]ticket.Macro, error) {
-	docs, err := dbkit.FindAll[macroDoc](ctx, s.macros, bson.M{}, options.Find().SetSort(bson.M{"name": 1}))
+	docs, err := dbkit.FindAll[ticketdoc.Macro](ctx, s.macros, bson.M{}, options.Find().SetSort(bson.M{"name": 1}))
 	out := make([]ticket.Macro, len(docs))
 	for i, d := range docs {
-		out[i] = d.macro()
+		out[i] = d.Macro()
 	}
 	return out, err
 }

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketdoc"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
@@ -75,10 +76,10 @@ func TestTicketSaveCrashRecovery(t *testing.T) {
 	s := New(testdb.DB(t), testdb.Backend(t))
 	tk := newTicket(dbkit.NewID())
 	crashed := func(applyTicket bool) string {
-		j := journalDoc{ID: dbkit.NewID(), CreatedAt: s.Now().Add(-time.Hour),
-			Tickets:  []journalTicket{{Expect: tk.Version, Doc: toTicketDoc(tk, tk.Version+1, "")}},
-			Messages: []messageDoc{toMessageDoc(ticket.Message{ID: dbkit.NewID(), TicketID: tk.ID, Kind: ticket.KindPublicReply, Body: "hi"})},
-			Events:   []eventDoc{toEventDoc(ticket.Event{ID: dbkit.NewID(), TicketID: tk.ID, Field: "status"})}}
+		j := ticketdoc.Journal{ID: dbkit.NewID(), CreatedAt: s.Now().Add(-time.Hour),
+			Tickets:  []ticketdoc.JournalTicket{{Expect: tk.Version, Doc: ticketdoc.FromTicket(tk, tk.Version+1, "")}},
+			Messages: []ticketdoc.Message{ticketdoc.FromMessage(ticket.Message{ID: dbkit.NewID(), TicketID: tk.ID, Kind: ticket.KindPublicReply, Body: "hi"})},
+			Events:   []ticketdoc.Event{ticketdoc.FromEvent(ticket.Event{ID: dbkit.NewID(), TicketID: tk.ID, Field: "status"})}}
 		j.Tickets[0].Doc.LastCS = j.ID
 		if _, err := s.journal.InsertOne(ctx, j); err != nil {
 			t.Fatal(err)

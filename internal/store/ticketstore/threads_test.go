@@ -12,6 +12,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketdoc"
+	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketindex"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/internal/ticket/queue"
@@ -23,11 +25,11 @@ import (
 func sameThreads(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := context.Background()
-	tks, err := dbkit.FindAll[ticketDoc](ctx, s.tickets, bson.M{})
+	tks, err := dbkit.FindAll[ticketdoc.Ticket](ctx, s.tickets, bson.M{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tk := range append(tks, ticketDoc{ID: "no_such_ticket"}) {
+	for _, tk := range append(tks, ticketdoc.Ticket{ID: "no_such_ticket"}) {
 		got, err := s.ListMessages(ctx, tk.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -38,7 +40,7 @@ func sameThreads(t *testing.T, s *Store) {
 		}
 		var want []ticket.Message
 		for _, d := range docs {
-			want = append(want, d.message())
+			want = append(want, d.Message())
 		}
 		if len(got)+len(want) > 0 && !reflect.DeepEqual(got, want) {
 			t.Fatalf("ListMessages(%s):\n got %v\nwant %v", tk.ID, msgIDs(got), msgIDs(want))
@@ -53,7 +55,7 @@ func sameThreads(t *testing.T, s *Store) {
 		}
 		var wantEvs []ticket.Event
 		for _, d := range edocs {
-			wantEvs = append(wantEvs, d.event())
+			wantEvs = append(wantEvs, d.Event())
 		}
 		if len(evs)+len(wantEvs) > 0 && !reflect.DeepEqual(evs, wantEvs) {
 			t.Fatalf("ListEvents(%s):\n got %v\nwant %v", tk.ID, evs, wantEvs)
@@ -74,28 +76,28 @@ func msgIDs(ms []ticket.Message) []string {
 func assertThreadsClean(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := context.Background()
-	want := map[string]*threadDoc{}
-	of := func(id string) *threadDoc {
+	want := map[string]*ticketindex.ThreadDoc{}
+	of := func(id string) *ticketindex.ThreadDoc {
 		if want[id] == nil {
-			want[id] = &threadDoc{ID: id}
+			want[id] = &ticketindex.ThreadDoc{ID: id}
 		}
 		return want[id]
 	}
-	msgs, err := dbkit.FindAll[messageDoc](ctx, s.messages, bson.M{})
+	msgs, err := dbkit.FindAll[ticketdoc.Message](ctx, s.messages, bson.M{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range msgs {
 		of(m.TicketID).Msgs = append(of(m.TicketID).Msgs, m.ID)
 	}
-	evs, err := dbkit.FindAll[eventDoc](ctx, s.events, bson.M{})
+	evs, err := dbkit.FindAll[ticketdoc.Event](ctx, s.events, bson.M{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range evs {
 		of(e.TicketID).Evs = append(of(e.TicketID).Evs, e.ID)
 	}
-	got, err := dbkit.FindAll[threadDoc](ctx, s.threads(), bson.M{})
+	got, err := dbkit.FindAll[ticketindex.ThreadDoc](ctx, s.index.Threads(), bson.M{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +132,7 @@ func TestTicketThreadsReadAsQueries(t *testing.T) {
 	d.story("cus_me", "cus_alias", "cus_other")
 	d.story("cus_other", "cus_x", "cus_me")
 	if !s.b.IndexedFilters {
-		if _, ok, _ := s.thread(context.Background(), "x"); !ok {
+		if _, ok, _ := s.index.Thread(context.Background(), "x"); !ok {
 			t.Fatal("the thread lists are not read")
 		}
 	}
@@ -148,7 +150,7 @@ func TestTicketThreadMigration(t *testing.T) {
 	d.story("cus_me", "cus_alias", "cus_other")
 	d.story("cus_other", "cus_x", "cus_me")
 	// As an older version left it: no lists, no marker.
-	if err := s.threads().Drop(ctx); err != nil {
+	if err := s.index.Threads().Drop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	sameThreads(t, s) // by query
@@ -169,7 +171,7 @@ func TestTicketThreadMigration(t *testing.T) {
 	}
 	// A second run (a crash before the marker) changes nothing; the lists follow what
 	// is written after.
-	if _, err := db.Collection(migrationsCollection).DeleteOne(ctx, bson.M{"_id": threadMigration}); err != nil {
+	if _, err := db.Collection(ticketindex.MigrationsCollection).DeleteOne(ctx, bson.M{"_id": ticketindex.ThreadMigration}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.EnsureThreadIndex(ctx); err != nil {
@@ -198,18 +200,18 @@ func restart(t *testing.T, s *Store) *Store {
 // and the queues from the in-process index those of the query.
 func TestTicketThreadCrash(t *testing.T) {
 	ctx := context.Background()
-	type step func(s *Store, j *journalDoc) error
+	type step func(s *Store, j *ticketdoc.Journal) error
 	steps := []struct {
 		name string
 		run  step
 	}{
-		{"journal", func(s *Store, j *journalDoc) error { _, err := s.journal.InsertOne(ctx, j); return err }},
-		{"index intent", func(s *Store, j *journalDoc) error { return s.indexIntent(ctx, j) }},
-		{"tickets", func(s *Store, j *journalDoc) error { return s.applyTickets(ctx, j, nil) }},
-		{"thread intent", func(s *Store, j *journalDoc) error { return s.threadIntent(ctx, j) }},
-		{"messages and events", func(s *Store, j *journalDoc) error { return s.writeChanges(ctx, j) }},
-		{"thread commit", func(s *Store, j *journalDoc) error { return s.threadCommit(ctx, j) }},
-		{"finish", func(s *Store, j *journalDoc) error { return s.finish(ctx, j) }},
+		{"journal", func(s *Store, j *ticketdoc.Journal) error { _, err := s.journal.InsertOne(ctx, j); return err }},
+		{"index intent", func(s *Store, j *ticketdoc.Journal) error { return s.index.RequesterIntent(ctx, j) }},
+		{"tickets", func(s *Store, j *ticketdoc.Journal) error { return s.applyTickets(ctx, j, nil) }},
+		{"thread intent", func(s *Store, j *ticketdoc.Journal) error { return s.index.ThreadIntent(ctx, j) }},
+		{"messages and events", func(s *Store, j *ticketdoc.Journal) error { return s.writeChanges(ctx, j) }},
+		{"thread commit", func(s *Store, j *ticketdoc.Journal) error { return s.index.ThreadCommit(ctx, j) }},
+		{"finish", func(s *Store, j *ticketdoc.Journal) error { return s.finish(ctx, j) }},
 	}
 	var kept *ticket.Ticket
 	changes := []struct {
@@ -332,7 +334,7 @@ func TestTicketHelpDeskReadsBounded(t *testing.T) {
 		}
 		flush()
 
-		log := &testdb.CommandLog{Only: []string{"tickets", "ticket_messages", "ticket_events", threadsCollection, migrationsCollection}}
+		log := &testdb.CommandLog{Only: []string{"tickets", "ticket_messages", "ticket_events", ticketindex.ThreadsCollection, ticketindex.MigrationsCollection}}
 		mon := New(testdb.MonitoredClient(t, log).Database(db.Name()), b)
 		if err := mon.EnsureQueueIndex(ctx); err != nil { // at start, in the background
 			t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/matching"
 	"github.com/tessera-cdp/tessera/internal/matching/eval"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
+	"github.com/tessera-cdp/tessera/internal/matchjob/guard"
 )
 
 func main() {
@@ -46,7 +47,7 @@ func main() {
 		}
 		jobCols := "-\t-\t-\t-"
 		if *job {
-			js := matchjob.EvaluateGuard(m, res, s.Truth, matchjob.New(nil, nil).MaxGroup)
+			js := guard.Evaluate(m, res, s.Truth, matchjob.New(nil, nil).MaxGroup)
 			jobCols = fmt.Sprintf("%.4f\t%.4f\t%.4f\t%d", js.Precision, js.Recall, js.F1, js.LargestPred)
 			if *verbose {
 				fmt.Printf("%s: job held %v\n", s.Name, js.Held)
