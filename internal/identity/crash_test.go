@@ -101,8 +101,8 @@ func (f *faultStore) MarkMerged(ctx context.Context, a, s string, at time.Time) 
 	err := whole(f, func() (err error) { ok, err = f.Store.MarkMerged(ctx, a, s, at); return err })
 	return ok, err
 }
-func (f *faultStore) Repoint(ctx context.Context, from []string, to string) error {
-	return whole(f, func() error { return f.Store.Repoint(ctx, from, to) })
+func (f *faultStore) Repoint(ctx context.Context, from []string, to string, keys []string) error {
+	return whole(f, func() error { return f.Store.Repoint(ctx, from, to, keys) })
 }
 func (f *faultStore) AssignRecords(ctx context.Context, as []identity.Assignment) error {
 	return partial(f, ctx, as, f.Store.AssignRecords)

@@ -454,12 +454,13 @@ func (e *Engine) applyMerges(ctx context.Context, ms []resolve.Merge, nodes map[
 	var ds []Delta
 	for s, group := range bySurvivor {
 		d := Delta{ID: s, At: at}
-		var from []string
+		var from, keys []string
 		for _, m := range group {
 			from = append(from, m.Absorbed)
 			an := nodes[m.Absorbed]
 			for k := range an.IDs {
 				d.AddIdentifiers = append(d.AddIdentifiers, k)
+				keys = append(keys, k)
 			}
 			for k := range an.KeepApart {
 				d.AddKeepApart = append(d.AddKeepApart, k)
@@ -470,7 +471,9 @@ func (e *Engine) applyMerges(ctx context.Context, ms []resolve.Merge, nodes map[
 			d.History = append(d.History, an.History...)
 			d.History = append(d.History, profile.MergeEvent{At: at, Kind: profile.EventMerge, ProfileIDs: []string{m.Absorbed}, Into: m.Survivor, RecordID: m.RecordID, Rule: m.Rule, Actor: actor})
 		}
-		if err := e.Store.Repoint(ctx, from, s); err != nil {
+		// keys: the absorbed profiles' identifiers as planned, which include claims made
+		// in this batch that their documents do not list yet.
+		if err := e.Store.Repoint(ctx, from, s, keys); err != nil {
 			return err
 		}
 		ds = append(ds, d)
@@ -496,7 +499,7 @@ func (e *Engine) settle(ctx context.Context, ids []string, profileOf map[string]
 		if f == id {
 			continue
 		}
-		if err := e.Store.Repoint(ctx, []string{id}, f); err != nil {
+		if err := e.Store.Repoint(ctx, []string{id}, f, nil); err != nil {
 			return nil, err
 		}
 		if err := e.Store.UpdateProfiles(ctx, []Delta{{ID: f, At: e.Now()}}); err != nil {

@@ -435,3 +435,37 @@ func equalJSON(a, b any) bool {
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
 }
+
+// A batch that creates a profile and, later in the same batch, merges it into an older
+// one leaves every identifier it claimed pointing at the survivor: the survivor's
+// identities list (read by profile) holds them all.
+func TestSameBatchMergeRepointsNewIdentities(t *testing.T) {
+	e := newEnv(t)
+	e.ingest("shop", rec("1", "cid", "U-1"))
+	e.ingest("shop", rec("2", "email", "a1@example.com"), rec("3", "cid", "U-1", "email", "a1@example.com"))
+	if got := e.partition(); len(got) != 1 {
+		t.Fatalf("partition %v, want one profile", got)
+	}
+	p := e.profile(e.profileOfRecord("shop:1"))
+	its, err := e.st.IdentitiesOfProfiles(context.Background(), []string{p.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, it := range its {
+		keys = append(keys, it.ID)
+	}
+	sort.Strings(keys)
+	if strings.Join(keys, " ") != "customer_id:U-1 email:a1@example.com" {
+		t.Errorf("identities of the survivor %s: %v, want customer_id:U-1 and email:a1@example.com (identifiers %v)", p.ID, keys, p.Identifiers)
+	}
+}
+
+func (e *env) profileOfRecord(id string) string {
+	e.t.Helper()
+	recs, err := e.st.GetRecords(context.Background(), []string{id})
+	if err != nil || len(recs) != 1 {
+		e.t.Fatalf("record %s: %v", id, err)
+	}
+	return recs[0].ProfileID
+}

@@ -45,8 +45,9 @@ type Store interface {
 	// MarkMerged sets absorbed.mergedInto = survivor unless it is set already.
 	MarkMerged(ctx context.Context, absorbed, survivor string, at time.Time) (bool, error)
 	// Repoint moves identities and records of the given profiles to another profile (and
-	// their RecordIDs hints with them).
-	Repoint(ctx context.Context, from []string, to string) error
+	// their RecordIDs hints with them); keys names identities to check besides those the
+	// profiles' documents list (claims of the same batch, not listed yet).
+	Repoint(ctx context.Context, from []string, to string, keys []string) error
 	AssignRecords(ctx context.Context, as []Assignment) error
 	UpdateProfiles(ctx context.Context, ds []Delta) error
 	// ReplaceProfiles writes whole profile documents (used by unmerge).

@@ -155,12 +155,13 @@ func (s *Store) MarkMerged(ctx context.Context, absorbed, survivor string, at ti
 	return r.ModifiedCount == 1, nil
 }
 
-func (s *Store) Repoint(ctx context.Context, from []string, to string) error {
+func (s *Store) Repoint(ctx context.Context, from []string, to string, keys []string) error {
 	olds, err := s.GetProfiles(ctx, from)
 	if err != nil {
 		return err
 	}
-	var recIDs, keys []string
+	var recIDs []string
+	keys = slices.Clone(keys)
 	for _, p := range olds {
 		recIDs = append(recIDs, p.RecordIDs...)
 		keys = append(keys, p.Identifiers...)
