@@ -336,4 +336,10 @@ func (r *ticketResolver) History(ctx context.Context, obj *model.Ticket) ([]*mod
 // Ticket returns graph.TicketResolver implementation.
 func (r *Resolver) Ticket() graph.TicketResolver { return &ticketResolver{r} }
 
-type ticketResolver struct{ *Resolver }
+// TicketMessage returns graph.TicketMessageResolver implementation.
+func (r *Resolver) TicketMessage() graph.TicketMessageResolver { return &ticketMessageResolver{r} }
+
+type (
+	ticketResolver        struct{ *Resolver }
+	ticketMessageResolver struct{ *Resolver }
+)

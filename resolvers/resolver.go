@@ -7,19 +7,31 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/tessera-cdp/tessera/internal/analytics"
+	"github.com/tessera-cdp/tessera/internal/audit"
 	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/internal/campaign"
+	"github.com/tessera-cdp/tessera/internal/channels"
+	"github.com/tessera-cdp/tessera/internal/chat"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/commerce/c360"
+	"github.com/tessera-cdp/tessera/internal/consent"
 	"github.com/tessera-cdp/tessera/internal/customer"
+	"github.com/tessera-cdp/tessera/internal/helpdeskmail"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/journey"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/notify"
+	"github.com/tessera-cdp/tessera/internal/offers"
+	"github.com/tessera-cdp/tessera/internal/survey"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/internal/ticket/admin"
 	"github.com/tessera-cdp/tessera/internal/ticket/queue"
 	"github.com/tessera-cdp/tessera/internal/ticket/report"
+	"github.com/tessera-cdp/tessera/internal/tracking"
+	"github.com/tessera-cdp/tessera/internal/webhooks"
 	"github.com/tessera-cdp/tessera/internal/workflow"
 )
 
@@ -60,6 +72,39 @@ type Resolver struct {
 
 	// Matching: the probabilistic matching job and its review queue.
 	Matching *matchjob.Service
+
+	// Tracking: write keys of the tracking API (/v1/*).
+	Tracking *tracking.Service
+
+	// Offers and consent (marketing automation): personalised offers from the in-process
+	// recommender; consent per channel and purpose with its history.
+	Offers  *offers.Service
+	Consent *consent.Service
+
+	// Reports and forecasts (issue 17), from the in-process order book.
+	Reports *analytics.Service
+
+	// Campaigns: e-mail campaigns, their sends and reports.
+	Campaigns *campaign.Service
+	// Live chat: typing and read state of the widget's conversations (CHAT tickets).
+	Chat *chat.Service
+
+	// E-mail in the help desk: support mailboxes, the e-mail behind ticket messages.
+	HelpDeskMail *helpdeskmail.Service
+
+	// Other channels and surveys (issue 18): connectors' inbound messages and replies;
+	// NPS and CSAT surveys, their answers and the NPS trend.
+	Channels *channels.Service
+	Surveys  *survey.Service
+
+	// Journeys: triggered multi-step customer journeys, their versions and positions.
+	Journeys *journey.Service
+
+	// Audit trail and event webhooks (issue 17): the append-only log of actions, and
+	// the subscriptions of other systems to profile and ticket events.
+	Audit         *audit.Service
+	EventWebhooks *webhooks.Service
+
 	// BaseContext is the server's lifetime context, for work that outlives a request.
 	BaseContext context.Context
 }

@@ -21,6 +21,13 @@ stage() {
 
 stage "generated code is current" bash scripts/check-generate.sh
 stage "lint (gofmt, go vet, staticcheck)" bash scripts/lint.sh
+# The tracking API's SDK tests run the real @segment/analytics-node and
+# @rudderstack/rudder-sdk-node (exact versions, lockfile).
+tracking_sdk() {
+  local d=server/trackinghttp/testdata/sdk
+  [ "$d/node_modules/.package-lock.json" -nt "$d/package-lock.json" ] || (cd "$d" && npm ci --silent --no-audit --no-fund)
+}
+stage "tracking SDK (npm ci)" tracking_sdk
 stage "go test ./..." go test -count=1 -timeout 20m ./...
 # The database packages again on FerretDB's PostgreSQL backend (PostgreSQL from Debian,
 # started privately by scripts/postgres.sh): the embedded default and the bigger local

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/mail"
 )
 
 // Config of the server; every flag has an environment variable.
@@ -30,6 +32,16 @@ type Config struct {
 	MatchEvery     time.Duration
 	WebhookAllow   string
 	DBLogLevel     string
+	// ConsentDoubleOptIn lists channel:purpose keys whose grants need a confirmation.
+	ConsentDoubleOptIn string
+	// Campaigns: the SMTP relay, the base URL of the links in messages and the
+	// frequency cap across campaigns ("3/168h").
+	Mail        mail.Config
+	PublicURL   string
+	CampaignCap string
+	// E-mail in the help desk: the support mailboxes' SMTP receiver.
+	MailListen   string
+	MailMaxBytes int64
 }
 
 func env(name, def string) string {
@@ -42,6 +54,13 @@ func env(name, def string) string {
 func envBool(name string) bool {
 	b, _ := strconv.ParseBool(os.Getenv(name))
 	return b
+}
+
+func envInt64(name string, def int64) int64 {
+	if n, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
+		return n
+	}
+	return def
 }
 
 func envDur(name string, def time.Duration) time.Duration {
@@ -70,10 +89,20 @@ func parseServe(args []string) (Config, error) {
 	fs.StringVar(&c.CORSOrigins, "cors-origins", env("TESSERA_CORS_ORIGINS", "*"), "comma-separated origins allowed to call /query, or * (TESSERA_CORS_ORIGINS)")
 	fs.DurationVar(&c.MatchEvery, "match-every", envDur("TESSERA_MATCH_EVERY", 0), "run an incremental matching job this often, with the thresholds of the last full job (TESSERA_MATCH_EVERY; 0 = only when started)")
 	fs.StringVar(&c.WebhookAllow, "webhook-allow", env("TESSERA_WEBHOOK_ALLOW", ""), "comma-separated non-public addresses segment webhooks may reach, as CIDRs (127.0.0.1/32) or host:port (localhost:9000); others are refused (TESSERA_WEBHOOK_ALLOW)")
+	fs.StringVar(&c.ConsentDoubleOptIn, "consent-double-opt-in", env("TESSERA_CONSENT_DOUBLE_OPT_IN", ""), "comma-separated channel:purpose keys (email:marketing) whose grants stay pending until the customer confirms them (TESSERA_CONSENT_DOUBLE_OPT_IN)")
+	mailDone := mail.RegisterFlags(fs, &c.Mail, os.Getenv)
+	fs.StringVar(&c.PublicURL, "public-url", env("TESSERA_PUBLIC_URL", ""), "base URL customers reach this server at, for the links in campaign messages (TESSERA_PUBLIC_URL; default http://<addr>)")
+	fs.StringVar(&c.CampaignCap, "campaign-frequency-cap", env("TESSERA_CAMPAIGN_FREQUENCY_CAP", ""), "at most this many campaign messages per customer within a time, e.g. 3/168h (TESSERA_CAMPAIGN_FREQUENCY_CAP; empty: no cap)")
+	// E-mail in the help desk.
+	fs.StringVar(&c.MailListen, "mail-listen", env("TESSERA_MAIL_LISTEN", ""), "address the SMTP receiver of the support mailboxes listens on, e.g. 127.0.0.1:2525 (TESSERA_MAIL_LISTEN; empty: no receiver)")
+	fs.Int64Var(&c.MailMaxBytes, "mail-max-bytes", envInt64("TESSERA_MAIL_MAX_BYTES", 10<<20), "size limit of a received message in bytes (TESSERA_MAIL_MAX_BYTES)")
 	fs.StringVar(&c.LogLevel, "log-level", env("TESSERA_LOG_LEVEL", "info"), "debug, info, warn or error (TESSERA_LOG_LEVEL)")
 	fs.StringVar(&c.DBLogLevel, "db-log-level", env("TESSERA_DB_LOG_LEVEL", "error"), "least level of the embedded FerretDB's own messages: debug, info, warn or error (TESSERA_DB_LOG_LEVEL; its warnings are routine noise)")
 	fs.StringVar(&c.LogFormat, "log-format", env("TESSERA_LOG_FORMAT", "text"), "text or json (TESSERA_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := mailDone(); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {

@@ -2,6 +2,7 @@
 //
 //	tessera [serve] [flags]          run the GraphQL server
 //	tessera import --source S FILE   stream a CSV or JSON Lines file into a running server
+//	tessera export -kind K -o FILE   download a full export (CSV or Parquet) from a running server
 //	tessera bench ingest [flags]     measure ingest throughput against raw bulk inserts
 package main
 
@@ -29,14 +30,16 @@ func main() {
 		err = importCmd(args)
 	case "demo":
 		err = demoCmd(args)
+	case "export":
+		err = exportCmd(args)
 	case "bench":
 		err = bench.Cmd(args, func(d bench.DB, log *slog.Logger) (*mongo.Client, func(), error) {
 			return openDB(Config{Memory: d.Memory, PostgreSQLURL: d.PostgreSQLURL, MongoURI: d.MongoURI, DBLogLevel: "error"}, log)
 		})
 	case "help":
-		fmt.Println("usage: tessera [serve|import|bench] [flags]; tessera CMD -h for flags")
+		fmt.Println("usage: tessera [serve|import|export|bench] [flags]; tessera CMD -h for flags")
 	default:
-		err = fmt.Errorf("unknown command %q (serve, import, bench)", cmd)
+		err = fmt.Errorf("unknown command %q (serve, import, export, bench)", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tessera:", err)

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/campaign"
 	"github.com/tessera-cdp/tessera/internal/embeddb"
 	"github.com/tessera-cdp/tessera/server/app"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -83,10 +84,16 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	campaignCap, err := campaign.ParseFrequencyCap(c.CampaignCap)
+	if err != nil {
+		return err
+	}
 	a, err := app.New(ctx, client.Database(c.Database), app.Options{
 		Dev: c.Dev, PhoneRegion: c.PhoneRegion, RequestTimeout: c.RequestTimeout, MaxBody: c.MaxBody,
 		CORSOrigins: strings.Split(c.CORSOrigins, ","), Log: log, MatchEvery: c.MatchEvery,
-		WebhookAllow: strings.Split(c.WebhookAllow, ","),
+		WebhookAllow: strings.Split(c.WebhookAllow, ","), ConsentDoubleOptIn: strings.Split(c.ConsentDoubleOptIn, ","),
+		Mail: c.Mail, PublicURL: publicURL(c), CampaignCap: campaignCap,
+		MailListen: c.MailListen, MailMaxBytes: c.MailMaxBytes, // e-mail in the help desk
 	})
 	if err != nil {
 		return err
@@ -136,4 +143,13 @@ func serve(args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// publicURL is the configured base URL of links in messages, else this server's
+// listen address.
+func publicURL(c Config) string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	return "http://" + c.Addr
 }

@@ -62,6 +62,45 @@ type APIKey struct {
 	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
 }
 
+type AuditActor struct {
+	APIKeyID string `json:"apiKeyId"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+}
+
+type AuditEntry struct {
+	// Time-ordered (a ULID).
+	ID    string      `json:"id"`
+	At    time.Time   `json:"at"`
+	Actor *AuditActor `json:"actor"`
+	// The mutation's name (e.g. mergeCustomers), or an HTTP action such as export.
+	Action string `json:"action"`
+	// Ids the action named or returned (best effort): customers by profile id, segments, sources, keys.
+	Targets []string `json:"targets"`
+	// The arguments as sent, with secrets (fields named key, secret, password, token) as
+	// "[redacted]" and personal values (e-mail, phone, name, address, payload, free text,
+	// condition values, reasons, anything that looks like an e-mail address) as "[personal]", so
+	// that an erased customer leaves nothing in the trail but a profile id. Lists are cut
+	// to 20 elements.
+	Change any `json:"change,omitempty"`
+	// ok, or the error code the action ended with (FORBIDDEN, BAD_USER_INPUT...).
+	Result string `json:"result"`
+}
+
+type AuditLogPage struct {
+	Entries  []*AuditEntry `json:"entries"`
+	PageInfo *PageInfo     `json:"pageInfo"`
+}
+
+type BgNbdFit struct {
+	R             float64 `json:"r"`
+	Alpha         float64 `json:"alpha"`
+	A             float64 `json:"a"`
+	B             float64 `json:"b"`
+	LogLikelihood float64 `json:"logLikelihood"`
+	Converged     bool    `json:"converged"`
+}
+
 type BusinessHours struct {
 	// IANA time zone, e.g. Europe/London.
 	TimeZone  string              `json:"timeZone"`
@@ -91,6 +130,161 @@ type BusinessIntervalInput struct {
 	End     string `json:"end"`
 }
 
+type Campaign struct {
+	ID              string                `json:"id"`
+	Name            string                `json:"name"`
+	SegmentID       string                `json:"segmentId"`
+	Audience        CampaignAudience      `json:"audience"`
+	Subject         string                `json:"subject"`
+	HTML            string                `json:"html"`
+	Text            string                `json:"text"`
+	FromName        *string               `json:"fromName,omitempty"`
+	Defaults        []*PlaceholderDefault `json:"defaults"`
+	HoldoutPercent  float64               `json:"holdoutPercent"`
+	AttributionDays int                   `json:"attributionDays"`
+	RatePerMinute   int                   `json:"ratePerMinute"`
+	// The tracked links of the HTML, the only targets of its click redirects.
+	Links       []string      `json:"links"`
+	State       CampaignState `json:"state"`
+	ScheduledAt *time.Time    `json:"scheduledAt,omitempty"`
+	// The schedule as entered, with its time zone.
+	ScheduledLocal *string    `json:"scheduledLocal,omitempty"`
+	TimeZone       *string    `json:"timeZone,omitempty"`
+	StartedAt      *time.Time `json:"startedAt,omitempty"`
+	FinishedAt     *time.Time `json:"finishedAt,omitempty"`
+	// Recipients frozen when the send started.
+	Planned int `json:"planned"`
+	// Why the last send run stopped early (it is resumed).
+	LastError *string   `json:"lastError,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+type CampaignCount struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
+}
+
+type CampaignGroup struct {
+	// Customers, counted by their live profile (a merge since makes two one).
+	Customers int `json:"customers"`
+	// Customers with a counted order in the attribution window.
+	Converted      int     `json:"converted"`
+	ConversionRate float64 `json:"conversionRate"`
+	// Net of those orders, per currency.
+	Revenue []*Money `json:"revenue"`
+}
+
+type CampaignInput struct {
+	Name      string            `json:"name"`
+	SegmentID string            `json:"segmentId"`
+	Audience  *CampaignAudience `json:"audience,omitempty"`
+	Subject   string            `json:"subject"`
+	// Optional; every message has the text part.
+	HTML *string `json:"html,omitempty"`
+	Text string  `json:"text"`
+	// Replaces the display name of the configured sender.
+	FromName *string `json:"fromName,omitempty"`
+	// Fallbacks of placeholders a customer has no value for.
+	Defaults []*PlaceholderDefaultInput `json:"defaults,omitempty"`
+	// Share of the audience kept as the holdout, 0 to 50 (default 10).
+	HoldoutPercent *float64 `json:"holdoutPercent,omitempty"`
+	// Days after the send start in which an order counts as a conversion, 1 to 365 (default 7).
+	AttributionDays *int `json:"attributionDays,omitempty"`
+	// Messages per minute at most (absent or 0: as fast as the relay allows).
+	RatePerMinute *int `json:"ratePerMinute,omitempty"`
+}
+
+type CampaignPreview struct {
+	Subject string `json:"subject"`
+	HTML    string `json:"html"`
+	Text    string `json:"text"`
+}
+
+type CampaignReport struct {
+	Campaign *Campaign `json:"campaign"`
+	Planned  int       `json:"planned"`
+	// Planned recipients not dealt with yet.
+	Pending int `json:"pending"`
+	// Eligible holdout members (sent nothing).
+	HeldOut      int              `json:"heldOut"`
+	Suppressed   int              `json:"suppressed"`
+	SuppressedBy []*CampaignCount `json:"suppressedBy"`
+	// Accepted by the relay.
+	Sent int `json:"sent"`
+	// Refused by the relay, or temporary failures that ran out.
+	Failed int `json:"failed"`
+	// The connection died between the end of the message and the relay's answer (or the
+	// sender crashed there): maybe sent, never sent again. The relay's log has the Message-ID.
+	Unconfirmed int `json:"unconfirmed"`
+	// Sent and not bounced.
+	Delivered    int `json:"delivered"`
+	Bounced      int `json:"bounced"`
+	Complained   int `json:"complained"`
+	Opened       int `json:"opened"`
+	Clicked      int `json:"clicked"`
+	Unsubscribed int `json:"unsubscribed"`
+	// Orders placed from attributionFrom to attributionTo count.
+	AttributionFrom *time.Time     `json:"attributionFrom,omitempty"`
+	AttributionTo   *time.Time     `json:"attributionTo,omitempty"`
+	Treated         *CampaignGroup `json:"treated"`
+	Holdout         *CampaignGroup `json:"holdout"`
+	// Treated against holdout conversion (absent until both groups have customers).
+	Uplift *CampaignUplift `json:"uplift,omitempty"`
+}
+
+type CampaignTestSend struct {
+	MessageID string `json:"messageId"`
+}
+
+type CampaignUplift struct {
+	// Treated minus holdout conversion rate.
+	Difference float64 `json:"difference"`
+	// 95% confidence interval of the difference (normal approximation).
+	Low  float64 `json:"low"`
+	High float64 `json:"high"`
+	// Difference over the holdout's rate (absent when that rate is 0).
+	Relative *float64 `json:"relative,omitempty"`
+	// Two-proportion z-test.
+	Z      float64 `json:"z"`
+	PValue float64 `json:"pValue"`
+	// pValue below 0.05.
+	Significant bool `json:"significant"`
+}
+
+type Channel struct {
+	// 1-24 lowercase letters, digits or _; the path of its inbound URL.
+	Name string      `json:"name"`
+	Kind ChannelKind `json:"kind"`
+	// Where agents' replies are POSTed; null: replies stay in Tessera.
+	OutboundURL *string `json:"outboundUrl,omitempty"`
+	// The path connectors POST messages to.
+	InboundPath string `json:"inboundPath"`
+	// The ingest source of its senders (channel-<name>).
+	Source    string    `json:"source"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// The POST of an agent's reply to a connector.
+type ChannelDelivery struct {
+	Channel       string               `json:"channel"`
+	State         ChannelDeliveryState `json:"state"`
+	Attempts      int                  `json:"attempts"`
+	NextAttemptAt *time.Time           `json:"nextAttemptAt,omitempty"`
+	LastError     *string              `json:"lastError,omitempty"`
+	DeliveredAt   *time.Time           `json:"deliveredAt,omitempty"`
+}
+
+type ChatActivity struct {
+	TicketID string `json:"ticketId"`
+	// A widget of the visitor is connected.
+	VisitorOnline bool `json:"visitorOnline"`
+	VisitorTyping bool `json:"visitorTyping"`
+	// The last message the visitor has seen.
+	VisitorReadUpTo *string   `json:"visitorReadUpTo,omitempty"`
+	At              time.Time `json:"at"`
+}
+
 // 1 − exp(−t/μ): t days since the last order, μ the mean inter-order interval.
 type ChurnRisk struct {
 	Score              float64    `json:"score"`
@@ -98,6 +292,34 @@ type ChurnRisk struct {
 	MeanIntervalDays   float64    `json:"meanIntervalDays"`
 	Basis              ChurnBasis `json:"basis"`
 	AsOf               time.Time  `json:"asOf"`
+}
+
+type Cohort struct {
+	// First day of the month of the cohort's first orders.
+	Month     time.Time `json:"month"`
+	Customers int       `json:"customers"`
+	// Net revenue of the cohort from its first month to asOf.
+	Revenue *Money `json:"revenue,omitempty"`
+	// Month 0 (the first, share 1) to the month of asOf.
+	Months []*CohortMonth `json:"months"`
+}
+
+type CohortMonth struct {
+	Offset int       `json:"offset"`
+	Month  time.Time `json:"month"`
+	// asOf falls inside the month.
+	Partial bool `json:"partial"`
+	// Customers of the cohort with an order in the month.
+	Customers int     `json:"customers"`
+	Share     float64 `json:"share"`
+	Revenue   *Money  `json:"revenue,omitempty"`
+}
+
+type CohortRetention struct {
+	Ready    bool      `json:"ready"`
+	AsOf     time.Time `json:"asOf"`
+	Currency *string   `json:"currency,omitempty"`
+	Cohorts  []*Cohort `json:"cohorts"`
 }
 
 type CommerceIngestResult struct {
@@ -113,10 +335,53 @@ type CommerceIngestResult struct {
 	Rejects    []*Reject `json:"rejects"`
 }
 
-// Consent is read from the attribute consent_<channel> (true, yes, y, 1 = granted).
+type ConfirmConsentResult struct {
+	CustomerID string           `json:"customerId"`
+	Channel    ConsentChannel   `json:"channel"`
+	Purpose    ConsentPurpose   `json:"purpose"`
+	Consent    *CustomerConsent `json:"consent"`
+}
+
+// Holds when the customer's recorded consent (Customer.consent) for the channel (email,
+// sms, push, phone) and purpose (default MARKETING) is GRANTED; granted: false selects the
+// others. (The consent_<channel> attributes it read before were migrated once.)
 type ConsentConditionInput struct {
-	Channel string `json:"channel"`
-	Granted bool   `json:"granted"`
+	Channel string          `json:"channel"`
+	Granted bool            `json:"granted"`
+	Purpose *ConsentPurpose `json:"purpose,omitempty"`
+}
+
+// One statement in a customer's consent history.
+type ConsentEntry struct {
+	ID      string         `json:"id"`
+	Channel ConsentChannel `json:"channel"`
+	Purpose ConsentPurpose `json:"purpose"`
+	Status  ConsentStatus  `json:"status"`
+	// When the customer stated it.
+	At time.Time `json:"at"`
+	// When it was recorded.
+	RecordedAt time.Time `json:"recordedAt"`
+	// Where it was stated: web form, phone call, merge, split, migration...
+	Source string `json:"source"`
+	// The API key that recorded it.
+	Actor *string `json:"actor,omitempty"`
+	Note  *string `json:"note,omitempty"`
+	// The customer it was stated on, when it came here by a merge or a split.
+	FromCustomerID *string `json:"fromCustomerId,omitempty"`
+}
+
+// The current consent of one channel and purpose.
+type ConsentState struct {
+	Channel ConsentChannel `json:"channel"`
+	Purpose ConsentPurpose `json:"purpose"`
+	// Null when the customer never stated anything for it.
+	Status *ConsentStatus `json:"status,omitempty"`
+	// Whether a message of this purpose may go out on this channel now.
+	Allowed bool `json:"allowed"`
+	// When the customer stated the current status.
+	At     *time.Time `json:"at,omitempty"`
+	Source *string    `json:"source,omitempty"`
+	Actor  *string    `json:"actor,omitempty"`
 }
 
 // Counts orders (cancellations excluded), interactions (of one channel when given) or
@@ -129,6 +394,12 @@ type CountConditionInput struct {
 	Channel    *string `json:"channel,omitempty"`
 	// Order statuses (orders) or ticket statuses such as OPEN, PENDING, SOLVED (tickets).
 	Statuses []string `json:"statuses,omitempty"`
+}
+
+type CreateChannelResult struct {
+	Channel *Channel `json:"channel"`
+	// The signing secret of both directions. Shown only here.
+	Secret string `json:"secret"`
 }
 
 type CreateTicketInput struct {
@@ -148,6 +419,12 @@ type CreateTicketInput struct {
 type CreatedAPIKey struct {
 	APIKey *APIKey `json:"apiKey"`
 	// The secret, shown this once.
+	Key string `json:"key"`
+}
+
+type CreatedWriteKey struct {
+	WriteKey *WriteKey `json:"writeKey"`
+	// The key, shown this once.
 	Key string `json:"key"`
 }
 
@@ -197,10 +474,23 @@ type Customer struct {
 	Orders *OrderConnection `json:"orders"`
 	// Orders, interactions and ticket activity merged by time, newest first.
 	Timeline *TimelineConnection `json:"timeline"`
+	Consent  *CustomerConsent    `json:"consent"`
 	// The profile's tickets, newest first.
 	Tickets []*Ticket `json:"tickets"`
+	// The customer's place in every journey they entered.
+	Journeys []*JourneyEnrollment `json:"journeys"`
+	// Products to offer this customer, best first (first: 1 to 50). Empty, without an
+	// error, while the server is still building its model after a start.
+	Recommendations []*Recommendation `json:"recommendations"`
+	// Expected orders and value in the `days` after `asOf` from the customer-value model, the
+	// probability the customer is still active, and the inputs they come from.
+	PredictedValue *PredictedValue `json:"predictedValue"`
 	// Segments the customer is a member of now.
 	Segments []*Segment `json:"segments"`
+	// Surveys sent to the customer, newest first (the latest 200).
+	Surveys []*Survey `json:"surveys"`
+	// The latest NPS answer.
+	Nps *CustomerNps `json:"nps,omitempty"`
 }
 
 type CustomerConnection struct {
@@ -208,6 +498,13 @@ type CustomerConnection struct {
 	PageInfo *PageInfo       `json:"pageInfo"`
 	// Number of profiles that match, independent of paging.
 	TotalCount int `json:"totalCount"`
+}
+
+type CustomerConsent struct {
+	// Every channel and purpose.
+	States []*ConsentState `json:"states"`
+	// Newest first; the most recent 100 statements.
+	History []*ConsentEntry `json:"history"`
 }
 
 type CustomerEdge struct {
@@ -238,7 +535,7 @@ type CustomerInput struct {
 }
 
 type CustomerMetrics struct {
-	// Counted orders (placed, paid, shipped).
+	// Counted orders (placed, paid, shipped, delivered).
 	OrderCount int `json:"orderCount"`
 	// Cancelled or refunded orders and credit notes.
 	CancellationCount int `json:"cancellationCount"`
@@ -261,6 +558,12 @@ type CustomerMetrics struct {
 	ChurnRisk *ChurnRisk `json:"churnRisk"`
 }
 
+type CustomerNps struct {
+	Score    int         `json:"score"`
+	Category NpsCategory `json:"category"`
+	At       time.Time   `json:"at"`
+}
+
 // How an order names its customer: the customer's source record, or one identifier.
 type CustomerRefInput struct {
 	// A source record id, e.g. webshop:17850.
@@ -268,6 +571,39 @@ type CustomerRefInput struct {
 	// Identifier type (email, phone, customer_id...) with `value`.
 	Type  *string `json:"type,omitempty"`
 	Value *string `json:"value,omitempty"`
+}
+
+type CustomerTrend struct {
+	Ready bool      `json:"ready"`
+	AsOf  time.Time `json:"asOf"`
+	// The currency of `revenue`; null without orders.
+	Currency  *string        `json:"currency,omitempty"`
+	Interval  TrendInterval  `json:"interval"`
+	ChurnDays int            `json:"churnDays"`
+	Periods   []*TrendPeriod `json:"periods"`
+}
+
+type CustomerValueModel struct {
+	Status  ModelStatus `json:"status"`
+	Message *string     `json:"message,omitempty"`
+	// The fit sees the orders before this instant (the start of the as-of day).
+	AsOf     time.Time  `json:"asOf"`
+	Currency *string    `json:"currency,omitempty"`
+	FittedAt *time.Time `json:"fittedAt,omitempty"`
+	// A newer fit is asked for or running; this one answers meanwhile.
+	Refitting bool `json:"refitting"`
+	// Customers the fit used.
+	Customers int `json:"customers"`
+	// BG/NBD: purchase rate λ ~ Gamma(r, alpha) per day, dropout p ~ Beta(a, b).
+	Purchases *BgNbdFit `json:"purchases,omitempty"`
+	// Gamma-Gamma: spend per purchase; meanSpend = p·gamma/(q−1).
+	Spend *GammaGammaFit `json:"spend,omitempty"`
+}
+
+type EmailAttachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Size        int    `json:"size"`
 }
 
 type EraseResult struct {
@@ -292,6 +628,24 @@ type FieldMappingInput struct {
 	Field string `json:"field"`
 	// Identifiers: email, phone, customer_id, or a custom type such as loyalty_card (lowercase, not a variant of those). Traits: firstName, lastName, name, email, phone, birthDate, locale, address.line1, address.line2, address.city, address.postcode, address.region, address.country, or attributes.NAME.
 	Target string `json:"target"`
+}
+
+// A forecast value with its prediction interval (bounds clipped at zero).
+type ForecastRange struct {
+	Point float64 `json:"point"`
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+}
+
+type GammaGammaFit struct {
+	P         float64 `json:"p"`
+	Q         float64 `json:"q"`
+	Gamma     float64 `json:"gamma"`
+	MeanSpend *Money  `json:"meanSpend,omitempty"`
+	// Customers with repeat purchases it was fitted on.
+	Customers     int     `json:"customers"`
+	LogLikelihood float64 `json:"logLikelihood"`
+	Converged     bool    `json:"converged"`
 }
 
 type Group struct {
@@ -375,6 +729,198 @@ type InvalidValue struct {
 	Reason   string `json:"reason"`
 	Source   string `json:"source"`
 	RecordID string `json:"recordId"`
+}
+
+type Journey struct {
+	ID     string        `json:"id"`
+	Name   string        `json:"name"`
+	Status JourneyStatus `json:"status"`
+	// The version new customers enter (null before the first publication).
+	LiveVersion   *int `json:"liveVersion,omitempty"`
+	LatestVersion int  `json:"latestVersion"`
+	// Signs the calls of webhook steps.
+	WebhookSecret string    `json:"webhookSecret"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	// Newest first, each with its counts.
+	Versions []*JourneyVersion `json:"versions"`
+}
+
+type JourneyArmInput struct {
+	Name   string  `json:"name"`
+	Weight int     `json:"weight"`
+	Next   *string `json:"next,omitempty"`
+	// The run ends here: the control group of the conversion goal.
+	Holdout *bool `json:"holdout,omitempty"`
+}
+
+type JourneyAttributeInput struct {
+	Op    JourneyAttributeOp `json:"op"`
+	Key   string             `json:"key"`
+	Value *string            `json:"value,omitempty"`
+}
+
+type JourneyBranchInput struct {
+	Rule *SegmentRuleInput `json:"rule"`
+	Yes  *string           `json:"yes,omitempty"`
+	No   *string           `json:"no,omitempty"`
+}
+
+// Steps name each other by id: next is the step after (none: the run ends there); a
+// branch and a split name their ways out in their settings. A journey may not loop.
+type JourneyDefinitionInput struct {
+	Trigger *JourneyTriggerInput `json:"trigger"`
+	// The first step (default: the first of steps).
+	Start *string             `json:"start,omitempty"`
+	Steps []*JourneyStepInput `json:"steps"`
+	// Default: NEVER.
+	Reentry *JourneyReentryInput `json:"reentry,omitempty"`
+	// Conversion: an order within this many days of entering.
+	Goal *JourneyGoalInput `json:"goal,omitempty"`
+}
+
+// Placeholders: customer.firstName, customer.lastName, customer.name, customer.email,
+// customer.attributes.<key>, journey.name. Sent only with consent to marketing e-mail.
+type JourneyEmailInput struct {
+	Subject string  `json:"subject"`
+	Text    string  `json:"text"`
+	HTML    *string `json:"html,omitempty"`
+}
+
+type JourneyEnrollment struct {
+	JourneyID  string `json:"journeyId"`
+	CustomerID string `json:"customerId"`
+	// The customer's enrolments so far (the current one last).
+	Run         int                     `json:"run"`
+	Version     int                     `json:"version"`
+	Step        *string                 `json:"step,omitempty"`
+	Status      JourneyEnrollmentStatus `json:"status"`
+	WakeAt      *time.Time              `json:"wakeAt,omitempty"`
+	EnteredAt   time.Time               `json:"enteredAt"`
+	ConvertedAt *time.Time              `json:"convertedAt,omitempty"`
+	History     []*JourneyVisit         `json:"history"`
+}
+
+type JourneyEnrollmentConnection struct {
+	Nodes      []*JourneyEnrollment `json:"nodes"`
+	TotalCount int                  `json:"totalCount"`
+	PageInfo   *PageInfo            `json:"pageInfo"`
+}
+
+type JourneyGoalInput struct {
+	OrderWithinDays int `json:"orderWithinDays"`
+}
+
+type JourneyInput struct {
+	Name       string                  `json:"name"`
+	Definition *JourneyDefinitionInput `json:"definition"`
+}
+
+type JourneyOutcomeCount struct {
+	Outcome string `json:"outcome"`
+	Count   int    `json:"count"`
+}
+
+type JourneyReentryInput struct {
+	Mode      JourneyReentryMode `json:"mode"`
+	AfterDays *int               `json:"afterDays,omitempty"`
+}
+
+// Each customer takes one arm, drawn by weight from a hash of journey, version, step and customer.
+type JourneySplitInput struct {
+	Arms []*JourneyArmInput `json:"arms"`
+}
+
+// A step: its kind's settings and no others (EXIT takes none).
+type JourneyStepInput struct {
+	ID        string                 `json:"id"`
+	Kind      JourneyStepKind        `json:"kind"`
+	Next      *string                `json:"next,omitempty"`
+	Wait      *JourneyWaitInput      `json:"wait,omitempty"`
+	Branch    *JourneyBranchInput    `json:"branch,omitempty"`
+	Split     *JourneySplitInput     `json:"split,omitempty"`
+	Email     *JourneyEmailInput     `json:"email,omitempty"`
+	Webhook   *JourneyWebhookInput   `json:"webhook,omitempty"`
+	Attribute *JourneyAttributeInput `json:"attribute,omitempty"`
+	Ticket    *JourneyTicketInput    `json:"ticket,omitempty"`
+}
+
+type JourneyStepStats struct {
+	StepID    string                 `json:"stepId"`
+	Kind      JourneyStepKind        `json:"kind"`
+	Entered   int                    `json:"entered"`
+	Completed int                    `json:"completed"`
+	Waiting   int                    `json:"waiting"`
+	Outcomes  []*JourneyOutcomeCount `json:"outcomes"`
+}
+
+type JourneyTicketInput struct {
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+	// low, normal, high or urgent.
+	Priority *string  `json:"priority,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
+}
+
+type JourneyTriggerInput struct {
+	Kind      JourneyTriggerKind `json:"kind"`
+	SegmentID *string            `json:"segmentId,omitempty"`
+	Type      *string            `json:"type,omitempty"`
+	Channel   *string            `json:"channel,omitempty"`
+}
+
+type JourneyUpdateInput struct {
+	Name       *string                 `json:"name,omitempty"`
+	Definition *JourneyDefinitionInput `json:"definition,omitempty"`
+}
+
+type JourneyVersion struct {
+	Version     int        `json:"version"`
+	Live        bool       `json:"live"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	PublishedAt *time.Time `json:"publishedAt,omitempty"`
+	// The definition (JourneyDefinitionInput shape).
+	Definition any                  `json:"definition"`
+	Stats      *JourneyVersionStats `json:"stats"`
+}
+
+// Runs of the version: entered, where they are now, and conversions (treated against the holdout).
+type JourneyVersionStats struct {
+	Entered               int                 `json:"entered"`
+	InProgress            int                 `json:"inProgress"`
+	Done                  int                 `json:"done"`
+	Exited                int                 `json:"exited"`
+	Converted             int                 `json:"converted"`
+	ConversionRate        *float64            `json:"conversionRate,omitempty"`
+	Holdout               int                 `json:"holdout"`
+	HoldoutConverted      int                 `json:"holdoutConverted"`
+	HoldoutConversionRate *float64            `json:"holdoutConversionRate,omitempty"`
+	Steps                 []*JourneyStepStats `json:"steps"`
+}
+
+type JourneyVisit struct {
+	Run     int        `json:"run"`
+	Version int        `json:"version"`
+	Step    string     `json:"step"`
+	At      time.Time  `json:"at"`
+	LeftAt  *time.Time `json:"leftAt,omitempty"`
+	Outcome *string    `json:"outcome,omitempty"`
+}
+
+// One of minutes, until or event (an interaction type; timeoutMinutes, then timeoutNext).
+type JourneyWaitInput struct {
+	Minutes        *int       `json:"minutes,omitempty"`
+	Until          *time.Time `json:"until,omitempty"`
+	Event          *string    `json:"event,omitempty"`
+	TimeoutMinutes *int       `json:"timeoutMinutes,omitempty"`
+	TimeoutNext    *string    `json:"timeoutNext,omitempty"`
+}
+
+// POSTs {journeyId, journeyName, version, step, run, customerId, enteredAt, at} as JSON,
+// signed like segment webhooks with the journey's webhookSecret; Idempotency-Key
+// identifies the step of the run (a repeat after a failure carries the same key).
+type JourneyWebhookInput struct {
+	URL string `json:"url"`
 }
 
 type Macro struct {
@@ -484,7 +1030,33 @@ type Money struct {
 	Formatted string `json:"formatted"`
 }
 
+type MoneyRange struct {
+	Point *Money `json:"point"`
+	Lower *Money `json:"lower"`
+	Upper *Money `json:"upper"`
+}
+
 type Mutation struct {
+}
+
+type NpsPeriod struct {
+	Start             time.Time `json:"start"`
+	Responses         int       `json:"responses"`
+	Promoters         int       `json:"promoters"`
+	Passives          int       `json:"passives"`
+	Detractors        int       `json:"detractors"`
+	PromotersPercent  float64   `json:"promotersPercent"`
+	DetractorsPercent float64   `json:"detractorsPercent"`
+	// Promoters % minus detractors %; null without responses.
+	Nps *float64 `json:"nps,omitempty"`
+}
+
+type NpsTrend struct {
+	// False until the answers are loaded at start.
+	Ready   bool         `json:"ready"`
+	Periods []*NpsPeriod `json:"periods"`
+	// The whole range.
+	Total *NpsPeriod `json:"total"`
 }
 
 type Order struct {
@@ -550,6 +1122,52 @@ type PageInfo struct {
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
+type PlaceholderDefault struct {
+	Placeholder string `json:"placeholder"`
+	Value       string `json:"value"`
+}
+
+type PlaceholderDefaultInput struct {
+	Placeholder string `json:"placeholder"`
+	Value       string `json:"value"`
+}
+
+// A customer's predicted value. A purchase is a day with orders (several orders on one day
+// count once), as in the model; amounts are in the customer's currency (that of their
+// earliest order).
+type PredictedValue struct {
+	Status      PredictionStatus `json:"status"`
+	Message     *string          `json:"message,omitempty"`
+	AsOf        time.Time        `json:"asOf"`
+	HorizonDays int              `json:"horizonDays"`
+	Currency    *string          `json:"currency,omitempty"`
+	// Expected purchases in the horizon.
+	ExpectedOrders *float64 `json:"expectedOrders,omitempty"`
+	// Expected purchases × expected value of a purchase.
+	ExpectedValue *Money `json:"expectedValue,omitempty"`
+	// Probability the customer is still active at asOf.
+	ProbabilityAlive *float64 `json:"probabilityAlive,omitempty"`
+	// Expected value of one purchase (Gamma-Gamma).
+	ExpectedOrderValue *Money            `json:"expectedOrderValue,omitempty"`
+	Inputs             *PredictionInputs `json:"inputs,omitempty"`
+	// When the model used was fitted.
+	ModelFittedAt *time.Time `json:"modelFittedAt,omitempty"`
+}
+
+type PredictionInputs struct {
+	// x: repeat purchases (days with orders after the first).
+	Frequency int `json:"frequency"`
+	// tₓ: days from the first purchase day to the last.
+	RecencyDays float64 `json:"recencyDays"`
+	// T: days from the first purchase day to asOf.
+	AgeDays float64 `json:"ageDays"`
+	// m: mean value of the repeat purchases (zero without any).
+	MeanOrderValue *Money    `json:"meanOrderValue"`
+	Orders         int       `json:"orders"`
+	Revenue        *Money    `json:"revenue"`
+	FirstOrderAt   time.Time `json:"firstOrderAt"`
+}
+
 type Query struct {
 }
 
@@ -558,6 +1176,19 @@ type Ratio struct {
 	Total int `json:"total"`
 	// Null when nothing settled.
 	Percent *float64 `json:"percent,omitempty"`
+}
+
+type Recommendation struct {
+	// The product id (the order lines' sku).
+	ProductID string `json:"productId"`
+	// The product's latest description on an order line, if any.
+	Name *string `json:"name,omitempty"`
+	// CO_PURCHASE: the summed similarity to the customer's products; POPULAR: the share of
+	// customers who bought it. Scores compare within a kind; the list order is the ranking.
+	Score float64 `json:"score"`
+	// Why, for display: "bought with WHITE METAL LANTERN", "popular: bought by 40 customers".
+	Reason string             `json:"reason"`
+	Kind   RecommendationKind `json:"kind"`
 }
 
 type RecordInput struct {
@@ -576,12 +1207,88 @@ type Reject struct {
 	Reason string `json:"reason"`
 }
 
+type ReportsStatus struct {
+	// False while the book loads: reports answer without figures.
+	Ready bool `json:"ready"`
+	// Orders read by the load under way.
+	LoadedOrders int        `json:"loadedOrders"`
+	Orders       int        `json:"orders"`
+	Customers    int        `json:"customers"`
+	GuestOrders  int        `json:"guestOrders"`
+	FirstOrderAt *time.Time `json:"firstOrderAt,omitempty"`
+	LastOrderAt  *time.Time `json:"lastOrderAt,omitempty"`
+	// The as-of instant used when none is given.
+	DefaultAsOf time.Time `json:"defaultAsOf"`
+	// Currencies of the orders, the most used (the default report currency) first.
+	Currencies []string `json:"currencies"`
+	Countries  []string `json:"countries"`
+	Sources    []string `json:"sources"`
+	// Profiles changed and not read again yet (their country in the reports may be stale).
+	PendingProfiles int `json:"pendingProfiles"`
+	// Why the last load failed (it is retried).
+	Error *string `json:"error,omitempty"`
+}
+
 type Rfm struct {
 	// 1 (lowest fifth) to 5; a more recent last order scores higher.
 	Recency   int       `json:"recency"`
 	Frequency int       `json:"frequency"`
 	Monetary  int       `json:"monetary"`
 	ScoredAt  time.Time `json:"scoredAt"`
+}
+
+// One score's range: days since the last order (recency) or orders (frequency); max null: no bound.
+type RfmBand struct {
+	Score int  `json:"score"`
+	Min   int  `json:"min"`
+	Max   *int `json:"max,omitempty"`
+}
+
+type RfmCellPage struct {
+	Ready      bool               `json:"ready"`
+	AsOf       time.Time          `json:"asOf"`
+	Currency   *string            `json:"currency,omitempty"`
+	R          int                `json:"r"`
+	F          int                `json:"f"`
+	TotalCount int                `json:"totalCount"`
+	Edges      []*RfmCustomerEdge `json:"edges"`
+	PageInfo   *PageInfo          `json:"pageInfo"`
+}
+
+type RfmCustomer struct {
+	ID string `json:"id"`
+	// Display name; null when the profile is gone (erased since).
+	Name        *string   `json:"name,omitempty"`
+	RecencyDays int       `json:"recencyDays"`
+	Orders      int       `json:"orders"`
+	LastOrderAt time.Time `json:"lastOrderAt"`
+	Revenue     *Money    `json:"revenue,omitempty"`
+}
+
+type RfmCustomerEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *RfmCustomer `json:"node"`
+}
+
+type RfmGrid struct {
+	Ready     bool      `json:"ready"`
+	AsOf      time.Time `json:"asOf"`
+	Currency  *string   `json:"currency,omitempty"`
+	Customers int       `json:"customers"`
+	Revenue   *Money    `json:"revenue,omitempty"`
+	// Recency: 5 is 0-30 days, 4 31-90, 3 91-180, 2 181-365, 1 older.
+	RecencyBands []*RfmBand `json:"recencyBands"`
+	// Frequency: 1 is one order, 2 two, 3 3-5, 4 6-10, 5 more.
+	FrequencyBands []*RfmBand `json:"frequencyBands"`
+	// All 25 cells, r descending then f ascending.
+	Cells []*RfmGridCell `json:"cells"`
+}
+
+type RfmGridCell struct {
+	R         int    `json:"r"`
+	F         int    `json:"f"`
+	Customers int    `json:"customers"`
+	Revenue   *Money `json:"revenue,omitempty"`
 }
 
 type RfmReport struct {
@@ -592,6 +1299,33 @@ type RfmReport struct {
 	FrequencyCuts     []int        `json:"frequencyCuts"`
 	MonetaryCutsMinor []int        `json:"monetaryCutsMinor"`
 	At                time.Time    `json:"at"`
+}
+
+type SalesForecast struct {
+	Ready    bool      `json:"ready"`
+	AsOf     time.Time `json:"asOf"`
+	Currency *string   `json:"currency,omitempty"`
+	Weeks    int       `json:"weeks"`
+	Level    float64   `json:"level"`
+	// Why there is no forecast (fewer than 8 whole weeks of history).
+	Message *string `json:"message,omitempty"`
+	// Whole weeks ending at asOf, from the first order's.
+	History      []*SalesWeek         `json:"history"`
+	Forecast     []*SalesForecastWeek `json:"forecast"`
+	OrdersModel  *SmoothingFit        `json:"ordersModel,omitempty"`
+	RevenueModel *SmoothingFit        `json:"revenueModel,omitempty"`
+}
+
+type SalesForecastWeek struct {
+	Start   time.Time      `json:"start"`
+	Orders  *ForecastRange `json:"orders"`
+	Revenue *MoneyRange    `json:"revenue"`
+}
+
+type SalesWeek struct {
+	Start   time.Time `json:"start"`
+	Orders  int       `json:"orders"`
+	Revenue *Money    `json:"revenue"`
 }
 
 type Segment struct {
@@ -689,6 +1423,15 @@ type SegmentWebhook struct {
 	Failures       int        `json:"failures"`
 }
 
+type SetConsentResult struct {
+	CustomerID string           `json:"customerId"`
+	Consent    *CustomerConsent `json:"consent"`
+	// Set when the grant awaits a double opt-in: send it to the customer (e.g. in a link);
+	// confirmConsent(token) turns the grant from PENDING into GRANTED.
+	ConfirmationToken     *string    `json:"confirmationToken,omitempty"`
+	ConfirmationExpiresAt *time.Time `json:"confirmationExpiresAt,omitempty"`
+}
+
 type SLAAttainment struct {
 	FirstResponse *Ratio `json:"firstResponse"`
 	Resolution    *Ratio `json:"resolution"`
@@ -708,6 +1451,14 @@ type SLAPolicyInput struct {
 	FirstResponseMinutes int                 `json:"firstResponseMinutes"`
 	ResolutionMinutes    int                 `json:"resolutionMinutes"`
 	BusinessHours        *BusinessHoursInput `json:"businessHours,omitempty"`
+}
+
+// Damped-trend exponential smoothing: level alpha, trend beta, damping phi, residual sigma.
+type SmoothingFit struct {
+	Alpha float64 `json:"alpha"`
+	Beta  float64 `json:"beta"`
+	Phi   float64 `json:"phi"`
+	Sigma float64 `json:"sigma"`
 }
 
 type Source struct {
@@ -749,6 +1500,12 @@ type SourceRecord struct {
 type Subscription struct {
 }
 
+type SupportMailbox struct {
+	Address   string    `json:"address"`
+	GroupID   string    `json:"groupId"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
 // An identifier of an erased person. The value itself is not stored.
 type Suppression struct {
 	// Hex HMAC-SHA256 of the identity key under the installation's key.
@@ -758,6 +1515,47 @@ type Suppression struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// Who erased the customer.
 	Actor string `json:"actor"`
+}
+
+type Survey struct {
+	ID      string        `json:"id"`
+	Kind    SurveyKind    `json:"kind"`
+	Trigger SurveyTrigger `json:"trigger"`
+	// The ticket or order id.
+	TriggerID string        `json:"triggerId"`
+	State     SurveyState   `json:"state"`
+	Reason    *string       `json:"reason,omitempty"`
+	To        *string       `json:"to,omitempty"`
+	CreatedAt time.Time     `json:"createdAt"`
+	SentAt    *time.Time    `json:"sentAt,omitempty"`
+	Answer    *SurveyAnswer `json:"answer,omitempty"`
+}
+
+type SurveyAnswer struct {
+	Score int `json:"score"`
+	// For NPS answers.
+	Category *NpsCategory `json:"category,omitempty"`
+	Comment  *string      `json:"comment,omitempty"`
+	// The first answer's time (an answer may be changed within 24 hours).
+	At        time.Time `json:"at"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+type SurveySettings struct {
+	// The survey sent when a ticket is solved (null: none).
+	TicketSolved *SurveyKind `json:"ticketSolved,omitempty"`
+	// The survey sent when an order is reported delivered (null: none).
+	OrderDelivered *SurveyKind `json:"orderDelivered,omitempty"`
+	// At most one NPS survey per customer within this many days (0: no cap).
+	NpsCapDays  int `json:"npsCapDays"`
+	CsatCapDays int `json:"csatCapDays"`
+}
+
+type SurveySettingsInput struct {
+	TicketSolved   *SurveyKind `json:"ticketSolved,omitempty"`
+	OrderDelivered *SurveyKind `json:"orderDelivered,omitempty"`
+	NpsCapDays     int         `json:"npsCapDays"`
+	CsatCapDays    int         `json:"csatCapDays"`
 }
 
 type Ticket struct {
@@ -799,6 +1597,23 @@ type TicketEdge struct {
 	Node   *Ticket `json:"node"`
 }
 
+type TicketEmail struct {
+	Direction  EmailDirection `json:"direction"`
+	MessageID  string         `json:"messageId"`
+	From       string         `json:"from"`
+	To         string         `json:"to"`
+	Subject    string         `json:"subject"`
+	InReplyTo  *string        `json:"inReplyTo,omitempty"`
+	References []string       `json:"references"`
+	// Attachments as received (metadata only; their contents are not kept).
+	Attachments []*EmailAttachment `json:"attachments"`
+	// The quoted tail of earlier messages was left out of the message body.
+	QuotedTextHidden bool `json:"quotedTextHidden"`
+	// Outbound only.
+	Delivery      *EmailDelivery `json:"delivery,omitempty"`
+	DeliveryError *string        `json:"deliveryError,omitempty"`
+}
+
 type TicketEvent struct {
 	ID        string    `json:"id"`
 	ActorKind ActorKind `json:"actorKind"`
@@ -828,6 +1643,10 @@ type TicketMessage struct {
 	AuthorID   *string     `json:"authorId,omitempty"`
 	Body       string      `json:"body"`
 	CreatedAt  time.Time   `json:"createdAt"`
+	// The delivery of this reply to the connector of its conversation; null for other messages.
+	ChannelDelivery *ChannelDelivery `json:"channelDelivery,omitempty"`
+	// The e-mail this message came in as or went out as; null for other channels.
+	Email *TicketEmail `json:"email,omitempty"`
 }
 
 type TicketUpdatedFilter struct {
@@ -850,14 +1669,16 @@ type TimelineEdge struct {
 // interaction's type, or `created`, `replied`, `solved` for tickets; `channel` is the
 // order's or interaction's channel, or the ticket's (email, chat, social, web_form, phone).
 type TimelineItem struct {
-	Kind        TimelineKind `json:"kind"`
-	ID          string       `json:"id"`
-	At          time.Time    `json:"at"`
-	Channel     string       `json:"channel"`
-	Type        string       `json:"type"`
-	Order       *Order       `json:"order,omitempty"`
-	Interaction *Interaction `json:"interaction,omitempty"`
-	Ticket      *Ticket      `json:"ticket,omitempty"`
+	Kind        TimelineKind  `json:"kind"`
+	ID          string        `json:"id"`
+	At          time.Time     `json:"at"`
+	Channel     string        `json:"channel"`
+	Type        string        `json:"type"`
+	Order       *Order        `json:"order,omitempty"`
+	Interaction *Interaction  `json:"interaction,omitempty"`
+	Ticket      *Ticket       `json:"ticket,omitempty"`
+	Consent     *ConsentEntry `json:"consent,omitempty"`
+	Survey      *Survey       `json:"survey,omitempty"`
 }
 
 // field: firstName, lastName, email, phone, birthDate, locale, city, postcode, country,
@@ -883,11 +1704,94 @@ type TraitProvenance struct {
 	Rule       SurvivorshipRule `json:"rule"`
 }
 
+// (this − previous) / |previous| for each figure; null when the previous period's is 0.
+type TrendChange struct {
+	NewCustomers       *float64 `json:"newCustomers,omitempty"`
+	ActiveCustomers    *float64 `json:"activeCustomers,omitempty"`
+	ReturningCustomers *float64 `json:"returningCustomers,omitempty"`
+	ChurnedCustomers   *float64 `json:"churnedCustomers,omitempty"`
+	Orders             *float64 `json:"orders,omitempty"`
+	Revenue            *float64 `json:"revenue,omitempty"`
+}
+
+type TrendPeriod struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// The period ends after asOf: figures so far.
+	Partial bool `json:"partial"`
+	// First order in the period.
+	NewCustomers int `json:"newCustomers"`
+	// An order in the period.
+	ActiveCustomers int `json:"activeCustomers"`
+	// Active, with an earlier order.
+	ReturningCustomers int `json:"returningCustomers"`
+	// churnDays without an order passed during the period.
+	ChurnedCustomers int `json:"churnedCustomers"`
+	Orders           int `json:"orders"`
+	// Null without a currency (no orders).
+	Revenue *Money       `json:"revenue,omitempty"`
+	Change  *TrendChange `json:"change"`
+}
+
 type UnmergeResult struct {
 	// The profile the split-off records now belong to (several if they share nothing).
 	Split []*Customer `json:"split"`
 	// What is left of the original profile, and any parts it fell into.
 	Remaining []*Customer `json:"remaining"`
+}
+
+type ValueBucket struct {
+	// Null: every negative value (more returned than bought).
+	Lower *Money `json:"lower,omitempty"`
+	// Null: no upper bound.
+	Upper     *Money `json:"upper,omitempty"`
+	Customers int    `json:"customers"`
+	Revenue   *Money `json:"revenue"`
+}
+
+type ValueDistribution struct {
+	Ready     bool      `json:"ready"`
+	AsOf      time.Time `json:"asOf"`
+	Currency  *string   `json:"currency,omitempty"`
+	Customers int       `json:"customers"`
+	Total     *Money    `json:"total,omitempty"`
+	Mean      *Money    `json:"mean,omitempty"`
+	Min       *Money    `json:"min,omitempty"`
+	Max       *Money    `json:"max,omitempty"`
+	// 0.1 to 0.9 and 0.99.
+	Quantiles []*ValueQuantile `json:"quantiles"`
+	// Share of the total from the highest-value tenth of the customers; null unless the total is positive.
+	TopDecileShare *float64 `json:"topDecileShare,omitempty"`
+	// 1-2-5 steps of the major unit: [0, 1), [1, 2), [2, 5), [5, 10), …
+	Buckets []*ValueBucket `json:"buckets"`
+}
+
+type ValueQuantile struct {
+	// e.g. 0.5 for the median (nearest rank).
+	Q     float64 `json:"q"`
+	Value *Money  `json:"value"`
+}
+
+type Webhook struct {
+	ID     string         `json:"id"`
+	URL    string         `json:"url"`
+	Events []WebhookEvent `json:"events"`
+	// Only returned by createWebhook.
+	Secret         *string    `json:"secret,omitempty"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	LastDeliveryAt *time.Time `json:"lastDeliveryAt,omitempty"`
+	LastStatus     *string    `json:"lastStatus,omitempty"`
+	// Failed calls since the last successful one.
+	Failures int `json:"failures"`
+}
+
+type WriteKey struct {
+	ID     string `json:"id"`
+	Source string `json:"source"`
+	// First characters of the key, to recognise it.
+	Prefix    string     `json:"prefix"`
+	CreatedAt time.Time  `json:"createdAt"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
 }
 
 type ActorKind string
@@ -942,6 +1846,295 @@ func (e *ActorKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ActorKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type CampaignAudience string
+
+const (
+	// The segment's members when the send starts.
+	CampaignAudienceFrozen CampaignAudience = "FROZEN"
+	// As FROZEN, skipping those who left the segment before their message went out.
+	CampaignAudienceLive CampaignAudience = "LIVE"
+)
+
+var AllCampaignAudience = []CampaignAudience{
+	CampaignAudienceFrozen,
+	CampaignAudienceLive,
+}
+
+func (e CampaignAudience) IsValid() bool {
+	switch e {
+	case CampaignAudienceFrozen, CampaignAudienceLive:
+		return true
+	}
+	return false
+}
+
+func (e CampaignAudience) String() string {
+	return string(e)
+}
+
+func (e *CampaignAudience) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CampaignAudience(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CampaignAudience", str)
+	}
+	return nil
+}
+
+func (e CampaignAudience) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CampaignAudience) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CampaignAudience) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type CampaignFeedbackKind string
+
+const (
+	CampaignFeedbackKindDelivered  CampaignFeedbackKind = "DELIVERED"
+	CampaignFeedbackKindBounced    CampaignFeedbackKind = "BOUNCED"
+	CampaignFeedbackKindComplained CampaignFeedbackKind = "COMPLAINED"
+)
+
+var AllCampaignFeedbackKind = []CampaignFeedbackKind{
+	CampaignFeedbackKindDelivered,
+	CampaignFeedbackKindBounced,
+	CampaignFeedbackKindComplained,
+}
+
+func (e CampaignFeedbackKind) IsValid() bool {
+	switch e {
+	case CampaignFeedbackKindDelivered, CampaignFeedbackKindBounced, CampaignFeedbackKindComplained:
+		return true
+	}
+	return false
+}
+
+func (e CampaignFeedbackKind) String() string {
+	return string(e)
+}
+
+func (e *CampaignFeedbackKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CampaignFeedbackKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CampaignFeedbackKind", str)
+	}
+	return nil
+}
+
+func (e CampaignFeedbackKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CampaignFeedbackKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CampaignFeedbackKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type CampaignState string
+
+const (
+	CampaignStateDraft     CampaignState = "DRAFT"
+	CampaignStateScheduled CampaignState = "SCHEDULED"
+	CampaignStateSending   CampaignState = "SENDING"
+	CampaignStateSent      CampaignState = "SENT"
+	CampaignStateCancelled CampaignState = "CANCELLED"
+)
+
+var AllCampaignState = []CampaignState{
+	CampaignStateDraft,
+	CampaignStateScheduled,
+	CampaignStateSending,
+	CampaignStateSent,
+	CampaignStateCancelled,
+}
+
+func (e CampaignState) IsValid() bool {
+	switch e {
+	case CampaignStateDraft, CampaignStateScheduled, CampaignStateSending, CampaignStateSent, CampaignStateCancelled:
+		return true
+	}
+	return false
+}
+
+func (e CampaignState) String() string {
+	return string(e)
+}
+
+func (e *CampaignState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CampaignState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CampaignState", str)
+	}
+	return nil
+}
+
+func (e CampaignState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CampaignState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CampaignState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ChannelDeliveryState string
+
+const (
+	ChannelDeliveryStatePending   ChannelDeliveryState = "PENDING"
+	ChannelDeliveryStateDelivered ChannelDeliveryState = "DELIVERED"
+	ChannelDeliveryStateFailed    ChannelDeliveryState = "FAILED"
+)
+
+var AllChannelDeliveryState = []ChannelDeliveryState{
+	ChannelDeliveryStatePending,
+	ChannelDeliveryStateDelivered,
+	ChannelDeliveryStateFailed,
+}
+
+func (e ChannelDeliveryState) IsValid() bool {
+	switch e {
+	case ChannelDeliveryStatePending, ChannelDeliveryStateDelivered, ChannelDeliveryStateFailed:
+		return true
+	}
+	return false
+}
+
+func (e ChannelDeliveryState) String() string {
+	return string(e)
+}
+
+func (e *ChannelDeliveryState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChannelDeliveryState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChannelDeliveryState", str)
+	}
+	return nil
+}
+
+func (e ChannelDeliveryState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChannelDeliveryState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChannelDeliveryState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ChannelKind string
+
+const (
+	ChannelKindSocial   ChannelKind = "SOCIAL"
+	ChannelKindWhatsapp ChannelKind = "WHATSAPP"
+	ChannelKindOther    ChannelKind = "OTHER"
+)
+
+var AllChannelKind = []ChannelKind{
+	ChannelKindSocial,
+	ChannelKindWhatsapp,
+	ChannelKindOther,
+}
+
+func (e ChannelKind) IsValid() bool {
+	switch e {
+	case ChannelKindSocial, ChannelKindWhatsapp, ChannelKindOther:
+		return true
+	}
+	return false
+}
+
+func (e ChannelKind) String() string {
+	return string(e)
+}
+
+func (e *ChannelKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChannelKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChannelKind", str)
+	}
+	return nil
+}
+
+func (e ChannelKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChannelKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChannelKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1084,6 +2277,182 @@ func (e ConditionOp) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ConsentChannel string
+
+const (
+	ConsentChannelEmail ConsentChannel = "EMAIL"
+	ConsentChannelSms   ConsentChannel = "SMS"
+	ConsentChannelPush  ConsentChannel = "PUSH"
+	ConsentChannelPhone ConsentChannel = "PHONE"
+)
+
+var AllConsentChannel = []ConsentChannel{
+	ConsentChannelEmail,
+	ConsentChannelSms,
+	ConsentChannelPush,
+	ConsentChannelPhone,
+}
+
+func (e ConsentChannel) IsValid() bool {
+	switch e {
+	case ConsentChannelEmail, ConsentChannelSms, ConsentChannelPush, ConsentChannelPhone:
+		return true
+	}
+	return false
+}
+
+func (e ConsentChannel) String() string {
+	return string(e)
+}
+
+func (e *ConsentChannel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConsentChannel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConsentChannel", str)
+	}
+	return nil
+}
+
+func (e ConsentChannel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConsentChannel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConsentChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ConsentPurpose string
+
+const (
+	ConsentPurposeMarketing     ConsentPurpose = "MARKETING"
+	ConsentPurposeTransactional ConsentPurpose = "TRANSACTIONAL"
+)
+
+var AllConsentPurpose = []ConsentPurpose{
+	ConsentPurposeMarketing,
+	ConsentPurposeTransactional,
+}
+
+func (e ConsentPurpose) IsValid() bool {
+	switch e {
+	case ConsentPurposeMarketing, ConsentPurposeTransactional:
+		return true
+	}
+	return false
+}
+
+func (e ConsentPurpose) String() string {
+	return string(e)
+}
+
+func (e *ConsentPurpose) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConsentPurpose(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConsentPurpose", str)
+	}
+	return nil
+}
+
+func (e ConsentPurpose) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConsentPurpose) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConsentPurpose) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ConsentStatus string
+
+const (
+	ConsentStatusGranted ConsentStatus = "GRANTED"
+	// Granted where double opt-in applies, not yet confirmed: not granted.
+	ConsentStatusPending    ConsentStatus = "PENDING"
+	ConsentStatusWithdrawn  ConsentStatus = "WITHDRAWN"
+	ConsentStatusBounced    ConsentStatus = "BOUNCED"
+	ConsentStatusComplained ConsentStatus = "COMPLAINED"
+)
+
+var AllConsentStatus = []ConsentStatus{
+	ConsentStatusGranted,
+	ConsentStatusPending,
+	ConsentStatusWithdrawn,
+	ConsentStatusBounced,
+	ConsentStatusComplained,
+}
+
+func (e ConsentStatus) IsValid() bool {
+	switch e {
+	case ConsentStatusGranted, ConsentStatusPending, ConsentStatusWithdrawn, ConsentStatusBounced, ConsentStatusComplained:
+		return true
+	}
+	return false
+}
+
+func (e ConsentStatus) String() string {
+	return string(e)
+}
+
+func (e *ConsentStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConsentStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConsentStatus", str)
+	}
+	return nil
+}
+
+func (e ConsentStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConsentStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConsentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type CustomerOrder string
 
 const (
@@ -1147,6 +2516,123 @@ func (e CustomerOrder) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Delivery of an agent reply: UNCERTAIN means the relay may or may not have taken it (it is not sent again).
+type EmailDelivery string
+
+const (
+	EmailDeliveryQueued    EmailDelivery = "QUEUED"
+	EmailDeliverySending   EmailDelivery = "SENDING"
+	EmailDeliverySent      EmailDelivery = "SENT"
+	EmailDeliveryFailed    EmailDelivery = "FAILED"
+	EmailDeliveryUncertain EmailDelivery = "UNCERTAIN"
+)
+
+var AllEmailDelivery = []EmailDelivery{
+	EmailDeliveryQueued,
+	EmailDeliverySending,
+	EmailDeliverySent,
+	EmailDeliveryFailed,
+	EmailDeliveryUncertain,
+}
+
+func (e EmailDelivery) IsValid() bool {
+	switch e {
+	case EmailDeliveryQueued, EmailDeliverySending, EmailDeliverySent, EmailDeliveryFailed, EmailDeliveryUncertain:
+		return true
+	}
+	return false
+}
+
+func (e EmailDelivery) String() string {
+	return string(e)
+}
+
+func (e *EmailDelivery) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EmailDelivery(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EmailDelivery", str)
+	}
+	return nil
+}
+
+func (e EmailDelivery) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EmailDelivery) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EmailDelivery) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type EmailDirection string
+
+const (
+	EmailDirectionInbound  EmailDirection = "INBOUND"
+	EmailDirectionOutbound EmailDirection = "OUTBOUND"
+)
+
+var AllEmailDirection = []EmailDirection{
+	EmailDirectionInbound,
+	EmailDirectionOutbound,
+}
+
+func (e EmailDirection) IsValid() bool {
+	switch e {
+	case EmailDirectionInbound, EmailDirectionOutbound:
+		return true
+	}
+	return false
+}
+
+func (e EmailDirection) String() string {
+	return string(e)
+}
+
+func (e *EmailDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EmailDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EmailDirection", str)
+	}
+	return nil
+}
+
+func (e EmailDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EmailDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EmailDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type IngestJobState string
 
 const (
@@ -1200,6 +2686,377 @@ func (e *IngestJobState) UnmarshalJSON(b []byte) error {
 }
 
 func (e IngestJobState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type JourneyAttributeOp string
+
+const (
+	JourneyAttributeOpSet JourneyAttributeOp = "SET"
+	// Sets the attribute to an empty string (the newest value wins survivorship).
+	JourneyAttributeOpRemove JourneyAttributeOp = "REMOVE"
+	// Sets the boolean attribute tag_<key> to true.
+	JourneyAttributeOpAddTag JourneyAttributeOp = "ADD_TAG"
+	// Sets tag_<key> to false.
+	JourneyAttributeOpRemoveTag JourneyAttributeOp = "REMOVE_TAG"
+)
+
+var AllJourneyAttributeOp = []JourneyAttributeOp{
+	JourneyAttributeOpSet,
+	JourneyAttributeOpRemove,
+	JourneyAttributeOpAddTag,
+	JourneyAttributeOpRemoveTag,
+}
+
+func (e JourneyAttributeOp) IsValid() bool {
+	switch e {
+	case JourneyAttributeOpSet, JourneyAttributeOpRemove, JourneyAttributeOpAddTag, JourneyAttributeOpRemoveTag:
+		return true
+	}
+	return false
+}
+
+func (e JourneyAttributeOp) String() string {
+	return string(e)
+}
+
+func (e *JourneyAttributeOp) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyAttributeOp(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyAttributeOp", str)
+	}
+	return nil
+}
+
+func (e JourneyAttributeOp) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyAttributeOp) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyAttributeOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type JourneyEnrollmentStatus string
+
+const (
+	JourneyEnrollmentStatusActive  JourneyEnrollmentStatus = "ACTIVE"
+	JourneyEnrollmentStatusWaiting JourneyEnrollmentStatus = "WAITING"
+	JourneyEnrollmentStatusDone    JourneyEnrollmentStatus = "DONE"
+	JourneyEnrollmentStatusExited  JourneyEnrollmentStatus = "EXITED"
+)
+
+var AllJourneyEnrollmentStatus = []JourneyEnrollmentStatus{
+	JourneyEnrollmentStatusActive,
+	JourneyEnrollmentStatusWaiting,
+	JourneyEnrollmentStatusDone,
+	JourneyEnrollmentStatusExited,
+}
+
+func (e JourneyEnrollmentStatus) IsValid() bool {
+	switch e {
+	case JourneyEnrollmentStatusActive, JourneyEnrollmentStatusWaiting, JourneyEnrollmentStatusDone, JourneyEnrollmentStatusExited:
+		return true
+	}
+	return false
+}
+
+func (e JourneyEnrollmentStatus) String() string {
+	return string(e)
+}
+
+func (e *JourneyEnrollmentStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyEnrollmentStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyEnrollmentStatus", str)
+	}
+	return nil
+}
+
+func (e JourneyEnrollmentStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyEnrollmentStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyEnrollmentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type JourneyReentryMode string
+
+const (
+	// A customer enters once.
+	JourneyReentryModeNever JourneyReentryMode = "NEVER"
+	// Again once afterDays have passed since the last entry, when not in the journey.
+	JourneyReentryModeAfter JourneyReentryMode = "AFTER"
+	// Again whenever the trigger fires and they are not in the journey.
+	JourneyReentryModeAlways JourneyReentryMode = "ALWAYS"
+)
+
+var AllJourneyReentryMode = []JourneyReentryMode{
+	JourneyReentryModeNever,
+	JourneyReentryModeAfter,
+	JourneyReentryModeAlways,
+}
+
+func (e JourneyReentryMode) IsValid() bool {
+	switch e {
+	case JourneyReentryModeNever, JourneyReentryModeAfter, JourneyReentryModeAlways:
+		return true
+	}
+	return false
+}
+
+func (e JourneyReentryMode) String() string {
+	return string(e)
+}
+
+func (e *JourneyReentryMode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyReentryMode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyReentryMode", str)
+	}
+	return nil
+}
+
+func (e JourneyReentryMode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyReentryMode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyReentryMode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type JourneyStatus string
+
+const (
+	JourneyStatusDraft    JourneyStatus = "DRAFT"
+	JourneyStatusActive   JourneyStatus = "ACTIVE"
+	JourneyStatusPaused   JourneyStatus = "PAUSED"
+	JourneyStatusArchived JourneyStatus = "ARCHIVED"
+)
+
+var AllJourneyStatus = []JourneyStatus{
+	JourneyStatusDraft,
+	JourneyStatusActive,
+	JourneyStatusPaused,
+	JourneyStatusArchived,
+}
+
+func (e JourneyStatus) IsValid() bool {
+	switch e {
+	case JourneyStatusDraft, JourneyStatusActive, JourneyStatusPaused, JourneyStatusArchived:
+		return true
+	}
+	return false
+}
+
+func (e JourneyStatus) String() string {
+	return string(e)
+}
+
+func (e *JourneyStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyStatus", str)
+	}
+	return nil
+}
+
+func (e JourneyStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type JourneyStepKind string
+
+const (
+	JourneyStepKindWait         JourneyStepKind = "WAIT"
+	JourneyStepKindBranch       JourneyStepKind = "BRANCH"
+	JourneyStepKindSplit        JourneyStepKind = "SPLIT"
+	JourneyStepKindSendEmail    JourneyStepKind = "SEND_EMAIL"
+	JourneyStepKindWebhook      JourneyStepKind = "WEBHOOK"
+	JourneyStepKindAttribute    JourneyStepKind = "ATTRIBUTE"
+	JourneyStepKindCreateTicket JourneyStepKind = "CREATE_TICKET"
+	JourneyStepKindExit         JourneyStepKind = "EXIT"
+)
+
+var AllJourneyStepKind = []JourneyStepKind{
+	JourneyStepKindWait,
+	JourneyStepKindBranch,
+	JourneyStepKindSplit,
+	JourneyStepKindSendEmail,
+	JourneyStepKindWebhook,
+	JourneyStepKindAttribute,
+	JourneyStepKindCreateTicket,
+	JourneyStepKindExit,
+}
+
+func (e JourneyStepKind) IsValid() bool {
+	switch e {
+	case JourneyStepKindWait, JourneyStepKindBranch, JourneyStepKindSplit, JourneyStepKindSendEmail, JourneyStepKindWebhook, JourneyStepKindAttribute, JourneyStepKindCreateTicket, JourneyStepKindExit:
+		return true
+	}
+	return false
+}
+
+func (e JourneyStepKind) String() string {
+	return string(e)
+}
+
+func (e *JourneyStepKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyStepKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyStepKind", str)
+	}
+	return nil
+}
+
+func (e JourneyStepKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyStepKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyStepKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type JourneyTriggerKind string
+
+const (
+	JourneyTriggerKindSegmentEntered JourneyTriggerKind = "SEGMENT_ENTERED"
+	JourneyTriggerKindSegmentExited  JourneyTriggerKind = "SEGMENT_EXITED"
+	// An interaction of a type (and channel, when given): tracked events, campaign opens...
+	JourneyTriggerKindInteraction  JourneyTriggerKind = "INTERACTION"
+	JourneyTriggerKindOrderPlaced  JourneyTriggerKind = "ORDER_PLACED"
+	JourneyTriggerKindTicketSolved JourneyTriggerKind = "TICKET_SOLVED"
+	JourneyTriggerKindTicketRated  JourneyTriggerKind = "TICKET_RATED"
+)
+
+var AllJourneyTriggerKind = []JourneyTriggerKind{
+	JourneyTriggerKindSegmentEntered,
+	JourneyTriggerKindSegmentExited,
+	JourneyTriggerKindInteraction,
+	JourneyTriggerKindOrderPlaced,
+	JourneyTriggerKindTicketSolved,
+	JourneyTriggerKindTicketRated,
+}
+
+func (e JourneyTriggerKind) IsValid() bool {
+	switch e {
+	case JourneyTriggerKindSegmentEntered, JourneyTriggerKindSegmentExited, JourneyTriggerKindInteraction, JourneyTriggerKindOrderPlaced, JourneyTriggerKindTicketSolved, JourneyTriggerKindTicketRated:
+		return true
+	}
+	return false
+}
+
+func (e JourneyTriggerKind) String() string {
+	return string(e)
+}
+
+func (e *JourneyTriggerKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyTriggerKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyTriggerKind", str)
+	}
+	return nil
+}
+
+func (e JourneyTriggerKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyTriggerKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyTriggerKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1429,6 +3286,125 @@ func (e MessageKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ModelStatus string
+
+const (
+	// The report book is loading.
+	ModelStatusLoading ModelStatus = "LOADING"
+	// The first fit for this as-of day runs.
+	ModelStatusFitting ModelStatus = "FITTING"
+	ModelStatusReady   ModelStatus = "READY"
+	// Not enough data: see message.
+	ModelStatusFailed ModelStatus = "FAILED"
+)
+
+var AllModelStatus = []ModelStatus{
+	ModelStatusLoading,
+	ModelStatusFitting,
+	ModelStatusReady,
+	ModelStatusFailed,
+}
+
+func (e ModelStatus) IsValid() bool {
+	switch e {
+	case ModelStatusLoading, ModelStatusFitting, ModelStatusReady, ModelStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e ModelStatus) String() string {
+	return string(e)
+}
+
+func (e *ModelStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ModelStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ModelStatus", str)
+	}
+	return nil
+}
+
+func (e ModelStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ModelStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ModelStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type NpsCategory string
+
+const (
+	NpsCategoryPromoter  NpsCategory = "PROMOTER"
+	NpsCategoryPassive   NpsCategory = "PASSIVE"
+	NpsCategoryDetractor NpsCategory = "DETRACTOR"
+)
+
+var AllNpsCategory = []NpsCategory{
+	NpsCategoryPromoter,
+	NpsCategoryPassive,
+	NpsCategoryDetractor,
+}
+
+func (e NpsCategory) IsValid() bool {
+	switch e {
+	case NpsCategoryPromoter, NpsCategoryPassive, NpsCategoryDetractor:
+		return true
+	}
+	return false
+}
+
+func (e NpsCategory) String() string {
+	return string(e)
+}
+
+func (e *NpsCategory) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NpsCategory(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NpsCategory", str)
+	}
+	return nil
+}
+
+func (e NpsCategory) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NpsCategory) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NpsCategory) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type OrderStatus string
 
 const (
@@ -1437,6 +3413,8 @@ const (
 	OrderStatusShipped   OrderStatus = "SHIPPED"
 	OrderStatusCancelled OrderStatus = "CANCELLED"
 	OrderStatusRefunded  OrderStatus = "REFUNDED"
+	// The shop reports the order arrived (an NPS survey may follow).
+	OrderStatusDelivered OrderStatus = "DELIVERED"
 )
 
 var AllOrderStatus = []OrderStatus{
@@ -1445,11 +3423,12 @@ var AllOrderStatus = []OrderStatus{
 	OrderStatusShipped,
 	OrderStatusCancelled,
 	OrderStatusRefunded,
+	OrderStatusDelivered,
 }
 
 func (e OrderStatus) IsValid() bool {
 	switch e {
-	case OrderStatusPlaced, OrderStatusPaid, OrderStatusShipped, OrderStatusCancelled, OrderStatusRefunded:
+	case OrderStatusPlaced, OrderStatusPaid, OrderStatusShipped, OrderStatusCancelled, OrderStatusRefunded, OrderStatusDelivered:
 		return true
 	}
 	return false
@@ -1485,6 +3464,128 @@ func (e *OrderStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PredictionStatus string
+
+const (
+	PredictionStatusReady PredictionStatus = "READY"
+	// The report book is loading.
+	PredictionStatusLoading PredictionStatus = "LOADING"
+	// The model for this as-of day is being fitted.
+	PredictionStatusFitting PredictionStatus = "FITTING"
+	// No order before asOf.
+	PredictionStatusNoOrders PredictionStatus = "NO_ORDERS"
+	// The model could not be fitted or gives no value: see message.
+	PredictionStatusUnavailable PredictionStatus = "UNAVAILABLE"
+)
+
+var AllPredictionStatus = []PredictionStatus{
+	PredictionStatusReady,
+	PredictionStatusLoading,
+	PredictionStatusFitting,
+	PredictionStatusNoOrders,
+	PredictionStatusUnavailable,
+}
+
+func (e PredictionStatus) IsValid() bool {
+	switch e {
+	case PredictionStatusReady, PredictionStatusLoading, PredictionStatusFitting, PredictionStatusNoOrders, PredictionStatusUnavailable:
+		return true
+	}
+	return false
+}
+
+func (e PredictionStatus) String() string {
+	return string(e)
+}
+
+func (e *PredictionStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PredictionStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PredictionStatus", str)
+	}
+	return nil
+}
+
+func (e PredictionStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PredictionStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PredictionStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RecommendationKind string
+
+const (
+	// Often bought with something the customer bought.
+	RecommendationKindCoPurchase RecommendationKind = "CO_PURCHASE"
+	// Bought by many customers (fills the list when co-purchase finds too few).
+	RecommendationKindPopular RecommendationKind = "POPULAR"
+)
+
+var AllRecommendationKind = []RecommendationKind{
+	RecommendationKindCoPurchase,
+	RecommendationKindPopular,
+}
+
+func (e RecommendationKind) IsValid() bool {
+	switch e {
+	case RecommendationKindCoPurchase, RecommendationKindPopular:
+		return true
+	}
+	return false
+}
+
+func (e RecommendationKind) String() string {
+	return string(e)
+}
+
+func (e *RecommendationKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RecommendationKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RecommendationKind", str)
+	}
+	return nil
+}
+
+func (e RecommendationKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RecommendationKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RecommendationKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1789,6 +3890,179 @@ func (e *SourceKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e SourceKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SurveyKind string
+
+const (
+	// How likely are you to recommend us (0-10).
+	SurveyKindNps SurveyKind = "NPS"
+	// How satisfied are you (1-5).
+	SurveyKindCsat SurveyKind = "CSAT"
+)
+
+var AllSurveyKind = []SurveyKind{
+	SurveyKindNps,
+	SurveyKindCsat,
+}
+
+func (e SurveyKind) IsValid() bool {
+	switch e {
+	case SurveyKindNps, SurveyKindCsat:
+		return true
+	}
+	return false
+}
+
+func (e SurveyKind) String() string {
+	return string(e)
+}
+
+func (e *SurveyKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SurveyKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SurveyKind", str)
+	}
+	return nil
+}
+
+func (e SurveyKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SurveyKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SurveyKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SurveyState string
+
+const (
+	// Handed to the relay; no answer from it recorded (never sent again).
+	SurveyStateSending SurveyState = "SENDING"
+	SurveyStateSent    SurveyState = "SENT"
+	// Not sent: reason says why (consent, frequency cap, no address, no relay).
+	SurveyStateSkipped SurveyState = "SKIPPED"
+	SurveyStateFailed  SurveyState = "FAILED"
+)
+
+var AllSurveyState = []SurveyState{
+	SurveyStateSending,
+	SurveyStateSent,
+	SurveyStateSkipped,
+	SurveyStateFailed,
+}
+
+func (e SurveyState) IsValid() bool {
+	switch e {
+	case SurveyStateSending, SurveyStateSent, SurveyStateSkipped, SurveyStateFailed:
+		return true
+	}
+	return false
+}
+
+func (e SurveyState) String() string {
+	return string(e)
+}
+
+func (e *SurveyState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SurveyState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SurveyState", str)
+	}
+	return nil
+}
+
+func (e SurveyState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SurveyState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SurveyState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SurveyTrigger string
+
+const (
+	SurveyTriggerTicketSolved   SurveyTrigger = "TICKET_SOLVED"
+	SurveyTriggerOrderDelivered SurveyTrigger = "ORDER_DELIVERED"
+)
+
+var AllSurveyTrigger = []SurveyTrigger{
+	SurveyTriggerTicketSolved,
+	SurveyTriggerOrderDelivered,
+}
+
+func (e SurveyTrigger) IsValid() bool {
+	switch e {
+	case SurveyTriggerTicketSolved, SurveyTriggerOrderDelivered:
+		return true
+	}
+	return false
+}
+
+func (e SurveyTrigger) String() string {
+	return string(e)
+}
+
+func (e *SurveyTrigger) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SurveyTrigger(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SurveyTrigger", str)
+	}
+	return nil
+}
+
+func (e SurveyTrigger) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SurveyTrigger) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SurveyTrigger) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -2110,17 +4384,23 @@ const (
 	TimelineKindOrder       TimelineKind = "ORDER"
 	TimelineKindInteraction TimelineKind = "INTERACTION"
 	TimelineKindTicket      TimelineKind = "TICKET"
+	// A consent statement (channel: the consent channel, type: the status in lower case).
+	TimelineKindConsent TimelineKind = "CONSENT"
+	// A survey answer (channel: email, type: nps or csat).
+	TimelineKindSurvey TimelineKind = "SURVEY"
 )
 
 var AllTimelineKind = []TimelineKind{
 	TimelineKindOrder,
 	TimelineKindInteraction,
 	TimelineKindTicket,
+	TimelineKindConsent,
+	TimelineKindSurvey,
 }
 
 func (e TimelineKind) IsValid() bool {
 	switch e {
-	case TimelineKindOrder, TimelineKindInteraction, TimelineKindTicket:
+	case TimelineKindOrder, TimelineKindInteraction, TimelineKindTicket, TimelineKindConsent, TimelineKindSurvey:
 		return true
 	}
 	return false
@@ -2156,6 +4436,130 @@ func (e *TimelineKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e TimelineKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TrendInterval string
+
+const (
+	TrendIntervalDay TrendInterval = "DAY"
+	// ISO weeks, from Monday (UTC).
+	TrendIntervalWeek  TrendInterval = "WEEK"
+	TrendIntervalMonth TrendInterval = "MONTH"
+)
+
+var AllTrendInterval = []TrendInterval{
+	TrendIntervalDay,
+	TrendIntervalWeek,
+	TrendIntervalMonth,
+}
+
+func (e TrendInterval) IsValid() bool {
+	switch e {
+	case TrendIntervalDay, TrendIntervalWeek, TrendIntervalMonth:
+		return true
+	}
+	return false
+}
+
+func (e TrendInterval) String() string {
+	return string(e)
+}
+
+func (e *TrendInterval) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TrendInterval(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TrendInterval", str)
+	}
+	return nil
+}
+
+func (e TrendInterval) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TrendInterval) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TrendInterval) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type WebhookEvent string
+
+const (
+	// A new profile (data: profileId).
+	WebhookEventProfileCreated WebhookEvent = "PROFILE_CREATED"
+	// A profile absorbed into another (data: absorbed, survivor, rule).
+	WebhookEventProfileMerged WebhookEvent = "PROFILE_MERGED"
+	// An unmerge (data: from, split, remaining).
+	WebhookEventProfileSplit WebhookEvent = "PROFILE_SPLIT"
+	// A GDPR erasure (data: profileIds).
+	WebhookEventProfileErased WebhookEvent = "PROFILE_ERASED"
+	// A ticket created or changed (data: ticketId, kind, requesterId, status).
+	WebhookEventTicketChanged WebhookEvent = "TICKET_CHANGED"
+)
+
+var AllWebhookEvent = []WebhookEvent{
+	WebhookEventProfileCreated,
+	WebhookEventProfileMerged,
+	WebhookEventProfileSplit,
+	WebhookEventProfileErased,
+	WebhookEventTicketChanged,
+}
+
+func (e WebhookEvent) IsValid() bool {
+	switch e {
+	case WebhookEventProfileCreated, WebhookEventProfileMerged, WebhookEventProfileSplit, WebhookEventProfileErased, WebhookEventTicketChanged:
+		return true
+	}
+	return false
+}
+
+func (e WebhookEvent) String() string {
+	return string(e)
+}
+
+func (e *WebhookEvent) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookEvent(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookEvent", str)
+	}
+	return nil
+}
+
+func (e WebhookEvent) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookEvent) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookEvent) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

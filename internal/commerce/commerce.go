@@ -49,10 +49,12 @@ const (
 	Shipped   = "shipped"
 	Cancelled = "cancelled"
 	Refunded  = "refunded"
+	// Delivered: the shop reports the order arrived (surveys ask after it).
+	Delivered = "delivered"
 )
 
 // Statuses lists the valid order statuses.
-var Statuses = []string{Placed, Paid, Shipped, Cancelled, Refunded}
+var Statuses = []string{Placed, Paid, Shipped, Cancelled, Refunded, Delivered}
 
 // Channels of interactions (and of orders: "web" unless set).
 var Channels = []string{"email", "chat", "social", "web", "support"}

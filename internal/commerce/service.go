@@ -24,10 +24,31 @@ type Service struct {
 	// owner). In-process structures (reports, recommendations) follow the data through
 	// them. They run after the change is stored and must not block.
 	Observers []func(orders []Order)
+	// InteractionObservers hear interactions stored for the first time by
+	// AddInteractions (journeys' triggers and waits), after they are stored; they must not
+	// block.
+	InteractionObservers []func(is []Interaction)
+	// AsOf, if set, is the date time-dependent metrics (churn risk) are computed at: the
+	// reports' default, so for historical data (the 2011 retail file) the newest order's
+	// day rather than the wall clock, which put every such customer at risk.
+	AsOf func() time.Time
+}
+
+// MetricsAsOf is the date time-dependent metrics are computed at (AsOf, else Now).
+func (s *Service) MetricsAsOf() time.Time {
+	if s.AsOf != nil {
+		return s.AsOf()
+	}
+	return s.Now()
 }
 
 // Observe adds an observer of changed orders.
 func (s *Service) Observe(f func(orders []Order)) { s.Observers = append(s.Observers, f) }
+
+// ObserveInteractions adds an observer of new interactions.
+func (s *Service) ObserveInteractions(f func(is []Interaction)) {
+	s.InteractionObservers = append(s.InteractionObservers, f)
+}
 
 func (s *Service) notifyOrders(orders []Order) {
 	if len(orders) == 0 {
@@ -339,12 +360,19 @@ func (s *Service) AddInteractions(ctx context.Context, is []Interaction) (int, e
 		return 0, err
 	}
 	var fresh []string
+	var stored []Interaction
 	for _, it := range is {
 		if isNew[it.ID] && it.ProfileID != "" {
 			fresh = append(fresh, it.ProfileID)
+			stored = append(stored, it)
 		}
 	}
 	s.changed(uniq(fresh))
+	if len(stored) > 0 {
+		for _, f := range s.InteractionObservers {
+			f(stored)
+		}
+	}
 	return len(inserted), nil
 }
 

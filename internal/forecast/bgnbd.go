@@ -111,6 +111,17 @@ func (p BGNBD) ConditionalPurchases(s Summary, t float64) (float64, error) {
 		f, err := hyp2f1(a+b-1-r, a-1, a+b+x-1, z)
 		return (a + b + x - 1) / (a - 1) * (1 - math.Pow(1-z, a-1)*f), err
 	}
+	// A large a (the dropout probability concentrated near a/(a+b), as a fit gives when
+	// every customer seems to drop out at about the same rate: a = 2.8·10⁶, b = 3.9·10⁶)
+	// makes the transformed form's (1−z)^(a−1) underflow while its series overflows, a
+	// NaN after a million terms; there the untransformed series converges fast, its terms
+	// shrinking like (b/(a+b)·z)ⁿ.
+	if (p.A-1)*-math.Log1p(-z) > 600 {
+		growth = func(a float64) (float64, error) {
+			f, err := hyp2f1(r+x, b+x, a+b+x-1, z)
+			return (a + b + x - 1) / (a - 1) * (1 - math.Pow(1-z, r+x)*f), err
+		}
+	}
 	// At a = 1 the bracket and a−1 both vanish; the expectation is smooth in a, so near
 	// it take the mean of two points either side, away from the cancellation.
 	const h = 1e-6
@@ -122,6 +133,9 @@ func (p BGNBD) ConditionalPurchases(s Summary, t float64) (float64, error) {
 			g2, err = growth(1 + 2*h)
 		}
 		g = (g + g2) / 2
+	}
+	if err == nil && (math.IsNaN(g) || math.IsInf(g, 0)) {
+		err = fmt.Errorf("forecast: expected purchases not finite (a=%g, b=%g)", p.A, b)
 	}
 	if err != nil {
 		return math.NaN(), err

@@ -111,7 +111,11 @@ type Service struct {
 	Reads Reader
 
 	// Webhooks says which addresses webhook URLs may point at (nil: public ones only).
-	Webhooks  *netguard.Policy
+	Webhooks *netguard.Policy
+	// Observers hear each segment's entries and exits once they are recorded (journeys'
+	// triggers); they must not block.
+	Observers []func(segmentID string, entered, exited []string, at time.Time)
+
 	mu        sync.Mutex // one evaluation of a segment at a time
 	running   map[string]*sync.Mutex
 	segCache  []Segment
@@ -287,6 +291,9 @@ func (s *Service) apply(ctx context.Context, seg Segment, d delta, at time.Time)
 	}
 	if _, err := s.Store.Apply(ctx, seg.ID, d.entered, d.exited, at); err != nil {
 		return err
+	}
+	for _, f := range s.Observers {
+		f(seg.ID, d.entered, d.exited, at)
 	}
 	if seg.Webhook != nil && s.Outbox != nil {
 		for _, b := range batches(seg, d, at) {

@@ -38,12 +38,14 @@
 // Count conditions (Orders, Interactions, Tickets) count a profile's documents, optionally
 // within the last WithinDays days (from now − WithinDays×24h to now inclusive), and hold
 // when AtLeast ≤ count ≤ AtMost (an unset bound is open; both unset means AtLeast 1).
-// Orders count placed, paid and shipped orders (cancellations and refunds excluded)
+// Orders count placed, paid, shipped and delivered orders (cancellations and refunds excluded)
 // unless Statuses says otherwise; Tickets ignore tickets merged into another ticket.
 //
-// Consent reads the attribute consent_<channel>: granted when it is true, 1 or one of the
-// strings true/yes/y/1 (lower, capitalised or upper case). Granted false selects every
-// profile where consent is not granted, including profiles without the attribute.
+// Consent reads the customer's recorded consent (internal/consent): it holds when the
+// current status for Channel and Purpose (marketing when unset) is granted; Granted
+// false selects every profile where it is not, including profiles without a statement
+// and those whose grant is still pending. (It read the attribute consent_<channel> until
+// consent was recorded; those attributes were migrated once into marketing statements.)
 //
 // Time-relative conditions use the now passed by the caller, truncated to milliseconds
 // (the precision of stored times); nothing reads the wall clock.
@@ -53,6 +55,8 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+
+	"github.com/tessera-cdp/tessera/internal/consent"
 )
 
 // Rule is one node of a segment rule: exactly one field is set.
@@ -263,22 +267,27 @@ func (c CountCond) Holds(n int) bool {
 }
 
 // CountedOrderStatuses are the order statuses Orders counts by default.
-var CountedOrderStatuses = []string{"placed", "paid", "shipped"}
+var CountedOrderStatuses = []string{"placed", "paid", "shipped", "delivered"}
 
 // Consent channels.
 var ConsentChannels = []string{"email", "sms", "phone", "push"}
 
-// ConsentGranted are the attribute values that grant consent (besides true and 1).
-var ConsentGranted = []string{"true", "True", "TRUE", "yes", "Yes", "YES", "y", "Y", "1"}
-
-// ConsentCond holds when consent on Channel is granted (Granted) or not (!Granted).
+// ConsentCond holds when consent on Channel for Purpose is granted (Granted) or not
+// (!Granted). Purpose is marketing when empty; its case is ignored.
 type ConsentCond struct {
 	Channel string `json:"channel"`
+	Purpose string `json:"purpose,omitempty"`
 	Granted bool   `json:"granted"`
 }
 
-// ConsentAttribute is the attribute key holding consent for a channel.
-func ConsentAttribute(channel string) string { return "consent_" + channel }
+// Key is the "channel:purpose" key of the consent the condition reads.
+func (c ConsentCond) Key() string {
+	p := strings.ToLower(c.Purpose)
+	if p == "" {
+		p = string(consent.Marketing)
+	}
+	return consent.KeyString(c.Channel, p)
+}
 
 // String renders the rule as JSON, for logs and test failures.
 func (r Rule) String() string {

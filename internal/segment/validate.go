@@ -10,6 +10,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/consent"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
@@ -282,6 +283,9 @@ func validCount(c CountCond, path, kind string) error {
 func validConsent(c ConsentCond, path string) error {
 	if !slices.Contains(ConsentChannels, c.Channel) {
 		return invalid(path+".channel", "unknown consent channel %q (one of %s)", c.Channel, strings.Join(ConsentChannels, ", "))
+	}
+	if c.Purpose != "" && !consent.Purpose(strings.ToLower(c.Purpose)).Valid() {
+		return invalid(path+".purpose", "unknown consent purpose %q (marketing or transactional)", c.Purpose)
 	}
 	return nil
 }

@@ -53,6 +53,7 @@ func TestValidateOK(t *testing.T) {
 		{Interactions: &CountCond{AtLeast: Int(3), Channel: "email", WithinDays: Int(3650)}},
 		{Tickets: &CountCond{AtLeast: Int(1), AtMost: Int(1), Statuses: []string{"open", "pending"}, Channel: "web_form"}},
 		{Consent: &ConsentCond{Channel: "sms", Granted: true}},
+		{Consent: &ConsentCond{Channel: "push", Purpose: "TRANSACTIONAL"}},
 		And(Or(Trait(FieldCity, CONTAINS_, "lon"), Not(MetricIs(MetricOrders, EQ, 0))), Trait(FieldLocale, Exists, "")),
 		nest(MaxDepth),
 		manyConds(MaxConditions),
@@ -122,6 +123,7 @@ func TestValidateErrors(t *testing.T) {
 		{Rule{Orders: &CountCond{Statuses: []string{"open"}}}, `rule.orders.statuses[0]: unknown order status "open"`},
 		{Rule{Orders: &CountCond{Channel: "$web"}}, `rule.orders.channel: unknown orders channel "$web"`},
 		{Rule{Consent: &ConsentCond{Channel: "fax"}}, `rule.consent.channel: unknown consent channel "fax"`},
+		{Rule{Consent: &ConsentCond{Channel: "email", Purpose: "sales"}}, `rule.consent.purpose: unknown consent purpose "sales" (marketing or transactional)`},
 		{nest(MaxDepth + 1), "rule.not.not.not.not.not.not.not.not: rule nested deeper than 8 levels"},
 		{manyConds(MaxConditions + 1), "rule.and[50]: more than 50 conditions"},
 	} {

@@ -29,6 +29,14 @@ type Service struct {
 	// Requesters turns the requester of a new ticket (profile id or e-mail) into a
 	// profile id (Open).
 	Requesters Requesters
+
+	// Replied hears each public agent reply (replies and macro bodies) after it is
+	// stored; the e-mail channel sends it on (see Observe).
+	Replied []func(ctx context.Context, t Ticket, m Message)
+
+	// StatusChanged hears each stored change of a ticket's status (from is the status
+	// before), from every path that goes through update; surveys ask after a solve.
+	StatusChanged []func(ctx context.Context, t Ticket, from Status)
 }
 
 // NewService returns a Service with the default clock and id source.
@@ -69,6 +77,7 @@ func (s *Service) update(ctx context.Context, id string, f func(t *Ticket, now t
 			return Ticket{}, err
 		}
 		var m mutation
+		from := t.Status
 		if m, err = f(&t, s.now()); err != nil {
 			return Ticket{}, err
 		}
@@ -76,6 +85,11 @@ func (s *Service) update(ctx context.Context, id string, f func(t *Ticket, now t
 		if !errors.Is(err, ErrConflict) {
 			if err != nil {
 				return Ticket{}, err
+			}
+			if t.Status != from {
+				for _, h := range s.StatusChanged {
+					h(ctx, t, from)
+				}
 			}
 			return t, nil
 		}
@@ -115,12 +129,16 @@ func (s *Service) policy(ctx context.Context, p Priority) (*SLAPolicy, error) {
 // requester, or an agent logging a phone call. The description is not a
 // reply, so it triggers no reply side effects (no first response).
 func (s *Service) CreateTicket(ctx context.Context, d Draft, body string, atts []Attachment, by Actor) (Ticket, error) {
+	return s.createTicket(ctx, IDs{}, d, body, atts, by)
+}
+
+func (s *Service) createTicket(ctx context.Context, ids IDs, d Draft, body string, atts []Attachment, by Actor) (Ticket, error) {
 	now := s.now()
 	t, err := Create(d, now)
 	if err != nil {
 		return Ticket{}, err
 	}
-	msg := Message{Kind: KindPublicReply, AuthorKind: by.Kind, AuthorID: by.ID, Body: body, Attachments: atts, CreatedAt: now}
+	msg := Message{ID: ids.Message, Kind: KindPublicReply, AuthorKind: by.Kind, AuthorID: by.ID, Body: body, Attachments: atts, CreatedAt: now}
 	if err := ValidateMessage(&msg); err != nil {
 		return Ticket{}, err
 	}
@@ -129,7 +147,10 @@ func (s *Service) CreateTicket(ctx context.Context, d Draft, body string, atts [
 			return Ticket{}, s.inputIfNotFound(err, FieldGroup, t.GroupID)
 		}
 	}
-	t.ID = s.newID()
+	t.ID = ids.Ticket
+	if t.ID == "" {
+		t.ID = s.newID()
+	}
 	msg.TicketID = t.ID
 	pol, err := s.policy(ctx, t.Priority)
 	if err != nil {
@@ -145,24 +166,29 @@ func (s *Service) CreateTicket(ctx context.Context, d Draft, body string, atts [
 
 // Reply posts a public reply (agent or customer) with its side effects.
 func (s *Service) Reply(ctx context.Context, id string, by Actor, body string, atts []Attachment) (Ticket, Message, error) {
-	return s.post(ctx, id, KindPublicReply, by, body, atts)
+	return s.post(ctx, id, "", KindPublicReply, by, body, atts)
 }
 
 // AddNote posts an internal note, visible to agents only.
 func (s *Service) AddNote(ctx context.Context, id string, by Actor, body string, atts []Attachment) (Ticket, Message, error) {
-	return s.post(ctx, id, KindInternalNote, by, body, atts)
+	return s.post(ctx, id, "", KindInternalNote, by, body, atts)
 }
 
-func (s *Service) post(ctx context.Context, id string, kind MessageKind, by Actor, body string, atts []Attachment) (Ticket, Message, error) {
+// post adds a message; msgID "" takes a new id.
+func (s *Service) post(ctx context.Context, id, msgID string, kind MessageKind, by Actor, body string, atts []Attachment) (Ticket, Message, error) {
+	if msgID == "" {
+		msgID = s.newID()
+	}
 	var msg Message
 	t, err := s.update(ctx, id, func(t *Ticket, now time.Time) (mutation, error) {
-		msg = Message{ID: s.newID(), Kind: kind, AuthorKind: by.Kind, AuthorID: by.ID, Body: body, Attachments: atts, CreatedAt: now}
+		msg = Message{ID: msgID, Kind: kind, AuthorKind: by.Kind, AuthorID: by.ID, Body: body, Attachments: atts, CreatedAt: now}
 		evs, err := AddMessage(t, &msg, now)
 		return mutation{msgs: []Message{msg}, evs: evs}, err
 	})
 	if err != nil {
 		return Ticket{}, Message{}, err
 	}
+	s.replied(ctx, t, msg)
 	return t, msg, nil
 }
 
@@ -283,7 +309,9 @@ func (s *Service) ApplyMacro(ctx context.Context, id, macroID string, by Actor) 
 		}
 	}
 	var missing []string
+	var reply *Message
 	t, err := s.update(ctx, id, func(t *Ticket, now time.Time) (mutation, error) {
+		reply = nil
 		data, err := s.macroData(ctx, t, agentName)
 		if err != nil {
 			return mutation{}, err
@@ -296,10 +324,14 @@ func (s *Service) ApplyMacro(ctx context.Context, id, macroID string, by Actor) 
 		if strings.TrimSpace(body) == "" {
 			return mutation{evs: evs}, nil
 		}
-		msg := Message{Kind: KindPublicReply, AuthorKind: by.Kind, AuthorID: by.ID, Body: body, CreatedAt: now}
+		msg := Message{ID: s.newID(), Kind: KindPublicReply, AuthorKind: by.Kind, AuthorID: by.ID, Body: body, CreatedAt: now}
 		more, err := AddMessage(t, &msg, now)
+		reply = &msg
 		return mutation{msgs: []Message{msg}, evs: append(evs, more...)}, err
 	})
+	if err == nil && reply != nil {
+		s.replied(ctx, t, *reply)
+	}
 	return t, missing, err
 }
 

@@ -11,8 +11,10 @@ import (
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/commerce/c360"
 	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
+	"github.com/tessera-cdp/tessera/internal/consent"
 	"github.com/tessera-cdp/tessera/internal/money"
 	"github.com/tessera-cdp/tessera/internal/profile"
+	"github.com/tessera-cdp/tessera/internal/survey"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
@@ -103,6 +105,12 @@ func ToTimelineItem(x c360.TimelineItem) *model.TimelineItem {
 	}
 	if t, ok := x.Extra.(ticket.Ticket); ok {
 		out.Ticket = ToTicket(t)
+	}
+	if e, ok := x.Extra.(consent.Entry); ok {
+		out.Consent = ToConsentEntry(e)
+	}
+	if s, ok := x.Extra.(survey.Send); ok { // surveys (issue 18)
+		out.Survey = ToSurvey(s)
 	}
 	return out
 }

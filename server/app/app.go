@@ -11,35 +11,58 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/tessera-cdp/tessera/internal/analytics"
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/audit"
 	"github.com/tessera-cdp/tessera/internal/auth"
+	"github.com/tessera-cdp/tessera/internal/campaign"
+	campaignweb "github.com/tessera-cdp/tessera/internal/campaign/web"
+	"github.com/tessera-cdp/tessera/internal/channels"
+	"github.com/tessera-cdp/tessera/internal/chat"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/commerce/c360"
+	// The package-level consent() of privacy.go takes the plain name.
+	consentsvc "github.com/tessera-cdp/tessera/internal/consent"
 	"github.com/tessera-cdp/tessera/internal/customer"
+	"github.com/tessera-cdp/tessera/internal/helpdeskmail"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
+	"github.com/tessera-cdp/tessera/internal/journey"
+	"github.com/tessera-cdp/tessera/internal/mail"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/netguard"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/notify"
+	"github.com/tessera-cdp/tessera/internal/offers"
+	"github.com/tessera-cdp/tessera/internal/store/analyticsstore"
+	"github.com/tessera-cdp/tessera/internal/store/auditstore"
 	"github.com/tessera-cdp/tessera/internal/store/authstore"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
+	"github.com/tessera-cdp/tessera/internal/store/consentstore"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/store/identitystore"
 	"github.com/tessera-cdp/tessera/internal/store/matchstore"
+	"github.com/tessera-cdp/tessera/internal/store/offerstore"
 	"github.com/tessera-cdp/tessera/internal/store/privacystore"
 	"github.com/tessera-cdp/tessera/internal/store/segmentquery"
 	"github.com/tessera-cdp/tessera/internal/store/segmentstore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
+	"github.com/tessera-cdp/tessera/internal/store/trackingstore"
+	"github.com/tessera-cdp/tessera/internal/store/webhookstore"
+	"github.com/tessera-cdp/tessera/internal/survey"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/internal/ticket/admin"
 	"github.com/tessera-cdp/tessera/internal/ticket/queue"
 	"github.com/tessera-cdp/tessera/internal/ticket/report"
+	"github.com/tessera-cdp/tessera/internal/tracking"
+	"github.com/tessera-cdp/tessera/internal/webhooks"
 	"github.com/tessera-cdp/tessera/internal/workflow"
 	"github.com/tessera-cdp/tessera/resolvers"
 	"github.com/tessera-cdp/tessera/resolvers/loaders"
+	"github.com/tessera-cdp/tessera/server/chathttp"
 	"github.com/tessera-cdp/tessera/server/gqlhttp"
+	"github.com/tessera-cdp/tessera/server/trackinghttp"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
@@ -69,6 +92,18 @@ type Options struct {
 	// WebhookAllow lists the non-public addresses segment webhooks may reach: CIDR
 	// prefixes or host:port pairs (see netguard.ParseAllowList). Empty: public only.
 	WebhookAllow []string
+	// Offers and consent: how often changed orders rebuild the recommender (default 2
+	// minutes), and the "channel:purpose" keys whose grants need a double opt-in.
+	OffersRefreshEvery time.Duration
+	ConsentDoubleOptIn []string
+	// Campaigns: the SMTP relay (none: campaigns cannot be sent) and the frequency cap
+	// across campaigns (Max 0: none).
+	Mail        mail.Config
+	CampaignCap campaign.FrequencyCap
+	// E-mail in the help desk: where the SMTP receiver of the support mailboxes listens
+	// ("": no receiver) and its message size limit (default 10 MiB).
+	MailListen   string
+	MailMaxBytes int64
 }
 
 // App is a wired Tessera instance on one database.
@@ -103,7 +138,36 @@ type App struct {
 	// Workflows are the changes that span domains (ingest, merge, unmerge, erase,
 	// customer references); they follow the engine's merges and splits.
 	Workflows *workflow.Service
-	opts      Options
+	// Offers: the in-process recommender, fed by commerce's order observer. Consent: per
+	// channel and purpose, following merges, splits and erasures.
+	Offers       *offers.Service
+	Consent      *consentsvc.Service
+	ConsentStore *consentstore.Store
+	// Tracking: the Segment-compatible tracking API (/v1/*) and its write keys.
+	Tracking *tracking.Service
+	// Reports: management reports and forecasts from an in-process order book.
+	Reports *analytics.Service
+	// Campaigns: e-mail campaigns to segments, sent through the SMTP relay.
+	Campaigns *campaign.Service
+	// Live chat: the shop widget's conversations as CHAT tickets (server/chathttp).
+	Chat *chat.Service
+	// E-mail in the help desk: support mailboxes and e-mail replies; MailAddr is where
+	// the receiver listens once started.
+	HelpDeskMail *helpdeskmail.Service
+	MailAddr     string
+	// Other channels and surveys (issue 18): connectors' messages as SOCIAL tickets and
+	// replies back (server/app/channels.go); NPS and CSAT surveys (server/app/surveys.go).
+	Channels *channels.Service
+	Surveys  *survey.Service
+	// Journeys: triggered multi-step customer journeys (server/app/journeys.go).
+	Journeys *journey.Service
+	// Audit trail and event webhooks (issue 17, server/app/audit.go, webhooks.go;
+	// full exports in dataexport.go).
+	Audit         *audit.Service
+	AuditStore    *auditstore.Store
+	EventWebhooks *webhooks.Service
+	WebhookStore  *webhookstore.Store
+	opts          Options
 }
 
 // New wires an app and prepares the database (indexes, built-in source).
@@ -211,6 +275,19 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	a.Webhooks = &membership.Deliverer{Store: a.SegmentStore, Log: o.Log, Policy: hooks}
 	eng.Changed = a.SegmentQueue.Add
 	a.Commerce.Changed = a.SegmentQueue.Add
+	// Reports: the order book follows every stored or moved order and reads the country
+	// of changed profiles again; where other instances may write (MongoDB) it is rebuilt
+	// every 10 minutes.
+	a.Reports = analytics.New(analyticsstore.Book(db), analyticsstore.New(db), a.Profiles.Stored, o.Log)
+	a.Reports.Now = a.Commerce.Now
+	// Churn risk is computed as of the reports' date (historical data: its last day).
+	a.Commerce.AsOf = a.Reports.AsOf
+	if backend.IndexedFilters {
+		a.Reports.RebuildEvery = 10 * time.Minute
+	}
+	a.Commerce.Observe(a.Reports.Observe)
+	segmentsHear := eng.Changed
+	eng.Changed = func(ids []string) { segmentsHear(ids); a.Reports.ProfilesChanged(ids) }
 	a.MatchStore = matchstore.New(db, backend, st, priv)
 	if err := a.MatchStore.EnsureIndexes(ctx); err != nil {
 		return nil, err
@@ -218,6 +295,26 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	// The cross-domain workflows follow every merge and split of the engine; match-job
 	// merges go through them, so orders follow at once.
 	a.Workflows = (&workflow.Service{Engine: eng, Ingester: ing, Commerce: a.Commerce, Segments: a.Segments, Profiles: a.Profiles, Log: o.Log}).Attach()
+	// Offers follow every stored or moved order. Consent follows merges and splits
+	// after the workflows; the consent_<channel> attributes are migrated once.
+	a.Offers = offers.New(offerstore.New(db))
+	a.Offers.RefreshEvery, a.Offers.Log = o.OffersRefreshEvery, o.Log
+	a.Commerce.Observe(a.Offers.Observe)
+	doi, err := consentsvc.ParseKeys(o.ConsentDoubleOptIn)
+	if err != nil {
+		return nil, err
+	}
+	a.ConsentStore = consentstore.New(db, backend)
+	if err := a.ConsentStore.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	a.Consent = &consentsvc.Service{Store: a.ConsentStore, Final: eng.Final, DoubleOptIn: doi, Changed: a.SegmentQueue.Add, NewID: dbkit.NewID}
+	eng.Follower = followers{a.Workflows, consentsvc.Follower{Service: a.Consent}}
+	if m, err := a.ConsentStore.MigrateAttributes(ctx, a.SegmentQueue.Add); err != nil {
+		return nil, fmt.Errorf("migrate consent attributes: %w", err)
+	} else if !m.Already && m.Profiles > 0 {
+		o.Log.Info("consent: migrated consent_<channel> attributes", "profiles", m.Profiles, "statements", m.Statements)
+	}
 	a.Matching = matchjob.New(a.MatchStore, a.Workflows)
 	a.Matching.SourceExists = func(ctx context.Context, name string) error { _, err := ing.Source(ctx, name); return err }
 	// Finish identity changes a killed process left half done (their followers too),
@@ -246,7 +343,49 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 			Normalizer: norm, Log: o.Log},
 		Privacy:  &Privacy{Store: st, List: priv, Commerce: a.CommerceStore, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
 		Segments: a.Segments, PublicURL: strings.TrimSuffix(o.PublicURL, "/"), Matching: a.Matching}
+	a.Resolver.Offers, a.Resolver.Consent = a.Offers, a.Consent
+	customer360.TimelineSources = append(customer360.TimelineSources, consentstore.Timeline{Store: a.ConsentStore})
+	eraser := a.Resolver.Eraser.(*Eraser)
+	eraser.Also = append(eraser.Also, a.Consent.Forget, func(_ context.Context, ids []string) error { a.Offers.Forget(ids); return nil })
+	// Reports: an erased customer's orders are guest orders in the report book too.
+	a.Resolver.Reports = a.Reports
+	eraser.Also = append(eraser.Also, func(_ context.Context, ids []string) error { a.Reports.Forget(ids); return nil })
 	a.Workflows.Eraser = eraseWith(a.Resolver.Eraser)
+	// Tracking API: records go through the workflows (commerce follows their merges),
+	// events become interactions; write keys and processed message ids in trackingstore.
+	a.Tracking = &tracking.Service{Store: trackingstore.New(db), Sources: ing, Ingest: a.Workflows, Interactions: a.Commerce}
+	a.Resolver.Tracking = a.Tracking
+	// Campaigns: sends, opens, clicks and unsubscribes go on the timeline as interactions.
+	if a.Campaigns, err = a.newCampaigns(db, backend, o); err != nil {
+		return nil, err
+	}
+	a.Resolver.Campaigns = a.Campaigns
+	// E-mail in the help desk: inbound mail into tickets, agent replies out as e-mail.
+	a.HelpDeskMail = a.newHelpDeskMail(db, backend, req, o)
+	a.Resolver.HelpDeskMail = a.HelpDeskMail
+	// Live chat: after the help desk, the workflows and tracking (site keys).
+	if a.Chat, err = a.newChat(ctx, db, o); err != nil {
+		return nil, err
+	}
+	a.Resolver.Chat = a.Chat
+	// Other channels and surveys: after the help desk, commerce, consent, the workflows
+	// and the eraser.
+	a.Channels = a.newChannels(db, hooks, o)
+	a.Resolver.Channels = a.Channels
+	if a.Surveys, err = a.newSurveys(ctx, db, o); err != nil {
+		return nil, err
+	}
+	a.Resolver.Surveys = a.Surveys
+	// Journeys: after campaigns (the relay), the workflows and the help desk.
+	a.Journeys = a.newJourneys(db, backend, hooks, o)
+	a.Resolver.Journeys = a.Journeys
+	// Audit trail and event webhooks: after the engine's followers and the eraser.
+	if err := a.newAudit(ctx, db, backend); err != nil {
+		return nil, err
+	}
+	if err := a.newEventWebhooks(ctx, db, backend, hooks); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -270,8 +409,29 @@ func (a *App) Start(ctx context.Context) {
 		}
 	}()
 	go a.loadSegmentFacts(ctx)
+	// Reports answer "still loading" until the order book is built.
+	go a.Reports.Run(ctx)
+	go a.Offers.Run(ctx) // offers answer an empty list until its first model is built
 	go a.ticketsToSegments(ctx)
+	// Campaigns: due schedules start and sends a crash interrupted resume, at start and
+	// every 10 seconds.
+	a.Campaigns.Start(ctx)
+	go a.Chat.Run(ctx) // ticket changes to visitors' sockets, or by e-mail when they left
+	go func() {
+		if err := a.Campaigns.RunDue(ctx); err != nil && ctx.Err() == nil {
+			a.opts.Log.Error("campaigns", "err", err)
+		}
+		a.every(ctx, 10*time.Second, 0, "campaigns", a.Campaigns.RunDue)
+	}()
+	a.startHelpDeskMail(ctx) // e-mail in the help desk: outbox, receiver
+	go a.Channels.Run(ctx)   // other channels: the replies' outbox
+	go a.Surveys.Run(ctx)    // surveys: the NPS aggregate, then the sends of triggers
+	// Journeys: positions loaded once, then due steps every second; ticket events.
+	a.Journeys.Start(ctx)
+	go a.ticketsToJourneys(ctx)
 	go a.Webhooks.Run(ctx, time.Second)
+	a.startAudit(ctx)         // the audit trail's in-process index
+	a.startEventWebhooks(ctx) // event webhooks: resumed outbox, ticket feed
 	go a.every(ctx, a.opts.SegmentRefreshEvery, 10*time.Minute, "refresh segments", a.Segments.RefreshDynamic)
 	if a.opts.MatchEvery > 0 {
 		go a.every(ctx, a.opts.MatchEvery, 0, "incremental matching", a.incrementalMatch)
@@ -353,7 +513,8 @@ func (a *App) every(ctx context.Context, period, def time.Duration, what string,
 
 // Handler serves /query (GraphQL), /healthz, /readyz and, in development, GraphiQL at /.
 func (a *App) Handler(ready func(context.Context) error) http.Handler {
-	gql := gqlhttp.NewHandler(a.Resolver, gqlhttp.Options{Dev: a.opts.Dev, Limits: a.opts.Limits, Log: a.opts.Log})
+	gql := gqlhttp.NewHandler(a.Resolver, gqlhttp.Options{Dev: a.opts.Dev, Limits: a.opts.Limits, Log: a.opts.Log,
+		Audit: a.Audit.Record}) // every mutation in the audit trail
 	var query http.Handler = loaders.Middleware(loaders.Deps{Customers: a.Store, Tickets: a.HelpDesk, Commerce: a.Resolver.C360}, gql)
 	query = gqlhttp.AuthMiddleware(a.Auth, query)
 	query = gqlhttp.RequireJSONPost(query)
@@ -363,6 +524,16 @@ func (a *App) Handler(ready func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/query", query)
 	mux.Handle("GET /export/segments/{file}", cors(a.opts.CORSOrigins, http.HandlerFunc(a.exportSegment)))
+	a.mountExports(mux) // full exports: GET /export/{kind}.{csv|parquet}
+	// Tracking API (Segment HTTP spec): its own auth (write keys), limits and CORS.
+	mux.Handle("/v1/", trackinghttp.Handler(a.Tracking, trackinghttp.Options{Timeout: a.opts.RequestTimeout, Log: a.opts.Log}))
+	// Links in campaign messages: unsubscribe (/u/), open pixel (/o/), clicks (/c/).
+	campaignweb.Mount(mux, a.Campaigns, a.opts.Log, a.opts.RequestTimeout)
+	// Live chat: the widget script, visitor sessions and sockets (any origin).
+	chathttp.Mount(mux, a.Chat, chathttp.Options{Timeout: a.opts.RequestTimeout, Log: a.opts.Log})
+	// Other channels' inbound messages (signed) and survey answer links (/s/).
+	a.mountChannels(mux)
+	a.mountSurveys(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

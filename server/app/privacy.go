@@ -48,6 +48,9 @@ type Eraser struct {
 	// "matches", "profiles", "segments"); an error stops the erasure there. Tests
 	// simulate a crash with it.
 	AfterStep func(step string) error
+	// Also erase, in the last step ("also"), what other domains keep by profile id
+	// (consent records, in-process order books); each must be idempotent.
+	Also []func(ctx context.Context, profileIDs []string) error
 }
 
 var _ resolvers.Eraser = (*Eraser)(nil)
@@ -125,6 +128,14 @@ func (e *Eraser) Erase(ctx context.Context, id string) (resolvers.Erasure, error
 			}
 			_, err := e.Matches.ForgetMatches(ctx, ids)
 			return err
+		}},
+		{"also", func() error {
+			for _, f := range e.Also {
+				if err := f(ctx, ids); err != nil {
+					return err
+				}
+			}
+			return nil
 		}},
 	}
 	for _, st := range steps {

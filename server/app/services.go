@@ -5,6 +5,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/commerce/c360"
+	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore"
@@ -42,4 +43,26 @@ func (k agentKeys) APIKey(ctx context.Context, id string) (admin.APIKey, bool, e
 		}
 	}
 	return admin.APIKey{}, false, nil
+}
+
+// followers hears merges and splits one after the other: the workflows (commerce), then
+// consent.
+type followers []identity.Follower
+
+func (fs followers) FollowMerges(ctx context.Context, ms []identity.MergeEvent) error {
+	for _, f := range fs {
+		if err := f.FollowMerges(ctx, ms); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (fs followers) FollowSplit(ctx context.Context, sp identity.SplitEvent) error {
+	for _, f := range fs {
+		if err := f.FollowSplit(ctx, sp); err != nil {
+			return err
+		}
+	}
+	return nil
 }

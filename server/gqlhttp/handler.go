@@ -30,6 +30,7 @@ import (
 	coderws "github.com/coder/websocket"
 	"github.com/tessera-cdp/tessera/graph"
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/audit"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/resolvers"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -56,6 +57,8 @@ type Options struct {
 	Dev    bool // introspection on
 	Limits Limits
 	Log    *slog.Logger
+	// Audit, if set, records every mutation field once its operation has run.
+	Audit func(context.Context, ...audit.Call)
 }
 
 // NewHandler builds the GraphQL endpoint: POST JSON and graphql-transport-ws only (no
@@ -125,6 +128,7 @@ func NewHandler(r *resolvers.Resolver, o Options) *handler.Server {
 		}
 		return next(ctx)
 	})
+	srv.AroundOperations(auditMutations(o.Audit))
 	srv.SetErrorPresenter(ErrorPresenter(o.Log))
 	srv.SetRecoverFunc(Recover(o.Log))
 	// Cap the error list: a document with a thousand bad directives must not make the

@@ -94,7 +94,7 @@ func (c *Customer360) Metrics(ctx context.Context, ids []string) ([]ledger.Metri
 	for _, m := range ms {
 		have[m.ProfileID] = m
 	}
-	now := c.Service.Now()
+	now := c.Service.MetricsAsOf()
 	out := make([]ledger.Metrics, len(ids))
 	for i, id := range ids {
 		m, ok := have[id]

@@ -94,7 +94,7 @@ func rank(ctx context.Context, s *commerce.Service, st RankStore, order RankOrde
 	if err != nil {
 		return RankPage{}, err
 	}
-	now := s.Now()
+	now := s.MetricsAsOf()
 	var ms []ledger.Metrics
 	if order == RankChurn {
 		all, err := st.RankMetrics(ctx, RankQuery{Order: RankNewest, Filter: f, Limit: maxChurnScan + 1})

@@ -4,7 +4,7 @@
 // scores computed on the metrics (churn risk, RFM quintiles). It does no I/O: package
 // commerce writes the ledger and the metrics, its store keeps them.
 //
-// Contributions: an order in status placed, paid or shipped counts as one order and adds
+// Contributions: an order in status placed, paid, shipped or delivered counts as one order and adds
 // its total. A cancelled or refunded document with a negative total is a credit note (the
 // retail data's "C" invoices): it adds its negative total and one cancellation. A
 // cancelled or refunded order with a non-negative total is voided: it adds nothing but one

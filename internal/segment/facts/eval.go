@@ -97,11 +97,8 @@ func (c *compiler) node(r segment.Rule) (func(*Fact) bool, error) {
 	case r.Identifier != nil:
 		return identifierPred(*r.Identifier), nil
 	case r.Consent != nil:
-		key, granted := segment.ConsentAttribute(r.Consent.Channel), r.Consent.Granted
-		return func(x *Fact) bool {
-			a, ok := x.Attr(key)
-			return (ok && slices.ContainsFunc(a.Vals, consentGranted)) == granted
-		}, nil
+		key, granted := r.Consent.Key(), r.Consent.Granted
+		return func(x *Fact) bool { return slices.Contains(x.Consent, key) == granted }, nil
 	case r.Metric != nil:
 		return c.metricPred(*r.Metric)
 	case r.Orders != nil:
@@ -141,16 +138,6 @@ func (c *compiler) setPred(kind string, cond segment.CountCond, leaf segment.Rul
 	}
 	c.sets[key] = f
 	return f, nil
-}
-
-func consentGranted(v Value) bool {
-	switch v.K {
-	case Bool, Number:
-		return v.N == 1
-	case String:
-		return slices.Contains(segment.ConsentGranted, v.S)
-	}
-	return false
 }
 
 func identifierPred(c segment.IdentifierCond) func(*Fact) bool {

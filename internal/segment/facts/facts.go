@@ -1,10 +1,10 @@
 // Package facts keeps, in process, the few facts of every live profile that segment
-// rules read (traits, identifiers, consent attributes, value metrics) and evaluates a
+// rules read (traits, identifiers, granted consent, value metrics) and evaluates a
 // rule over them in memory, with exactly the semantics of the database query path
 // (internal/store/segmentquery; see the package doc of internal/segment).
 //
 // It is domain code: no driver types. A store loads the cache (one projected scan of
-// the profiles and of the metrics), then keeps it current write-through: every write
+// the profiles, of the metrics and of the consent records), then keeps it current write-through: every write
 // path announces the profiles it changed (MarkDirty, from the segment queue), and the
 // store re-reads their facts by bare _id (Refresh) before a preview or a membership
 // re-evaluation reads the cache. Conditions on other collections (orders, interactions,
@@ -73,6 +73,9 @@ type Fact struct {
 	Identifiers                            []string
 	Attrs                                  []Attr // by key
 	Metrics                                *Metrics
+	// Consent lists the granted consent keys ("email:marketing"), from the profile's
+	// consent record.
+	Consent []string
 }
 
 // Attr returns the attribute with key k.

@@ -24,8 +24,10 @@ func BenchmarkEvaluate(b *testing.B) {
 			Emails: []string{fmt.Sprintf("c%d@example.com", i)}, Cities: []string{c.Intern(cities[r.IntN(len(cities))])},
 			Countries:   []string{c.Intern(countries[r.IntN(len(countries))])},
 			Identifiers: []string{fmt.Sprintf("email:c%d@example.com", i), fmt.Sprintf("crm:%d", i)},
-			Attrs: []facts.Attr{{Key: c.Intern("consent_email"), Vals: []facts.Value{{K: facts.Bool, N: float64(r.IntN(2))}}},
-				{Key: c.Intern("score"), Vals: []facts.Value{{K: facts.Number, N: float64(r.IntN(11))}}}}}
+			Attrs:       []facts.Attr{{Key: c.Intern("score"), Vals: []facts.Value{{K: facts.Number, N: float64(r.IntN(11))}}}}}
+		if r.IntN(2) == 0 {
+			f.Consent = []string{"email:marketing"}
+		}
 		if r.IntN(10) < 7 {
 			f.Metrics = &facts.Metrics{Orders: float64(r.IntN(8)), NetMinor: r.Int64N(100000), Currency: "GBP", HasLastOrder: true,
 				LastOrderAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() - r.Int64N(700*86400000)}

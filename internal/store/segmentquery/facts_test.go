@@ -17,6 +17,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
+	"github.com/tessera-cdp/tessera/internal/store/consentstore"
 	"github.com/tessera-cdp/tessera/internal/store/segmentquery"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
@@ -108,6 +109,16 @@ func mutate(t *testing.T, db *mongo.Database, pop *segPop, r *rand.Rand, round i
 			del(metrics, p.ID)
 			touched = append(touched, p.ID)
 		}
+		switch k := r.IntN(20); { // consent stated or withdrawn, or the record erased
+		case k < 3:
+			pop.consent[p.ID] = some(r, segGrants, 3)
+			replace(db.Collection(consentstore.Collection), p.ID, consentDoc(p.ID, pop.consent[p.ID]))
+			touched = append(touched, p.ID)
+		case k == 3:
+			delete(pop.consent, p.ID)
+			del(db.Collection(consentstore.Collection), p.ID)
+			touched = append(touched, p.ID)
+		}
 		keep = append(keep, *p)
 	}
 	pop.profiles = keep
@@ -119,6 +130,10 @@ func mutate(t *testing.T, db *mongo.Database, pop *segPop, r *rand.Rand, round i
 		pop.ids = append(pop.ids, o.ID)
 		replace(profiles, o.ID, o)
 		touched = append(touched, o.ID)
+		if r.IntN(3) == 0 {
+			pop.consent[o.ID] = some(r, segGrants, 2)
+			replace(db.Collection(consentstore.Collection), o.ID, consentDoc(o.ID, pop.consent[o.ID]))
+		}
 		if r.IntN(2) == 0 {
 			m := segMetric{ID: o.ID, Orders: ptr(1 + r.IntN(3)), Net: ptr(pick(r, segNets)), Currency: ptr(pick(r, segCurrency)),
 				LastOrderAt: ptr(randTime(r, pop.now))}
@@ -289,7 +304,7 @@ func TestSegmentFactsPreviewNoScan(t *testing.T) {
 		}
 		cmds = log.Record(false)
 		check("count after a change", cmds, false)
-		if len(cmds) != 2 { // the profile and its metrics
+		if len(cmds) != 3 { // the profile, its metrics and its consent
 			t.Errorf("%d profiles: count after a change sent %d commands: %v", size, len(cmds), cmds)
 		}
 		if f, ok := s.Facts().Get(p.ID); p.MergedInto == "" && (!ok || !slices.Contains(f.Countries, "France")) {

@@ -1,6 +1,6 @@
 // Package segmentquery evaluates segment rules against the database: it compiles a
 // rule to the filter subset that works on both MongoDB and FerretDB, with id-set leaves
-// for conditions on metrics, orders, interactions and tickets, and counts, samples and
+// for conditions on metrics, orders, interactions, tickets and consent, and counts, samples and
 // streams the members.
 package segmentquery
 
@@ -8,7 +8,7 @@ package segmentquery
 //
 // There is no $lookup on FerretDB, so a rule is compiled into a query over the profiles
 // collection in which every condition on another collection (metrics, orders,
-// interactions, tickets) is an id-set leaf: it is evaluated first, once per distinct
+// interactions, tickets, consent) is an id-set leaf: it is evaluated first, once per distinct
 // leaf, into the sorted ids of the profiles that satisfy it, or, when a profile without
 // any document there satisfies it (AtMost bounds, metrics that hold at 0), of those that
 // do not; it becomes {_id: {$in: ids}} or {_id: {$nin: ids}}.
@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
+	"github.com/tessera-cdp/tessera/internal/store/consentstore"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -85,7 +86,7 @@ func New(db *mongo.Database, b *dbkit.Backend) *Store {
 	s := &Store{db: db, b: b, profiles: db.Collection("profiles")}
 	if !b.IndexedFilters {
 		s.facts = facts.NewCache()
-		s.load = factload.New(s.facts, s.profiles, s.metrics())
+		s.load = factload.New(s.facts, s.profiles, s.metrics(), s.consent())
 	}
 	return s
 }
@@ -95,6 +96,7 @@ func (s *Store) interactions() *mongo.Collection {
 	return s.db.Collection(commercestore.InteractionsCollection)
 }
 func (s *Store) metrics() *mongo.Collection { return s.db.Collection(commercestore.MetricsCollection) }
+func (s *Store) consent() *mongo.Collection { return s.db.Collection(consentstore.Collection) }
 
 // SegmentStrategy selects how a compiled rule runs.
 type SegmentStrategy int
@@ -511,7 +513,7 @@ func (c *segCompiler) node(r segment.Rule, neg bool) (*segNode, error) {
 	case r.Identifier != nil:
 		return &segNode{op: opFilter, filter: rulefilter.Identifier(*r.Identifier, neg)}, nil
 	case r.Consent != nil:
-		return &segNode{op: opFilter, filter: rulefilter.Consent(*r.Consent, neg)}, nil
+		return c.setLeaf("consent", *r.Consent, neg, func() ([]string, bool, error) { return c.consentSet(*r.Consent) })
 	case r.Metric != nil:
 		return c.setLeaf("metric", *r.Metric, neg, func() ([]string, bool, error) { return c.metricSet(*r.Metric) })
 	case r.Orders != nil:
@@ -650,6 +652,14 @@ func (c *segCompiler) aovSet(m segment.MetricCond) ([]string, bool, error) {
 		}
 	}
 	return sortedSet(ids), !zero, cur.Err()
+}
+
+// consentSet evaluates a consent condition on the consent records: the profiles whose
+// status for the key is granted, members when Granted, the complement otherwise.
+func (c *segCompiler) consentSet(cc segment.ConsentCond) ([]string, bool, error) {
+	f := c.restrictedTo(bson.D{{Key: consentstore.GrantedField, Value: cc.Key()}}, "_id")
+	ids, err := findIDs(c.ctx, c.s.consent(), f)
+	return ids, cc.Granted, err
 }
 
 type countKind int

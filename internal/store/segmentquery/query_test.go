@@ -24,6 +24,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/profile"
 	"github.com/tessera-cdp/tessera/internal/segment"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
+	"github.com/tessera-cdp/tessera/internal/store/consentstore"
 	"github.com/tessera-cdp/tessera/internal/store/segmentquery"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 )
@@ -175,7 +176,10 @@ type segPop struct {
 	orders   []commerce.Order
 	inters   []commerce.Interaction
 	tickets  []segTicket
-	ids      []string // every profile id plus ids that exist only in other collections
+	// consent holds the granted keys of each consent record ("email:marketing"); a
+	// record may exist without a grant, and for ids that are no live profile.
+	consent map[string][]string
+	ids     []string // every profile id plus ids that exist only in other collections
 }
 
 var (
@@ -191,6 +195,7 @@ var (
 	segTiers     = []string{"gold", "silver", "Gold", "bronze", "$gt"}
 	segTags      = []string{"a", "b", "sale", "VIP"}
 	segConsent   = []any{true, false, "true", "yes", "no", "Y", "1", "0", 1, 0, "TRUE", "maybe", 1.0}
+	segGrants    = []string{"email:marketing", "email:transactional", "sms:marketing", "push:marketing", "phone:transactional"}
 	segIDTypes   = []string{"email", "crm", "phone", "loyalty"}
 	segCurrency  = []string{"GBP", "GBP", "GBP", "EUR", "JPY", "KWD", "", "XXX"}
 	segNets      = []int64{0, 1, 10, 1250, 10000, 250075, -500, 99999, 12345}
@@ -229,7 +234,7 @@ func randTime(r *rand.Rand, now time.Time) time.Time {
 }
 
 func genPopulation(r *rand.Rand, n int, now time.Time) *segPop {
-	p := &segPop{now: now, metrics: map[string]*segMetric{}}
+	p := &segPop{now: now, metrics: map[string]*segMetric{}, consent: map[string][]string{}}
 	for i := range n {
 		id := fmt.Sprintf("p%04d", i)
 		pr := profile.Profile{ID: id, CreatedAt: now, UpdatedAt: now}
@@ -343,8 +348,24 @@ func genPopulation(r *rand.Rand, n int, now time.Time) *segPop {
 			p.tickets = append(p.tickets, tk)
 		}
 	}
+	// Consent records, also of merged and never-created profiles (consent_<channel>
+	// attributes above are plain attributes: conditions no longer read them).
+	for _, id := range owners {
+		if id != "" && r.IntN(3) > 0 {
+			p.consent[id] = some(r, segGrants, 3)
+		}
+	}
 	p.ids = append(p.ids, "ghost1", "ghost2")
 	return p
+}
+
+// consentDoc is a consent record as consentstore writes it, reduced to what segment
+// conditions read.
+func consentDoc(id string, granted []string) bson.M {
+	if granted == nil {
+		granted = []string{}
+	}
+	return bson.M{"_id": id, "granted": granted, "states": bson.A{}, "history": bson.A{}}
 }
 
 func (p *segPop) insert(t *testing.T, db *mongo.Database) {
@@ -386,6 +407,11 @@ func (p *segPop) insert(t *testing.T, db *mongo.Database) {
 		docs = append(docs, d)
 	}
 	ins(segmentquery.TicketsCollection, docs)
+	docs = nil
+	for id, g := range p.consent {
+		docs = append(docs, consentDoc(id, g))
+	}
+	ins(consentstore.Collection, docs)
 }
 
 // expected evaluates r over the generated structs: the sorted ids of live members.
@@ -430,16 +456,11 @@ func (p *segPop) eval(r segment.Rule, pr *profile.Profile) bool {
 		}
 		return false
 	case r.Consent != nil:
-		granted := false
-		vals, _ := fieldValues(pr, "attributes.consent_"+r.Consent.Channel)
-		for _, v := range vals {
-			n, isNum := toNum(v)
-			s, isStr := v.(string)
-			if v == true || isNum && n == 1 || isStr && slices.Contains([]string{"true", "True", "TRUE", "yes", "Yes", "YES", "y", "Y", "1"}, s) {
-				granted = true
-			}
+		purpose := strings.ToLower(r.Consent.Purpose)
+		if purpose == "" {
+			purpose = "marketing"
 		}
-		return granted == r.Consent.Granted
+		return slices.Contains(p.consent[pr.ID], r.Consent.Channel+":"+purpose) == r.Consent.Granted
 	case r.Metric != nil:
 		return p.evalMetric(*r.Metric, pr.ID)
 	case r.Orders != nil:
@@ -447,7 +468,7 @@ func (p *segPop) eval(r segment.Rule, pr *profile.Profile) bool {
 		for _, o := range p.orders {
 			st := r.Orders.Statuses
 			if st == nil {
-				st = []string{"placed", "paid", "shipped"}
+				st = []string{"placed", "paid", "shipped", "delivered"}
 			}
 			if o.ProfileID == pr.ID && slices.Contains(st, o.Status) && (r.Orders.Channel == "" || o.Channel == r.Orders.Channel) && p.within(r.Orders, o.PlacedAt) {
 				n++
@@ -891,7 +912,8 @@ func (g *segGen) leaf() segment.Rule {
 			return segment.Rule{Tickets: &c}
 		}
 	}
-	return segment.Rule{Consent: &segment.ConsentCond{Channel: pick(r, segment.ConsentChannels), Granted: r.IntN(2) == 0}}
+	return segment.Rule{Consent: &segment.ConsentCond{Channel: pick(r, segment.ConsentChannels), Purpose: pick(r, []string{"", "marketing", "transactional", "MARKETING"}),
+		Granted: r.IntN(2) == 0}}
 }
 
 // ---- the property test ----
@@ -1058,6 +1080,9 @@ func TestSegmentLeafSemantics(t *testing.T) {
 		profile.Profile{ID: "c", Traits: profile.Traits{FirstName: "Bob"}},
 		profile.Profile{ID: "m", MergedInto: "a", Traits: profile.Traits{FirstName: "Ann"}},
 	)
+	// Consent is read from the consent records, not from consent_<channel> attributes.
+	ins(consentstore.Collection, consentDoc("a", []string{"sms:marketing"}), consentDoc("b", []string{"email:marketing", "email:transactional"}),
+		consentDoc("c", nil), consentDoc("m", []string{"push:marketing"}))
 	ins(commercestore.MetricsCollection,
 		bson.M{"_id": "a", "orders": 2, "netMinor": 2501, "currency": "GBP", "lastOrderAt": now.Add(-30 * 24 * time.Hour)},
 		bson.M{"_id": "b", "orders": 1, "netMinor": 13, "currency": "JPY", "lastOrderAt": now.Add(-30*24*time.Hour + time.Millisecond)},
@@ -1091,8 +1116,12 @@ func TestSegmentLeafSemantics(t *testing.T) {
 		{segment.Trait("attributes.score", segment.GT, "5"), "b"},
 		{segment.Rule{Identifier: &segment.IdentifierCond{Type: "crm"}}, "a"},
 		{segment.Rule{Identifier: &segment.IdentifierCond{Type: "email", Value: "ann@example.com"}}, "a"},
-		{segment.Rule{Consent: &segment.ConsentCond{Channel: "email", Granted: true}}, "a"},
-		{segment.Rule{Consent: &segment.ConsentCond{Channel: "email"}}, "bc"},
+		{segment.Rule{Consent: &segment.ConsentCond{Channel: "email", Granted: true}}, "b"},
+		{segment.Rule{Consent: &segment.ConsentCond{Channel: "email"}}, "ac"},
+		{segment.Rule{Consent: &segment.ConsentCond{Channel: "sms", Purpose: "marketing", Granted: true}}, "a"},
+		{segment.Rule{Consent: &segment.ConsentCond{Channel: "email", Purpose: "TRANSACTIONAL", Granted: true}}, "b"},
+		{segment.Rule{Consent: &segment.ConsentCond{Channel: "push", Granted: true}}, ""}, // m is merged
+		{segment.Not(segment.Rule{Consent: &segment.ConsentCond{Channel: "sms", Granted: true}}), "bc"},
 		{segment.MetricIs(segment.MetricNetRevenue, segment.GT, 25), "a"},
 		{segment.MetricIs(segment.MetricNetRevenue, segment.EQ, 13), "b"},           // 13 yen
 		{segment.MetricIs(segment.MetricNetRevenue, segment.EQ, 0), "c"},            // no metrics = 0

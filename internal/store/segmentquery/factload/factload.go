@@ -1,7 +1,7 @@
 // Package factload fills the in-process fact cache of segment rules
 // (internal/segment/facts) from the database and keeps it current: one projected scan
-// of the profiles and one of customer_metrics, in batches, then re-reads by bare _id of
-// the profiles announced as changed (see segmentquery, which runs rules over the cache
+// of the profiles, one of customer_metrics and one of the consent records, in batches,
+// then re-reads by bare _id of the profiles announced as changed (see segmentquery, which runs rules over the cache
 // on the embedded database).
 package factload
 
@@ -30,21 +30,23 @@ var (
 	profileFactProjection = bson.D{{Key: "mergedInto", Value: 1}, {Key: "traits", Value: 1}, {Key: "identifiers", Value: 1}}
 	metricFactProjection  = bson.D{{Key: "orders", Value: 1}, {Key: "netMinor", Value: 1}, {Key: "currency", Value: 1},
 		{Key: "lastOrderAt", Value: 1}, {Key: "interactions", Value: 1}, {Key: "rfm", Value: 1}}
+	consentFactProjection = bson.D{{Key: "granted", Value: 1}}
 )
 
-// Loader loads a fact cache from the profiles and metrics collections.
+// Loader loads a fact cache from the profiles, metrics and consent collections.
 type Loader struct {
-	cache             *facts.Cache
-	profiles, metrics *mongo.Collection
+	cache                      *facts.Cache
+	profiles, metrics, consent *mongo.Collection
 }
 
-// New is the loader of c from the profiles and customer metrics collections.
-func New(c *facts.Cache, profiles, metrics *mongo.Collection) *Loader {
-	return &Loader{cache: c, profiles: profiles, metrics: metrics}
+// New is the loader of c from the profiles, customer metrics and consent collections
+// (the consent documents' granted field lists their granted "channel:purpose" keys).
+func New(c *facts.Cache, profiles, metrics, consent *mongo.Collection) *Loader {
+	return &Loader{cache: c, profiles: profiles, metrics: metrics, consent: consent}
 }
 
-// Load loads the cache: one projected scan of the profiles and one of the metrics,
-// then a re-read of the profiles changed meanwhile. It does nothing once started. log
+// Load loads the cache: one projected scan of the profiles, one of the metrics and one
+// of the consent records, then a re-read of the profiles changed meanwhile. It does nothing once started. log
 // may be nil.
 func (l *Loader) Load(ctx context.Context, log *slog.Logger) (err error) {
 	c := l.cache
@@ -86,6 +88,15 @@ func (l *Loader) Load(ctx context.Context, log *slog.Logger) (err error) {
 		}
 		if m%logLoadEvery == 0 {
 			log.Info("segment facts: loading metrics", "read", m, "elapsed", time.Since(t0).Round(time.Millisecond))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	err = scanRaw(ctx, l.consent, consentFactProjection, func(raw bson.Raw) {
+		id, _ := raw.Lookup("_id").StringValueOK()
+		if f := byID[id]; f != nil {
+			f.Consent = stringList(raw.Lookup("granted"), c)
 		}
 	})
 	if err != nil {
@@ -168,6 +179,14 @@ func (l *Loader) read(ctx context.Context, ids []string) ([]facts.Fact, []string
 				return err
 			default:
 				f.Metrics = metricsFact(mraw, l.cache)
+			}
+			craw, err := l.consent.FindOne(gctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(consentFactProjection)).Raw()
+			switch {
+			case errors.Is(err, mongo.ErrNoDocuments):
+			case err != nil:
+				return err
+			default:
+				f.Consent = stringList(craw.Lookup("granted"), l.cache)
 			}
 			out[i] = f
 			return nil

@@ -1,6 +1,6 @@
 // Package rulefilter compiles the leaf conditions of segment rules to filters that
 // select the same documents on MongoDB and FerretDB: conditions on the profile document
-// (traits, identifiers, consent), and numeric, money and recency conditions on the
+// (traits, identifiers), and numeric, money and recency conditions on the
 // metrics documents. A leaf negated is compiled to its complement in place (see
 // segmentquery, which pushes negation down to the leaves, for the forms it takes).
 package rulefilter
@@ -128,23 +128,6 @@ func Identifier(c segment.IdentifierCond, neg bool) bson.D {
 		cond = bson.D{{Key: "$eq", Value: c.Type + ":" + c.Value}}
 	}
 	return bson.D{{Key: "identifiers", Value: cond}}
-}
-
-// Consent compiles a consent condition, or its complement when neg.
-func Consent(c segment.ConsentCond, neg bool) bson.D {
-	op := bson.D{{Key: "$in", Value: consentValues()}}
-	if c.Granted == neg {
-		op[0].Key = "$nin"
-	}
-	return bson.D{{Key: "traits.attributes." + segment.ConsentAttribute(c.Channel), Value: op}}
-}
-
-func consentValues() bson.A {
-	vals := bson.A{true, 1}
-	for _, v := range segment.ConsentGranted {
-		vals = append(vals, v)
-	}
-	return vals
 }
 
 // Number is a filter condition on a numeric field where a missing field counts as 0
