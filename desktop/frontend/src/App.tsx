@@ -5,6 +5,11 @@ import type { Host, SettingsView } from './lib/host';
 import { makeLive, type Live } from './lib/live';
 import { MeQuery } from './operations';
 import { HOME, href, parseRoute, type Route } from './routes';
+// Admin (issue 17).
+import { AdminScreen } from './screens/AdminScreen';
+// Campaigns and journeys (issue 16).
+import { CampaignsScreen } from './screens/CampaignsScreen';
+import { JourneysScreen } from './screens/JourneysScreen';
 import { ConnectScreen } from './screens/ConnectScreen';
 import { CustomersScreen } from './screens/CustomersScreen';
 import { CustomerView } from './screens/CustomerView';
@@ -28,12 +33,18 @@ interface Session {
 
 // Chart.js is only loaded when the dashboard is opened.
 const DashboardScreen = lazy(() => import('./screens/DashboardScreen').then((m) => ({ default: m.DashboardScreen })));
+// Management reports (issue 17): chart.js too, loaded when opened.
+const ManagementScreen = lazy(() => import('./screens/ManagementScreen').then((m) => ({ default: m.ManagementScreen })));
+// Campaigns and journeys (issue 16): chart.js too, loaded when opened.
+const CampaignView = lazy(() => import('./screens/CampaignView').then((m) => ({ default: m.CampaignView })));
+const JourneyView = lazy(() => import('./screens/JourneyView').then((m) => ({ default: m.JourneyView })));
 
 const SCREEN_TITLES: Record<Route['name'], string> = {
   connect: 'Connect',
   inbox: 'Inbox',
   ticket: 'Ticket',
   dashboard: 'Dashboard',
+  management: 'Management',
   customers: 'Customers',
   customer: 'Customer',
   sources: 'Sources',
@@ -42,6 +53,14 @@ const SCREEN_TITLES: Record<Route['name'], string> = {
   segment: 'Segment',
   'segment-edit': 'Edit segment',
   matching: 'Match review',
+  // Campaigns and journeys (issue 16).
+  campaigns: 'Campaigns',
+  'campaign-new': 'New campaign',
+  campaign: 'Campaign',
+  journeys: 'Journeys',
+  journey: 'Journey',
+  // Admin (issue 17).
+  admin: 'Admin',
 };
 
 export function App({ host }: { host: Host }) {
@@ -151,6 +170,11 @@ export function App({ host }: { host: Host }) {
               Dashboard
             </a>
           )}
+          {role === 'ADMIN' && (
+            <a href={href({ name: 'management' })} className={active('management')}>
+              Management
+            </a>
+          )}
           <a href={href({ name: 'customers' })} className={active('customers', 'customer')}>
             Customers
           </a>
@@ -165,6 +189,23 @@ export function App({ host }: { host: Host }) {
           <a href={href({ name: 'sources' })} className={active('sources')}>
             Sources
           </a>
+          {/* Campaigns and journeys (issue 16): changes are ADMIN-only. */}
+          {role === 'ADMIN' && (
+            <a href={href({ name: 'campaigns' })} className={active('campaigns', 'campaign', 'campaign-new')}>
+              Campaigns
+            </a>
+          )}
+          {role === 'ADMIN' && (
+            <a href={href({ name: 'journeys' })} className={active('journeys', 'journey')}>
+              Journeys
+            </a>
+          )}
+          {/* Admin (issue 17). */}
+          {role === 'ADMIN' && (
+            <a href={href({ name: 'admin', tab: 'keys' })} className={active('admin')}>
+              Admin
+            </a>
+          )}
         </nav>
         <span className="whoami" title={session.conn.serverUrl}>
           {session.me.name} <span className="role">{session.me.role}</span> · {session.conn.serverUrl.replace(/^https?:\/\//, '')}
@@ -178,9 +219,9 @@ export function App({ host }: { host: Host }) {
       </header>
       <main className={route.name === 'inbox' || route.name === 'ticket' ? 'wide' : ''}>
         {route.name === 'customer' ? (
-          <CustomerView key={route.id} id={route.id} client={session.client} host={host} canUnmerge={role === 'ADMIN'} />
+          <CustomerView key={route.id} id={route.id} client={session.client} host={host} canUnmerge={role === 'ADMIN'} canPredict={role === 'ADMIN'} />
         ) : route.name === 'sources' ? (
-          <SourcesScreen client={session.client} host={host} role={role} />
+          <SourcesScreen client={session.client} host={host} role={role} serverUrl={session.conn.serverUrl} />
         ) : route.name === 'segments' ? (
           <SegmentsScreen client={session.client} canEdit={canReport} />
         ) : route.name === 'segment-new' ? (
@@ -203,6 +244,27 @@ export function App({ host }: { host: Host }) {
           <CustomersScreen client={session.client} />
         ) : route.name === 'ticket' ? (
           <TicketView key={route.id} id={route.id} client={session.client} live={session.live} canWork={canWork} />
+        ) : route.name === 'admin' ? (
+          <AdminScreen key={route.tab} tab={route.tab} client={session.client} meId={session.me.id} />
+        ) : (route.name === 'campaigns' || route.name === 'campaign' || route.name === 'campaign-new' || route.name === 'journeys' || route.name === 'journey') && role !== 'ADMIN' ? (
+          // Campaigns and journeys (issue 16).
+          <p className="empty">Campaigns and journeys are for admin keys.</p>
+        ) : route.name === 'campaigns' ? (
+          <CampaignsScreen client={session.client} />
+        ) : route.name === 'campaign' || route.name === 'campaign-new' ? (
+          <Suspense fallback={<p className="loading">Loading campaign…</p>}>
+            <CampaignView key={route.name === 'campaign' ? route.id : 'new'} client={session.client} id={route.name === 'campaign' ? route.id : undefined} />
+          </Suspense>
+        ) : route.name === 'journeys' ? (
+          <JourneysScreen client={session.client} />
+        ) : route.name === 'journey' ? (
+          <Suspense fallback={<p className="loading">Loading journey…</p>}>
+            <JourneyView key={route.id} client={session.client} id={route.id} canChange={role === 'ADMIN'} />
+          </Suspense>
+        ) : route.name === 'management' ? (
+          <Suspense fallback={<p className="loading">Loading reports…</p>}>
+            <ManagementScreen client={session.client} />
+          </Suspense>
         ) : route.name === 'dashboard' ? (
           <Suspense fallback={<p className="loading">Loading dashboard…</p>}>
             <DashboardScreen client={session.client} />

@@ -157,7 +157,11 @@ export const TicketQuery = /* GraphQL */ `
       closedAt
       mergedInto
       csat { score comment at }
-      messages { id kind authorKind authorId body createdAt }
+      messages {
+        id kind authorKind authorId body createdAt
+        email { direction messageId from to subject attachments { name contentType size } quotedTextHidden delivery deliveryError }
+        channelDelivery { channel state attempts nextAttemptAt lastError deliveredAt }
+      }
       requester {
         id
         name
@@ -489,4 +493,524 @@ export const RejectMatchSuggestionMutation = /* GraphQL */ `
   mutation RejectMatchSuggestion($id: ID!, $reason: String) {
     rejectMatchSuggestion(id: $id, reason: $reason) { id status decidedAt decidedBy reason }
   }
+`;
+
+// ---------------------------------------------------------------- management reports (issue 17)
+
+const MoneyFieldsFragment = /* GraphQL */ `
+  fragment MoneyFields on Money { amountMinor currency formatted }
+`;
+
+export const ReportsStatusQuery = /* GraphQL */ `
+  query ReportsStatus {
+    reportsStatus { ready loadedOrders orders customers defaultAsOf currencies countries firstOrderAt lastOrderAt error }
+  }
+`;
+
+export const CustomerTrendQuery = /* GraphQL */ `
+  query CustomerTrend($interval: TrendInterval!, $from: Time, $to: Time, $country: String, $currency: String, $asOf: Time) {
+    customerTrend(interval: $interval, from: $from, to: $to, country: $country, currency: $currency, asOf: $asOf) {
+      ready
+      asOf
+      currency
+      interval
+      churnDays
+      periods {
+        start
+        partial
+        newCustomers
+        activeCustomers
+        returningCustomers
+        churnedCustomers
+        orders
+        revenue { ...MoneyFields }
+        change { newCustomers returningCustomers churnedCustomers revenue }
+      }
+    }
+  }
+  ${MoneyFieldsFragment}
+`;
+
+export const CohortRetentionQuery = /* GraphQL */ `
+  query CohortRetention($from: Time, $to: Time, $country: String, $currency: String, $asOf: Time) {
+    cohortRetention(from: $from, to: $to, country: $country, currency: $currency, asOf: $asOf) {
+      ready
+      asOf
+      currency
+      cohorts {
+        month
+        customers
+        revenue { ...MoneyFields }
+        months { offset partial customers share }
+      }
+    }
+  }
+  ${MoneyFieldsFragment}
+`;
+
+export const RfmGridQuery = /* GraphQL */ `
+  query RfmGrid($country: String, $currency: String, $asOf: Time) {
+    rfmGrid(country: $country, currency: $currency, asOf: $asOf) {
+      ready
+      asOf
+      currency
+      customers
+      revenue { ...MoneyFields }
+      recencyBands { score min max }
+      frequencyBands { score min max }
+      cells { r f customers revenue { ...MoneyFields } }
+    }
+  }
+  ${MoneyFieldsFragment}
+`;
+
+export const RfmCellQuery = /* GraphQL */ `
+  query RfmCell($recency: Int!, $frequency: Int!, $country: String, $currency: String, $asOf: Time, $first: Int, $after: String) {
+    rfmCell(recency: $recency, frequency: $frequency, country: $country, currency: $currency, asOf: $asOf, first: $first, after: $after) {
+      ready
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id name recencyDays orders lastOrderAt revenue { ...MoneyFields } } }
+    }
+  }
+  ${MoneyFieldsFragment}
+`;
+
+export const ValueDistributionQuery = /* GraphQL */ `
+  query ValueDistribution($country: String, $currency: String, $asOf: Time) {
+    customerValueDistribution(country: $country, currency: $currency, asOf: $asOf) {
+      ready
+      currency
+      customers
+      total { ...MoneyFields }
+      mean { ...MoneyFields }
+      quantiles { q value { ...MoneyFields } }
+      topDecileShare
+      buckets { lower { ...MoneyFields } upper { ...MoneyFields } customers }
+    }
+  }
+  ${MoneyFieldsFragment}
+`;
+
+export const SalesForecastQuery = /* GraphQL */ `
+  query SalesForecast($currency: String, $asOf: Time, $weeks: Int) {
+    salesForecast(currency: $currency, asOf: $asOf, weeks: $weeks) {
+      ready
+      asOf
+      currency
+      weeks
+      level
+      message
+      history { start revenue { ...MoneyFields } }
+      forecast { start revenue { point { ...MoneyFields } lower { ...MoneyFields } upper { ...MoneyFields } } }
+    }
+  }
+  ${MoneyFieldsFragment}
+`;
+
+const ValueModelFieldsFragment = /* GraphQL */ `
+  fragment ValueModelFields on CustomerValueModel { status message asOf currency fittedAt refitting customers }
+`;
+
+export const CustomerValueModelQuery = /* GraphQL */ `
+  query CustomerValueModel($currency: String, $asOf: Time) {
+    customerValueModel(currency: $currency, asOf: $asOf) { ...ValueModelFields }
+  }
+  ${ValueModelFieldsFragment}
+`;
+
+export const RefitCustomerValueModelMutation = /* GraphQL */ `
+  mutation RefitCustomerValueModel($currency: String, $asOf: Time) {
+    refitCustomerValueModel(currency: $currency, asOf: $asOf) { ...ValueModelFields }
+  }
+  ${ValueModelFieldsFragment}
+`;
+
+export const RankedCustomersQuery = /* GraphQL */ `
+  query RankedCustomers($filter: CustomerFilter, $orderBy: CustomerOrder, $first: Int, $after: String, $asOf: Time) {
+    customers(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id
+          name
+          metrics {
+            orderCount
+            revenue { ...MoneyFields }
+            lastOrderAt
+            churnRisk { score basis }
+          }
+          predictedValue(asOf: $asOf) { status expectedValue { ...MoneyFields } probabilityAlive }
+        }
+      }
+    }
+  }
+  ${MoneyFieldsFragment}
+`;
+
+// Customer 360 additions: the prediction (ADMIN keys only) apart from consent and offers.
+export const CustomerPredictionQuery = /* GraphQL */ `
+  query CustomerPrediction($id: ID!) {
+    customer(id: $id) {
+      id
+      predictedValue {
+        status
+        message
+        asOf
+        horizonDays
+        expectedOrders
+        expectedValue { formatted }
+        probabilityAlive
+        expectedOrderValue { formatted }
+        modelFittedAt
+        inputs { frequency recencyDays ageDays meanOrderValue { formatted } orders revenue { formatted } firstOrderAt }
+      }
+    }
+  }
+`;
+
+export const CustomerConsentOffersQuery = /* GraphQL */ `
+  query CustomerConsentOffers($id: ID!) {
+    customer(id: $id) {
+      id
+      consent {
+        states { channel purpose status allowed at source }
+        history { id channel purpose status at source note }
+      }
+      recommendations(first: 5) { productId name reason kind }
+    }
+  }
+`;
+
+// ---------------------------------------------------------------- admin (issues 17, 18): keys, audit, webhooks, write keys, surveys
+
+export const ApiKeysQuery = /* GraphQL */ `
+  query ApiKeys {
+    apiKeys { id name role prefix createdAt lastUsedAt revokedAt }
+  }
+`;
+
+export const CreateApiKeyMutation = /* GraphQL */ `
+  mutation CreateApiKey($name: String!, $role: Role!) {
+    createApiKey(name: $name, role: $role) {
+      apiKey { id name role prefix }
+      key
+    }
+  }
+`;
+
+export const RevokeApiKeyMutation = /* GraphQL */ `
+  mutation RevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) { id revokedAt }
+  }
+`;
+
+export const AuditLogQuery = /* GraphQL */ `
+  query AuditLog($first: Int, $after: String, $actor: ID, $action: String, $target: ID, $from: Time, $to: Time) {
+    auditLog(first: $first, after: $after, actor: $actor, action: $action, target: $target, from: $from, to: $to) {
+      entries {
+        id
+        at
+        actor { apiKeyId name role }
+        action
+        targets
+        change
+        result
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+
+export const WebhooksQuery = /* GraphQL */ `
+  query Webhooks {
+    webhooks { id url events createdAt lastDeliveryAt lastStatus failures }
+  }
+`;
+
+export const CreateWebhookMutation = /* GraphQL */ `
+  mutation CreateWebhook($url: String!, $events: [WebhookEvent!]!) {
+    createWebhook(url: $url, events: $events) { id url events secret }
+  }
+`;
+
+export const DeleteWebhookMutation = /* GraphQL */ `
+  mutation DeleteWebhook($id: ID!) {
+    deleteWebhook(id: $id) { id }
+  }
+`;
+
+export const WriteKeysQuery = /* GraphQL */ `
+  query WriteKeys($source: String!) {
+    writeKeys(source: $source) { id source prefix createdAt revokedAt }
+  }
+`;
+
+export const CreateWriteKeyMutation = /* GraphQL */ `
+  mutation CreateWriteKey($source: String!) {
+    createWriteKey(source: $source) {
+      writeKey { id prefix }
+      key
+    }
+  }
+`;
+
+export const RevokeWriteKeyMutation = /* GraphQL */ `
+  mutation RevokeWriteKey($id: ID!) {
+    revokeWriteKey(id: $id) { id revokedAt }
+  }
+`;
+
+export const CustomerSurveysQuery = /* GraphQL */ `
+  query CustomerSurveys($id: ID!) {
+    customer(id: $id) {
+      id
+      nps { score category at }
+      surveys {
+        id kind trigger triggerId state reason createdAt sentAt
+        answer { score category comment at }
+      }
+    }
+  }
+`;
+
+export const HelpdeskSetupQuery = /* GraphQL */ `
+  query HelpdeskSetup {
+    agents { id name email groups available }
+    groups { id name agentIds }
+    slaPolicies {
+      priority firstResponseMinutes resolutionMinutes
+      businessHours { timeZone intervals { weekday start end } holidays }
+    }
+    macros { id name body setStatus setPriority addTags }
+  }
+`;
+
+export const CreateAgentMutation = /* GraphQL */ `
+  mutation CreateAgent($input: AgentInput!) {
+    createAgent(input: $input) { id }
+  }
+`;
+
+export const SetAgentAvailableMutation = /* GraphQL */ `
+  mutation SetAgentAvailable($id: ID!, $available: Boolean!) {
+    setAgentAvailable(id: $id, available: $available) { id available }
+  }
+`;
+
+export const CreateGroupMutation = /* GraphQL */ `
+  mutation CreateGroup($name: String!, $agentIds: [ID!]!) {
+    createGroup(name: $name, agentIds: $agentIds) { id }
+  }
+`;
+
+export const SetSlaPolicyMutation = /* GraphQL */ `
+  mutation SetSlaPolicy($input: SlaPolicyInput!) {
+    setSlaPolicy(input: $input) { priority }
+  }
+`;
+
+export const CreateMacroMutation = /* GraphQL */ `
+  mutation CreateMacro($input: MacroInput!) {
+    createMacro(input: $input) { id }
+  }
+`;
+
+// ---------------------------------------------------------------- campaigns and journeys (issue 16)
+
+const CampaignFieldsFragment = /* GraphQL */ `
+  fragment CampaignFields on Campaign {
+  id
+  name
+  segmentId
+  audience
+  subject
+  html
+  text
+  fromName
+  defaults { placeholder value }
+  holdoutPercent
+  attributionDays
+  ratePerMinute
+  state
+  scheduledAt
+  scheduledLocal
+  timeZone
+  startedAt
+  finishedAt
+  planned
+  lastError
+  createdAt
+  updatedAt
+  }
+`;
+
+export const CampaignsQuery = /* GraphQL */ `
+  query Campaigns {
+    campaigns { id name segmentId state scheduledAt startedAt finishedAt planned createdAt }
+  }
+`;
+
+export const CampaignQuery = /* GraphQL */ `
+  query Campaign($id: ID!) {
+    campaign(id: $id) { ...CampaignFields }
+  }
+  ${CampaignFieldsFragment}
+`;
+
+export const CampaignListStatsQuery = /* GraphQL */ `
+  query CampaignListStats($id: ID!) {
+    campaignReport(id: $id) { sent opened treated { converted } }
+  }
+`;
+
+export const CampaignReportQuery = /* GraphQL */ `
+  query CampaignReport($id: ID!) {
+    campaignReport(id: $id) {
+      campaign { ...CampaignFields }
+      planned
+      pending
+      heldOut
+      suppressed
+      suppressedBy { reason count }
+      sent
+      failed
+      unconfirmed
+      delivered
+      bounced
+      complained
+      opened
+      clicked
+      unsubscribed
+      attributionFrom
+      attributionTo
+      treated { customers converted conversionRate revenue { amountMinor currency } }
+      holdout { customers converted conversionRate revenue { amountMinor currency } }
+      uplift { difference low high relative z pValue significant }
+    }
+  }
+  ${CampaignFieldsFragment}
+`;
+
+export const PreviewCampaignQuery = /* GraphQL */ `
+  query PreviewCampaign($campaign: ID!, $customer: ID!) {
+    previewCampaign(campaign: $campaign, customer: $customer) { subject html text }
+  }
+`;
+
+export const CreateCampaignMutation = /* GraphQL */ `
+  mutation CreateCampaign($input: CampaignInput!) {
+    createCampaign(input: $input) { ...CampaignFields }
+  }
+  ${CampaignFieldsFragment}
+`;
+
+export const UpdateCampaignMutation = /* GraphQL */ `
+  mutation UpdateCampaign($id: ID!, $input: CampaignInput!) {
+    updateCampaign(id: $id, input: $input) { ...CampaignFields }
+  }
+  ${CampaignFieldsFragment}
+`;
+
+export const SendTestCampaignMutation = /* GraphQL */ `
+  mutation SendTestCampaign($campaign: ID!, $to: String!, $customer: ID) {
+    sendTestCampaign(campaign: $campaign, to: $to, customer: $customer) { messageId }
+  }
+`;
+
+export const ScheduleCampaignMutation = /* GraphQL */ `
+  mutation ScheduleCampaign($id: ID!, $at: String!, $timeZone: String!) {
+    scheduleCampaign(id: $id, at: $at, timeZone: $timeZone) { ...CampaignFields }
+  }
+  ${CampaignFieldsFragment}
+`;
+
+export const SendCampaignNowMutation = /* GraphQL */ `
+  mutation SendCampaignNow($id: ID!) {
+    sendCampaignNow(id: $id) { ...CampaignFields }
+  }
+  ${CampaignFieldsFragment}
+`;
+
+export const CancelCampaignMutation = /* GraphQL */ `
+  mutation CancelCampaign($id: ID!) {
+    cancelCampaign(id: $id) { ...CampaignFields }
+  }
+  ${CampaignFieldsFragment}
+`;
+
+const JourneySummaryFragment = /* GraphQL */ `
+  fragment JourneySummary on Journey {
+  id
+  name
+  status
+  liveVersion
+  latestVersion
+  createdAt
+  updatedAt
+  }
+`;
+
+export const JourneysQuery = /* GraphQL */ `
+  query Journeys {
+    journeys { ...JourneySummary }
+  }
+  ${JourneySummaryFragment}
+`;
+
+export const JourneyQuery = /* GraphQL */ `
+  query Journey($id: ID!) {
+    journey(id: $id) {
+      ...JourneySummary
+      versions {
+        version
+        live
+        createdAt
+        publishedAt
+        definition
+        stats {
+          entered
+          inProgress
+          done
+          exited
+          converted
+          conversionRate
+          holdout
+          holdoutConverted
+          holdoutConversionRate
+          steps { stepId kind entered completed waiting outcomes { outcome count } }
+        }
+      }
+    }
+  }
+  ${JourneySummaryFragment}
+`;
+
+export const CreateJourneyMutation = /* GraphQL */ `
+  mutation CreateJourney($input: JourneyInput!) {
+    createJourney(input: $input) { ...JourneySummary }
+  }
+  ${JourneySummaryFragment}
+`;
+
+export const PublishJourneyMutation = /* GraphQL */ `
+  mutation PublishJourney($id: ID!) {
+    publishJourney(id: $id) { ...JourneySummary }
+  }
+  ${JourneySummaryFragment}
+`;
+
+export const PauseJourneyMutation = /* GraphQL */ `
+  mutation PauseJourney($id: ID!) {
+    pauseJourney(id: $id) { ...JourneySummary }
+  }
+  ${JourneySummaryFragment}
+`;
+
+export const ArchiveJourneyMutation = /* GraphQL */ `
+  mutation ArchiveJourney($id: ID!) {
+    archiveJourney(id: $id) { ...JourneySummary }
+  }
+  ${JourneySummaryFragment}
 `;

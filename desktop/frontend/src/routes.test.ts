@@ -8,6 +8,7 @@ describe('routes', () => {
       { name: 'sources' },
       { name: 'connect' },
       { name: 'dashboard' },
+      { name: 'management' },
       { name: 'customer', id: 'cus/1 2' },
       { name: 'ticket', id: 'tkt 1' },
       { name: 'inbox', queue: 'breaching-soon' },
@@ -17,9 +18,19 @@ describe('routes', () => {
       { name: 'segment', id: 'seg/1 2' },
       { name: 'segment-edit', id: 'seg_1' },
       { name: 'matching' },
+      { name: 'campaigns' },
+      { name: 'campaign-new' },
+      { name: 'campaign', id: 'cmp/1 2' },
+      { name: 'journeys' },
+      { name: 'journey', id: 'jrn 1' },
+      { name: 'admin', tab: 'keys' },
+      { name: 'admin', tab: 'audit' },
+      { name: 'admin', tab: 'webhooks' },
+      { name: 'admin', tab: 'helpdesk' },
     ];
     for (const r of routes) expect(parseRoute(href(r))).toEqual(r);
   });
+  it('opens the admin screen on API keys', () => expect(parseRoute('#/admin')).toEqual({ name: 'admin', tab: 'keys' }));
   it('defaults to the inbox', () => expect(parseRoute('')).toEqual(HOME));
   it('falls back to all open for an unknown queue', () => expect(parseRoute('#/inbox/nope')).toEqual({ name: 'inbox', queue: 'all-open' }));
 });

@@ -7,6 +7,63 @@ export type ActorKind =
   | 'CUSTOMER'
   | 'SYSTEM';
 
+export type AgentInput = {
+  apiKeyId: string;
+  available?: boolean | null | undefined;
+  email: string;
+  name: string;
+};
+
+export type BusinessHoursInput = {
+  holidays?: Array<string> | null | undefined;
+  intervals: Array<BusinessIntervalInput>;
+  timeZone: string;
+};
+
+export type BusinessIntervalInput = {
+  end: string;
+  start: string;
+  weekday: number;
+};
+
+export type CampaignAudience =
+  /** The segment's members when the send starts. */
+  | 'FROZEN'
+  /** As FROZEN, skipping those who left the segment before their message went out. */
+  | 'LIVE';
+
+export type CampaignInput = {
+  /** Days after the send start in which an order counts as a conversion, 1 to 365 (default 7). */
+  attributionDays?: number | null | undefined;
+  audience?: CampaignAudience | null | undefined;
+  /** Fallbacks of placeholders a customer has no value for. */
+  defaults?: Array<PlaceholderDefaultInput> | null | undefined;
+  /** Replaces the display name of the configured sender. */
+  fromName?: string | null | undefined;
+  /** Share of the audience kept as the holdout, 0 to 50 (default 10). */
+  holdoutPercent?: number | null | undefined;
+  /** Optional; every message has the text part. */
+  html?: string | null | undefined;
+  name: string;
+  /** Messages per minute at most (absent or 0: as fast as the relay allows). */
+  ratePerMinute?: number | null | undefined;
+  segmentId: string;
+  subject: string;
+  text: string;
+};
+
+export type CampaignState =
+  | 'CANCELLED'
+  | 'DRAFT'
+  | 'SCHEDULED'
+  | 'SENDING'
+  | 'SENT';
+
+export type ChannelDeliveryState =
+  | 'DELIVERED'
+  | 'FAILED'
+  | 'PENDING';
+
 export type ChurnBasis =
   /** Two or more orders: the customer's own mean interval. */
   | 'HISTORY'
@@ -31,11 +88,34 @@ export type ConditionOp =
   /** Case-insensitive prefix. */
   | 'STARTS_WITH';
 
-/** Consent is read from the attribute consent_<channel> (true, yes, y, 1 = granted). */
+export type ConsentChannel =
+  | 'EMAIL'
+  | 'PHONE'
+  | 'PUSH'
+  | 'SMS';
+
+/**
+ * Holds when the customer's recorded consent (Customer.consent) for the channel (email,
+ * sms, push, phone) and purpose (default MARKETING) is GRANTED; granted: false selects the
+ * others. (The consent_<channel> attributes it read before were migrated once.)
+ */
 export type ConsentConditionInput = {
   channel: string;
   granted: boolean;
+  purpose?: ConsentPurpose | null | undefined;
 };
+
+export type ConsentPurpose =
+  | 'MARKETING'
+  | 'TRANSACTIONAL';
+
+export type ConsentStatus =
+  | 'BOUNCED'
+  | 'COMPLAINED'
+  | 'GRANTED'
+  /** Granted where double opt-in applies, not yet confirmed: not granted. */
+  | 'PENDING'
+  | 'WITHDRAWN';
 
 /**
  * Counts orders (cancellations excluded), interactions (of one channel when given) or
@@ -50,6 +130,38 @@ export type CountConditionInput = {
   statuses?: Array<string> | null | undefined;
   withinDays?: number | null | undefined;
 };
+
+export type CustomerFilter = {
+  /** The `country` attribute, exactly. */
+  country?: string | null | undefined;
+  /** Profile currency (ISO 4217). */
+  currency?: string | null | undefined;
+  minOrders?: number | null | undefined;
+  /** Net revenue at least this, in minor units of the customer's currency. */
+  minRevenueMinor?: number | null | undefined;
+};
+
+export type CustomerOrder =
+  /** Highest churn risk first (computed now over the filtered customers). */
+  | 'CHURN_RISK'
+  /** Most recent order first. */
+  | 'LAST_ORDER'
+  /** Newest profile first (profile ids are time-ordered). */
+  | 'NEWEST'
+  /** Highest net revenue (historic CLV) first; amounts compared in minor units, whatever the currency. */
+  | 'REVENUE';
+
+/** Delivery of an agent reply: UNCERTAIN means the relay may or may not have taken it (it is not sent again). */
+export type EmailDelivery =
+  | 'FAILED'
+  | 'QUEUED'
+  | 'SENDING'
+  | 'SENT'
+  | 'UNCERTAIN';
+
+export type EmailDirection =
+  | 'INBOUND'
+  | 'OUTBOUND';
 
 export type FieldMappingInput = {
   /** A top-level payload field name: no dot, no leading $, no control characters, at most 128 bytes. */
@@ -69,6 +181,167 @@ export type IngestJobState =
   /** The server stopped while the job ran; the importer's next batch resumes it. */
   | 'INTERRUPTED'
   | 'RUNNING';
+
+export type JourneyArmInput = {
+  /** The run ends here: the control group of the conversion goal. */
+  holdout?: boolean | null | undefined;
+  name: string;
+  next?: string | null | undefined;
+  weight: number;
+};
+
+export type JourneyAttributeInput = {
+  key: string;
+  op: JourneyAttributeOp;
+  value?: string | null | undefined;
+};
+
+export type JourneyAttributeOp =
+  /** Sets the boolean attribute tag_<key> to true. */
+  | 'ADD_TAG'
+  /** Sets the attribute to an empty string (the newest value wins survivorship). */
+  | 'REMOVE'
+  /** Sets tag_<key> to false. */
+  | 'REMOVE_TAG'
+  | 'SET';
+
+export type JourneyBranchInput = {
+  no?: string | null | undefined;
+  rule: SegmentRuleInput;
+  yes?: string | null | undefined;
+};
+
+/**
+ * Steps name each other by id: next is the step after (none: the run ends there); a
+ * branch and a split name their ways out in their settings. A journey may not loop.
+ */
+export type JourneyDefinitionInput = {
+  /** Conversion: an order within this many days of entering. */
+  goal?: JourneyGoalInput | null | undefined;
+  /** Default: NEVER. */
+  reentry?: JourneyReentryInput | null | undefined;
+  /** The first step (default: the first of steps). */
+  start?: string | null | undefined;
+  steps: Array<JourneyStepInput>;
+  trigger: JourneyTriggerInput;
+};
+
+/**
+ * Placeholders: customer.firstName, customer.lastName, customer.name, customer.email,
+ * customer.attributes.<key>, journey.name. Sent only with consent to marketing e-mail.
+ */
+export type JourneyEmailInput = {
+  html?: string | null | undefined;
+  subject: string;
+  text: string;
+};
+
+export type JourneyGoalInput = {
+  orderWithinDays: number;
+};
+
+export type JourneyInput = {
+  definition: JourneyDefinitionInput;
+  name: string;
+};
+
+export type JourneyReentryInput = {
+  afterDays?: number | null | undefined;
+  mode: JourneyReentryMode;
+};
+
+export type JourneyReentryMode =
+  /** Again once afterDays have passed since the last entry, when not in the journey. */
+  | 'AFTER'
+  /** Again whenever the trigger fires and they are not in the journey. */
+  | 'ALWAYS'
+  /** A customer enters once. */
+  | 'NEVER';
+
+/** Each customer takes one arm, drawn by weight from a hash of journey, version, step and customer. */
+export type JourneySplitInput = {
+  arms: Array<JourneyArmInput>;
+};
+
+export type JourneyStatus =
+  | 'ACTIVE'
+  | 'ARCHIVED'
+  | 'DRAFT'
+  | 'PAUSED';
+
+/** A step: its kind's settings and no others (EXIT takes none). */
+export type JourneyStepInput = {
+  attribute?: JourneyAttributeInput | null | undefined;
+  branch?: JourneyBranchInput | null | undefined;
+  email?: JourneyEmailInput | null | undefined;
+  id: string;
+  kind: JourneyStepKind;
+  next?: string | null | undefined;
+  split?: JourneySplitInput | null | undefined;
+  ticket?: JourneyTicketInput | null | undefined;
+  wait?: JourneyWaitInput | null | undefined;
+  webhook?: JourneyWebhookInput | null | undefined;
+};
+
+export type JourneyStepKind =
+  | 'ATTRIBUTE'
+  | 'BRANCH'
+  | 'CREATE_TICKET'
+  | 'EXIT'
+  | 'SEND_EMAIL'
+  | 'SPLIT'
+  | 'WAIT'
+  | 'WEBHOOK';
+
+export type JourneyTicketInput = {
+  body: string;
+  /** low, normal, high or urgent. */
+  priority?: string | null | undefined;
+  subject: string;
+  tags?: Array<string> | null | undefined;
+};
+
+export type JourneyTriggerInput = {
+  channel?: string | null | undefined;
+  kind: JourneyTriggerKind;
+  segmentId?: string | null | undefined;
+  type?: string | null | undefined;
+};
+
+export type JourneyTriggerKind =
+  /** An interaction of a type (and channel, when given): tracked events, campaign opens... */
+  | 'INTERACTION'
+  | 'ORDER_PLACED'
+  | 'SEGMENT_ENTERED'
+  | 'SEGMENT_EXITED'
+  | 'TICKET_RATED'
+  | 'TICKET_SOLVED';
+
+/** One of minutes, until or event (an interaction type; timeoutMinutes, then timeoutNext). */
+export type JourneyWaitInput = {
+  event?: string | null | undefined;
+  minutes?: number | null | undefined;
+  timeoutMinutes?: number | null | undefined;
+  timeoutNext?: string | null | undefined;
+  until?: string | null | undefined;
+};
+
+/**
+ * POSTs {journeyId, journeyName, version, step, run, customerId, enteredAt, at} as JSON,
+ * signed like segment webhooks with the journey's webhookSecret; Idempotency-Key
+ * identifies the step of the run (a repeat after a failure carries the same key).
+ */
+export type JourneyWebhookInput = {
+  url: string;
+};
+
+export type MacroInput = {
+  addTags?: Array<string> | null | undefined;
+  body: string;
+  name: string;
+  setPriority?: TicketPriority | null | undefined;
+  setStatus?: TicketStatus | null | undefined;
+};
 
 export type MatchJobInput = {
   /** Suggest only; merge nothing automatically. */
@@ -107,12 +380,50 @@ export type MetricConditionInput = {
   value: number;
 };
 
+export type ModelStatus =
+  /** Not enough data: see message. */
+  | 'FAILED'
+  /** The first fit for this as-of day runs. */
+  | 'FITTING'
+  /** The report book is loading. */
+  | 'LOADING'
+  | 'READY';
+
+export type NpsCategory =
+  | 'DETRACTOR'
+  | 'PASSIVE'
+  | 'PROMOTER';
+
 export type OrderStatus =
   | 'CANCELLED'
+  /** The shop reports the order arrived (an NPS survey may follow). */
+  | 'DELIVERED'
   | 'PAID'
   | 'PLACED'
   | 'REFUNDED'
   | 'SHIPPED';
+
+export type PlaceholderDefaultInput = {
+  placeholder: string;
+  value: string;
+};
+
+export type PredictionStatus =
+  /** The model for this as-of day is being fitted. */
+  | 'FITTING'
+  /** The report book is loading. */
+  | 'LOADING'
+  /** No order before asOf. */
+  | 'NO_ORDERS'
+  | 'READY'
+  /** The model could not be fitted or gives no value: see message. */
+  | 'UNAVAILABLE';
+
+export type RecommendationKind =
+  /** Often bought with something the customer bought. */
+  | 'CO_PURCHASE'
+  /** Bought by many customers (fills the list when co-purchase finds too few). */
+  | 'POPULAR';
 
 export type RecordInput = {
   externalId: string;
@@ -174,6 +485,13 @@ export type SegmentRuleInput = {
   trait?: TraitConditionInput | null | undefined;
 };
 
+export type SlaPolicyInput = {
+  businessHours?: BusinessHoursInput | null | undefined;
+  firstResponseMinutes: number;
+  priority: TicketPriority;
+  resolutionMinutes: number;
+};
+
 export type SourceInput = {
   identifierFields: Array<FieldMappingInput>;
   kind: SourceKind;
@@ -191,6 +509,24 @@ export type SourceKind =
   | 'POINT_OF_SALE'
   | 'SUPPORT_DESK'
   | 'WEB_SHOP';
+
+export type SurveyKind =
+  /** How satisfied are you (1-5). */
+  | 'CSAT'
+  /** How likely are you to recommend us (0-10). */
+  | 'NPS';
+
+export type SurveyState =
+  | 'FAILED'
+  /** Handed to the relay; no answer from it recorded (never sent again). */
+  | 'SENDING'
+  | 'SENT'
+  /** Not sent: reason says why (consent, frequency cap, no address, no relay). */
+  | 'SKIPPED';
+
+export type SurveyTrigger =
+  | 'ORDER_DELIVERED'
+  | 'TICKET_SOLVED';
 
 export type SurvivorshipRule =
   | 'FIRST_SEEN'
@@ -251,8 +587,12 @@ export type TicketUpdatedFilter = {
 };
 
 export type TimelineKind =
+  /** A consent statement (channel: the consent channel, type: the status in lower case). */
+  | 'CONSENT'
   | 'INTERACTION'
   | 'ORDER'
+  /** A survey answer (channel: email, type: nps or csat). */
+  | 'SURVEY'
   | 'TICKET';
 
 /**
@@ -270,6 +610,24 @@ export type TraitConditionInput = {
   value?: string | null | undefined;
   values?: Array<string> | null | undefined;
 };
+
+export type TrendInterval =
+  | 'DAY'
+  | 'MONTH'
+  /** ISO weeks, from Monday (UTC). */
+  | 'WEEK';
+
+export type WebhookEvent =
+  /** A new profile (data: profileId). */
+  | 'PROFILE_CREATED'
+  /** A GDPR erasure (data: profileIds). */
+  | 'PROFILE_ERASED'
+  /** A profile absorbed into another (data: absorbed, survivor, rule). */
+  | 'PROFILE_MERGED'
+  /** An unmerge (data: from, split, remaining). */
+  | 'PROFILE_SPLIT'
+  /** A ticket created or changed (data: ticketId, kind, requesterId, status). */
+  | 'TICKET_CHANGED';
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -369,7 +727,7 @@ export type TicketQueryVariables = Exact<{
 }>;
 
 
-export type TicketQuery = { ticket: { tags: Array<string>, groupId: string | null, closedAt: string | null, mergedInto: string | null, id: string, subject: string, status: TicketStatus, priority: TicketPriority, channel: TicketChannel, assigneeId: string | null, requesterId: string, createdAt: string, updatedAt: string, firstResponseAt: string | null, solvedAt: string | null, firstResponseDue: string | null, resolutionDue: string | null, version: number, csat: { score: number, comment: string | null, at: string } | null, messages: Array<{ id: string, kind: MessageKind, authorKind: ActorKind, authorId: string | null, body: string, createdAt: string }>, requester: { id: string, name: string, emails: Array<string>, phones: Array<string>, identities: Array<{ id: string, type: string, value: string }> } | null } | null, agents: Array<{ id: string, name: string, email: string, available: boolean }>, macros: Array<{ id: string, name: string, body: string, setStatus: TicketStatus | null, setPriority: TicketPriority | null, addTags: Array<string> }> };
+export type TicketQuery = { ticket: { tags: Array<string>, groupId: string | null, closedAt: string | null, mergedInto: string | null, id: string, subject: string, status: TicketStatus, priority: TicketPriority, channel: TicketChannel, assigneeId: string | null, requesterId: string, createdAt: string, updatedAt: string, firstResponseAt: string | null, solvedAt: string | null, firstResponseDue: string | null, resolutionDue: string | null, version: number, csat: { score: number, comment: string | null, at: string } | null, messages: Array<{ id: string, kind: MessageKind, authorKind: ActorKind, authorId: string | null, body: string, createdAt: string, email: { direction: EmailDirection, messageId: string, from: string, to: string, subject: string, quotedTextHidden: boolean, delivery: EmailDelivery | null, deliveryError: string | null, attachments: Array<{ name: string, contentType: string, size: number }> } | null, channelDelivery: { channel: string, state: ChannelDeliveryState, attempts: number, nextAttemptAt: string | null, lastError: string | null, deliveredAt: string | null } | null }>, requester: { id: string, name: string, emails: Array<string>, phones: Array<string>, identities: Array<{ id: string, type: string, value: string }> } | null } | null, agents: Array<{ id: string, name: string, email: string, available: boolean }>, macros: Array<{ id: string, name: string, body: string, setStatus: TicketStatus | null, setPriority: TicketPriority | null, addTags: Array<string> }> };
 
 export type ReplyToTicketMutationVariables = Exact<{
   id: string;
@@ -588,3 +946,364 @@ export type RejectMatchSuggestionMutationVariables = Exact<{
 
 
 export type RejectMatchSuggestionMutation = { rejectMatchSuggestion: { id: string, status: MatchSuggestionStatus, decidedAt: string | null, decidedBy: string | null, reason: string | null } };
+
+export type MoneyFieldsFragment = { amountMinor: number, currency: string, formatted: string };
+
+export type ReportsStatusQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ReportsStatusQuery = { reportsStatus: { ready: boolean, loadedOrders: number, orders: number, customers: number, defaultAsOf: string, currencies: Array<string>, countries: Array<string>, firstOrderAt: string | null, lastOrderAt: string | null, error: string | null } };
+
+export type CustomerTrendQueryVariables = Exact<{
+  interval: TrendInterval;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  country?: string | null | undefined;
+  currency?: string | null | undefined;
+  asOf?: string | null | undefined;
+}>;
+
+
+export type CustomerTrendQuery = { customerTrend: { ready: boolean, asOf: string, currency: string | null, interval: TrendInterval, churnDays: number, periods: Array<{ start: string, partial: boolean, newCustomers: number, activeCustomers: number, returningCustomers: number, churnedCustomers: number, orders: number, revenue: { amountMinor: number, currency: string, formatted: string } | null, change: { newCustomers: number | null, returningCustomers: number | null, churnedCustomers: number | null, revenue: number | null } }> } };
+
+export type CohortRetentionQueryVariables = Exact<{
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  country?: string | null | undefined;
+  currency?: string | null | undefined;
+  asOf?: string | null | undefined;
+}>;
+
+
+export type CohortRetentionQuery = { cohortRetention: { ready: boolean, asOf: string, currency: string | null, cohorts: Array<{ month: string, customers: number, revenue: { amountMinor: number, currency: string, formatted: string } | null, months: Array<{ offset: number, partial: boolean, customers: number, share: number }> }> } };
+
+export type RfmGridQueryVariables = Exact<{
+  country?: string | null | undefined;
+  currency?: string | null | undefined;
+  asOf?: string | null | undefined;
+}>;
+
+
+export type RfmGridQuery = { rfmGrid: { ready: boolean, asOf: string, currency: string | null, customers: number, revenue: { amountMinor: number, currency: string, formatted: string } | null, recencyBands: Array<{ score: number, min: number, max: number | null }>, frequencyBands: Array<{ score: number, min: number, max: number | null }>, cells: Array<{ r: number, f: number, customers: number, revenue: { amountMinor: number, currency: string, formatted: string } | null }> } };
+
+export type RfmCellQueryVariables = Exact<{
+  recency: number;
+  frequency: number;
+  country?: string | null | undefined;
+  currency?: string | null | undefined;
+  asOf?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type RfmCellQuery = { rfmCell: { ready: boolean, totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string | null, recencyDays: number, orders: number, lastOrderAt: string, revenue: { amountMinor: number, currency: string, formatted: string } | null } }> } };
+
+export type ValueDistributionQueryVariables = Exact<{
+  country?: string | null | undefined;
+  currency?: string | null | undefined;
+  asOf?: string | null | undefined;
+}>;
+
+
+export type ValueDistributionQuery = { customerValueDistribution: { ready: boolean, currency: string | null, customers: number, topDecileShare: number | null, total: { amountMinor: number, currency: string, formatted: string } | null, mean: { amountMinor: number, currency: string, formatted: string } | null, quantiles: Array<{ q: number, value: { amountMinor: number, currency: string, formatted: string } }>, buckets: Array<{ customers: number, lower: { amountMinor: number, currency: string, formatted: string } | null, upper: { amountMinor: number, currency: string, formatted: string } | null }> } };
+
+export type SalesForecastQueryVariables = Exact<{
+  currency?: string | null | undefined;
+  asOf?: string | null | undefined;
+  weeks?: number | null | undefined;
+}>;
+
+
+export type SalesForecastQuery = { salesForecast: { ready: boolean, asOf: string, currency: string | null, weeks: number, level: number, message: string | null, history: Array<{ start: string, revenue: { amountMinor: number, currency: string, formatted: string } }>, forecast: Array<{ start: string, revenue: { point: { amountMinor: number, currency: string, formatted: string }, lower: { amountMinor: number, currency: string, formatted: string }, upper: { amountMinor: number, currency: string, formatted: string } } }> } };
+
+export type ValueModelFieldsFragment = { status: ModelStatus, message: string | null, asOf: string, currency: string | null, fittedAt: string | null, refitting: boolean, customers: number };
+
+export type CustomerValueModelQueryVariables = Exact<{
+  currency?: string | null | undefined;
+  asOf?: string | null | undefined;
+}>;
+
+
+export type CustomerValueModelQuery = { customerValueModel: { status: ModelStatus, message: string | null, asOf: string, currency: string | null, fittedAt: string | null, refitting: boolean, customers: number } };
+
+export type RefitCustomerValueModelMutationVariables = Exact<{
+  currency?: string | null | undefined;
+  asOf?: string | null | undefined;
+}>;
+
+
+export type RefitCustomerValueModelMutation = { refitCustomerValueModel: { status: ModelStatus, message: string | null, asOf: string, currency: string | null, fittedAt: string | null, refitting: boolean, customers: number } };
+
+export type RankedCustomersQueryVariables = Exact<{
+  filter?: CustomerFilter | null | undefined;
+  orderBy?: CustomerOrder | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  asOf?: string | null | undefined;
+}>;
+
+
+export type RankedCustomersQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, metrics: { orderCount: number, lastOrderAt: string | null, revenue: { amountMinor: number, currency: string, formatted: string } | null, churnRisk: { score: number, basis: ChurnBasis } }, predictedValue: { status: PredictionStatus, probabilityAlive: number | null, expectedValue: { amountMinor: number, currency: string, formatted: string } | null } } }> } };
+
+export type CustomerPredictionQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CustomerPredictionQuery = { customer: { id: string, predictedValue: { status: PredictionStatus, message: string | null, asOf: string, horizonDays: number, expectedOrders: number | null, probabilityAlive: number | null, modelFittedAt: string | null, expectedValue: { formatted: string } | null, expectedOrderValue: { formatted: string } | null, inputs: { frequency: number, recencyDays: number, ageDays: number, orders: number, firstOrderAt: string, meanOrderValue: { formatted: string }, revenue: { formatted: string } } | null } } | null };
+
+export type CustomerConsentOffersQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CustomerConsentOffersQuery = { customer: { id: string, consent: { states: Array<{ channel: ConsentChannel, purpose: ConsentPurpose, status: ConsentStatus | null, allowed: boolean, at: string | null, source: string | null }>, history: Array<{ id: string, channel: ConsentChannel, purpose: ConsentPurpose, status: ConsentStatus, at: string, source: string, note: string | null }> }, recommendations: Array<{ productId: string, name: string | null, reason: string, kind: RecommendationKind }> } | null };
+
+export type ApiKeysQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ApiKeysQuery = { apiKeys: Array<{ id: string, name: string, role: Role, prefix: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+
+export type CreateApiKeyMutationVariables = Exact<{
+  name: string;
+  role: Role;
+}>;
+
+
+export type CreateApiKeyMutation = { createApiKey: { key: string, apiKey: { id: string, name: string, role: Role, prefix: string } } };
+
+export type RevokeApiKeyMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RevokeApiKeyMutation = { revokeApiKey: { id: string, revokedAt: string | null } };
+
+export type AuditLogQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  actor?: string | null | undefined;
+  action?: string | null | undefined;
+  target?: string | null | undefined;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+}>;
+
+
+export type AuditLogQuery = { auditLog: { entries: Array<{ id: string, at: string, action: string, targets: Array<string>, change: unknown, result: string, actor: { apiKeyId: string, name: string, role: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type WebhooksQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WebhooksQuery = { webhooks: Array<{ id: string, url: string, events: Array<WebhookEvent>, createdAt: string, lastDeliveryAt: string | null, lastStatus: string | null, failures: number }> };
+
+export type CreateWebhookMutationVariables = Exact<{
+  url: string;
+  events: Array<WebhookEvent> | WebhookEvent;
+}>;
+
+
+export type CreateWebhookMutation = { createWebhook: { id: string, url: string, events: Array<WebhookEvent>, secret: string | null } };
+
+export type DeleteWebhookMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteWebhookMutation = { deleteWebhook: { id: string } };
+
+export type WriteKeysQueryVariables = Exact<{
+  source: string;
+}>;
+
+
+export type WriteKeysQuery = { writeKeys: Array<{ id: string, source: string, prefix: string, createdAt: string, revokedAt: string | null }> };
+
+export type CreateWriteKeyMutationVariables = Exact<{
+  source: string;
+}>;
+
+
+export type CreateWriteKeyMutation = { createWriteKey: { key: string, writeKey: { id: string, prefix: string } } };
+
+export type RevokeWriteKeyMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RevokeWriteKeyMutation = { revokeWriteKey: { id: string, revokedAt: string | null } };
+
+export type CustomerSurveysQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CustomerSurveysQuery = { customer: { id: string, nps: { score: number, category: NpsCategory, at: string } | null, surveys: Array<{ id: string, kind: SurveyKind, trigger: SurveyTrigger, triggerId: string, state: SurveyState, reason: string | null, createdAt: string, sentAt: string | null, answer: { score: number, category: NpsCategory | null, comment: string | null, at: string } | null }> } | null };
+
+export type HelpdeskSetupQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type HelpdeskSetupQuery = { agents: Array<{ id: string, name: string, email: string, groups: Array<string>, available: boolean }>, groups: Array<{ id: string, name: string, agentIds: Array<string> }>, slaPolicies: Array<{ priority: TicketPriority, firstResponseMinutes: number, resolutionMinutes: number, businessHours: { timeZone: string, holidays: Array<string>, intervals: Array<{ weekday: number, start: string, end: string }> } | null }>, macros: Array<{ id: string, name: string, body: string, setStatus: TicketStatus | null, setPriority: TicketPriority | null, addTags: Array<string> }> };
+
+export type CreateAgentMutationVariables = Exact<{
+  input: AgentInput;
+}>;
+
+
+export type CreateAgentMutation = { createAgent: { id: string } };
+
+export type SetAgentAvailableMutationVariables = Exact<{
+  id: string;
+  available: boolean;
+}>;
+
+
+export type SetAgentAvailableMutation = { setAgentAvailable: { id: string, available: boolean } };
+
+export type CreateGroupMutationVariables = Exact<{
+  name: string;
+  agentIds: Array<string> | string;
+}>;
+
+
+export type CreateGroupMutation = { createGroup: { id: string } };
+
+export type SetSlaPolicyMutationVariables = Exact<{
+  input: SlaPolicyInput;
+}>;
+
+
+export type SetSlaPolicyMutation = { setSlaPolicy: { priority: TicketPriority } };
+
+export type CreateMacroMutationVariables = Exact<{
+  input: MacroInput;
+}>;
+
+
+export type CreateMacroMutation = { createMacro: { id: string } };
+
+export type CampaignFieldsFragment = { id: string, name: string, segmentId: string, audience: CampaignAudience, subject: string, html: string, text: string, fromName: string | null, holdoutPercent: number, attributionDays: number, ratePerMinute: number, state: CampaignState, scheduledAt: string | null, scheduledLocal: string | null, timeZone: string | null, startedAt: string | null, finishedAt: string | null, planned: number, lastError: string | null, createdAt: string, updatedAt: string, defaults: Array<{ placeholder: string, value: string }> };
+
+export type CampaignsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CampaignsQuery = { campaigns: Array<{ id: string, name: string, segmentId: string, state: CampaignState, scheduledAt: string | null, startedAt: string | null, finishedAt: string | null, planned: number, createdAt: string }> };
+
+export type CampaignQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CampaignQuery = { campaign: { id: string, name: string, segmentId: string, audience: CampaignAudience, subject: string, html: string, text: string, fromName: string | null, holdoutPercent: number, attributionDays: number, ratePerMinute: number, state: CampaignState, scheduledAt: string | null, scheduledLocal: string | null, timeZone: string | null, startedAt: string | null, finishedAt: string | null, planned: number, lastError: string | null, createdAt: string, updatedAt: string, defaults: Array<{ placeholder: string, value: string }> } | null };
+
+export type CampaignListStatsQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CampaignListStatsQuery = { campaignReport: { sent: number, opened: number, treated: { converted: number } } };
+
+export type CampaignReportQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CampaignReportQuery = { campaignReport: { planned: number, pending: number, heldOut: number, suppressed: number, sent: number, failed: number, unconfirmed: number, delivered: number, bounced: number, complained: number, opened: number, clicked: number, unsubscribed: number, attributionFrom: string | null, attributionTo: string | null, campaign: { id: string, name: string, segmentId: string, audience: CampaignAudience, subject: string, html: string, text: string, fromName: string | null, holdoutPercent: number, attributionDays: number, ratePerMinute: number, state: CampaignState, scheduledAt: string | null, scheduledLocal: string | null, timeZone: string | null, startedAt: string | null, finishedAt: string | null, planned: number, lastError: string | null, createdAt: string, updatedAt: string, defaults: Array<{ placeholder: string, value: string }> }, suppressedBy: Array<{ reason: string, count: number }>, treated: { customers: number, converted: number, conversionRate: number, revenue: Array<{ amountMinor: number, currency: string }> }, holdout: { customers: number, converted: number, conversionRate: number, revenue: Array<{ amountMinor: number, currency: string }> }, uplift: { difference: number, low: number, high: number, relative: number | null, z: number, pValue: number, significant: boolean } | null } };
+
+export type PreviewCampaignQueryVariables = Exact<{
+  campaign: string;
+  customer: string;
+}>;
+
+
+export type PreviewCampaignQuery = { previewCampaign: { subject: string, html: string, text: string } };
+
+export type CreateCampaignMutationVariables = Exact<{
+  input: CampaignInput;
+}>;
+
+
+export type CreateCampaignMutation = { createCampaign: { id: string, name: string, segmentId: string, audience: CampaignAudience, subject: string, html: string, text: string, fromName: string | null, holdoutPercent: number, attributionDays: number, ratePerMinute: number, state: CampaignState, scheduledAt: string | null, scheduledLocal: string | null, timeZone: string | null, startedAt: string | null, finishedAt: string | null, planned: number, lastError: string | null, createdAt: string, updatedAt: string, defaults: Array<{ placeholder: string, value: string }> } };
+
+export type UpdateCampaignMutationVariables = Exact<{
+  id: string;
+  input: CampaignInput;
+}>;
+
+
+export type UpdateCampaignMutation = { updateCampaign: { id: string, name: string, segmentId: string, audience: CampaignAudience, subject: string, html: string, text: string, fromName: string | null, holdoutPercent: number, attributionDays: number, ratePerMinute: number, state: CampaignState, scheduledAt: string | null, scheduledLocal: string | null, timeZone: string | null, startedAt: string | null, finishedAt: string | null, planned: number, lastError: string | null, createdAt: string, updatedAt: string, defaults: Array<{ placeholder: string, value: string }> } };
+
+export type SendTestCampaignMutationVariables = Exact<{
+  campaign: string;
+  to: string;
+  customer?: string | null | undefined;
+}>;
+
+
+export type SendTestCampaignMutation = { sendTestCampaign: { messageId: string } };
+
+export type ScheduleCampaignMutationVariables = Exact<{
+  id: string;
+  at: string;
+  timeZone: string;
+}>;
+
+
+export type ScheduleCampaignMutation = { scheduleCampaign: { id: string, name: string, segmentId: string, audience: CampaignAudience, subject: string, html: string, text: string, fromName: string | null, holdoutPercent: number, attributionDays: number, ratePerMinute: number, state: CampaignState, scheduledAt: string | null, scheduledLocal: string | null, timeZone: string | null, startedAt: string | null, finishedAt: string | null, planned: number, lastError: string | null, createdAt: string, updatedAt: string, defaults: Array<{ placeholder: string, value: string }> } };
+
+export type SendCampaignNowMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type SendCampaignNowMutation = { sendCampaignNow: { id: string, name: string, segmentId: string, audience: CampaignAudience, subject: string, html: string, text: string, fromName: string | null, holdoutPercent: number, attributionDays: number, ratePerMinute: number, state: CampaignState, scheduledAt: string | null, scheduledLocal: string | null, timeZone: string | null, startedAt: string | null, finishedAt: string | null, planned: number, lastError: string | null, createdAt: string, updatedAt: string, defaults: Array<{ placeholder: string, value: string }> } };
+
+export type CancelCampaignMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CancelCampaignMutation = { cancelCampaign: { id: string, name: string, segmentId: string, audience: CampaignAudience, subject: string, html: string, text: string, fromName: string | null, holdoutPercent: number, attributionDays: number, ratePerMinute: number, state: CampaignState, scheduledAt: string | null, scheduledLocal: string | null, timeZone: string | null, startedAt: string | null, finishedAt: string | null, planned: number, lastError: string | null, createdAt: string, updatedAt: string, defaults: Array<{ placeholder: string, value: string }> } };
+
+export type JourneySummaryFragment = { id: string, name: string, status: JourneyStatus, liveVersion: number | null, latestVersion: number, createdAt: string, updatedAt: string };
+
+export type JourneysQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type JourneysQuery = { journeys: Array<{ id: string, name: string, status: JourneyStatus, liveVersion: number | null, latestVersion: number, createdAt: string, updatedAt: string }> };
+
+export type JourneyQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type JourneyQuery = { journey: { id: string, name: string, status: JourneyStatus, liveVersion: number | null, latestVersion: number, createdAt: string, updatedAt: string, versions: Array<{ version: number, live: boolean, createdAt: string, publishedAt: string | null, definition: unknown, stats: { entered: number, inProgress: number, done: number, exited: number, converted: number, conversionRate: number | null, holdout: number, holdoutConverted: number, holdoutConversionRate: number | null, steps: Array<{ stepId: string, kind: JourneyStepKind, entered: number, completed: number, waiting: number, outcomes: Array<{ outcome: string, count: number }> }> } }> } | null };
+
+export type CreateJourneyMutationVariables = Exact<{
+  input: JourneyInput;
+}>;
+
+
+export type CreateJourneyMutation = { createJourney: { id: string, name: string, status: JourneyStatus, liveVersion: number | null, latestVersion: number, createdAt: string, updatedAt: string } };
+
+export type PublishJourneyMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type PublishJourneyMutation = { publishJourney: { id: string, name: string, status: JourneyStatus, liveVersion: number | null, latestVersion: number, createdAt: string, updatedAt: string } };
+
+export type PauseJourneyMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type PauseJourneyMutation = { pauseJourney: { id: string, name: string, status: JourneyStatus, liveVersion: number | null, latestVersion: number, createdAt: string, updatedAt: string } };
+
+export type ArchiveJourneyMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ArchiveJourneyMutation = { archiveJourney: { id: string, name: string, status: JourneyStatus, liveVersion: number | null, latestVersion: number, createdAt: string, updatedAt: string } };

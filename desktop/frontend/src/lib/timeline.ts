@@ -16,5 +16,10 @@ export function describeTimelineItem(it: TimelineItem): string {
     }
     case 'INTERACTION':
       return `${channel}: ${it.type}`;
+    case 'CONSENT':
+      // channel: the consent channel; type: the status in lower case.
+      return `Consent (${channel.toLowerCase()}): ${it.type}`;
   }
+  // A kind added to the schema after this was written: still one readable line.
+  return `${it.kind.charAt(0)}${it.kind.slice(1).toLowerCase()}: ${it.type} (${channel})`;
 }

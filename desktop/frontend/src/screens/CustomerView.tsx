@@ -15,6 +15,7 @@ import { enumLabel } from '../lib/tickets';
 import { href } from '../routes';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CustomerCommerce } from './CustomerCommerce';
+import { CustomerInsights } from './CustomerInsights';
 
 type Customer = NonNullable<CustomerData['customer']>;
 
@@ -23,9 +24,11 @@ interface Props {
   client: Client;
   host: Host;
   canUnmerge: boolean;
+  /** Predicted value is for ADMIN keys. */
+  canPredict?: boolean;
 }
 
-export function CustomerView({ id, client, host, canUnmerge }: Props) {
+export function CustomerView({ id, client, host, canUnmerge, canPredict = false }: Props) {
   const [customer, setCustomer] = useState<Customer | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -119,6 +122,7 @@ export function CustomerView({ id, client, host, canUnmerge }: Props) {
       </dl>
 
       <Tickets customer={customer} />
+      <CustomerInsights key={`insights-${customer.updatedAt}`} id={customer.id} client={client} canPredict={canPredict} />
       <CustomerCommerce key={customer.updatedAt} id={customer.id} client={client} />
       <Identities customer={customer} />
       <Traits customer={customer} />

@@ -7,8 +7,10 @@ import type {
   TicketUpdatedSubscription as TicketUpdatedData,
   TicketUpdatedSubscriptionVariables,
 } from '../gql/graphql';
+import type { TicketChannel } from '../gql/graphql';
 import { errorMessage, type Client } from '../lib/graphql';
 import type { Live } from '../lib/live';
+import { byChannel, channelInfo, CHANNELS, channelsFromParam, channelsToParam } from '../lib/mailview';
 import { collectPages, countLabel } from '../lib/paging';
 import { formatTime } from '../lib/provenance';
 import { dueLabel, enumLabel, mergeIntoQueue, nextDue, QUEUES, queueByKey, type QueueDef, type QueueKey, type TicketSummary } from '../lib/tickets';
@@ -19,6 +21,8 @@ const PAGE_SIZE = 50;
 /** Counts page through ids; beyond this a queue shows "500+". */
 const COUNT_CAP = 500;
 const RECOUNT_DELAY_MS = 300;
+/** The channel filter outlives the screen (and a restart) on this machine. */
+const CHANNELS_KEY = 'tessera.inbox.channels';
 
 interface Props {
   queueKey: QueueKey;
@@ -37,6 +41,14 @@ export function InboxScreen({ queueKey, client, live, meId }: Props) {
   const [liveError, setLiveError] = useState<string | null>(null);
   const [counts, setCounts] = useState<Counts>({});
   const [flash, setFlash] = useState<Set<string>>(new Set());
+  const [channels, setChannels] = useState<Set<TicketChannel>>(() => channelsFromParam(localStorage.getItem(CHANNELS_KEY)));
+  const toggleChannel = (c: TicketChannel) =>
+    setChannels((cur) => {
+      const next = new Set(cur);
+      if (!next.delete(c)) next.add(c);
+      localStorage.setItem(CHANNELS_KEY, channelsToParam(next));
+      return next;
+    });
 
   const recount = useCallback(async () => {
     const next: Counts = {};
@@ -99,6 +111,7 @@ export function InboxScreen({ queueKey, client, live, meId }: Props) {
   }, [live, queue, meId, recount]);
 
   const now = Date.now();
+  const shown = items ? byChannel(items, channels) : null;
   return (
     <div className="inbox">
       <nav className="queues" aria-label="Queues">
@@ -123,9 +136,33 @@ export function InboxScreen({ queueKey, client, live, meId }: Props) {
             {error}
           </p>
         )}
+        <div className="channel-filter" role="group" aria-label="Channels">
+          {CHANNELS.map((c) => (
+            <button
+              key={c.channel}
+              type="button"
+              className={`chip toggle ${channels.has(c.channel) ? 'on' : ''}`}
+              aria-pressed={channels.has(c.channel)}
+              onClick={() => toggleChannel(c.channel)}
+            >
+              <span aria-hidden="true">{c.icon}</span> {c.label}
+            </button>
+          ))}
+          {channels.size > 0 && (
+            <button type="button" className="link small" onClick={() => (localStorage.removeItem(CHANNELS_KEY), setChannels(new Set()))}>
+              All channels
+            </button>
+          )}
+        </div>
         {items === null && !error && <p className="loading">Loading tickets…</p>}
         {items?.length === 0 && <p className="empty">No tickets in this queue.</p>}
-        {items && items.length > 0 && (
+        {items && items.length > 0 && shown?.length === 0 && (
+          <p className="empty">
+            None of the {items.length} loaded tickets came in on {[...channels].map((c) => channelInfo(c).label.toLowerCase()).join(' or ')}
+            {page.hasNextPage ? '; load more to look further.' : '.'}
+          </p>
+        )}
+        {shown && shown.length > 0 && (
           <table className="tickets">
             <thead>
               <tr>
@@ -137,12 +174,23 @@ export function InboxScreen({ queueKey, client, live, meId }: Props) {
               </tr>
             </thead>
             <tbody>
-              {items.map((t) => {
+              {shown.map((t) => {
                 const due = nextDue(t);
                 return (
                   <tr key={t.id} data-ticket={t.id} className={flash.has(t.id) ? 'flash' : ''}>
                     <td>
+                      <span className="channel-icon" role="img" aria-label={channelInfo(t.channel).label} title={channelInfo(t.channel).label}>
+                        {channelInfo(t.channel).icon}
+                      </span>{' '}
                       <a href={href({ name: 'ticket', id: t.id })}>{t.subject}</a>
+                      {t.channel === 'CHAT' && (
+                        <>
+                          {' '}
+                          <span className="chip channel-chat" title="Live chat from the shop's widget">
+                            Chat
+                          </span>
+                        </>
+                      )}
                     </td>
                     <td>{t.requester?.name ?? <span className="muted mono">{t.requesterId}</span>}</td>
                     <td>

@@ -18,17 +18,19 @@ import type { Host } from '../lib/host';
 import { BATCH_SIZE, runImport, type ImportProgress, type IngestApi } from '../lib/ingest';
 import { parseMappings } from '../lib/mapping';
 import { formatTime } from '../lib/provenance';
+import { SourceWriteKeys } from './SourceWriteKeys';
 import { CreateSourceMutation, FinishIngestJobMutation, IngestRecordsMutation, SourcesQuery, StartIngestJobMutation } from '../operations';
 
 type Source = SourcesData['sources'][number];
 
 const KINDS: SourceKind[] = ['WEB_SHOP', 'NEWSLETTER', 'SUPPORT_DESK', 'POINT_OF_SALE', 'CRM', 'API', 'OTHER'];
 
-export function SourcesScreen({ client, host, role }: { client: Client; host: Host; role: Role }) {
+export function SourcesScreen({ client, host, role, serverUrl }: { client: Client; host: Host; role: Role; serverUrl?: string }) {
   const [sources, setSources] = useState<Source[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [file, setFile] = useState<{ name: string; csv: ParsedCsv } | null>(null);
   const [creating, setCreating] = useState(false);
+  const [keysOf, setKeysOf] = useState<string | null>(null);
   const canIngest = role === 'ADMIN' || role === 'INGEST';
 
   const load = useCallback(async () => {
@@ -104,6 +106,7 @@ export function SourcesScreen({ client, host, role }: { client: Client; host: Ho
               <th className="num">Records</th>
               <th>Identifiers</th>
               <th>Created</th>
+              {role === 'ADMIN' && <th>Tracking</th>}
             </tr>
           </thead>
           <tbody>
@@ -117,11 +120,19 @@ export function SourcesScreen({ client, host, role }: { client: Client; host: Ho
                 <td className="num records">{s.recordCount}</td>
                 <td className="muted">{s.identifierFields.map((m) => `${m.field} → ${m.target}`).join(', ') || '—'}</td>
                 <td>{formatTime(s.createdAt)}</td>
+                {role === 'ADMIN' && (
+                  <td>
+                    <button className="small" aria-label={`Write keys of ${s.name}`} aria-expanded={keysOf === s.name} onClick={() => setKeysOf((cur) => (cur === s.name ? null : s.name))}>
+                      Write keys
+                    </button>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {keysOf && <SourceWriteKeys key={keysOf} source={keysOf} client={client} serverUrl={serverUrl ?? window.location.origin} onClose={() => setKeysOf(null)} />}
     </section>
   );
 }

@@ -21,6 +21,7 @@ import type {
 } from '../gql/graphql';
 import { errorMessage, type Client } from '../lib/graphql';
 import type { Live } from '../lib/live';
+import { channelDeliveryView, channelInfo, emailDeliveryView, formatBytes, splitQuoted } from '../lib/mailview';
 import { formatTime } from '../lib/provenance';
 import { dueLabel, enumLabel, isNewer, PRIORITIES, STATUSES } from '../lib/tickets';
 import {
@@ -125,7 +126,8 @@ export function TicketView({ id, client, live, canWork }: Props) {
         <header className="ticket-header">
           <h1>{t.subject}</h1>
           <p className="muted">
-            <span className="mono">{t.id}</span> · {enumLabel(t.channel)} · opened {formatTime(t.createdAt)}
+            <span className="mono">{t.id}</span> ·{' '}
+            <span aria-hidden="true">{channelInfo(t.channel).icon}</span> {channelInfo(t.channel).label} · opened {formatTime(t.createdAt)}
             {t.mergedInto && (
               <>
                 {' '}
@@ -173,7 +175,7 @@ export function TicketView({ id, client, live, canWork }: Props) {
                   <span className="kind">{note ? 'Internal note' : m.authorKind === 'CUSTOMER' ? 'Customer message' : 'Public reply'}</span>
                   <span className="muted">{formatTime(m.createdAt)}</span>
                 </div>
-                <div className="message-body">{m.body}</div>
+                <MessageBody message={m} />
               </li>
             );
           })}
@@ -187,6 +189,61 @@ export function TicketView({ id, client, live, canWork }: Props) {
       </article>
       <CustomerSummary requester={t.requester} requesterId={t.requesterId} />
     </div>
+  );
+}
+
+type Message = Ticket['messages'][number];
+
+/** The text with its quoted tail folded, and for e-mail and connector messages their metadata. */
+function MessageBody({ message: m }: { message: Message }) {
+  const [showQuoted, setShowQuoted] = useState(false);
+  const { main, quoted } = splitQuoted(m.body);
+  const mail = m.email;
+  const delivery = mail?.direction === 'OUTBOUND' ? emailDeliveryView(mail.delivery, mail.deliveryError) : null;
+  const social = m.channelDelivery ? channelDeliveryView(m.channelDelivery) : null;
+  return (
+    <>
+      {mail && (
+        <div className="mail-meta" data-testid="mail-meta" title={`Message-ID: ${mail.messageId}`}>
+          <span aria-hidden="true">✉</span> {mail.direction === 'INBOUND' ? 'From' : 'Sent from'} <span className="mono">{mail.from}</span> to{' '}
+          <span className="mono">{mail.to}</span>
+          {mail.subject && <> · “{mail.subject}”</>}
+          {delivery && (
+            <>
+              {' '}
+              <span className={`chip delivery ${delivery.tone}`} title={delivery.title} data-testid="mail-delivery">
+                {delivery.label}
+              </span>
+            </>
+          )}
+          {mail.delivery === 'FAILED' && mail.deliveryError && <div className="late">{mail.deliveryError}</div>}
+        </div>
+      )}
+      <div className="message-body">{quoted && !showQuoted ? main : m.body}</div>
+      {quoted && (
+        <button type="button" className="link small quoted-toggle" aria-expanded={showQuoted} onClick={() => setShowQuoted((v) => !v)}>
+          {showQuoted ? 'Hide quoted text' : '··· Show quoted text'}
+        </button>
+      )}
+      {mail?.quotedTextHidden && !quoted && <p className="hint">Quoted text of earlier messages was left out (they are in the conversation above).</p>}
+      {mail && mail.attachments.length > 0 && (
+        <ul className="attachments" data-testid="attachments">
+          {mail.attachments.map((a, i) => (
+            <li key={i}>
+              <span aria-hidden="true">📎</span> {a.name} <span className="muted">({a.contentType}, {formatBytes(a.size)}; not kept)</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {social && (
+        <p className="mail-meta">
+          <span className={`chip delivery ${social.tone}`} title={social.title} data-testid="channel-delivery">
+            {social.label}
+          </span>
+          {m.channelDelivery?.state === 'PENDING' && m.channelDelivery.nextAttemptAt && <span className="muted"> next try {formatTime(m.channelDelivery.nextAttemptAt)}</span>}
+        </p>
+      )}
+    </>
   );
 }
 

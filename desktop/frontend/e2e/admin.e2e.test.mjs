@@ -1,0 +1,142 @@
+// End-to-end: the admin screens (issues 17, 18) in Debian's Chromium against a real server
+// (scripts/desktop-test.sh sets TESSERA_E2E_SERVER_URL and TESSERA_E2E_API_KEY, an ADMIN key):
+// an AGENT key created, listed and revoked, its creation in the audit trail, and a write key
+// for a tracking source.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serveDist } from './static-server.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SERVER = process.env.TESSERA_E2E_SERVER_URL;
+const KEY = process.env.TESSERA_E2E_API_KEY;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = process.env.TESSERA_ARTIFACTS ?? path.resolve(here, '../../../artifacts');
+if (!SERVER || !KEY) throw new Error('set TESSERA_E2E_SERVER_URL and TESSERA_E2E_API_KEY (see scripts/desktop-test.sh)');
+
+const suffix = Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 6).padEnd(6, 'q');
+const keyName = `e2e-agent-${suffix}`;
+const source = `e2e-track-${suffix}`;
+
+async function gql(query, variables = {}) {
+  const res = await fetch(`${SERVER}/query`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors?.length) throw new Error(`seed: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+describe('admin: API keys, audit trail, write keys', () => {
+  let browser, desk, page;
+  const pageErrors = [];
+
+  before(async () => {
+    // A tracking source: write keys need userId and anonymousId mapped as identifiers.
+    await gql(`mutation($input: SourceInput!) { createSource(input: $input) { name } }`, {
+      input: {
+        name: source,
+        kind: 'WEB_SHOP',
+        identifierFields: [
+          { field: 'userId', target: 'customer_id' },
+          { field: 'anonymousId', target: 'anonymous_id' },
+        ],
+      },
+    });
+    desk = await serveDist(path.resolve(here, '../dist'));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.setDefaultTimeout(15000);
+    page.on('pageerror', (e) => pageErrors.push(e));
+    await page.goto(desk.url);
+    await page.evaluate(([url, key]) => localStorage.setItem('tessera.desktop.settings', JSON.stringify({ serverUrl: url, apiKey: key })), [SERVER, KEY]);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'All open' }).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await desk?.close();
+  });
+
+  async function shot(name) {
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${name}.png`), fullPage: true });
+  }
+
+  async function step(name, fn) {
+    try {
+      await fn();
+    } catch (e) {
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page?.screenshot({ path: path.join(ARTIFACTS, `e2e-failed-${name}.png`), fullPage: true }).catch(() => {});
+      throw e;
+    }
+  }
+
+  test('an AGENT key is created (shown once), listed and revoked', () =>
+    step('admin-keys', async () => {
+      await page.getByRole('link', { name: 'Admin', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Admin' }).waitFor();
+      const form = page.getByRole('form', { name: 'New API key' });
+      await form.getByLabel('Key name').fill(keyName);
+      await form.getByLabel('Role').selectOption('AGENT');
+      await form.getByRole('button', { name: 'Create key' }).click();
+      const secret = page.getByTestId('api-key');
+      await secret.waitFor();
+      assert.ok((await secret.innerText()).trim().length >= 16, 'the key is shown');
+      const row = page.locator('tr', { hasText: keyName });
+      await row.getByText('AGENT', { exact: true }).waitFor();
+      await shot('admin-keys');
+      await page.getByRole('button', { name: 'I have stored it' }).click();
+      await secret.waitFor({ state: 'detached' });
+      await row.getByRole('button', { name: `Revoke ${keyName}` }).click();
+      await page.getByRole('dialog', { name: 'Revoke API key?' }).getByRole('button', { name: 'Revoke' }).click();
+      // Revoked keys are hidden unless asked for.
+      await row.waitFor({ state: 'detached' });
+      await page.getByLabel(/Show \d+ revoked/).check();
+      await row.getByText(/revoked/).waitFor();
+    }));
+
+  test('the audit trail has the createApiKey entry with its redacted change', () =>
+    step('admin-audit', async () => {
+      await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Audit trail' }).click();
+      const filters = page.getByRole('form', { name: 'Audit filters' });
+      await filters.getByLabel('Action').fill('createApiKey');
+      await filters.getByRole('button', { name: 'Apply filters' }).click();
+      const entry = page.locator('ol.audit li[data-action="createApiKey"]').first();
+      await entry.waitFor();
+      assert.equal(await page.locator('ol.audit li:not([data-action="createApiKey"])').count(), 0, 'only createApiKey entries');
+      await entry.locator('summary').click();
+      await entry.getByTestId('audit-change').filter({ hasText: '"role": "AGENT"' }).waitFor();
+      await shot('admin-audit');
+    }));
+
+  test('a write key of a source is shown once with the SDK snippet', () =>
+    step('sources-write-key', async () => {
+      await page.getByRole('link', { name: 'Sources' }).click();
+      await page.getByRole('button', { name: `Write keys of ${source}` }).click();
+      const panel = page.getByRole('region', { name: `Write keys of ${source}` });
+      await panel.getByText('No write keys yet.').waitFor();
+      await panel.getByRole('button', { name: 'Create write key' }).click();
+      const key = panel.getByTestId('write-key');
+      await key.waitFor();
+      const value = (await key.innerText()).trim();
+      assert.ok(value.length >= 16, 'the key is shown');
+      const snippet = await panel.getByTestId('segment-snippet').innerText();
+      assert.ok(snippet.includes(value) && snippet.includes(`host: '${SERVER.replace(/\/+$/, '')}'`), snippet);
+      await panel.getByRole('table', { name: 'Write keys' }).getByText('active').waitFor();
+      await shot('sources-write-key');
+    }));
+
+  test('no uncaught errors in the page', () => assert.deepEqual(pageErrors.map(String), []));
+});
