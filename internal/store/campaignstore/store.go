@@ -9,8 +9,6 @@ package campaignstore
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"maps"
@@ -21,7 +19,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/campaign"
@@ -43,8 +40,7 @@ type Store struct {
 	db *mongo.Database
 	b  *dbkit.Backend
 
-	keyMu sync.Mutex
-	key   []byte
+	secret dbkit.Secret
 }
 
 var _ campaign.Store = (*Store)(nil)
@@ -125,17 +121,10 @@ func (d campaignDoc) campaign() campaign.Campaign {
 		UpdatedAt: d.UpdatedAt.UTC(), CreatedBy: d.CreatedBy, Rev: d.Rev}
 }
 
-// idIndex is the in-process list of campaign ids on the embedded backend: built by one
-// scan of their ids on first use and written through by InsertCampaign.
-type idIndex struct {
-	mu    sync.Mutex
-	built bool
-	ids   []string
-}
+// idIndex is the in-process list of campaign ids where filters scan.
+type idIndex struct{ dbkit.IDs }
 
-func newIDIndex() *idIndex { return &idIndex{} }
-
-func (s *Store) idIndex() *idIndex { return dbkit.Shared(s.db, newIDIndex) }
+func (s *Store) idIndex() *idIndex { return dbkit.Shared(s.db, func() *idIndex { return &idIndex{} }) }
 
 // InsertCampaign stores a new campaign.
 func (s *Store) InsertCampaign(ctx context.Context, c campaign.Campaign) error {
@@ -143,12 +132,7 @@ func (s *Store) InsertCampaign(ctx context.Context, c campaign.Campaign) error {
 		return err
 	}
 	if !s.b.IndexedFilters {
-		x := s.idIndex()
-		x.mu.Lock()
-		if x.built && !slices.Contains(x.ids, c.ID) {
-			x.ids = append(x.ids, c.ID)
-		}
-		x.mu.Unlock()
+		s.idIndex().Add(c.ID)
 	}
 	return nil
 }
@@ -164,16 +148,7 @@ func (s *Store) GetCampaign(ctx context.Context, id string) (campaign.Campaign, 
 
 // ListCampaigns lists every campaign, newest first (ids are time-ordered).
 func (s *Store) ListCampaigns(ctx context.Context) ([]campaign.Campaign, error) {
-	var docs []campaignDoc
-	var err error
-	if s.b.IndexedFilters {
-		docs, err = dbkit.FindAll[campaignDoc](ctx, s.campaigns(), bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
-	} else {
-		var ids []string
-		if ids, err = s.campaignIDs(ctx); err == nil {
-			docs, err = dbkit.PointReads[campaignDoc](ctx, s.campaigns(), ids)
-		}
-	}
+	docs, err := dbkit.ListAll[campaignDoc](ctx, s.b, s.campaigns(), &s.idIndex().IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -185,54 +160,12 @@ func (s *Store) ListCampaigns(ctx context.Context) ([]campaign.Campaign, error) 
 	return out, nil
 }
 
-func (s *Store) campaignIDs(ctx context.Context) ([]string, error) {
-	x := s.idIndex()
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.built {
-		docs, err := dbkit.FindAll[struct {
-			ID string `bson:"_id"`
-		}](ctx, s.campaigns(), bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-		if err != nil {
-			return nil, err
-		}
-		x.ids = make([]string, len(docs))
-		for i, d := range docs {
-			x.ids[i] = d.ID
-		}
-		x.built = true
-	}
-	return slices.Clone(x.ids), nil
-}
-
 // UpdateCampaign is a read-modify-write of one campaign: under the process's guard and
 // by bare _id on FerretDB, conditional on the rev read on MongoDB (a lost race reads
 // again).
 func (s *Store) UpdateCampaign(ctx context.Context, id string, change func(*campaign.Campaign) error) (campaign.Campaign, error) {
-	defer s.b.Guard("campaigns")()
-	for range maxAttempts {
-		c, err := s.GetCampaign(ctx, id)
-		if err != nil {
-			return campaign.Campaign{}, err
-		}
-		if err := change(&c); err != nil {
-			return campaign.Campaign{}, err
-		}
-		prev := c.Rev
-		c.Rev++
-		f := bson.D{{Key: "_id", Value: id}}
-		if s.b.AtomicUpdates {
-			f = append(f, bson.E{Key: "rev", Value: prev})
-		}
-		res, err := s.campaigns().ReplaceOne(ctx, f, toCampaignDoc(c))
-		if err != nil {
-			return campaign.Campaign{}, err
-		}
-		if res.MatchedCount == 1 {
-			return c, nil
-		}
-	}
-	return campaign.Campaign{}, fmt.Errorf("campaign %s: too many concurrent writers", id)
+	return dbkit.UpdateByRev(ctx, s.b, s.campaigns(), "campaigns", id, s.GetCampaign, change,
+		func(v *campaign.Campaign) *int64 { return &v.Rev }, func(v campaign.Campaign) any { return toCampaignDoc(v) })
 }
 
 // chunkDoc is a plan chunk; the ids are joined with commas (one value to encode,
@@ -415,39 +348,8 @@ func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*campaig
 	return campaign.Entry{}, false, fmt.Errorf("ledger entry %s: too many concurrent writers", id)
 }
 
-type keyDoc struct {
-	ID        string    `bson:"_id"`
-	Key       []byte    `bson:"key"`
-	CreatedAt time.Time `bson:"createdAt"`
-}
-
 // TrackingKey returns the installation's link token key, created on first use; every
 // instance on the database reads the same one.
 func (s *Store) TrackingKey(ctx context.Context) ([]byte, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	if s.key != nil {
-		return s.key, nil
-	}
-	c := s.db.Collection(settingsCollection)
-	var d keyDoc
-	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: trackingKeyID}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		k := make([]byte, 32)
-		if _, err := rand.Read(k); err != nil {
-			return nil, err
-		}
-		if _, err := c.InsertOne(ctx, keyDoc{ID: trackingKeyID, Key: k, CreatedAt: time.Now().UTC()}); err != nil && !mongo.IsDuplicateKeyError(err) {
-			return nil, err
-		}
-		err = c.FindOne(ctx, bson.D{{Key: "_id", Value: trackingKeyID}}).Decode(&d)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(d.Key) != 32 {
-		return nil, fmt.Errorf("campaign tracking key is %d bytes, want 32", len(d.Key))
-	}
-	s.key = d.Key
-	return s.key, nil
+	return s.secret.Get(ctx, s.db.Collection(settingsCollection), trackingKeyID)
 }

@@ -9,10 +9,6 @@ package chatstore
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
-	"fmt"
-	"sync"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/chat"
@@ -37,8 +33,7 @@ const (
 type Store struct {
 	visitors, conversations, offline, settings *mongo.Collection
 
-	keyMu sync.Mutex
-	key   []byte
+	secret dbkit.Secret
 }
 
 // New wraps a database.
@@ -146,38 +141,8 @@ func (s *Store) OfflineReply(ctx context.Context, id string) (chat.OfflineReply,
 	return chat.OfflineReply{ID: d.ID, TicketID: d.TicketID, To: d.To, Subject: d.Subject, Body: d.Body, CreatedAt: d.CreatedAt}, d.SentAt != nil, d.Error, nil
 }
 
-type keyDoc struct {
-	ID        string    `bson:"_id"`
-	Key       []byte    `bson:"key"`
-	CreatedAt time.Time `bson:"createdAt"`
-}
-
 // TokenKey returns the installation's token key, created on first use; every instance
 // reads the same one (a concurrent first use loses the insert and reads the winner's).
 func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	if s.key != nil {
-		return s.key, nil
-	}
-	var d keyDoc
-	err := s.settings.FindOne(ctx, bson.D{{Key: "_id", Value: tokenKeyID}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		k := make([]byte, 32)
-		if _, err := rand.Read(k); err != nil {
-			return nil, err
-		}
-		if _, err := s.settings.InsertOne(ctx, keyDoc{ID: tokenKeyID, Key: k, CreatedAt: time.Now().UTC()}); err != nil && !mongo.IsDuplicateKeyError(err) {
-			return nil, err
-		}
-		err = s.settings.FindOne(ctx, bson.D{{Key: "_id", Value: tokenKeyID}}).Decode(&d)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(d.Key) != 32 {
-		return nil, fmt.Errorf("chat token key is %d bytes, want 32", len(d.Key))
-	}
-	s.key = d.Key
-	return s.key, nil
+	return s.secret.Get(ctx, s.settings, tokenKeyID)
 }

@@ -7,10 +7,8 @@ package consentstore
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -37,8 +35,7 @@ type Store struct {
 	db *mongo.Database
 	b  *dbkit.Backend
 
-	keyMu sync.Mutex
-	key   []byte
+	secret dbkit.Secret
 }
 
 var _ consent.Store = (*Store)(nil)
@@ -163,40 +160,9 @@ func (s *Store) Delete(ctx context.Context, ids []string) error {
 	return dbkit.Bulk(ctx, s.b, s.coll(), ms)
 }
 
-type keyDoc struct {
-	ID        string    `bson:"_id"`
-	Key       []byte    `bson:"key"`
-	CreatedAt time.Time `bson:"createdAt"`
-}
-
 // TokenKey returns the installation's confirmation token key, created on first use;
 // every instance on the database reads the same one (a concurrent first use loses the
 // insert and reads the winner's).
 func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	if s.key != nil {
-		return s.key, nil
-	}
-	c := s.db.Collection(settingsCollection)
-	var d keyDoc
-	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: tokenKeyID}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		k := make([]byte, 32)
-		if _, err := rand.Read(k); err != nil {
-			return nil, err
-		}
-		if _, err := c.InsertOne(ctx, keyDoc{ID: tokenKeyID, Key: k, CreatedAt: time.Now().UTC()}); err != nil && !mongo.IsDuplicateKeyError(err) {
-			return nil, err
-		}
-		err = c.FindOne(ctx, bson.D{{Key: "_id", Value: tokenKeyID}}).Decode(&d)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(d.Key) != 32 {
-		return nil, fmt.Errorf("consent token key is %d bytes, want 32", len(d.Key))
-	}
-	s.key = d.Key
-	return s.key, nil
+	return s.secret.Get(ctx, s.db.Collection(settingsCollection), tokenKeyID)
 }

@@ -149,3 +149,52 @@ func TestInBatchesAndBulk(t *testing.T) {
 		t.Fatalf("InsertNew dups %v %v", dups, err)
 	}
 }
+
+// Two instances asking for one secret get the same key; ListAll sees documents added
+// through the id list; UpdateByRev raises the revision once per change.
+func TestSmallCollectionHelpers(t *testing.T) {
+	ctx := context.Background()
+	db, b := testdb.DB(t), testdb.Backend(t)
+	var s1, s2 dbkit.Secret
+	k1, err := s1.Get(ctx, db.Collection("settings"), "key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := s2.Get(ctx, db.Collection("settings"), "key")
+	if err != nil || len(k1) != 32 || string(k1) != string(k2) {
+		t.Fatalf("keys %x and %x (%v): want one 32-byte key", k1, k2, err)
+	}
+	type doc struct {
+		ID  string `bson:"_id"`
+		N   int    `bson:"n"`
+		Rev int64  `bson:"rev"`
+	}
+	c := db.Collection("small")
+	var ids dbkit.IDs
+	if got, err := dbkit.ListAll[doc](ctx, b, c, &ids); err != nil || len(got) != 0 {
+		t.Fatalf("empty collection: %v %v", got, err)
+	}
+	for _, id := range []string{"a", "b"} {
+		if _, err := c.InsertOne(ctx, doc{ID: id}); err != nil {
+			t.Fatal(err)
+		}
+		ids.Add(id)
+	}
+	get := func(ctx context.Context, id string) (doc, error) {
+		var d doc
+		return d, c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	}
+	for range 3 {
+		if _, err := dbkit.UpdateByRev(ctx, b, c, "small", "a", get, func(d *doc) error { d.N++; return nil },
+			func(d *doc) *int64 { return &d.Rev }, func(d doc) any { return d }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := dbkit.ListAll[doc](ctx, b, c, &ids)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("listed %v, %v; want a and b", got, err)
+	}
+	if a, _ := get(ctx, "a"); a.N != 3 || a.Rev != 3 {
+		t.Errorf("a after three updates: %+v, want n 3 rev 3", a)
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -135,17 +134,10 @@ func (d positionDoc) position() (journey.Position, error) {
 	return p, nil
 }
 
-// idIndex is the in-process list of journey ids on the embedded backend: built by one
-// scan of their ids on first use and written through by InsertJourney.
-type idIndex struct {
-	mu    sync.Mutex
-	built bool
-	ids   []string
-}
+// idIndex is the in-process list of journey ids where filters scan.
+type idIndex struct{ dbkit.IDs }
 
-func (s *Store) idIndex() *idIndex {
-	return dbkit.Shared(s.db, func() *idIndex { return &idIndex{} })
-}
+func (s *Store) idIndex() *idIndex { return dbkit.Shared(s.db, func() *idIndex { return &idIndex{} }) }
 
 // InsertJourney stores a new journey.
 func (s *Store) InsertJourney(ctx context.Context, j journey.Journey) error {
@@ -153,12 +145,7 @@ func (s *Store) InsertJourney(ctx context.Context, j journey.Journey) error {
 		return err
 	}
 	if !s.b.IndexedFilters {
-		x := s.idIndex()
-		x.mu.Lock()
-		if x.built && !slices.Contains(x.ids, j.ID) {
-			x.ids = append(x.ids, j.ID)
-		}
-		x.mu.Unlock()
+		s.idIndex().Add(j.ID)
 	}
 	return nil
 }
@@ -174,16 +161,7 @@ func (s *Store) GetJourney(ctx context.Context, id string) (journey.Journey, err
 
 // ListJourneys lists every journey, newest first (ids are time-ordered).
 func (s *Store) ListJourneys(ctx context.Context) ([]journey.Journey, error) {
-	var docs []journeyDoc
-	var err error
-	if s.b.IndexedFilters {
-		docs, err = dbkit.FindAll[journeyDoc](ctx, s.journeys(), bson.D{})
-	} else {
-		var ids []string
-		if ids, err = s.journeyIDs(ctx); err == nil {
-			docs, err = dbkit.PointReads[journeyDoc](ctx, s.journeys(), ids)
-		}
-	}
+	docs, err := dbkit.ListAll[journeyDoc](ctx, s.b, s.journeys(), &s.idIndex().IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -195,53 +173,11 @@ func (s *Store) ListJourneys(ctx context.Context) ([]journey.Journey, error) {
 	return out, nil
 }
 
-func (s *Store) journeyIDs(ctx context.Context) ([]string, error) {
-	x := s.idIndex()
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.built {
-		docs, err := dbkit.FindAll[struct {
-			ID string `bson:"_id"`
-		}](ctx, s.journeys(), bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-		if err != nil {
-			return nil, err
-		}
-		x.ids = make([]string, len(docs))
-		for i, d := range docs {
-			x.ids[i] = d.ID
-		}
-		x.built = true
-	}
-	return slices.Clone(x.ids), nil
-}
-
 // UpdateJourney is a read-modify-write of one journey: under the process's guard and by
 // bare _id on FerretDB, conditional on the rev read on MongoDB (a lost race reads again).
 func (s *Store) UpdateJourney(ctx context.Context, id string, change func(*journey.Journey) error) (journey.Journey, error) {
-	defer s.b.Guard("journeys")()
-	for range maxAttempts {
-		j, err := s.GetJourney(ctx, id)
-		if err != nil {
-			return journey.Journey{}, err
-		}
-		if err := change(&j); err != nil {
-			return journey.Journey{}, err
-		}
-		prev := j.Rev
-		j.Rev++
-		f := bson.D{{Key: "_id", Value: id}}
-		if s.b.AtomicUpdates {
-			f = append(f, bson.E{Key: "rev", Value: prev})
-		}
-		res, err := s.journeys().ReplaceOne(ctx, f, toJourneyDoc(j))
-		if err != nil {
-			return journey.Journey{}, err
-		}
-		if res.MatchedCount == 1 {
-			return j, nil
-		}
-	}
-	return journey.Journey{}, fmt.Errorf("journey %s: too many concurrent writers", id)
+	return dbkit.UpdateByRev(ctx, s.b, s.journeys(), "journeys", id, s.GetJourney, change,
+		func(v *journey.Journey) *int64 { return &v.Rev }, func(v journey.Journey) any { return toJourneyDoc(v) })
 }
 
 // PutVersion writes a version by bare _id (an upsert).
