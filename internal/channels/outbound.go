@@ -1,14 +1,9 @@
 package channels
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/membership"
@@ -212,31 +207,9 @@ func (s *Service) backoff() time.Duration {
 func (s *Service) post(ctx context.Context, c Channel, o Outgoing) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.OutboundURL, bytes.NewReader(o.Body))
-	if err != nil {
-		return err
-	}
-	// Checked at each delivery: the name may resolve elsewhere now; the client's dialer
-	// checks the address it connects to.
-	if err := s.Policy.CheckURL(ctx, req.URL); err != nil {
-		return err
-	}
-	ts := s.now().Unix()
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Tessera-Channels/1")
-	req.Header.Set("Idempotency-Key", o.ID)
-	req.Header.Set("X-Tessera-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-Tessera-Signature", membership.Sign(c.Secret, ts, o.Body))
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("connector answered %s", resp.Status)
-	}
-	return nil
+	_, err := membership.SignedPost(ctx, s.client, s.Policy, c.OutboundURL, c.Secret, s.now(), o.Body,
+		map[string]string{"User-Agent": "Tessera-Channels/1", "Idempotency-Key": o.ID})
+	return err
 }
 
 // Delivery reads the outbox entry of a reply (ErrNotFound when there is none).

@@ -279,7 +279,7 @@ func (s *Service) file(ctx context.Context, c Channel, m Message) (Result, error
 			return Result{}, err
 		}
 		if err == nil {
-			if ref.TicketID, err = s.current(ctx, conv.TicketID); err != nil {
+			if ref.TicketID, err = ticket.Continuable(ctx, s.Tickets.GetTicket, conv.TicketID); err != nil {
 				return Result{}, err
 			}
 		}
@@ -352,27 +352,6 @@ func (s *Service) identify(ctx context.Context, c Channel, f Sender) (string, er
 		return "", apperr.Invalidf("from: %s", res.Rejects[0].Reason)
 	}
 	return res.ProfileIDs[0], nil
-}
-
-// current follows merges to the ticket that lives on; "" for a missing or closed one.
-func (s *Service) current(ctx context.Context, id string) (string, error) {
-	for range 5 {
-		t, err := s.Tickets.GetTicket(ctx, id)
-		if errors.Is(err, ticket.ErrNotFound) || apperr.IsNotFound(err) {
-			return "", nil
-		}
-		if err != nil {
-			return "", err
-		}
-		if t.MergedInto == "" {
-			if t.Status == ticket.StatusClosed {
-				return "", nil
-			}
-			return t.ID, nil
-		}
-		id = t.MergedInto
-	}
-	return "", nil
 }
 
 // continueTicket adds the message to the planned ticket; on a retry it first checks

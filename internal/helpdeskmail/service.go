@@ -278,7 +278,7 @@ func (s *Service) plan(ctx context.Context, in Parsed) (Ref, error) {
 		}
 	}
 	if plan.TicketID != "" {
-		id, err := s.current(ctx, plan.TicketID)
+		id, err := ticket.Continuable(ctx, s.Tickets.GetTicket, plan.TicketID)
 		if err != nil {
 			return Ref{}, err
 		}
@@ -288,27 +288,6 @@ func (s *Service) plan(ctx context.Context, in Parsed) (Ref, error) {
 		plan.TicketID, plan.NewTicket = s.NewID(), true
 	}
 	return plan, nil
-}
-
-// current follows merges to the ticket that lives on; "" for a missing or closed one.
-func (s *Service) current(ctx context.Context, id string) (string, error) {
-	for range 5 {
-		t, err := s.Tickets.GetTicket(ctx, id)
-		if errors.Is(err, ticket.ErrNotFound) || apperr.IsNotFound(err) {
-			return "", nil
-		}
-		if err != nil {
-			return "", err
-		}
-		if t.MergedInto == "" {
-			if t.Status == ticket.StatusClosed {
-				return "", nil
-			}
-			return t.ID, nil
-		}
-		id = t.MergedInto
-	}
-	return "", nil
 }
 
 // continueTicket adds the message to the planned ticket; on a retry it first checks

@@ -1,7 +1,6 @@
 package journey
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,9 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"io"
-	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -197,28 +193,10 @@ func (s *Service) callWebhook(ctx context.Context, j Journey, v *Version, p *Pos
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, step.Webhook.URL, bytes.NewReader(body))
+	status, err := membership.SignedPost(ctx, s.client, s.Webhooks, step.Webhook.URL, j.Secret, s.now(), body,
+		map[string]string{"User-Agent": "Tessera-Journeys/1", "Idempotency-Key": key, "X-Tessera-Delivery": key})
 	if err != nil {
 		return "", err
 	}
-	if err := s.Webhooks.CheckURL(ctx, req.URL); err != nil {
-		return "", err
-	}
-	ts := s.now().Unix()
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Tessera-Journeys/1")
-	req.Header.Set("Idempotency-Key", key)
-	req.Header.Set("X-Tessera-Delivery", key)
-	req.Header.Set("X-Tessera-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-Tessera-Signature", membership.Sign(j.Secret, ts, body))
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return "", fmt.Errorf("webhook answered %s", resp.Status)
-	}
-	return "called: " + resp.Status, nil
+	return "called: " + status, nil
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -83,6 +84,49 @@ func Sign(secret string, timestamp int64, body []byte) string {
 	fmt.Fprintf(m, "%d.", timestamp)
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Doer sends a request (an *http.Client).
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// URLChecker refuses addresses a delivery may not reach (netguard.Policy).
+type URLChecker interface {
+	CheckURL(ctx context.Context, u *url.URL) error
+}
+
+// SignedPost POSTs a JSON body to target, signed with secret at time at (the
+// X-Tessera-Timestamp and X-Tessera-Signature headers of every outgoing webhook), with
+// headers added (user agent, delivery and idempotency ids). The URL is checked again at
+// each delivery: its name may resolve elsewhere now (the client's dialer checks the
+// address it connects to). It returns the answer's status line, or what went wrong;
+// any answer but 2xx is an error.
+func SignedPost(ctx context.Context, client Doer, policy URLChecker, target, secret string, at time.Time, body []byte, headers map[string]string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return "invalid url", err
+	}
+	if err := policy.CheckURL(ctx, req.URL); err != nil {
+		return "address refused", err
+	}
+	ts := at.Unix()
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("X-Tessera-Timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("X-Tessera-Signature", Sign(secret, ts, body))
+	resp, err := client.Do(req)
+	if err != nil {
+		return "network error", err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return resp.Status, fmt.Errorf("webhook answered %s", resp.Status)
+	}
+	return resp.Status, nil
 }
 
 // Verify checks a signature (for receivers, and the tests).
@@ -196,30 +240,7 @@ func (w *Deliverer) send(ctx context.Context, d Delivery) error {
 func (w *Deliverer) call(ctx context.Context, h *Webhook, d Delivery) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(d.Body))
-	if err != nil {
-		return "invalid url", err
-	}
-	// Checked again at delivery: the URL may predate the policy, or its name may now
-	// resolve elsewhere. The client's dialer checks the address it actually connects to.
-	if err := w.Policy.CheckURL(ctx, req.URL); err != nil {
-		return "address refused", err
-	}
-	ts := w.now().Unix()
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Tessera-Webhooks/1")
-	req.Header.Set("X-Tessera-Delivery", d.ID)
-	req.Header.Set("X-Tessera-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-Tessera-Signature", Sign(h.Secret, ts, d.Body))
 	w.clientOnce.Do(func() { w.client = w.Policy.Client(10 * time.Second) })
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return "network error", err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return resp.Status, fmt.Errorf("webhook answered %s", resp.Status)
-	}
-	return resp.Status, nil
+	return SignedPost(ctx, w.client, w.Policy, h.URL, h.Secret, w.now(), d.Body,
+		map[string]string{"User-Agent": "Tessera-Webhooks/1", "X-Tessera-Delivery": d.ID})
 }

@@ -7,18 +7,14 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -436,31 +432,7 @@ func (s *Service) finish(ctx context.Context, d Delivery) error {
 func (s *Service) call(ctx context.Context, sub Subscription, d Delivery) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.URL, bytes.NewReader(d.Body))
-	if err != nil {
-		return "invalid url", err
-	}
-	// Checked again at delivery, as for segment webhooks: the name may resolve elsewhere
-	// now; the client's dialer checks the address it connects to.
-	if err := s.Policy.CheckURL(ctx, req.URL); err != nil {
-		return "address refused", err
-	}
-	ts := s.now().Unix()
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Tessera-Webhooks/1")
-	req.Header.Set("X-Tessera-Delivery", d.ID)
-	req.Header.Set("X-Tessera-Event", d.EventID)
-	req.Header.Set("X-Tessera-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-Tessera-Signature", membership.Sign(sub.Secret, ts, d.Body))
 	s.clientOnce.Do(func() { s.client = s.Policy.Client(10 * time.Second) })
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return "network error", err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return resp.Status, fmt.Errorf("webhook answered %s", resp.Status)
-	}
-	return resp.Status, nil
+	return membership.SignedPost(ctx, s.client, s.Policy, sub.URL, sub.Secret, s.now(), d.Body,
+		map[string]string{"User-Agent": "Tessera-Webhooks/1", "X-Tessera-Delivery": d.ID, "X-Tessera-Event": d.EventID})
 }
