@@ -68,6 +68,11 @@ type ComplexityRoot struct {
 		Summary func(childComplexity int) int
 	}
 
+	AgentDeletion struct {
+		Agent             func(childComplexity int) int
+		UnassignedTickets func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -149,6 +154,23 @@ type ComplexityRoot struct {
 	CampaignCount struct {
 		Count  func(childComplexity int) int
 		Reason func(childComplexity int) int
+	}
+
+	CampaignEffectiveness struct {
+		CampaignID   func(childComplexity int) int
+		Clicked      func(childComplexity int) int
+		ComputedAt   func(childComplexity int) int
+		Delivered    func(childComplexity int) int
+		Holdout      func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Opened       func(childComplexity int) int
+		Planned      func(childComplexity int) int
+		Sent         func(childComplexity int) int
+		StartedAt    func(childComplexity int) int
+		State        func(childComplexity int) int
+		Treated      func(childComplexity int) int
+		Unsubscribed func(childComplexity int) int
+		Uplift       func(childComplexity int) int
 	}
 
 	CampaignGroup struct {
@@ -363,6 +385,7 @@ type ComplexityRoot struct {
 	CustomerConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
+		Ranking    func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
 
@@ -399,6 +422,16 @@ type ComplexityRoot struct {
 		Score    func(childComplexity int) int
 	}
 
+	CustomerRanking struct {
+		AsOf          func(childComplexity int) int
+		ComputedAt    func(childComplexity int) int
+		Currency      func(childComplexity int) int
+		Days          func(childComplexity int) int
+		Message       func(childComplexity int) int
+		ModelFittedAt func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
 	CustomerTrend struct {
 		AsOf      func(childComplexity int) int
 		ChurnDays func(childComplexity int) int
@@ -418,6 +451,14 @@ type ComplexityRoot struct {
 		Refitting func(childComplexity int) int
 		Spend     func(childComplexity int) int
 		Status    func(childComplexity int) int
+	}
+
+	EffectivenessGroup struct {
+		ConversionRate     func(childComplexity int) int
+		Converted          func(childComplexity int) int
+		Customers          func(childComplexity int) int
+		Revenue            func(childComplexity int) int
+		RevenuePerCustomer func(childComplexity int) int
 	}
 
 	EmailAttachment struct {
@@ -523,6 +564,26 @@ type ComplexityRoot struct {
 		WebhookSecret func(childComplexity int) int
 	}
 
+	JourneyEffectiveness struct {
+		ComputedAt            func(childComplexity int) int
+		ConversionRate        func(childComplexity int) int
+		Converted             func(childComplexity int) int
+		Done                  func(childComplexity int) int
+		Entered               func(childComplexity int) int
+		Exited                func(childComplexity int) int
+		Holdout               func(childComplexity int) int
+		HoldoutConversionRate func(childComplexity int) int
+		HoldoutConverted      func(childComplexity int) int
+		InProgress            func(childComplexity int) int
+		JourneyID             func(childComplexity int) int
+		Live                  func(childComplexity int) int
+		MessagesSent          func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		Status                func(childComplexity int) int
+		Uplift                func(childComplexity int) int
+		Version               func(childComplexity int) int
+	}
+
 	JourneyEnrollment struct {
 		ConvertedAt func(childComplexity int) int
 		CustomerID  func(childComplexity int) int
@@ -601,6 +662,25 @@ type ComplexityRoot struct {
 		Ticket              func(childComplexity int) int
 	}
 
+	MarketingEffectiveness struct {
+		Campaigns  func(childComplexity int) int
+		Currencies func(childComplexity int) int
+		Currency   func(childComplexity int) int
+		From       func(childComplexity int) int
+		Journeys   func(childComplexity int) int
+		Ready      func(childComplexity int) int
+		To         func(childComplexity int) int
+		Totals     func(childComplexity int) int
+	}
+
+	MarketingTotals struct {
+		AttributedRevenue    func(childComplexity int) int
+		Conversions          func(childComplexity int) int
+		MessagesSent         func(childComplexity int) int
+		SignificantCampaigns func(childComplexity int) int
+		SignificantJourneys  func(childComplexity int) int
+	}
+
 	MatchEvidence struct {
 		Field  func(childComplexity int) int
 		Left   func(childComplexity int) int
@@ -659,73 +739,85 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptMatchSuggestion   func(childComplexity int, id string) int
-		AddInternalNote         func(childComplexity int, id string, body string) int
-		ApplyMacro              func(childComplexity int, id string, macroID string) int
-		ArchiveJourney          func(childComplexity int, id string) int
-		AssignTicket            func(childComplexity int, id string, agentID *string, groupID *string) int
-		AutoAssignTicket        func(childComplexity int, id string, groupID string) int
-		CancelCampaign          func(childComplexity int, id string) int
-		ConfirmConsent          func(childComplexity int, token string) int
-		CreateAPIKey            func(childComplexity int, name string, role model.Role) int
-		CreateAgent             func(childComplexity int, input model.AgentInput) int
-		CreateCampaign          func(childComplexity int, input model.CampaignInput) int
-		CreateChannel           func(childComplexity int, name string, kind model.ChannelKind, outboundURL *string) int
-		CreateCustomer          func(childComplexity int, input model.CustomerInput) int
-		CreateGroup             func(childComplexity int, name string, agentIds []string) int
-		CreateJourney           func(childComplexity int, input model.JourneyInput) int
-		CreateMacro             func(childComplexity int, input model.MacroInput) int
-		CreateSegment           func(childComplexity int, input model.SegmentInput) int
-		CreateSource            func(childComplexity int, input model.SourceInput) int
-		CreateTicket            func(childComplexity int, input model.CreateTicketInput) int
-		CreateWebhook           func(childComplexity int, url string, events []model.WebhookEvent) int
-		CreateWriteKey          func(childComplexity int, source string) int
-		DeleteSegment           func(childComplexity int, id string) int
-		DeleteWebhook           func(childComplexity int, id string) int
-		EraseCustomer           func(childComplexity int, id string) int
-		ExportSegment           func(childComplexity int, id string) int
-		FinishIngestJob         func(childComplexity int, id string) int
-		IngestInteractions      func(childComplexity int, source string, interactions []*model.InteractionInput) int
-		IngestOrders            func(childComplexity int, source string, orders []*model.OrderInput) int
-		IngestRecords           func(childComplexity int, source string, records []*model.RecordInput, jobID *string) int
-		LiftSuppression         func(childComplexity int, typeArg string, value string) int
-		MarkChatRead            func(childComplexity int, ticketID string, messageID string) int
-		MergeCustomers          func(childComplexity int, ids []string, reason string) int
-		MergeTickets            func(childComplexity int, targetID string, sourceID string) int
-		PauseJourney            func(childComplexity int, id string) int
-		PublishJourney          func(childComplexity int, id string) int
-		RateTicket              func(childComplexity int, id string, score int, comment *string) int
-		RefitCustomerValueModel func(childComplexity int, asOf *time.Time, currency *string) int
-		RefreshRfm              func(childComplexity int) int
-		RefreshSegment          func(childComplexity int, id string) int
-		RejectMatchSuggestion   func(childComplexity int, id string, reason *string) int
-		RemoveChannel           func(childComplexity int, name string) int
-		RemoveSegmentWebhook    func(childComplexity int, id string) int
-		RemoveSupportMailbox    func(childComplexity int, address string) int
-		ReplyToTicket           func(childComplexity int, id string, body string) int
-		ReportCampaignFeedback  func(childComplexity int, messageID string, kind model.CampaignFeedbackKind) int
-		RevokeAPIKey            func(childComplexity int, id string) int
-		RevokeWriteKey          func(childComplexity int, id string) int
-		ScheduleCampaign        func(childComplexity int, id string, at string, timeZone string) int
-		SendCampaignNow         func(childComplexity int, id string) int
-		SendTestCampaign        func(childComplexity int, campaign string, to string, customer *string) int
-		SetAgentAvailable       func(childComplexity int, id string, available bool) int
-		SetChatTyping           func(childComplexity int, ticketID string, typing bool) int
-		SetConsent              func(childComplexity int, customer string, channel model.ConsentChannel, purpose model.ConsentPurpose, status model.ConsentStatus, source string, at *time.Time, note *string) int
-		SetSLAPolicy            func(childComplexity int, input model.SLAPolicyInput) int
-		SetSegmentWebhook       func(childComplexity int, id string, url string) int
-		SetSupportMailbox       func(childComplexity int, address string, groupID string) int
-		SetSurveySettings       func(childComplexity int, input model.SurveySettingsInput) int
-		SetTicketPriority       func(childComplexity int, id string, priority model.TicketPriority) int
-		SetTicketStatus         func(childComplexity int, id string, status model.TicketStatus) int
-		SetTicketTags           func(childComplexity int, id string, add []string, remove []string) int
-		StartIngestJob          func(childComplexity int, source string, total *int) int
-		StartMatchJob           func(childComplexity int, input *model.MatchJobInput) int
-		UnmergeCustomer         func(childComplexity int, id string, recordIds []string) int
-		UpdateCampaign          func(childComplexity int, id string, input model.CampaignInput) int
-		UpdateCustomer          func(childComplexity int, id string, input model.CustomerInput) int
-		UpdateJourney           func(childComplexity int, id string, input model.JourneyUpdateInput) int
-		UpdateSegment           func(childComplexity int, id string, input model.SegmentInput) int
+		AcceptMatchSuggestion         func(childComplexity int, id string) int
+		AddInternalNote               func(childComplexity int, id string, body string) int
+		ApplyMacro                    func(childComplexity int, id string, macroID string) int
+		ArchiveJourney                func(childComplexity int, id string) int
+		AssignTicket                  func(childComplexity int, id string, agentID *string, groupID *string) int
+		AutoAssignTicket              func(childComplexity int, id string, groupID string) int
+		CancelCampaign                func(childComplexity int, id string) int
+		ConfirmConsent                func(childComplexity int, token string) int
+		CreateAPIKey                  func(childComplexity int, name string, role model.Role) int
+		CreateAgent                   func(childComplexity int, input model.AgentInput) int
+		CreateCampaign                func(childComplexity int, input model.CampaignInput) int
+		CreateChannel                 func(childComplexity int, name string, kind model.ChannelKind, outboundURL *string) int
+		CreateCustomer                func(childComplexity int, input model.CustomerInput) int
+		CreateGroup                   func(childComplexity int, name string, agentIds []string) int
+		CreateJourney                 func(childComplexity int, input model.JourneyInput) int
+		CreateMacro                   func(childComplexity int, input model.MacroInput) int
+		CreateSegment                 func(childComplexity int, input model.SegmentInput) int
+		CreateSource                  func(childComplexity int, input model.SourceInput) int
+		CreateTicket                  func(childComplexity int, input model.CreateTicketInput) int
+		CreateWebhook                 func(childComplexity int, url string, events []model.WebhookEvent) int
+		CreateWriteKey                func(childComplexity int, source string) int
+		DeleteAgent                   func(childComplexity int, id string) int
+		DeleteGroup                   func(childComplexity int, id string) int
+		DeleteMacro                   func(childComplexity int, id string) int
+		DeleteSLAPolicy               func(childComplexity int, priority model.TicketPriority) int
+		DeleteSegment                 func(childComplexity int, id string) int
+		DeleteWebhook                 func(childComplexity int, id string) int
+		EraseCustomer                 func(childComplexity int, id string) int
+		ExportSegment                 func(childComplexity int, id string) int
+		FinishIngestJob               func(childComplexity int, id string) int
+		IngestInteractions            func(childComplexity int, source string, interactions []*model.InteractionInput) int
+		IngestOrders                  func(childComplexity int, source string, orders []*model.OrderInput) int
+		IngestRecords                 func(childComplexity int, source string, records []*model.RecordInput, jobID *string) int
+		LiftSuppression               func(childComplexity int, typeArg string, value string) int
+		MarkChatRead                  func(childComplexity int, ticketID string, messageID string) int
+		MergeCustomers                func(childComplexity int, ids []string, reason string) int
+		MergeTickets                  func(childComplexity int, targetID string, sourceID string) int
+		PauseJourney                  func(childComplexity int, id string) int
+		PublishJourney                func(childComplexity int, id string) int
+		PutProducts                   func(childComplexity int, input []*model.ProductInput) int
+		RateTicket                    func(childComplexity int, id string, score int, comment *string) int
+		RefitCustomerValueModel       func(childComplexity int, asOf *time.Time, currency *string) int
+		RefreshMarketingEffectiveness func(childComplexity int) int
+		RefreshRfm                    func(childComplexity int) int
+		RefreshSegment                func(childComplexity int, id string) int
+		RejectMatchSuggestion         func(childComplexity int, id string, reason *string) int
+		RemoveChannel                 func(childComplexity int, name string) int
+		RemoveSegmentWebhook          func(childComplexity int, id string) int
+		RemoveSupportMailbox          func(childComplexity int, address string) int
+		ReplyToTicket                 func(childComplexity int, id string, body string) int
+		ReportCampaignFeedback        func(childComplexity int, messageID string, kind model.CampaignFeedbackKind) int
+		RevokeAPIKey                  func(childComplexity int, id string) int
+		RevokeWriteKey                func(childComplexity int, id string) int
+		SaveRfmCellAsSegment          func(childComplexity int, recency int, frequency int, name string, description *string, asOf *time.Time, country *string, source *string, currency *string) int
+		ScheduleCampaign              func(childComplexity int, id string, at string, timeZone string) int
+		SendCampaignNow               func(childComplexity int, id string) int
+		SendTestCampaign              func(childComplexity int, campaign string, to string, customer *string) int
+		SetAgentAvailable             func(childComplexity int, id string, available bool) int
+		SetChatTyping                 func(childComplexity int, ticketID string, typing bool) int
+		SetConsent                    func(childComplexity int, customer string, channel model.ConsentChannel, purpose model.ConsentPurpose, status model.ConsentStatus, source string, at *time.Time, note *string) int
+		SetSLAPolicy                  func(childComplexity int, input model.SLAPolicyInput) int
+		SetSegmentWebhook             func(childComplexity int, id string, url string) int
+		SetSupportMailbox             func(childComplexity int, address string, groupID string) int
+		SetSurveySettings             func(childComplexity int, input model.SurveySettingsInput) int
+		SetTicketOrder                func(childComplexity int, id string, orderID *string) int
+		SetTicketPriority             func(childComplexity int, id string, priority model.TicketPriority) int
+		SetTicketStatus               func(childComplexity int, id string, status model.TicketStatus) int
+		SetTicketTags                 func(childComplexity int, id string, add []string, remove []string) int
+		StartIngestJob                func(childComplexity int, source string, total *int) int
+		StartMatchJob                 func(childComplexity int, input *model.MatchJobInput) int
+		UnmergeCustomer               func(childComplexity int, id string, recordIds []string) int
+		UpdateAgent                   func(childComplexity int, id string, input model.AgentUpdateInput) int
+		UpdateCampaign                func(childComplexity int, id string, input model.CampaignInput) int
+		UpdateCustomer                func(childComplexity int, id string, input model.CustomerInput) int
+		UpdateGroup                   func(childComplexity int, id string, name string, agentIds []string) int
+		UpdateJourney                 func(childComplexity int, id string, input model.JourneyUpdateInput) int
+		UpdateMacro                   func(childComplexity int, id string, input model.MacroInput) int
+		UpdateSegment                 func(childComplexity int, id string, input model.SegmentInput) int
+		UpdateSource                  func(childComplexity int, source string, input model.SourceUpdateInput) int
 	}
 
 	NpsPeriod struct {
@@ -809,6 +901,45 @@ type ComplexityRoot struct {
 		Revenue        func(childComplexity int) int
 	}
 
+	Product struct {
+		Category func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Sku      func(childComplexity int) int
+	}
+
+	ProductQualityPage struct {
+		Currency         func(childComplexity int) int
+		From             func(childComplexity int) int
+		MinUnits         func(childComplexity int) int
+		Orders           func(childComplexity int) int
+		PageInfo         func(childComplexity int) int
+		Ready            func(childComplexity int) int
+		Rows             func(childComplexity int) int
+		TicketWindowDays func(childComplexity int) int
+		Tickets          func(childComplexity int) int
+		To               func(childComplexity int) int
+		TotalCount       func(childComplexity int) int
+	}
+
+	ProductQualityRow struct {
+		AverageCsat            func(childComplexity int) int
+		Category               func(childComplexity int) int
+		Key                    func(childComplexity int) int
+		Name                   func(childComplexity int) int
+		NetRevenue             func(childComplexity int) int
+		Orders                 func(childComplexity int) int
+		RatedTickets           func(childComplexity int) int
+		ReturnRate             func(childComplexity int) int
+		SatisfiedShare         func(childComplexity int) int
+		Sku                    func(childComplexity int) int
+		Tickets                func(childComplexity int) int
+		TicketsPer100Orders    func(childComplexity int) int
+		UnitsReturned          func(childComplexity int) int
+		UnitsSold              func(childComplexity int) int
+		UnmatchedReturnedUnits func(childComplexity int) int
+		UnmatchedReturns       func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys                   func(childComplexity int) int
 		Agents                    func(childComplexity int) int
@@ -833,6 +964,7 @@ type ComplexityRoot struct {
 		JourneyEnrollments        func(childComplexity int, journey string, first *int, after *string) int
 		Journeys                  func(childComplexity int) int
 		Macros                    func(childComplexity int) int
+		MarketingEffectiveness    func(childComplexity int, from *time.Time, to *time.Time, currency *string) int
 		MatchJob                  func(childComplexity int, id string) int
 		MatchJobs                 func(childComplexity int, first *int) int
 		MatchSuggestion           func(childComplexity int, id string) int
@@ -840,6 +972,8 @@ type ComplexityRoot struct {
 		Me                        func(childComplexity int) int
 		NpsTrend                  func(childComplexity int, interval model.TrendInterval, from *time.Time, to *time.Time) int
 		PreviewCampaign           func(childComplexity int, campaign string, customer string) int
+		ProductQuality            func(childComplexity int, by model.QualityGrouping, orderBy model.QualityOrder, from *time.Time, to *time.Time, currency *string, minUnits *int, ticketWindowDays *int, first *int, after *string) int
+		Products                  func(childComplexity int, skus []string) int
 		ReportsStatus             func(childComplexity int) int
 		RfmCell                   func(childComplexity int, recency int, frequency int, asOf *time.Time, country *string, source *string, currency *string, first *int, after *string) int
 		RfmGrid                   func(childComplexity int, asOf *time.Time, country *string, source *string, currency *string) int
@@ -1081,8 +1215,10 @@ type ComplexityRoot struct {
 		IdentifierFields func(childComplexity int) int
 		Kind             func(childComplexity int) int
 		Name             func(childComplexity int) int
+		OwnTraitFields   func(childComplexity int) int
 		Priority         func(childComplexity int) int
 		RecordCount      func(childComplexity int) int
+		Revision         func(childComplexity int) int
 		TraitFields      func(childComplexity int) int
 	}
 
@@ -1157,6 +1293,8 @@ type ComplexityRoot struct {
 		ID               func(childComplexity int) int
 		MergedInto       func(childComplexity int) int
 		Messages         func(childComplexity int) int
+		Order            func(childComplexity int) int
+		OrderID          func(childComplexity int) int
 		Priority         func(childComplexity int) int
 		Requester        func(childComplexity int) int
 		RequesterID      func(childComplexity int) int
@@ -1352,6 +1490,14 @@ type MutationResolver interface {
 	UpdateCustomer(ctx context.Context, id string, input model.CustomerInput) (*model.Customer, error)
 	MergeCustomers(ctx context.Context, ids []string, reason string) (*model.Customer, error)
 	UnmergeCustomer(ctx context.Context, id string, recordIds []string) (*model.UnmergeResult, error)
+	UpdateAgent(ctx context.Context, id string, input model.AgentUpdateInput) (*model.Agent, error)
+	DeleteAgent(ctx context.Context, id string) (*model.AgentDeletion, error)
+	UpdateGroup(ctx context.Context, id string, name string, agentIds []string) (*model.Group, error)
+	DeleteGroup(ctx context.Context, id string) (*model.Group, error)
+	DeleteSLAPolicy(ctx context.Context, priority model.TicketPriority) (*model.SLAPolicy, error)
+	UpdateMacro(ctx context.Context, id string, input model.MacroInput) (*model.Macro, error)
+	DeleteMacro(ctx context.Context, id string) (*model.Macro, error)
+	UpdateSource(ctx context.Context, source string, input model.SourceUpdateInput) (*model.Source, error)
 	CreateCampaign(ctx context.Context, input model.CampaignInput) (*model.Campaign, error)
 	UpdateCampaign(ctx context.Context, id string, input model.CampaignInput) (*model.Campaign, error)
 	SendTestCampaign(ctx context.Context, campaign string, to string, customer *string) (*model.CampaignTestSend, error)
@@ -1397,12 +1543,16 @@ type MutationResolver interface {
 	ArchiveJourney(ctx context.Context, id string) (*model.Journey, error)
 	CreateAPIKey(ctx context.Context, name string, role model.Role) (*model.CreatedAPIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) (*model.APIKey, error)
+	RefreshMarketingEffectiveness(ctx context.Context) (bool, error)
 	StartMatchJob(ctx context.Context, input *model.MatchJobInput) (*model.MatchJob, error)
 	AcceptMatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error)
 	RejectMatchSuggestion(ctx context.Context, id string, reason *string) (*model.MatchSuggestion, error)
 	EraseCustomer(ctx context.Context, id string) (*model.EraseResult, error)
 	LiftSuppression(ctx context.Context, typeArg string, value string) (*model.Suppression, error)
+	PutProducts(ctx context.Context, input []*model.ProductInput) (int, error)
+	SetTicketOrder(ctx context.Context, id string, orderID *string) (*model.Ticket, error)
 	RefitCustomerValueModel(ctx context.Context, asOf *time.Time, currency *string) (*model.CustomerValueModel, error)
+	SaveRfmCellAsSegment(ctx context.Context, recency int, frequency int, name string, description *string, asOf *time.Time, country *string, source *string, currency *string) (*model.Segment, error)
 	CreateSegment(ctx context.Context, input model.SegmentInput) (*model.Segment, error)
 	UpdateSegment(ctx context.Context, id string, input model.SegmentInput) (*model.Segment, error)
 	DeleteSegment(ctx context.Context, id string) (*model.Segment, error)
@@ -1443,12 +1593,15 @@ type QueryResolver interface {
 	JourneyEnrollments(ctx context.Context, journey string, first *int, after *string) (*model.JourneyEnrollmentConnection, error)
 	Me(ctx context.Context) (*model.APIKey, error)
 	APIKeys(ctx context.Context) ([]*model.APIKey, error)
+	MarketingEffectiveness(ctx context.Context, from *time.Time, to *time.Time, currency *string) (*model.MarketingEffectiveness, error)
 	MatchSuggestions(ctx context.Context, status *model.MatchSuggestionStatus, first *int, after *string) ([]*model.MatchSuggestion, error)
 	MatchSuggestion(ctx context.Context, id string) (*model.MatchSuggestion, error)
 	MatchJob(ctx context.Context, id string) (*model.MatchJob, error)
 	MatchJobs(ctx context.Context, first *int) ([]*model.MatchJob, error)
 	ExportCustomerData(ctx context.Context, id string) (any, error)
 	Suppressions(ctx context.Context, first *int, after *string) ([]*model.Suppression, error)
+	ProductQuality(ctx context.Context, by model.QualityGrouping, orderBy model.QualityOrder, from *time.Time, to *time.Time, currency *string, minUnits *int, ticketWindowDays *int, first *int, after *string) (*model.ProductQualityPage, error)
+	Products(ctx context.Context, skus []string) ([]*model.Product, error)
 	ReportsStatus(ctx context.Context) (*model.ReportsStatus, error)
 	CustomerTrend(ctx context.Context, interval model.TrendInterval, from *time.Time, to *time.Time, country *string, source *string, currency *string, asOf *time.Time, churnDays *int) (*model.CustomerTrend, error)
 	CohortRetention(ctx context.Context, from *time.Time, to *time.Time, country *string, source *string, currency *string, asOf *time.Time) (*model.CohortRetention, error)
@@ -1481,6 +1634,8 @@ type TicketResolver interface {
 
 	Messages(ctx context.Context, obj *model.Ticket) ([]*model.TicketMessage, error)
 	History(ctx context.Context, obj *model.Ticket) ([]*model.TicketEvent, error)
+
+	Order(ctx context.Context, obj *model.Ticket) (*model.Order, error)
 }
 type TicketMessageResolver interface {
 	ChannelDelivery(ctx context.Context, obj *model.TicketMessage) (*model.ChannelDelivery, error)
@@ -1591,6 +1746,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgentCsat.Summary(childComplexity), true
+
+	case "AgentDeletion.agent":
+		if e.ComplexityRoot.AgentDeletion.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentDeletion.Agent(childComplexity), true
+	case "AgentDeletion.unassignedTickets":
+		if e.ComplexityRoot.AgentDeletion.UnassignedTickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentDeletion.UnassignedTickets(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -1936,6 +2104,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CampaignCount.Reason(childComplexity), true
+
+	case "CampaignEffectiveness.campaignId":
+		if e.ComplexityRoot.CampaignEffectiveness.CampaignID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.CampaignID(childComplexity), true
+	case "CampaignEffectiveness.clicked":
+		if e.ComplexityRoot.CampaignEffectiveness.Clicked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Clicked(childComplexity), true
+	case "CampaignEffectiveness.computedAt":
+		if e.ComplexityRoot.CampaignEffectiveness.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.ComputedAt(childComplexity), true
+	case "CampaignEffectiveness.delivered":
+		if e.ComplexityRoot.CampaignEffectiveness.Delivered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Delivered(childComplexity), true
+	case "CampaignEffectiveness.holdout":
+		if e.ComplexityRoot.CampaignEffectiveness.Holdout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Holdout(childComplexity), true
+	case "CampaignEffectiveness.name":
+		if e.ComplexityRoot.CampaignEffectiveness.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Name(childComplexity), true
+	case "CampaignEffectiveness.opened":
+		if e.ComplexityRoot.CampaignEffectiveness.Opened == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Opened(childComplexity), true
+	case "CampaignEffectiveness.planned":
+		if e.ComplexityRoot.CampaignEffectiveness.Planned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Planned(childComplexity), true
+	case "CampaignEffectiveness.sent":
+		if e.ComplexityRoot.CampaignEffectiveness.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Sent(childComplexity), true
+	case "CampaignEffectiveness.startedAt":
+		if e.ComplexityRoot.CampaignEffectiveness.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.StartedAt(childComplexity), true
+	case "CampaignEffectiveness.state":
+		if e.ComplexityRoot.CampaignEffectiveness.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.State(childComplexity), true
+	case "CampaignEffectiveness.treated":
+		if e.ComplexityRoot.CampaignEffectiveness.Treated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Treated(childComplexity), true
+	case "CampaignEffectiveness.unsubscribed":
+		if e.ComplexityRoot.CampaignEffectiveness.Unsubscribed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Unsubscribed(childComplexity), true
+	case "CampaignEffectiveness.uplift":
+		if e.ComplexityRoot.CampaignEffectiveness.Uplift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEffectiveness.Uplift(childComplexity), true
 
 	case "CampaignGroup.conversionRate":
 		if e.ComplexityRoot.CampaignGroup.ConversionRate == nil {
@@ -2842,6 +3095,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
+	case "CustomerConnection.ranking":
+		if e.ComplexityRoot.CustomerConnection.Ranking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Ranking(childComplexity), true
 	case "CustomerConnection.totalCount":
 		if e.ComplexityRoot.CustomerConnection.TotalCount == nil {
 			break
@@ -2979,6 +3238,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerNps.Score(childComplexity), true
 
+	case "CustomerRanking.asOf":
+		if e.ComplexityRoot.CustomerRanking.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRanking.AsOf(childComplexity), true
+	case "CustomerRanking.computedAt":
+		if e.ComplexityRoot.CustomerRanking.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRanking.ComputedAt(childComplexity), true
+	case "CustomerRanking.currency":
+		if e.ComplexityRoot.CustomerRanking.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRanking.Currency(childComplexity), true
+	case "CustomerRanking.days":
+		if e.ComplexityRoot.CustomerRanking.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRanking.Days(childComplexity), true
+	case "CustomerRanking.message":
+		if e.ComplexityRoot.CustomerRanking.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRanking.Message(childComplexity), true
+	case "CustomerRanking.modelFittedAt":
+		if e.ComplexityRoot.CustomerRanking.ModelFittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRanking.ModelFittedAt(childComplexity), true
+	case "CustomerRanking.status":
+		if e.ComplexityRoot.CustomerRanking.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRanking.Status(childComplexity), true
+
 	case "CustomerTrend.asOf":
 		if e.ComplexityRoot.CustomerTrend.AsOf == nil {
 			break
@@ -3070,6 +3372,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerValueModel.Status(childComplexity), true
+
+	case "EffectivenessGroup.conversionRate":
+		if e.ComplexityRoot.EffectivenessGroup.ConversionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EffectivenessGroup.ConversionRate(childComplexity), true
+	case "EffectivenessGroup.converted":
+		if e.ComplexityRoot.EffectivenessGroup.Converted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EffectivenessGroup.Converted(childComplexity), true
+	case "EffectivenessGroup.customers":
+		if e.ComplexityRoot.EffectivenessGroup.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EffectivenessGroup.Customers(childComplexity), true
+	case "EffectivenessGroup.revenue":
+		if e.ComplexityRoot.EffectivenessGroup.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EffectivenessGroup.Revenue(childComplexity), true
+	case "EffectivenessGroup.revenuePerCustomer":
+		if e.ComplexityRoot.EffectivenessGroup.RevenuePerCustomer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EffectivenessGroup.RevenuePerCustomer(childComplexity), true
 
 	case "EmailAttachment.contentType":
 		if e.ComplexityRoot.EmailAttachment.ContentType == nil {
@@ -3485,6 +3818,109 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Journey.WebhookSecret(childComplexity), true
 
+	case "JourneyEffectiveness.computedAt":
+		if e.ComplexityRoot.JourneyEffectiveness.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.ComputedAt(childComplexity), true
+	case "JourneyEffectiveness.conversionRate":
+		if e.ComplexityRoot.JourneyEffectiveness.ConversionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.ConversionRate(childComplexity), true
+	case "JourneyEffectiveness.converted":
+		if e.ComplexityRoot.JourneyEffectiveness.Converted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Converted(childComplexity), true
+	case "JourneyEffectiveness.done":
+		if e.ComplexityRoot.JourneyEffectiveness.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Done(childComplexity), true
+	case "JourneyEffectiveness.entered":
+		if e.ComplexityRoot.JourneyEffectiveness.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Entered(childComplexity), true
+	case "JourneyEffectiveness.exited":
+		if e.ComplexityRoot.JourneyEffectiveness.Exited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Exited(childComplexity), true
+	case "JourneyEffectiveness.holdout":
+		if e.ComplexityRoot.JourneyEffectiveness.Holdout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Holdout(childComplexity), true
+	case "JourneyEffectiveness.holdoutConversionRate":
+		if e.ComplexityRoot.JourneyEffectiveness.HoldoutConversionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.HoldoutConversionRate(childComplexity), true
+	case "JourneyEffectiveness.holdoutConverted":
+		if e.ComplexityRoot.JourneyEffectiveness.HoldoutConverted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.HoldoutConverted(childComplexity), true
+	case "JourneyEffectiveness.inProgress":
+		if e.ComplexityRoot.JourneyEffectiveness.InProgress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.InProgress(childComplexity), true
+	case "JourneyEffectiveness.journeyId":
+		if e.ComplexityRoot.JourneyEffectiveness.JourneyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.JourneyID(childComplexity), true
+	case "JourneyEffectiveness.live":
+		if e.ComplexityRoot.JourneyEffectiveness.Live == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Live(childComplexity), true
+	case "JourneyEffectiveness.messagesSent":
+		if e.ComplexityRoot.JourneyEffectiveness.MessagesSent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.MessagesSent(childComplexity), true
+	case "JourneyEffectiveness.name":
+		if e.ComplexityRoot.JourneyEffectiveness.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Name(childComplexity), true
+	case "JourneyEffectiveness.status":
+		if e.ComplexityRoot.JourneyEffectiveness.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Status(childComplexity), true
+	case "JourneyEffectiveness.uplift":
+		if e.ComplexityRoot.JourneyEffectiveness.Uplift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Uplift(childComplexity), true
+	case "JourneyEffectiveness.version":
+		if e.ComplexityRoot.JourneyEffectiveness.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEffectiveness.Version(childComplexity), true
+
 	case "JourneyEnrollment.convertedAt":
 		if e.ComplexityRoot.JourneyEnrollment.ConvertedAt == nil {
 			break
@@ -3799,6 +4235,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MacroResult.Ticket(childComplexity), true
+
+	case "MarketingEffectiveness.campaigns":
+		if e.ComplexityRoot.MarketingEffectiveness.Campaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingEffectiveness.Campaigns(childComplexity), true
+	case "MarketingEffectiveness.currencies":
+		if e.ComplexityRoot.MarketingEffectiveness.Currencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingEffectiveness.Currencies(childComplexity), true
+	case "MarketingEffectiveness.currency":
+		if e.ComplexityRoot.MarketingEffectiveness.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingEffectiveness.Currency(childComplexity), true
+	case "MarketingEffectiveness.from":
+		if e.ComplexityRoot.MarketingEffectiveness.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingEffectiveness.From(childComplexity), true
+	case "MarketingEffectiveness.journeys":
+		if e.ComplexityRoot.MarketingEffectiveness.Journeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingEffectiveness.Journeys(childComplexity), true
+	case "MarketingEffectiveness.ready":
+		if e.ComplexityRoot.MarketingEffectiveness.Ready == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingEffectiveness.Ready(childComplexity), true
+	case "MarketingEffectiveness.to":
+		if e.ComplexityRoot.MarketingEffectiveness.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingEffectiveness.To(childComplexity), true
+	case "MarketingEffectiveness.totals":
+		if e.ComplexityRoot.MarketingEffectiveness.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingEffectiveness.Totals(childComplexity), true
+
+	case "MarketingTotals.attributedRevenue":
+		if e.ComplexityRoot.MarketingTotals.AttributedRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.AttributedRevenue(childComplexity), true
+	case "MarketingTotals.conversions":
+		if e.ComplexityRoot.MarketingTotals.Conversions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.Conversions(childComplexity), true
+	case "MarketingTotals.messagesSent":
+		if e.ComplexityRoot.MarketingTotals.MessagesSent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.MessagesSent(childComplexity), true
+	case "MarketingTotals.significantCampaigns":
+		if e.ComplexityRoot.MarketingTotals.SignificantCampaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.SignificantCampaigns(childComplexity), true
+	case "MarketingTotals.significantJourneys":
+		if e.ComplexityRoot.MarketingTotals.SignificantJourneys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.SignificantJourneys(childComplexity), true
 
 	case "MatchEvidence.field":
 		if e.ComplexityRoot.MatchEvidence.Field == nil {
@@ -4271,6 +4787,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWriteKey(childComplexity, args["source"].(string)), true
+	case "Mutation.deleteAgent":
+		if e.ComplexityRoot.Mutation.DeleteAgent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAgent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAgent(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteGroup":
+		if e.ComplexityRoot.Mutation.DeleteGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteGroup(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteMacro":
+		if e.ComplexityRoot.Mutation.DeleteMacro == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMacro_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMacro(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteSlaPolicy":
+		if e.ComplexityRoot.Mutation.DeleteSLAPolicy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSlaPolicy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSLAPolicy(childComplexity, args["priority"].(model.TicketPriority)), true
 	case "Mutation.deleteSegment":
 		if e.ComplexityRoot.Mutation.DeleteSegment == nil {
 			break
@@ -4425,6 +4985,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishJourney(childComplexity, args["id"].(string)), true
+	case "Mutation.putProducts":
+		if e.ComplexityRoot.Mutation.PutProducts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_putProducts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PutProducts(childComplexity, args["input"].([]*model.ProductInput)), true
 	case "Mutation.rateTicket":
 		if e.ComplexityRoot.Mutation.RateTicket == nil {
 			break
@@ -4447,6 +5018,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefitCustomerValueModel(childComplexity, args["asOf"].(*time.Time), args["currency"].(*string)), true
+	case "Mutation.refreshMarketingEffectiveness":
+		if e.ComplexityRoot.Mutation.RefreshMarketingEffectiveness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshMarketingEffectiveness(childComplexity), true
 	case "Mutation.refreshRfm":
 		if e.ComplexityRoot.Mutation.RefreshRfm == nil {
 			break
@@ -4552,6 +5129,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeWriteKey(childComplexity, args["id"].(string)), true
+	case "Mutation.saveRfmCellAsSegment":
+		if e.ComplexityRoot.Mutation.SaveRfmCellAsSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveRfmCellAsSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveRfmCellAsSegment(childComplexity, args["recency"].(int), args["frequency"].(int), args["name"].(string), args["description"].(*string), args["asOf"].(*time.Time), args["country"].(*string), args["source"].(*string), args["currency"].(*string)), true
 	case "Mutation.scheduleCampaign":
 		if e.ComplexityRoot.Mutation.ScheduleCampaign == nil {
 			break
@@ -4662,6 +5250,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetSurveySettings(childComplexity, args["input"].(model.SurveySettingsInput)), true
+	case "Mutation.setTicketOrder":
+		if e.ComplexityRoot.Mutation.SetTicketOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTicketOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTicketOrder(childComplexity, args["id"].(string), args["orderId"].(*string)), true
 	case "Mutation.setTicketPriority":
 		if e.ComplexityRoot.Mutation.SetTicketPriority == nil {
 			break
@@ -4728,6 +5327,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnmergeCustomer(childComplexity, args["id"].(string), args["recordIds"].([]string)), true
+	case "Mutation.updateAgent":
+		if e.ComplexityRoot.Mutation.UpdateAgent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAgent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAgent(childComplexity, args["id"].(string), args["input"].(model.AgentUpdateInput)), true
 	case "Mutation.updateCampaign":
 		if e.ComplexityRoot.Mutation.UpdateCampaign == nil {
 			break
@@ -4750,6 +5360,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["id"].(string), args["input"].(model.CustomerInput)), true
+	case "Mutation.updateGroup":
+		if e.ComplexityRoot.Mutation.UpdateGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateGroup(childComplexity, args["id"].(string), args["name"].(string), args["agentIds"].([]string)), true
 	case "Mutation.updateJourney":
 		if e.ComplexityRoot.Mutation.UpdateJourney == nil {
 			break
@@ -4761,6 +5382,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateJourney(childComplexity, args["id"].(string), args["input"].(model.JourneyUpdateInput)), true
+	case "Mutation.updateMacro":
+		if e.ComplexityRoot.Mutation.UpdateMacro == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMacro_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMacro(childComplexity, args["id"].(string), args["input"].(model.MacroInput)), true
 	case "Mutation.updateSegment":
 		if e.ComplexityRoot.Mutation.UpdateSegment == nil {
 			break
@@ -4772,6 +5404,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateSegment(childComplexity, args["id"].(string), args["input"].(model.SegmentInput)), true
+	case "Mutation.updateSource":
+		if e.ComplexityRoot.Mutation.UpdateSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSource(childComplexity, args["source"].(string), args["input"].(model.SourceUpdateInput)), true
 
 	case "NpsPeriod.detractors":
 		if e.ComplexityRoot.NpsPeriod.Detractors == nil {
@@ -5089,6 +5732,189 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PredictionInputs.Revenue(childComplexity), true
 
+	case "Product.category":
+		if e.ComplexityRoot.Product.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Category(childComplexity), true
+	case "Product.name":
+		if e.ComplexityRoot.Product.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Name(childComplexity), true
+	case "Product.sku":
+		if e.ComplexityRoot.Product.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Sku(childComplexity), true
+
+	case "ProductQualityPage.currency":
+		if e.ComplexityRoot.ProductQualityPage.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.Currency(childComplexity), true
+	case "ProductQualityPage.from":
+		if e.ComplexityRoot.ProductQualityPage.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.From(childComplexity), true
+	case "ProductQualityPage.minUnits":
+		if e.ComplexityRoot.ProductQualityPage.MinUnits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.MinUnits(childComplexity), true
+	case "ProductQualityPage.orders":
+		if e.ComplexityRoot.ProductQualityPage.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.Orders(childComplexity), true
+	case "ProductQualityPage.pageInfo":
+		if e.ComplexityRoot.ProductQualityPage.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.PageInfo(childComplexity), true
+	case "ProductQualityPage.ready":
+		if e.ComplexityRoot.ProductQualityPage.Ready == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.Ready(childComplexity), true
+	case "ProductQualityPage.rows":
+		if e.ComplexityRoot.ProductQualityPage.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.Rows(childComplexity), true
+	case "ProductQualityPage.ticketWindowDays":
+		if e.ComplexityRoot.ProductQualityPage.TicketWindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.TicketWindowDays(childComplexity), true
+	case "ProductQualityPage.tickets":
+		if e.ComplexityRoot.ProductQualityPage.Tickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.Tickets(childComplexity), true
+	case "ProductQualityPage.to":
+		if e.ComplexityRoot.ProductQualityPage.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.To(childComplexity), true
+	case "ProductQualityPage.totalCount":
+		if e.ComplexityRoot.ProductQualityPage.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityPage.TotalCount(childComplexity), true
+
+	case "ProductQualityRow.averageCsat":
+		if e.ComplexityRoot.ProductQualityRow.AverageCsat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.AverageCsat(childComplexity), true
+	case "ProductQualityRow.category":
+		if e.ComplexityRoot.ProductQualityRow.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.Category(childComplexity), true
+	case "ProductQualityRow.key":
+		if e.ComplexityRoot.ProductQualityRow.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.Key(childComplexity), true
+	case "ProductQualityRow.name":
+		if e.ComplexityRoot.ProductQualityRow.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.Name(childComplexity), true
+	case "ProductQualityRow.netRevenue":
+		if e.ComplexityRoot.ProductQualityRow.NetRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.NetRevenue(childComplexity), true
+	case "ProductQualityRow.orders":
+		if e.ComplexityRoot.ProductQualityRow.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.Orders(childComplexity), true
+	case "ProductQualityRow.ratedTickets":
+		if e.ComplexityRoot.ProductQualityRow.RatedTickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.RatedTickets(childComplexity), true
+	case "ProductQualityRow.returnRate":
+		if e.ComplexityRoot.ProductQualityRow.ReturnRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.ReturnRate(childComplexity), true
+	case "ProductQualityRow.satisfiedShare":
+		if e.ComplexityRoot.ProductQualityRow.SatisfiedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.SatisfiedShare(childComplexity), true
+	case "ProductQualityRow.sku":
+		if e.ComplexityRoot.ProductQualityRow.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.Sku(childComplexity), true
+	case "ProductQualityRow.tickets":
+		if e.ComplexityRoot.ProductQualityRow.Tickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.Tickets(childComplexity), true
+	case "ProductQualityRow.ticketsPer100Orders":
+		if e.ComplexityRoot.ProductQualityRow.TicketsPer100Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.TicketsPer100Orders(childComplexity), true
+	case "ProductQualityRow.unitsReturned":
+		if e.ComplexityRoot.ProductQualityRow.UnitsReturned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.UnitsReturned(childComplexity), true
+	case "ProductQualityRow.unitsSold":
+		if e.ComplexityRoot.ProductQualityRow.UnitsSold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.UnitsSold(childComplexity), true
+	case "ProductQualityRow.unmatchedReturnedUnits":
+		if e.ComplexityRoot.ProductQualityRow.UnmatchedReturnedUnits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.UnmatchedReturnedUnits(childComplexity), true
+	case "ProductQualityRow.unmatchedReturns":
+		if e.ComplexityRoot.ProductQualityRow.UnmatchedReturns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductQualityRow.UnmatchedReturns(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -5308,6 +6134,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Macros(childComplexity), true
+	case "Query.marketingEffectiveness":
+		if e.ComplexityRoot.Query.MarketingEffectiveness == nil {
+			break
+		}
+
+		args, err := ec.field_Query_marketingEffectiveness_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MarketingEffectiveness(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time), args["currency"].(*string)), true
 	case "Query.matchJob":
 		if e.ComplexityRoot.Query.MatchJob == nil {
 			break
@@ -5380,6 +6217,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PreviewCampaign(childComplexity, args["campaign"].(string), args["customer"].(string)), true
+	case "Query.productQuality":
+		if e.ComplexityRoot.Query.ProductQuality == nil {
+			break
+		}
+
+		args, err := ec.field_Query_productQuality_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProductQuality(childComplexity, args["by"].(model.QualityGrouping), args["orderBy"].(model.QualityOrder), args["from"].(*time.Time), args["to"].(*time.Time), args["currency"].(*string), args["minUnits"].(*int), args["ticketWindowDays"].(*int), args["first"].(*int), args["after"].(*string)), true
+	case "Query.products":
+		if e.ComplexityRoot.Query.Products == nil {
+			break
+		}
+
+		args, err := ec.field_Query_products_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Products(childComplexity, args["skus"].([]string)), true
 	case "Query.reportsStatus":
 		if e.ComplexityRoot.Query.ReportsStatus == nil {
 			break
@@ -6398,6 +7257,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.Name(childComplexity), true
+	case "Source.ownTraitFields":
+		if e.ComplexityRoot.Source.OwnTraitFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.OwnTraitFields(childComplexity), true
 	case "Source.priority":
 		if e.ComplexityRoot.Source.Priority == nil {
 			break
@@ -6410,6 +7275,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.RecordCount(childComplexity), true
+	case "Source.revision":
+		if e.ComplexityRoot.Source.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Revision(childComplexity), true
 	case "Source.traitFields":
 		if e.ComplexityRoot.Source.TraitFields == nil {
 			break
@@ -6738,6 +7609,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.Messages(childComplexity), true
+	case "Ticket.order":
+		if e.ComplexityRoot.Ticket.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.Order(childComplexity), true
+	case "Ticket.orderId":
+		if e.ComplexityRoot.Ticket.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.OrderID(childComplexity), true
 	case "Ticket.priority":
 		if e.ComplexityRoot.Ticket.Priority == nil {
 			break
@@ -7415,6 +8298,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("AgentInput", ec.unmarshalInputAgentInput),
+			graphql.NewInputUnmarshaler("AgentUpdateInput", ec.unmarshalInputAgentUpdateInput),
 			graphql.NewInputUnmarshaler("BusinessHoursInput", ec.unmarshalInputBusinessHoursInput),
 			graphql.NewInputUnmarshaler("BusinessIntervalInput", ec.unmarshalInputBusinessIntervalInput),
 			graphql.NewInputUnmarshaler("CampaignInput", ec.unmarshalInputCampaignInput),
@@ -7448,11 +8332,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrderInput", ec.unmarshalInputOrderInput),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("PlaceholderDefaultInput", ec.unmarshalInputPlaceholderDefaultInput),
+			graphql.NewInputUnmarshaler("ProductInput", ec.unmarshalInputProductInput),
 			graphql.NewInputUnmarshaler("RecordInput", ec.unmarshalInputRecordInput),
 			graphql.NewInputUnmarshaler("SegmentInput", ec.unmarshalInputSegmentInput),
 			graphql.NewInputUnmarshaler("SegmentRuleInput", ec.unmarshalInputSegmentRuleInput),
 			graphql.NewInputUnmarshaler("SlaPolicyInput", ec.unmarshalInputSlaPolicyInput),
 			graphql.NewInputUnmarshaler("SourceInput", ec.unmarshalInputSourceInput),
+			graphql.NewInputUnmarshaler("SourceUpdateInput", ec.unmarshalInputSourceUpdateInput),
 			graphql.NewInputUnmarshaler("SurveySettingsInput", ec.unmarshalInputSurveySettingsInput),
 			graphql.NewInputUnmarshaler("TicketFilter", ec.unmarshalInputTicketFilter),
 			graphql.NewInputUnmarshaler("TicketUpdatedFilter", ec.unmarshalInputTicketUpdatedFilter),
@@ -7738,6 +8624,81 @@ type UnmergeResult {
   split: [Customer!]!
   "What is left of the original profile, and any parts it fell into."
   remaining: [Customer!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/admin.graphqls", Input: `# ---------------------------------------------------------------- admin edits (issue 17)
+#
+# Editing and deleting the help desk's configuration and the sources. Agents, groups,
+# SLA policies and macros carry no revision: concurrent edits of one of them are
+# last-write-wins, per field given. A change that spans documents (deleting an agent,
+# moving it between groups) is a sequence of idempotent steps ending with the edited
+# document itself: if a call fails half-way, calling it again finishes the job.
+
+extend type Mutation {
+  "Changes the fields given. ` + "`" + `groups` + "`" + ` is the complete list: the agent joins the end of the round-robin order of new groups and leaves the others."
+  updateAgent(id: ID!, input: AgentUpdateInput!): Agent! @auth(roles: [ADMIN])
+  """
+  Removes an agent from the help desk (its API key stays valid): it is taken out of
+  every group's round robin, and each of its open tickets is unassigned and goes back
+  to its group's queue (a ticket whose group no longer exists goes back to the
+  unassigned queue without one). Solved and closed tickets keep it as their assignee.
+  If the call fails half-way, the agent is still there, unavailable: call again.
+  """
+  deleteAgent(id: ID!): AgentDeletion! @auth(roles: [ADMIN])
+  "Renames a group and replaces its members; ` + "`" + `agentIds` + "`" + ` is the new round-robin order (agents must exist)."
+  updateGroup(id: ID!, name: String!, agentIds: [ID!]!): Group! @auth(roles: [ADMIN])
+  """
+  Deletes a group that routes no work: CONFLICT while a support mailbox routes to it or
+  one of its tickets is open (re-point the mailbox and move the tickets first, so that
+  nothing silently drops out of a team's queue). Solved and closed tickets keep the id.
+  """
+  deleteGroup(id: ID!): Group! @auth(roles: [ADMIN])
+  "Deletes the policy of a priority. Tickets keep the due dates they have; tickets opened or re-prioritised afterwards get no targets."
+  deleteSlaPolicy(priority: TicketPriority!): SlaPolicy! @auth(roles: [ADMIN])
+  "Replaces a macro, checked like createMacro. Tickets it was applied to keep what it did."
+  updateMacro(id: ID!, input: MacroInput!): Macro! @auth(roles: [ADMIN])
+  deleteMacro(id: ID!): Macro! @auth(roles: [ADMIN])
+  """
+  Changes a source's kind, priority and mappings, validated exactly like createSource.
+  The change applies to records ingested afterwards: new records, and records sent
+  again, which are mapped and resolved again even when their content is unchanged
+  (their contentHash carries the mapping revision). Records not sent again keep what
+  they were mapped to; a new priority counts in the SOURCE_PRIORITY rule from the next
+  change of each profile. The built-in ` + "`" + `manual` + "`" + ` source cannot be edited (CONFLICT).
+  """
+  updateSource(source: String!, input: SourceUpdateInput!): Source! @auth(roles: [ADMIN])
+}
+
+input AgentUpdateInput {
+  name: String
+  email: String
+  "Group ids: the complete list of the agent's groups."
+  groups: [ID!]
+  available: Boolean
+}
+
+type AgentDeletion {
+  agent: Agent!
+  "Open tickets this call unassigned (a repeated call counts only the rest)."
+  unassignedTickets: Int!
+}
+
+input SourceUpdateInput {
+  kind: SourceKind
+  priority: Int
+  "Replaces the identifier mappings (at least one)."
+  identifierFields: [FieldMappingInput!]
+  "Replaces the source's own trait mappings; [] leaves the default names only."
+  traitFields: [FieldMappingInput!]
+  "The revision the edit was made on: CONFLICT if the source changed since."
+  expectedRevision: Int
+}
+
+extend type Source {
+  "Increases with every updateSource."
+  revision: Int!
+  "The source's own trait mappings, without the default names (what updateSource's traitFields replaces)."
+  ownTraitFields: [FieldMapping!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/audit.graphqls", Input: `# ---------------------------------------------------------------- Audit trail
@@ -8121,6 +9082,17 @@ enum CustomerOrder {
   LAST_ORDER
   "Highest churn risk first (computed now over the filtered customers)."
   CHURN_RISK
+  """
+  Highest expected value in the ` + "`" + `filter.predictionDays` + "`" + ` (default 90) days after the start
+  of ` + "`" + `filter.predictionAsOf` + "`" + `'s day first (default: the reports' as-of date), from the
+  customer-value model of one currency (` + "`" + `filter.currency` + "`" + `, by default the one with the most
+  orders): the customers whose currency it is and who ordered before that day, as
+  ` + "`" + `Customer.predictedValue(days, asOf: ranking.asOf)` + "`" + ` predicts them. Served from a ranking
+  computed in the background after each fit of the model; until it is there the page is
+  empty and ` + "`" + `ranking.status` + "`" + ` says why (poll it). The other filters apply as for the other
+  orders. See docs/reports.md.
+  """
+  PREDICTED_VALUE
 }
 
 input CustomerFilter {
@@ -8131,6 +9103,41 @@ input CustomerFilter {
   currency: String
   "The ` + "`" + `country` + "`" + ` attribute, exactly."
   country: String
+  "PREDICTED_VALUE only: the horizon in days (1 to 3650; default 90)."
+  predictionDays: Int
+  "PREDICTED_VALUE only: the ranking is as of the start of this instant's day (default: the reports' as-of date)."
+  predictionAsOf: Time
+}
+
+extend type CustomerConnection {
+  "The state of the predicted-value ranking (orderBy PREDICTED_VALUE); null for other orders."
+  ranking: CustomerRanking
+}
+
+"Whether the predicted-value ranking can answer; only READY comes with customers."
+enum CustomerRankingStatus {
+  READY
+  "The report book is loading."
+  LOADING
+  "The customer-value model of the day is being fitted."
+  FITTING
+  "The model is fitted; the customers are being ranked."
+  RANKING
+  "No model for this currency and day (too little data): ` + "`" + `message` + "`" + ` says why."
+  UNAVAILABLE
+}
+
+type CustomerRanking {
+  status: CustomerRankingStatus!
+  message: String
+  "The start of the day the ranking is as of: the model sees the orders before it."
+  asOf: Time!
+  days: Int!
+  "Null while the book loads."
+  currency: String
+  "The fit the ranking comes from."
+  modelFittedAt: Time
+  computedAt: Time
 }
 
 """
@@ -8320,6 +9327,8 @@ input OrderLineInput {
   units either way (£10,000,000,000,000.00); a row beyond the bounds is rejected.
   """
   unitPrice: String!
+  "The shop's category of the line (else the product catalogue's); at most 200 bytes."
+  category: String
 }
 
 input OrderInput {
@@ -8615,6 +9624,8 @@ input CreateTicketInput {
   priority: TicketPriority = NORMAL
   tags: [String!]
   groupId: ID
+  "The order the ticket is about (the requester's); see setTicketOrder."
+  orderId: ID
 }
 
 type Ticket {
@@ -9346,6 +10357,114 @@ type CreatedApiKey {
   key: String!
 }
 `, BuiltIn: false},
+	{Name: "../schema/marketing.graphqls", Input: `# ---------------------------------------------------------------- marketing effectiveness
+#
+# Every campaign and journey version in one report: conversion of the treated customers
+# against the holdout, revenue, and the uplift with its 95% interval and p-value. The
+# campaign figures are each campaign's campaignReport, kept in memory and recomputed in
+# the background when a send progresses or finishes, when its messages are opened,
+# clicked, unsubscribed or bounced, when an order lands in its attribution window, and
+# at least every 15 minutes (merges, other instances); computedAt says when. Journey
+# figures are counted from the positions in process at the request. A request reads no
+# database (see docs/reports.md).
+
+extend type Query {
+  """
+  Campaigns started from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` and journey versions with runs entered then (no
+  bound: every campaign, and every published journey version). Revenue is in ` + "`" + `currency` + "`" + `
+  (default: the currency most campaigns have revenue in).
+  """
+  marketingEffectiveness(from: Time, to: Time, currency: String): MarketingEffectiveness! @auth(roles: [ADMIN, ANALYST])
+}
+
+extend type Mutation {
+  "Has every campaign report of marketingEffectiveness recomputed now, in the background."
+  refreshMarketingEffectiveness: Boolean! @auth(roles: [ADMIN, ANALYST])
+}
+
+type MarketingEffectiveness {
+  from: Time
+  to: Time
+  "False until every campaign report has been computed once after the start."
+  ready: Boolean!
+  "The currency of the revenue figures (absent when no campaign has revenue and none was asked for)."
+  currency: String
+  "The currencies of the campaigns' revenue."
+  currencies: [String!]!
+  totals: MarketingTotals!
+  "Newest first; campaigns not started yet last."
+  campaigns: [CampaignEffectiveness!]!
+  "Journeys newest first, their versions newest first."
+  journeys: [JourneyEffectiveness!]!
+}
+
+type MarketingTotals {
+  "Campaign messages accepted by the relay, and e-mails sent by journey steps."
+  messagesSent: Int!
+  "Treated customers of campaigns who converted, and treated journey runs that did."
+  conversions: Int!
+  "Net revenue of the treated customers' orders in their campaigns' attribution windows."
+  attributedRevenue: Money
+  "Campaigns whose uplift is above zero at the 5% significance level."
+  significantCampaigns: Int!
+  "Journey versions whose uplift is above zero at the 5% significance level."
+  significantJourneys: Int!
+}
+
+type CampaignEffectiveness {
+  campaignId: ID!
+  name: String!
+  state: CampaignState!
+  startedAt: Time
+  planned: Int!
+  sent: Int!
+  delivered: Int!
+  opened: Int!
+  clicked: Int!
+  unsubscribed: Int!
+  treated: EffectivenessGroup!
+  holdout: EffectivenessGroup!
+  "Treated against holdout conversion (absent until both groups have customers)."
+  uplift: CampaignUplift
+  "When the figures were computed: what happened since may be missing."
+  computedAt: Time!
+}
+
+type EffectivenessGroup {
+  customers: Int!
+  converted: Int!
+  conversionRate: Float!
+  "Net of the converted customers' orders in the attribution window (absent without a currency)."
+  revenue: Money
+  "revenue over customers, rounded to the minor unit."
+  revenuePerCustomer: Money
+}
+
+type JourneyEffectiveness {
+  journeyId: ID!
+  name: String!
+  status: JourneyStatus!
+  version: Int!
+  live: Boolean!
+  "Runs entered (in the period), the holdout's among them."
+  entered: Int!
+  inProgress: Int!
+  done: Int!
+  exited: Int!
+  "Runs outside the holdout that reached the goal."
+  converted: Int!
+  "converted over the runs outside the holdout (absent without such runs)."
+  conversionRate: Float
+  holdout: Int!
+  holdoutConverted: Int!
+  holdoutConversionRate: Float
+  "E-mails its steps sent."
+  messagesSent: Int!
+  "Treated against holdout conversion (absent until both have runs)."
+  uplift: CampaignUplift
+  computedAt: Time!
+}
+`, BuiltIn: false},
 	{Name: "../schema/matching.graphqls", Input: `# ---------------------------------------------------------------- probabilistic matching
 #
 # A matching job compares customers that share no identifier (names, addresses, birth
@@ -9539,6 +10658,135 @@ type EraseResult {
   tickets: Int!
 }
 `, BuiltIn: false},
+	{Name: "../schema/quality.graphqls", Input: `# ---------------------------------------------------------------- product quality
+#
+# "Areas to improve" (issue 17): return rate and CSAT per product and per category, from
+# an in-process aggregate of order lines and tickets built once at start and kept
+# current by every order write, ticket change, merge and catalogue write
+# (internal/quality); no request scans the database. While it loads, the report answers
+# ` + "`" + `ready: false` + "`" + ` without rows. A ticket counts for the order it names, else for its
+# requester's most recent order placed within ` + "`" + `ticketWindowDays` + "`" + ` before it (merged
+# profiles count as one customer). A line's category is its own, else the catalogue's,
+# else "Uncategorised". The return rate is of what was sold, how much came back: a
+# credit-note line counts as a return only up to what that customer bought of that product
+# before it and had not returned yet; the rest (returns of sales before the data,
+# write-offs, guests' credit notes) is reported apart as unmatched. A return counts in
+# the period in which the credit note was placed. See docs/reports.md.
+
+extend type Query {
+  """
+  Products (or categories) of the orders placed in [` + "`" + `from` + "`" + `, ` + "`" + `to` + "`" + `] with at least
+  ` + "`" + `minUnits` + "`" + ` units sold, weakest first by ` + "`" + `orderBy` + "`" + `: units sold, units returned (matched
+  to a sale: see ProductQualityRow.unitsReturned), return rate, unmatched returns, net revenue in
+  ` + "`" + `currency` + "`" + ` (default: the one with the most orders), tickets attributed to their
+  orders, tickets per 100 orders, rated tickets, average CSAT and share satisfied (4-5).
+  """
+  productQuality(by: QualityGrouping! = PRODUCT, orderBy: QualityOrder! = RETURN_RATE, from: Time, to: Time, currency: String,
+    minUnits: Int = 20, ticketWindowDays: Int = 30, first: Int = 20, after: String): ProductQualityPage! @auth(roles: [ADMIN, ANALYST])
+  "Catalogue entries by SKU (unknown SKUs are left out); at most 1000."
+  products(skus: [String!]!): [Product!]! @auth(roles: [ADMIN, ANALYST, AGENT])
+}
+
+extend type Mutation {
+  "Writes catalogue entries by SKU (replacing them; repeating is harmless); at most 1000 per call. Returns how many."
+  putProducts(input: [ProductInput!]!): Int! @auth(roles: [ADMIN])
+  "Names the order a ticket is about; null clears. The order must be the requester's (merged profiles count as one)."
+  setTicketOrder(id: ID!, orderId: ID): Ticket! @auth(roles: [ADMIN, AGENT])
+}
+
+extend type Ticket {
+  "The order the ticket is about, if named."
+  orderId: ID
+  order: Order
+}
+
+enum QualityGrouping {
+  PRODUCT
+  CATEGORY
+}
+
+"Every ordering puts the weakest first."
+enum QualityOrder {
+  "Highest return rate first."
+  RETURN_RATE
+  "Lowest average CSAT first; rows without ratings last."
+  CSAT
+  "Most tickets per 100 orders first."
+  TICKET_RATE
+  "Highest net revenue first."
+  REVENUE
+}
+
+input ProductInput {
+  sku: String!
+  name: String!
+  category: String
+}
+
+type Product {
+  sku: String!
+  name: String!
+  category: String
+}
+
+type ProductQualityPage {
+  "False while the aggregate loads: no rows."
+  ready: Boolean!
+  from: Time
+  to: Time
+  "Currency of the revenue (null without orders)."
+  currency: String
+  minUnits: Int!
+  ticketWindowDays: Int!
+  "Orders placed in the range (credit notes left out) and tickets attributed to them."
+  orders: Int!
+  tickets: Int!
+  "Rows over the threshold, on every page."
+  totalCount: Int!
+  rows: [ProductQualityRow!]!
+  pageInfo: PageInfo!
+}
+
+type ProductQualityRow {
+  "The SKU, or the category."
+  key: String!
+  "Null for a category."
+  sku: String
+  "The catalogue's name, else the latest line's description; the category's name for a category."
+  name: String!
+  category: String!
+  orders: Int!
+  unitsSold: Int!
+  """
+  Units that came back of a sale: the lines of CANCELLED or REFUNDED orders, and
+  credit-note (negative) lines up to what the customer bought of the product in counted
+  orders at or before the credit note and had not returned yet (first come, first served;
+  merged profiles count as one customer). Counted in the period of the credit note.
+  """
+  unitsReturned: Int!
+  """
+  Units returned / units sold. At most 1 over all time; over a period it can pass 1 only
+  when returns of sales before the period outnumber the period's sales.
+  """
+  returnRate: Float!
+  """
+  Credit-note units with no earlier sale of that product to that customer on record:
+  returns of sales before the data, stock write-offs, credit notes without a customer.
+  Not in the return rate.
+  """
+  unmatchedReturnedUnits: Int!
+  "Credit notes (orders) with unmatched units of it."
+  unmatchedReturns: Int!
+  netRevenue: Money!
+  tickets: Int!
+  ticketsPer100Orders: Float!
+  ratedTickets: Int!
+  "Null without ratings."
+  averageCsat: Float
+  "Share of ratings of 4 or 5; null without ratings."
+  satisfiedShare: Float
+}
+`, BuiltIn: false},
 	{Name: "../schema/reports.graphqls", Input: `# ---------------------------------------------------------------- reports and forecasts
 #
 # Management reports (issue 17), answered from an in-process book of order history that
@@ -9593,6 +10841,15 @@ extend type Query {
 extend type Mutation {
   "Fits the customer-value model again now, in the background."
   refitCustomerValueModel(asOf: Time, currency: String): CustomerValueModel! @auth(roles: [ADMIN])
+  """
+  Saves the customers of an rfmGrid cell (scores recency, frequency, in the same scope) as
+  a LIST segment: the customers themselves, since the cell is "as of" a date that a rule
+  over today's data cannot express. Campaigns and journeys can then target it; it follows
+  merges and unmerges like a static segment. Saving the same cell again under the same
+  name returns the same segment. CONFLICT while the report book loads.
+  """
+  saveRfmCellAsSegment(recency: Int!, frequency: Int!, name: String!, description: String, asOf: Time, country: String,
+    source: String, currency: String): Segment! @auth(roles: [ADMIN])
 }
 
 extend type Customer {
@@ -9976,6 +11233,11 @@ enum SegmentKind {
   DYNAMIC
   "Members are a snapshot, changed only by refreshSegment."
   STATIC
+  """
+  Customers chosen once, such as a report's cell (saveRfmCellAsSegment); the rule is
+  empty. Follows merges and unmerges; refreshSegment changes nothing.
+  """
+  LIST
 }
 
 input SegmentInput {
@@ -10431,6 +11693,16 @@ func (ec *executionContext) childFields_AgentCsat(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type AgentCsat", field.Name)
 }
 
+func (ec *executionContext) childFields_AgentDeletion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agent":
+		return ec.fieldContext_AgentDeletion_agent(ctx, field)
+	case "unassignedTickets":
+		return ec.fieldContext_AgentDeletion_unassignedTickets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentDeletion", field.Name)
+}
+
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -10595,6 +11867,40 @@ func (ec *executionContext) childFields_CampaignCount(ctx context.Context, field
 		return ec.fieldContext_CampaignCount_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CampaignCount", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignEffectiveness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "campaignId":
+		return ec.fieldContext_CampaignEffectiveness_campaignId(ctx, field)
+	case "name":
+		return ec.fieldContext_CampaignEffectiveness_name(ctx, field)
+	case "state":
+		return ec.fieldContext_CampaignEffectiveness_state(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_CampaignEffectiveness_startedAt(ctx, field)
+	case "planned":
+		return ec.fieldContext_CampaignEffectiveness_planned(ctx, field)
+	case "sent":
+		return ec.fieldContext_CampaignEffectiveness_sent(ctx, field)
+	case "delivered":
+		return ec.fieldContext_CampaignEffectiveness_delivered(ctx, field)
+	case "opened":
+		return ec.fieldContext_CampaignEffectiveness_opened(ctx, field)
+	case "clicked":
+		return ec.fieldContext_CampaignEffectiveness_clicked(ctx, field)
+	case "unsubscribed":
+		return ec.fieldContext_CampaignEffectiveness_unsubscribed(ctx, field)
+	case "treated":
+		return ec.fieldContext_CampaignEffectiveness_treated(ctx, field)
+	case "holdout":
+		return ec.fieldContext_CampaignEffectiveness_holdout(ctx, field)
+	case "uplift":
+		return ec.fieldContext_CampaignEffectiveness_uplift(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_CampaignEffectiveness_computedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignEffectiveness", field.Name)
 }
 
 func (ec *executionContext) childFields_CampaignGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11023,6 +12329,8 @@ func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, 
 		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+	case "ranking":
+		return ec.fieldContext_CustomerConnection_ranking(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
 }
@@ -11093,6 +12401,26 @@ func (ec *executionContext) childFields_CustomerNps(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type CustomerNps", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerRanking(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_CustomerRanking_status(ctx, field)
+	case "message":
+		return ec.fieldContext_CustomerRanking_message(ctx, field)
+	case "asOf":
+		return ec.fieldContext_CustomerRanking_asOf(ctx, field)
+	case "days":
+		return ec.fieldContext_CustomerRanking_days(ctx, field)
+	case "currency":
+		return ec.fieldContext_CustomerRanking_currency(ctx, field)
+	case "modelFittedAt":
+		return ec.fieldContext_CustomerRanking_modelFittedAt(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_CustomerRanking_computedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerRanking", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerTrend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "ready":
@@ -11133,6 +12461,22 @@ func (ec *executionContext) childFields_CustomerValueModel(ctx context.Context, 
 		return ec.fieldContext_CustomerValueModel_spend(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerValueModel", field.Name)
+}
+
+func (ec *executionContext) childFields_EffectivenessGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customers":
+		return ec.fieldContext_EffectivenessGroup_customers(ctx, field)
+	case "converted":
+		return ec.fieldContext_EffectivenessGroup_converted(ctx, field)
+	case "conversionRate":
+		return ec.fieldContext_EffectivenessGroup_conversionRate(ctx, field)
+	case "revenue":
+		return ec.fieldContext_EffectivenessGroup_revenue(ctx, field)
+	case "revenuePerCustomer":
+		return ec.fieldContext_EffectivenessGroup_revenuePerCustomer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EffectivenessGroup", field.Name)
 }
 
 func (ec *executionContext) childFields_EmailAttachment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11341,6 +12685,46 @@ func (ec *executionContext) childFields_Journey(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Journey", field.Name)
 }
 
+func (ec *executionContext) childFields_JourneyEffectiveness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "journeyId":
+		return ec.fieldContext_JourneyEffectiveness_journeyId(ctx, field)
+	case "name":
+		return ec.fieldContext_JourneyEffectiveness_name(ctx, field)
+	case "status":
+		return ec.fieldContext_JourneyEffectiveness_status(ctx, field)
+	case "version":
+		return ec.fieldContext_JourneyEffectiveness_version(ctx, field)
+	case "live":
+		return ec.fieldContext_JourneyEffectiveness_live(ctx, field)
+	case "entered":
+		return ec.fieldContext_JourneyEffectiveness_entered(ctx, field)
+	case "inProgress":
+		return ec.fieldContext_JourneyEffectiveness_inProgress(ctx, field)
+	case "done":
+		return ec.fieldContext_JourneyEffectiveness_done(ctx, field)
+	case "exited":
+		return ec.fieldContext_JourneyEffectiveness_exited(ctx, field)
+	case "converted":
+		return ec.fieldContext_JourneyEffectiveness_converted(ctx, field)
+	case "conversionRate":
+		return ec.fieldContext_JourneyEffectiveness_conversionRate(ctx, field)
+	case "holdout":
+		return ec.fieldContext_JourneyEffectiveness_holdout(ctx, field)
+	case "holdoutConverted":
+		return ec.fieldContext_JourneyEffectiveness_holdoutConverted(ctx, field)
+	case "holdoutConversionRate":
+		return ec.fieldContext_JourneyEffectiveness_holdoutConversionRate(ctx, field)
+	case "messagesSent":
+		return ec.fieldContext_JourneyEffectiveness_messagesSent(ctx, field)
+	case "uplift":
+		return ec.fieldContext_JourneyEffectiveness_uplift(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_JourneyEffectiveness_computedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyEffectiveness", field.Name)
+}
+
 func (ec *executionContext) childFields_JourneyEnrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "journeyId":
@@ -11495,6 +12879,44 @@ func (ec *executionContext) childFields_MacroResult(ctx context.Context, field g
 		return ec.fieldContext_MacroResult_missingPlaceholders(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MacroResult", field.Name)
+}
+
+func (ec *executionContext) childFields_MarketingEffectiveness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_MarketingEffectiveness_from(ctx, field)
+	case "to":
+		return ec.fieldContext_MarketingEffectiveness_to(ctx, field)
+	case "ready":
+		return ec.fieldContext_MarketingEffectiveness_ready(ctx, field)
+	case "currency":
+		return ec.fieldContext_MarketingEffectiveness_currency(ctx, field)
+	case "currencies":
+		return ec.fieldContext_MarketingEffectiveness_currencies(ctx, field)
+	case "totals":
+		return ec.fieldContext_MarketingEffectiveness_totals(ctx, field)
+	case "campaigns":
+		return ec.fieldContext_MarketingEffectiveness_campaigns(ctx, field)
+	case "journeys":
+		return ec.fieldContext_MarketingEffectiveness_journeys(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarketingEffectiveness", field.Name)
+}
+
+func (ec *executionContext) childFields_MarketingTotals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "messagesSent":
+		return ec.fieldContext_MarketingTotals_messagesSent(ctx, field)
+	case "conversions":
+		return ec.fieldContext_MarketingTotals_conversions(ctx, field)
+	case "attributedRevenue":
+		return ec.fieldContext_MarketingTotals_attributedRevenue(ctx, field)
+	case "significantCampaigns":
+		return ec.fieldContext_MarketingTotals_significantCampaigns(ctx, field)
+	case "significantJourneys":
+		return ec.fieldContext_MarketingTotals_significantJourneys(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarketingTotals", field.Name)
 }
 
 func (ec *executionContext) childFields_MatchEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11771,6 +13193,84 @@ func (ec *executionContext) childFields_PredictionInputs(ctx context.Context, fi
 		return ec.fieldContext_PredictionInputs_firstOrderAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PredictionInputs", field.Name)
+}
+
+func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_Product_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_Product_name(ctx, field)
+	case "category":
+		return ec.fieldContext_Product_category(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductQualityPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ready":
+		return ec.fieldContext_ProductQualityPage_ready(ctx, field)
+	case "from":
+		return ec.fieldContext_ProductQualityPage_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ProductQualityPage_to(ctx, field)
+	case "currency":
+		return ec.fieldContext_ProductQualityPage_currency(ctx, field)
+	case "minUnits":
+		return ec.fieldContext_ProductQualityPage_minUnits(ctx, field)
+	case "ticketWindowDays":
+		return ec.fieldContext_ProductQualityPage_ticketWindowDays(ctx, field)
+	case "orders":
+		return ec.fieldContext_ProductQualityPage_orders(ctx, field)
+	case "tickets":
+		return ec.fieldContext_ProductQualityPage_tickets(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProductQualityPage_totalCount(ctx, field)
+	case "rows":
+		return ec.fieldContext_ProductQualityPage_rows(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProductQualityPage_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductQualityPage", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductQualityRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ProductQualityRow_key(ctx, field)
+	case "sku":
+		return ec.fieldContext_ProductQualityRow_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_ProductQualityRow_name(ctx, field)
+	case "category":
+		return ec.fieldContext_ProductQualityRow_category(ctx, field)
+	case "orders":
+		return ec.fieldContext_ProductQualityRow_orders(ctx, field)
+	case "unitsSold":
+		return ec.fieldContext_ProductQualityRow_unitsSold(ctx, field)
+	case "unitsReturned":
+		return ec.fieldContext_ProductQualityRow_unitsReturned(ctx, field)
+	case "returnRate":
+		return ec.fieldContext_ProductQualityRow_returnRate(ctx, field)
+	case "unmatchedReturnedUnits":
+		return ec.fieldContext_ProductQualityRow_unmatchedReturnedUnits(ctx, field)
+	case "unmatchedReturns":
+		return ec.fieldContext_ProductQualityRow_unmatchedReturns(ctx, field)
+	case "netRevenue":
+		return ec.fieldContext_ProductQualityRow_netRevenue(ctx, field)
+	case "tickets":
+		return ec.fieldContext_ProductQualityRow_tickets(ctx, field)
+	case "ticketsPer100Orders":
+		return ec.fieldContext_ProductQualityRow_ticketsPer100Orders(ctx, field)
+	case "ratedTickets":
+		return ec.fieldContext_ProductQualityRow_ratedTickets(ctx, field)
+	case "averageCsat":
+		return ec.fieldContext_ProductQualityRow_averageCsat(ctx, field)
+	case "satisfiedShare":
+		return ec.fieldContext_ProductQualityRow_satisfiedShare(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductQualityRow", field.Name)
 }
 
 func (ec *executionContext) childFields_Ratio(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12223,6 +13723,10 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_recordCount(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Source_createdAt(ctx, field)
+	case "revision":
+		return ec.fieldContext_Source_revision(ctx, field)
+	case "ownTraitFields":
+		return ec.fieldContext_Source_ownTraitFields(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
 }
@@ -12375,6 +13879,10 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_messages(ctx, field)
 	case "history":
 		return ec.fieldContext_Ticket_history(ctx, field)
+	case "orderId":
+		return ec.fieldContext_Ticket_orderId(ctx, field)
+	case "order":
+		return ec.fieldContext_Ticket_order(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Ticket", field.Name)
 }
@@ -13305,6 +14813,48 @@ func (ec *executionContext) field_Mutation_createWriteKey_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteAgent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteMacro_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13316,6 +14866,20 @@ func (ec *executionContext) field_Mutation_deleteSegment_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteSlaPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "priority",
+		func(ctx context.Context, v any) (model.TicketPriority, error) {
+			return ec.unmarshalNTicketPriority2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTicketPriority(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["priority"] = arg0
 	return args, nil
 }
 
@@ -13565,6 +15129,20 @@ func (ec *executionContext) field_Mutation_publishJourney_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_putProducts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.ProductInput, error) {
+			return ec.unmarshalNProductInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_rateTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13764,6 +15342,76 @@ func (ec *executionContext) field_Mutation_revokeWriteKey_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_saveRfmCellAsSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "recency",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recency"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "frequency",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["frequency"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "description",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["description"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "country",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["country"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg7
 	return args, nil
 }
 
@@ -14019,6 +15667,28 @@ func (ec *executionContext) field_Mutation_setSurveySettings_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setTicketOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setTicketPriority_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14151,6 +15821,28 @@ func (ec *executionContext) field_Mutation_unmergeCustomer_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateAgent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AgentUpdateInput, error) {
+			return ec.unmarshalNAgentUpdateInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAgentUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateCampaign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14195,6 +15887,36 @@ func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "agentIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["agentIds"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateJourney_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14217,6 +15939,28 @@ func (ec *executionContext) field_Mutation_updateJourney_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateMacro_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MacroInput, error) {
+			return ec.unmarshalNMacroInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMacroInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14231,6 +15975,28 @@ func (ec *executionContext) field_Mutation_updateSegment_args(ctx context.Contex
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SegmentInput, error) {
 			return ec.unmarshalNSegmentInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SourceUpdateInput, error) {
+			return ec.unmarshalNSourceUpdateInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSourceUpdateInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14717,6 +16483,36 @@ func (ec *executionContext) field_Query_journey_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_marketingEffectiveness_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_matchJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14838,6 +16634,98 @@ func (ec *executionContext) field_Query_previewCampaign_args(ctx context.Context
 		return nil, err
 	}
 	args["customer"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_productQuality_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.QualityGrouping, error) {
+			return ec.unmarshalNQualityGrouping2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐQualityGrouping(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (model.QualityOrder, error) {
+			return ec.unmarshalNQualityOrder2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐQualityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "minUnits",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minUnits"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "ticketWindowDays",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ticketWindowDays"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg8
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_products_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skus",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skus"] = arg0
 	return args, nil
 }
 
@@ -15659,6 +17547,61 @@ func (ec *executionContext) fieldContext_AgentCsat_summary(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AgentDeletion_agent(ctx context.Context, field graphql.CollectedField, obj *model.AgentDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentDeletion_agent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentDeletion_agent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgentDeletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgentDeletion_unassignedTickets(ctx context.Context, field graphql.CollectedField, obj *model.AgentDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentDeletion_unassignedTickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnassignedTickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentDeletion_unassignedTickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentDeletion", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
@@ -16992,6 +18935,355 @@ func (ec *executionContext) _CampaignCount_count(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_CampaignCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CampaignCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_campaignId(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_campaignId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CampaignID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_campaignId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_name(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "String")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_state(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CampaignState) graphql.Marshaler {
+			return ec.marshalNCampaignState2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCampaignState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "CampaignState")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_startedAt(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_planned(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_planned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Planned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_planned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_sent(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_delivered(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_delivered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delivered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_delivered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_opened(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_opened(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Opened, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_opened(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_clicked(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_clicked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clicked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_clicked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_unsubscribed(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_unsubscribed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unsubscribed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_unsubscribed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CampaignEffectiveness_treated(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_treated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Treated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EffectivenessGroup) graphql.Marshaler {
+			return ec.marshalNEffectivenessGroup2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐEffectivenessGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_treated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignEffectiveness",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EffectivenessGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignEffectiveness_holdout(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_holdout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Holdout, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EffectivenessGroup) graphql.Marshaler {
+			return ec.marshalNEffectivenessGroup2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐEffectivenessGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_holdout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignEffectiveness",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EffectivenessGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignEffectiveness_uplift(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_uplift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uplift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CampaignUplift) graphql.Marshaler {
+			return ec.marshalOCampaignUplift2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCampaignUplift(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_uplift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignEffectiveness",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignUplift(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignEffectiveness_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignEffectiveness_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignEffectiveness_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignEffectiveness", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CampaignGroup_customers(ctx context.Context, field graphql.CollectedField, obj *model.CampaignGroup) (ret graphql.Marshaler) {
@@ -20697,6 +22989,38 @@ func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context
 	return graphql.NewScalarFieldContext("CustomerConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CustomerConnection_ranking(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_ranking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ranking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerRanking) graphql.Marshaler {
+			return ec.marshalOCustomerRanking2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRanking(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_ranking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerRanking(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerConsent_states(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConsent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21279,6 +23603,167 @@ func (ec *executionContext) fieldContext_CustomerNps_at(_ context.Context, field
 	return graphql.NewScalarFieldContext("CustomerNps", field, false, false, "Time")
 }
 
+func (ec *executionContext) _CustomerRanking_status(ctx context.Context, field graphql.CollectedField, obj *model.CustomerRanking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerRanking_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CustomerRankingStatus) graphql.Marshaler {
+			return ec.marshalNCustomerRankingStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRankingStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerRanking_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerRanking", field, false, false, "CustomerRankingStatus")
+}
+
+func (ec *executionContext) _CustomerRanking_message(ctx context.Context, field graphql.CollectedField, obj *model.CustomerRanking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerRanking_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerRanking_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerRanking", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerRanking_asOf(ctx context.Context, field graphql.CollectedField, obj *model.CustomerRanking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerRanking_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerRanking_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerRanking", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerRanking_days(ctx context.Context, field graphql.CollectedField, obj *model.CustomerRanking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerRanking_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerRanking_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerRanking", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerRanking_currency(ctx context.Context, field graphql.CollectedField, obj *model.CustomerRanking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerRanking_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerRanking_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerRanking", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerRanking_modelFittedAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerRanking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerRanking_modelFittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelFittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerRanking_modelFittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerRanking", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerRanking_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerRanking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerRanking_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerRanking_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerRanking", field, false, false, "Time")
+}
+
 func (ec *executionContext) _CustomerTrend_ready(ctx context.Context, field graphql.CollectedField, obj *model.CustomerTrend) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21646,6 +24131,139 @@ func (ec *executionContext) fieldContext_CustomerValueModel_spend(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_GammaGammaFit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EffectivenessGroup_customers(ctx context.Context, field graphql.CollectedField, obj *model.EffectivenessGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EffectivenessGroup_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EffectivenessGroup_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EffectivenessGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EffectivenessGroup_converted(ctx context.Context, field graphql.CollectedField, obj *model.EffectivenessGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EffectivenessGroup_converted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Converted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EffectivenessGroup_converted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EffectivenessGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EffectivenessGroup_conversionRate(ctx context.Context, field graphql.CollectedField, obj *model.EffectivenessGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EffectivenessGroup_conversionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EffectivenessGroup_conversionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EffectivenessGroup", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EffectivenessGroup_revenue(ctx context.Context, field graphql.CollectedField, obj *model.EffectivenessGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EffectivenessGroup_revenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EffectivenessGroup_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EffectivenessGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EffectivenessGroup_revenuePerCustomer(ctx context.Context, field graphql.CollectedField, obj *model.EffectivenessGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EffectivenessGroup_revenuePerCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevenuePerCustomer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EffectivenessGroup_revenuePerCustomer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EffectivenessGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23237,6 +25855,406 @@ func (ec *executionContext) fieldContext_Journey_versions(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _JourneyEffectiveness_journeyId(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_journeyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.JourneyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_journeyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "ID")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_name(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "String")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_status(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.JourneyStatus) graphql.Marshaler {
+			return ec.marshalNJourneyStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐJourneyStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "JourneyStatus")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_version(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_live(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_live(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Live, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_live(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_entered(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_inProgress(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_inProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InProgress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_inProgress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_done(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_done(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Done, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_done(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_exited(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_exited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exited, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_exited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_converted(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_converted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Converted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_converted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_conversionRate(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_conversionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_conversionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Float")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_holdout(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_holdout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Holdout, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_holdout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_holdoutConverted(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_holdoutConverted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HoldoutConverted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_holdoutConverted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_holdoutConversionRate(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_holdoutConversionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HoldoutConversionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_holdoutConversionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Float")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_messagesSent(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_messagesSent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessagesSent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_messagesSent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEffectiveness_uplift(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_uplift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uplift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CampaignUplift) graphql.Marshaler {
+			return ec.marshalOCampaignUplift2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCampaignUplift(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_uplift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JourneyEffectiveness",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignUplift(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JourneyEffectiveness_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEffectiveness_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEffectiveness_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEffectiveness", field, false, false, "Time")
+}
+
 func (ec *executionContext) _JourneyEnrollment_journeyId(ctx context.Context, field graphql.CollectedField, obj *model.JourneyEnrollment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24473,6 +27491,341 @@ func (ec *executionContext) fieldContext_MacroResult_missingPlaceholders(_ conte
 	return graphql.NewScalarFieldContext("MacroResult", field, false, false, "String")
 }
 
+func (ec *executionContext) _MarketingEffectiveness_from(ctx context.Context, field graphql.CollectedField, obj *model.MarketingEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingEffectiveness_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingEffectiveness_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingEffectiveness", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MarketingEffectiveness_to(ctx context.Context, field graphql.CollectedField, obj *model.MarketingEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingEffectiveness_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingEffectiveness_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingEffectiveness", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MarketingEffectiveness_ready(ctx context.Context, field graphql.CollectedField, obj *model.MarketingEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingEffectiveness_ready(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ready, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingEffectiveness_ready(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingEffectiveness", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MarketingEffectiveness_currency(ctx context.Context, field graphql.CollectedField, obj *model.MarketingEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingEffectiveness_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingEffectiveness_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingEffectiveness", field, false, false, "String")
+}
+
+func (ec *executionContext) _MarketingEffectiveness_currencies(ctx context.Context, field graphql.CollectedField, obj *model.MarketingEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingEffectiveness_currencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingEffectiveness_currencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingEffectiveness", field, false, false, "String")
+}
+
+func (ec *executionContext) _MarketingEffectiveness_totals(ctx context.Context, field graphql.CollectedField, obj *model.MarketingEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingEffectiveness_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MarketingTotals) graphql.Marshaler {
+			return ec.marshalNMarketingTotals2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMarketingTotals(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingEffectiveness_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketingEffectiveness",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarketingTotals(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarketingEffectiveness_campaigns(ctx context.Context, field graphql.CollectedField, obj *model.MarketingEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingEffectiveness_campaigns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaigns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CampaignEffectiveness) graphql.Marshaler {
+			return ec.marshalNCampaignEffectiveness2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCampaignEffectivenessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingEffectiveness_campaigns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketingEffectiveness",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignEffectiveness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarketingEffectiveness_journeys(ctx context.Context, field graphql.CollectedField, obj *model.MarketingEffectiveness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingEffectiveness_journeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Journeys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.JourneyEffectiveness) graphql.Marshaler {
+			return ec.marshalNJourneyEffectiveness2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐJourneyEffectivenessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingEffectiveness_journeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketingEffectiveness",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JourneyEffectiveness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarketingTotals_messagesSent(ctx context.Context, field graphql.CollectedField, obj *model.MarketingTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingTotals_messagesSent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessagesSent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingTotals_messagesSent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MarketingTotals_conversions(ctx context.Context, field graphql.CollectedField, obj *model.MarketingTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingTotals_conversions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingTotals_conversions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MarketingTotals_attributedRevenue(ctx context.Context, field graphql.CollectedField, obj *model.MarketingTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingTotals_attributedRevenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributedRevenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingTotals_attributedRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketingTotals",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarketingTotals_significantCampaigns(ctx context.Context, field graphql.CollectedField, obj *model.MarketingTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingTotals_significantCampaigns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignificantCampaigns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingTotals_significantCampaigns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MarketingTotals_significantJourneys(ctx context.Context, field graphql.CollectedField, obj *model.MarketingTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingTotals_significantJourneys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignificantJourneys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingTotals_significantJourneys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingTotals", field, false, false, "Int")
+}
+
 func (ec *executionContext) _MatchEvidence_field(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25666,6 +29019,502 @@ func (ec *executionContext) fieldContext_Mutation_unmergeCustomer(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unmergeCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAgent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAgent(ctx, fc.Args["id"].(string), fc.Args["input"].(model.AgentUpdateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Agent
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Agent
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAgent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAgent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAgent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAgent(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.AgentDeletion
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AgentDeletion
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgentDeletion) graphql.Marshaler {
+			return ec.marshalNAgentDeletion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAgentDeletion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAgent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgentDeletion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAgent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateGroup(ctx, fc.Args["id"].(string), fc.Args["name"].(string), fc.Args["agentIds"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Group
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Group
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalNGroup2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteGroup(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Group
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Group
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalNGroup2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSlaPolicy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSlaPolicy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSLAPolicy(ctx, fc.Args["priority"].(model.TicketPriority))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.SLAPolicy
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SLAPolicy
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAPolicy) graphql.Marshaler {
+			return ec.marshalNSlaPolicy2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSLAPolicy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSlaPolicy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaPolicy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSlaPolicy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMacro(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMacro(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMacro(ctx, fc.Args["id"].(string), fc.Args["input"].(model.MacroInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Macro
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Macro
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Macro) graphql.Marshaler {
+			return ec.marshalNMacro2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMacro(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMacro(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Macro(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMacro_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteMacro(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteMacro(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteMacro(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Macro
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Macro
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Macro) graphql.Marshaler {
+			return ec.marshalNMacro2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMacro(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteMacro(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Macro(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteMacro_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSource(ctx, fc.Args["source"].(string), fc.Args["input"].(model.SourceUpdateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Source
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Source
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28450,6 +32299,47 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_refreshMarketingEffectiveness(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshMarketingEffectiveness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RefreshMarketingEffectiveness(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshMarketingEffectiveness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _Mutation_startMatchJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28760,6 +32650,130 @@ func (ec *executionContext) fieldContext_Mutation_liftSuppression(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_putProducts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_putProducts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PutProducts(ctx, fc.Args["input"].([]*model.ProductInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_putProducts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_putProducts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTicketOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTicketOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTicketOrder(ctx, fc.Args["id"].(string), fc.Args["orderId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT"})
+				if err != nil {
+					var zeroVal *model.Ticket
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Ticket
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTicketOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTicketOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_refitCustomerValueModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28816,6 +32830,68 @@ func (ec *executionContext) fieldContext_Mutation_refitCustomerValueModel(ctx co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_refitCustomerValueModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_saveRfmCellAsSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveRfmCellAsSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveRfmCellAsSegment(ctx, fc.Args["recency"].(int), fc.Args["frequency"].(int), fc.Args["name"].(string), fc.Args["description"].(*string), fc.Args["asOf"].(*time.Time), fc.Args["country"].(*string), fc.Args["source"].(*string), fc.Args["currency"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveRfmCellAsSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveRfmCellAsSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30865,6 +34941,723 @@ func (ec *executionContext) fieldContext_PredictionInputs_firstOrderAt(_ context
 	return graphql.NewScalarFieldContext("PredictionInputs", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Product_sku(ctx context.Context, field graphql.CollectedField, obj *model.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sku, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _Product_name(ctx context.Context, field graphql.CollectedField, obj *model.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _Product_category(ctx context.Context, field graphql.CollectedField, obj *model.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductQualityPage_ready(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_ready(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ready, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_ready(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityPage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProductQualityPage_from(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityPage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProductQualityPage_to(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityPage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProductQualityPage_currency(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductQualityPage_minUnits(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_minUnits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinUnits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_minUnits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityPage_ticketWindowDays(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_ticketWindowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TicketWindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_ticketWindowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityPage_orders(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityPage_tickets(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_tickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_tickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityPage_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityPage_rows(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProductQualityRow) graphql.Marshaler {
+			return ec.marshalNProductQualityRow2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductQualityRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductQualityPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductQualityRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductQualityPage_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityPage_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityPage_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductQualityPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductQualityRow_key(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductQualityRow_sku(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sku, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductQualityRow_name(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductQualityRow_category(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductQualityRow_orders(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityRow_unitsSold(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_unitsSold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitsSold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_unitsSold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityRow_unitsReturned(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_unitsReturned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitsReturned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_unitsReturned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityRow_returnRate(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_returnRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturnRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_returnRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProductQualityRow_unmatchedReturnedUnits(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_unmatchedReturnedUnits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnmatchedReturnedUnits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_unmatchedReturnedUnits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityRow_unmatchedReturns(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_unmatchedReturns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnmatchedReturns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_unmatchedReturns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityRow_netRevenue(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_netRevenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NetRevenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_netRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductQualityRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductQualityRow_tickets(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_tickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_tickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityRow_ticketsPer100Orders(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_ticketsPer100Orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TicketsPer100Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_ticketsPer100Orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProductQualityRow_ratedTickets(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_ratedTickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RatedTickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_ratedTickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductQualityRow_averageCsat(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_averageCsat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageCsat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_averageCsat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProductQualityRow_satisfiedShare(ctx context.Context, field graphql.CollectedField, obj *model.ProductQualityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductQualityRow_satisfiedShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SatisfiedShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductQualityRow_satisfiedShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductQualityRow", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32345,6 +37138,68 @@ func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_marketingEffectiveness(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_marketingEffectiveness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MarketingEffectiveness(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["currency"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.MarketingEffectiveness
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MarketingEffectiveness
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MarketingEffectiveness) graphql.Marshaler {
+			return ec.marshalNMarketingEffectiveness2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMarketingEffectiveness(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_marketingEffectiveness(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarketingEffectiveness(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_marketingEffectiveness_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_matchSuggestions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32711,6 +37566,130 @@ func (ec *executionContext) fieldContext_Query_suppressions(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_suppressions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_productQuality(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_productQuality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProductQuality(ctx, fc.Args["by"].(model.QualityGrouping), fc.Args["orderBy"].(model.QualityOrder), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["currency"].(*string), fc.Args["minUnits"].(*int), fc.Args["ticketWindowDays"].(*int), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ProductQualityPage
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ProductQualityPage
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductQualityPage) graphql.Marshaler {
+			return ec.marshalNProductQualityPage2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductQualityPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_productQuality(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductQualityPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_productQuality_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_products(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_products(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Products(ctx, fc.Args["skus"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ANALYST", "AGENT"})
+				if err != nil {
+					var zeroVal []*model.Product
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.Product
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_products(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_products_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -37219,6 +42198,61 @@ func (ec *executionContext) fieldContext_Source_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Source", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Source_revision(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Source_ownTraitFields(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_ownTraitFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnTraitFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldMapping) graphql.Marshaler {
+			return ec.marshalNFieldMapping2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐFieldMappingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_ownTraitFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Source",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldMapping(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SourceRecord_id(ctx context.Context, field graphql.CollectedField, obj *model.SourceRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -38772,6 +43806,61 @@ func (ec *executionContext) fieldContext_Ticket_history(_ context.Context, field
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TicketEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Ticket_orderId(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_orderId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Ticket_order(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Ticket().Order(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Ticket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
 		},
 	}
 	return fc, nil
@@ -42500,6 +47589,69 @@ func UnmarshalAgentInput(ctx context.Context, raw any) (model.AgentInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAgentUpdateInput(ctx context.Context, obj any) (model.AgentUpdateInput, error) {
+	var it model.AgentUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "email", "groups", "available"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "groups":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groups"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Groups = data
+		case "available":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("available"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Available = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAgentUpdateInput unmarshals raw into the AgentUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAgentUpdateInput(ctx context.Context, raw any) (model.AgentUpdateInput, error) {
+	var out model.AgentUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgentUpdateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputBusinessHoursInput(ctx context.Context, obj any) (model.BusinessHoursInput, error) {
 	var it model.BusinessHoursInput
 	if obj == nil {
@@ -42872,7 +48024,7 @@ func (ec *executionContext) unmarshalInputCreateTicketInput(ctx context.Context,
 		asMap["priority"] = "NORMAL"
 	}
 
-	fieldsInOrder := [...]string{"subject", "body", "customerId", "email", "channel", "priority", "tags", "groupId"}
+	fieldsInOrder := [...]string{"subject", "body", "customerId", "email", "channel", "priority", "tags", "groupId", "orderId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42935,6 +48087,13 @@ func (ec *executionContext) unmarshalInputCreateTicketInput(ctx context.Context,
 				return it, err
 			}
 			it.GroupID = data
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
 		}
 	}
 	return it, nil
@@ -42963,7 +48122,7 @@ func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"minRevenueMinor", "minOrders", "currency", "country"}
+	fieldsInOrder := [...]string{"minRevenueMinor", "minOrders", "currency", "country", "predictionDays", "predictionAsOf"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42998,6 +48157,20 @@ func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, ob
 				return it, err
 			}
 			it.Country = data
+		case "predictionDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("predictionDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PredictionDays = data
+		case "predictionAsOf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("predictionAsOf"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PredictionAsOf = data
 		}
 	}
 	return it, nil
@@ -44521,7 +49694,7 @@ func (ec *executionContext) unmarshalInputOrderLineInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sku", "description", "quantity", "unitPrice"}
+	fieldsInOrder := [...]string{"sku", "description", "quantity", "unitPrice", "category"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -44556,6 +49729,13 @@ func (ec *executionContext) unmarshalInputOrderLineInput(ctx context.Context, ob
 				return it, err
 			}
 			it.UnitPrice = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
 		}
 	}
 	return it, nil
@@ -44619,6 +49799,62 @@ func (ec *executionContext) unmarshalInputPlaceholderDefaultInput(ctx context.Co
 func UnmarshalPlaceholderDefaultInput(ctx context.Context, raw any) (model.PlaceholderDefaultInput, error) {
 	var out model.PlaceholderDefaultInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlaceholderDefaultInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProductInput(ctx context.Context, obj any) (model.ProductInput, error) {
+	var it model.ProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sku", "name", "category"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProductInput unmarshals raw into the ProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProductInput(ctx context.Context, raw any) (model.ProductInput, error) {
+	var out model.ProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductInput", raw, &out)
 	return out, err
 }
 
@@ -44984,6 +50220,76 @@ func (ec *executionContext) unmarshalInputSourceInput(ctx context.Context, obj a
 func UnmarshalSourceInput(ctx context.Context, raw any) (model.SourceInput, error) {
 	var out model.SourceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SourceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSourceUpdateInput(ctx context.Context, obj any) (model.SourceUpdateInput, error) {
+	var it model.SourceUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "priority", "identifierFields", "traitFields", "expectedRevision"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOSourceKind2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSourceKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "identifierFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierFields"))
+			data, err := ec.unmarshalOFieldMappingInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐFieldMappingInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierFields = data
+		case "traitFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traitFields"))
+			data, err := ec.unmarshalOFieldMappingInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐFieldMappingInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraitFields = data
+		case "expectedRevision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedRevision"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedRevision = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSourceUpdateInput unmarshals raw into the SourceUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSourceUpdateInput(ctx context.Context, raw any) (model.SourceUpdateInput, error) {
+	var out model.SourceUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SourceUpdateInput", raw, &out)
 	return out, err
 }
 
@@ -45416,6 +50722,44 @@ func (ec *executionContext) _AgentCsat(ctx context.Context, sel ast.SelectionSet
 			}
 		case "summary":
 			out.Values[i] = ec._AgentCsat_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var agentDeletionImplementors = []string{"AgentDeletion"}
+
+func (ec *executionContext) _AgentDeletion(ctx context.Context, sel ast.SelectionSet, obj *model.AgentDeletion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agentDeletionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgentDeletion")
+		case "agent":
+			out.Values[i] = ec._AgentDeletion_agent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unassignedTickets":
+			out.Values[i] = ec._AgentDeletion_unassignedTickets(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -45948,6 +51292,104 @@ func (ec *executionContext) _CampaignCount(ctx context.Context, sel ast.Selectio
 			}
 		case "count":
 			out.Values[i] = ec._CampaignCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var campaignEffectivenessImplementors = []string{"CampaignEffectiveness"}
+
+func (ec *executionContext) _CampaignEffectiveness(ctx context.Context, sel ast.SelectionSet, obj *model.CampaignEffectiveness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, campaignEffectivenessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CampaignEffectiveness")
+		case "campaignId":
+			out.Values[i] = ec._CampaignEffectiveness_campaignId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CampaignEffectiveness_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._CampaignEffectiveness_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._CampaignEffectiveness_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "planned":
+			out.Values[i] = ec._CampaignEffectiveness_planned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._CampaignEffectiveness_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delivered":
+			out.Values[i] = ec._CampaignEffectiveness_delivered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "opened":
+			out.Values[i] = ec._CampaignEffectiveness_opened(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clicked":
+			out.Values[i] = ec._CampaignEffectiveness_clicked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unsubscribed":
+			out.Values[i] = ec._CampaignEffectiveness_unsubscribed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "treated":
+			out.Values[i] = ec._CampaignEffectiveness_treated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "holdout":
+			out.Values[i] = ec._CampaignEffectiveness_holdout(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uplift":
+			out.Values[i] = ec._CampaignEffectiveness_uplift(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "computedAt":
+			out.Values[i] = ec._CampaignEffectiveness_computedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -47351,6 +52793,11 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "ranking":
+			out.Values[i] = ec._CustomerConnection_ranking(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47585,6 +53032,69 @@ func (ec *executionContext) _CustomerNps(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var customerRankingImplementors = []string{"CustomerRanking"}
+
+func (ec *executionContext) _CustomerRanking(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerRanking) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerRankingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerRanking")
+		case "status":
+			out.Values[i] = ec._CustomerRanking_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._CustomerRanking_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._CustomerRanking_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days":
+			out.Values[i] = ec._CustomerRanking_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._CustomerRanking_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "modelFittedAt":
+			out.Values[i] = ec._CustomerRanking_modelFittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "computedAt":
+			out.Values[i] = ec._CustomerRanking_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customerTrendImplementors = []string{"CustomerTrend"}
 
 func (ec *executionContext) _CustomerTrend(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerTrend) graphql.Marshaler {
@@ -47696,6 +53206,59 @@ func (ec *executionContext) _CustomerValueModel(ctx context.Context, sel ast.Sel
 			}
 		case "spend":
 			out.Values[i] = ec._CustomerValueModel_spend(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var effectivenessGroupImplementors = []string{"EffectivenessGroup"}
+
+func (ec *executionContext) _EffectivenessGroup(ctx context.Context, sel ast.SelectionSet, obj *model.EffectivenessGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, effectivenessGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EffectivenessGroup")
+		case "customers":
+			out.Values[i] = ec._EffectivenessGroup_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "converted":
+			out.Values[i] = ec._EffectivenessGroup_converted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversionRate":
+			out.Values[i] = ec._EffectivenessGroup_conversionRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revenue":
+			out.Values[i] = ec._EffectivenessGroup_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revenuePerCustomer":
+			out.Values[i] = ec._EffectivenessGroup_revenuePerCustomer(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -48388,6 +53951,119 @@ func (ec *executionContext) _Journey(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var journeyEffectivenessImplementors = []string{"JourneyEffectiveness"}
+
+func (ec *executionContext) _JourneyEffectiveness(ctx context.Context, sel ast.SelectionSet, obj *model.JourneyEffectiveness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, journeyEffectivenessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JourneyEffectiveness")
+		case "journeyId":
+			out.Values[i] = ec._JourneyEffectiveness_journeyId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._JourneyEffectiveness_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._JourneyEffectiveness_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._JourneyEffectiveness_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "live":
+			out.Values[i] = ec._JourneyEffectiveness_live(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._JourneyEffectiveness_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inProgress":
+			out.Values[i] = ec._JourneyEffectiveness_inProgress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "done":
+			out.Values[i] = ec._JourneyEffectiveness_done(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exited":
+			out.Values[i] = ec._JourneyEffectiveness_exited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "converted":
+			out.Values[i] = ec._JourneyEffectiveness_converted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversionRate":
+			out.Values[i] = ec._JourneyEffectiveness_conversionRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "holdout":
+			out.Values[i] = ec._JourneyEffectiveness_holdout(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "holdoutConverted":
+			out.Values[i] = ec._JourneyEffectiveness_holdoutConverted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "holdoutConversionRate":
+			out.Values[i] = ec._JourneyEffectiveness_holdoutConversionRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "messagesSent":
+			out.Values[i] = ec._JourneyEffectiveness_messagesSent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uplift":
+			out.Values[i] = ec._JourneyEffectiveness_uplift(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "computedAt":
+			out.Values[i] = ec._JourneyEffectiveness_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var journeyEnrollmentImplementors = []string{"JourneyEnrollment"}
 
 func (ec *executionContext) _JourneyEnrollment(ctx context.Context, sel ast.SelectionSet, obj *model.JourneyEnrollment) graphql.Marshaler {
@@ -48895,6 +54571,127 @@ func (ec *executionContext) _MacroResult(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var marketingEffectivenessImplementors = []string{"MarketingEffectiveness"}
+
+func (ec *executionContext) _MarketingEffectiveness(ctx context.Context, sel ast.SelectionSet, obj *model.MarketingEffectiveness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, marketingEffectivenessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MarketingEffectiveness")
+		case "from":
+			out.Values[i] = ec._MarketingEffectiveness_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._MarketingEffectiveness_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ready":
+			out.Values[i] = ec._MarketingEffectiveness_ready(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._MarketingEffectiveness_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currencies":
+			out.Values[i] = ec._MarketingEffectiveness_currencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._MarketingEffectiveness_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "campaigns":
+			out.Values[i] = ec._MarketingEffectiveness_campaigns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "journeys":
+			out.Values[i] = ec._MarketingEffectiveness_journeys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var marketingTotalsImplementors = []string{"MarketingTotals"}
+
+func (ec *executionContext) _MarketingTotals(ctx context.Context, sel ast.SelectionSet, obj *model.MarketingTotals) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, marketingTotalsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MarketingTotals")
+		case "messagesSent":
+			out.Values[i] = ec._MarketingTotals_messagesSent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversions":
+			out.Values[i] = ec._MarketingTotals_conversions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attributedRevenue":
+			out.Values[i] = ec._MarketingTotals_attributedRevenue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "significantCampaigns":
+			out.Values[i] = ec._MarketingTotals_significantCampaigns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "significantJourneys":
+			out.Values[i] = ec._MarketingTotals_significantJourneys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var matchEvidenceImplementors = []string{"MatchEvidence"}
 
 func (ec *executionContext) _MatchEvidence(ctx context.Context, sel ast.SelectionSet, obj *model.MatchEvidence) graphql.Marshaler {
@@ -49307,6 +55104,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateAgent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAgent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAgent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAgent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSlaPolicy":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSlaPolicy(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMacro":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMacro(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteMacro":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteMacro(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCampaign":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCampaign(ctx, field)
@@ -49622,6 +55475,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "refreshMarketingEffectiveness":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshMarketingEffectiveness(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "startMatchJob":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_startMatchJob(ctx, field)
@@ -49657,9 +55517,30 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "putProducts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_putProducts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTicketOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTicketOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "refitCustomerValueModel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_refitCustomerValueModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "saveRfmCellAsSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveRfmCellAsSegment(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -50300,6 +56181,240 @@ func (ec *executionContext) _PredictionInputs(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var productImplementors = []string{"Product"}
+
+func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *model.Product) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Product")
+		case "sku":
+			out.Values[i] = ec._Product_sku(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Product_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._Product_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var productQualityPageImplementors = []string{"ProductQualityPage"}
+
+func (ec *executionContext) _ProductQualityPage(ctx context.Context, sel ast.SelectionSet, obj *model.ProductQualityPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productQualityPageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductQualityPage")
+		case "ready":
+			out.Values[i] = ec._ProductQualityPage_ready(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._ProductQualityPage_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ProductQualityPage_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._ProductQualityPage_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "minUnits":
+			out.Values[i] = ec._ProductQualityPage_minUnits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ticketWindowDays":
+			out.Values[i] = ec._ProductQualityPage_ticketWindowDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._ProductQualityPage_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tickets":
+			out.Values[i] = ec._ProductQualityPage_tickets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProductQualityPage_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ProductQualityPage_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProductQualityPage_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var productQualityRowImplementors = []string{"ProductQualityRow"}
+
+func (ec *executionContext) _ProductQualityRow(ctx context.Context, sel ast.SelectionSet, obj *model.ProductQualityRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productQualityRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductQualityRow")
+		case "key":
+			out.Values[i] = ec._ProductQualityRow_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sku":
+			out.Values[i] = ec._ProductQualityRow_sku(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ProductQualityRow_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._ProductQualityRow_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._ProductQualityRow_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unitsSold":
+			out.Values[i] = ec._ProductQualityRow_unitsSold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unitsReturned":
+			out.Values[i] = ec._ProductQualityRow_unitsReturned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnRate":
+			out.Values[i] = ec._ProductQualityRow_returnRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unmatchedReturnedUnits":
+			out.Values[i] = ec._ProductQualityRow_unmatchedReturnedUnits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unmatchedReturns":
+			out.Values[i] = ec._ProductQualityRow_unmatchedReturns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "netRevenue":
+			out.Values[i] = ec._ProductQualityRow_netRevenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tickets":
+			out.Values[i] = ec._ProductQualityRow_tickets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ticketsPer100Orders":
+			out.Values[i] = ec._ProductQualityRow_ticketsPer100Orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ratedTickets":
+			out.Values[i] = ec._ProductQualityRow_ratedTickets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "averageCsat":
+			out.Values[i] = ec._ProductQualityRow_averageCsat(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "satisfiedShare":
+			out.Values[i] = ec._ProductQualityRow_satisfiedShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -50475,6 +56590,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
 				})
+		case "marketingEffectiveness":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_marketingEffectiveness(ctx, field)
+				})
 		case "matchSuggestions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -50510,6 +56631,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_suppressions(ctx, field)
+				})
+		case "productQuality":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_productQuality(ctx, field)
+				})
+		case "products":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_products(ctx, field)
 				})
 		case "reportsStatus":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -52130,6 +58263,16 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "revision":
+			out.Values[i] = ec._Source_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ownTraitFields":
+			out.Values[i] = ec._Source_ownTraitFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -52629,6 +58772,17 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Ticket_history(ctx, field, obj)
+				})
+		case "orderId":
+			out.Values[i] = ec._Ticket_orderId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "order":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_order(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -54064,8 +60218,21 @@ func (ec *executionContext) marshalNAgentCsat2ᚖgithubᚗcomᚋtesseraᚑcdpᚋ
 	return ec._AgentCsat(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAgentDeletion2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAgentDeletion(ctx context.Context, sel ast.SelectionSet, v *model.AgentDeletion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgentDeletion!")
+		return graphql.Null
+	}
+	return ec._AgentDeletion(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAgentInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAgentInput(ctx context.Context, v any) (model.AgentInput, error) {
 	res, err := ec.unmarshalInputAgentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAgentUpdateInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐAgentUpdateInput(ctx context.Context, v any) (model.AgentUpdateInput, error) {
+	res, err := ec.unmarshalInputAgentUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -54246,6 +60413,30 @@ func (ec *executionContext) marshalNCampaignCount2ᚖgithubᚗcomᚋtesseraᚑcd
 		return graphql.Null
 	}
 	return ec._CampaignCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCampaignEffectiveness2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCampaignEffectivenessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CampaignEffectiveness) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCampaignEffectiveness2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCampaignEffectiveness(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCampaignEffectiveness2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCampaignEffectiveness(ctx context.Context, sel ast.SelectionSet, v *model.CampaignEffectiveness) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CampaignEffectiveness!")
+		return graphql.Null
+	}
+	return ec._CampaignEffectiveness(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCampaignFeedbackKind2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCampaignFeedbackKind(ctx context.Context, v any) (model.CampaignFeedbackKind, error) {
@@ -54657,6 +60848,16 @@ func (ec *executionContext) marshalNCustomerMetrics2ᚖgithubᚗcomᚋtesseraᚑ
 	return ec._CustomerMetrics(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomerRankingStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRankingStatus(ctx context.Context, v any) (model.CustomerRankingStatus, error) {
+	var res model.CustomerRankingStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerRankingStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRankingStatus(ctx context.Context, sel ast.SelectionSet, v model.CustomerRankingStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCustomerRefInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRefInput(ctx context.Context, v any) (*model.CustomerRefInput, error) {
 	res, err := ec.unmarshalInputCustomerRefInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -54676,6 +60877,14 @@ func (ec *executionContext) marshalNCustomerValueModel2ᚖgithubᚗcomᚋtessera
 		return graphql.Null
 	}
 	return ec._CustomerValueModel(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEffectivenessGroup2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐEffectivenessGroup(ctx context.Context, sel ast.SelectionSet, v *model.EffectivenessGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EffectivenessGroup!")
+		return graphql.Null
+	}
+	return ec._EffectivenessGroup(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEmailAttachment2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐEmailAttachmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmailAttachment) graphql.Marshaler {
@@ -55103,6 +61312,30 @@ func (ec *executionContext) unmarshalNJourneyDefinitionInput2ᚖgithubᚗcomᚋt
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNJourneyEffectiveness2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐJourneyEffectivenessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JourneyEffectiveness) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJourneyEffectiveness2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐJourneyEffectiveness(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJourneyEffectiveness2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐJourneyEffectiveness(ctx context.Context, sel ast.SelectionSet, v *model.JourneyEffectiveness) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JourneyEffectiveness!")
+		return graphql.Null
+	}
+	return ec._JourneyEffectiveness(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNJourneyEnrollment2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐJourneyEnrollmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JourneyEnrollment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -55358,6 +61591,22 @@ func (ec *executionContext) marshalNMacroResult2ᚖgithubᚗcomᚋtesseraᚑcdp�
 		return graphql.Null
 	}
 	return ec._MacroResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMarketingEffectiveness2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMarketingEffectiveness(ctx context.Context, sel ast.SelectionSet, v *model.MarketingEffectiveness) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MarketingEffectiveness!")
+		return graphql.Null
+	}
+	return ec._MarketingEffectiveness(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMarketingTotals2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMarketingTotals(ctx context.Context, sel ast.SelectionSet, v *model.MarketingTotals) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MarketingTotals!")
+		return graphql.Null
+	}
+	return ec._MarketingTotals(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMatchEvidence2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMatchEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MatchEvidence) graphql.Marshaler {
@@ -55730,6 +61979,101 @@ func (ec *executionContext) unmarshalNPredictionStatus2githubᚗcomᚋtesseraᚑ
 }
 
 func (ec *executionContext) marshalNPredictionStatus2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐPredictionStatus(ctx context.Context, sel ast.SelectionSet, v model.PredictionStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNProduct2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Product) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProduct2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProduct(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProduct(ctx context.Context, sel ast.SelectionSet, v *model.Product) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Product!")
+		return graphql.Null
+	}
+	return ec._Product(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProductInput2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductInputᚄ(ctx context.Context, v any) ([]*model.ProductInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProductInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProductInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNProductInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductInput(ctx context.Context, v any) (*model.ProductInput, error) {
+	res, err := ec.unmarshalInputProductInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProductQualityPage2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductQualityPage(ctx context.Context, sel ast.SelectionSet, v *model.ProductQualityPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductQualityPage!")
+		return graphql.Null
+	}
+	return ec._ProductQualityPage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProductQualityRow2ᚕᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductQualityRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductQualityRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProductQualityRow2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductQualityRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProductQualityRow2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐProductQualityRow(ctx context.Context, sel ast.SelectionSet, v *model.ProductQualityRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductQualityRow!")
+		return graphql.Null
+	}
+	return ec._ProductQualityRow(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNQualityGrouping2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐQualityGrouping(ctx context.Context, v any) (model.QualityGrouping, error) {
+	var res model.QualityGrouping
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQualityGrouping2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐQualityGrouping(ctx context.Context, sel ast.SelectionSet, v model.QualityGrouping) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNQualityOrder2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐQualityOrder(ctx context.Context, v any) (model.QualityOrder, error) {
+	var res model.QualityOrder
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQualityOrder2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐQualityOrder(ctx context.Context, sel ast.SelectionSet, v model.QualityOrder) graphql.Marshaler {
 	return v
 }
 
@@ -56313,6 +62657,11 @@ func (ec *executionContext) marshalNSourceRecord2ᚖgithubᚗcomᚋtesseraᚑcdp
 		return graphql.Null
 	}
 	return ec._SourceRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSourceUpdateInput2githubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSourceUpdateInput(ctx context.Context, v any) (model.SourceUpdateInput, error) {
+	res, err := ec.unmarshalInputSourceUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -57301,6 +63650,13 @@ func (ec *executionContext) marshalOCustomerOrder2ᚖgithubᚗcomᚋtesseraᚑcd
 	return v
 }
 
+func (ec *executionContext) marshalOCustomerRanking2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRanking(ctx context.Context, sel ast.SelectionSet, v *model.CustomerRanking) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerRanking(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCustomerRefInput2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐCustomerRefInput(ctx context.Context, v any) (*model.CustomerRefInput, error) {
 	if v == nil {
 		return nil, nil
@@ -57364,6 +63720,41 @@ func (ec *executionContext) marshalOGammaGammaFit2ᚖgithubᚗcomᚋtesseraᚑcd
 		return graphql.Null
 	}
 	return ec._GammaGammaFit(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -57713,6 +64104,22 @@ func (ec *executionContext) marshalOSmoothingFit2ᚖgithubᚗcomᚋtesseraᚑcdp
 		return graphql.Null
 	}
 	return ec._SmoothingFit(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSourceKind2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSourceKind(ctx context.Context, v any) (*model.SourceKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SourceKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSourceKind2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐSourceKind(ctx context.Context, sel ast.SelectionSet, v *model.SourceKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -12,24 +12,25 @@ import (
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/resolvers/convert"
+	"github.com/tessera-cdp/tessera/resolvers/convert/engage"
 )
 
 // CreateCampaign is the resolver for the createCampaign field.
 func (r *mutationResolver) CreateCampaign(ctx context.Context, input model.CampaignInput) (*model.Campaign, error) {
-	c, err := r.Campaigns.Create(ctx, convert.FromCampaignInput(input), auth.Actor(ctx))
+	c, err := r.Campaigns.Create(ctx, engage.FromCampaignInput(input), auth.Actor(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCampaign(c), nil
+	return engage.ToCampaign(c), nil
 }
 
 // UpdateCampaign is the resolver for the updateCampaign field.
 func (r *mutationResolver) UpdateCampaign(ctx context.Context, id string, input model.CampaignInput) (*model.Campaign, error) {
-	c, err := r.Campaigns.Update(ctx, id, convert.FromCampaignInput(input))
+	c, err := r.Campaigns.Update(ctx, id, engage.FromCampaignInput(input))
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCampaign(c), nil
+	return engage.ToCampaign(c), nil
 }
 
 // SendTestCampaign is the resolver for the sendTestCampaign field.
@@ -47,7 +48,7 @@ func (r *mutationResolver) ScheduleCampaign(ctx context.Context, id string, at s
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCampaign(c), nil
+	return engage.ToCampaign(c), nil
 }
 
 // SendCampaignNow is the resolver for the sendCampaignNow field.
@@ -56,7 +57,7 @@ func (r *mutationResolver) SendCampaignNow(ctx context.Context, id string) (*mod
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCampaign(c), nil
+	return engage.ToCampaign(c), nil
 }
 
 // CancelCampaign is the resolver for the cancelCampaign field.
@@ -65,7 +66,7 @@ func (r *mutationResolver) CancelCampaign(ctx context.Context, id string) (*mode
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCampaign(c), nil
+	return engage.ToCampaign(c), nil
 }
 
 // ReportCampaignFeedback is the resolver for the reportCampaignFeedback field.
@@ -82,7 +83,7 @@ func (r *queryResolver) Campaigns(ctx context.Context) ([]*model.Campaign, error
 	if err != nil {
 		return nil, err
 	}
-	return convert.All(cs, convert.ToCampaign), nil
+	return convert.All(cs, engage.ToCampaign), nil
 }
 
 // Campaign is the resolver for the campaign field.
@@ -94,7 +95,7 @@ func (r *queryResolver) Campaign(ctx context.Context, id string) (*model.Campaig
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCampaign(c), nil
+	return engage.ToCampaign(c), nil
 }
 
 // PreviewCampaign is the resolver for the previewCampaign field.
@@ -112,5 +113,5 @@ func (r *queryResolver) CampaignReport(ctx context.Context, id string) (*model.C
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCampaignReport(rep), nil
+	return engage.ToCampaignReport(rep), nil
 }

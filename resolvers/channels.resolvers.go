@@ -12,16 +12,16 @@ import (
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/channels"
-	"github.com/tessera-cdp/tessera/resolvers/convert"
+	"github.com/tessera-cdp/tessera/resolvers/convert/engage"
 )
 
 // CreateChannel is the resolver for the createChannel field.
 func (r *mutationResolver) CreateChannel(ctx context.Context, name string, kind model.ChannelKind, outboundURL *string) (*model.CreateChannelResult, error) {
-	c, err := r.Resolver.Channels.Create(ctx, name, convert.FromChannelKind(kind), val(outboundURL), auth.Actor(ctx))
+	c, err := r.Resolver.Channels.Create(ctx, name, engage.FromChannelKind(kind), val(outboundURL), auth.Actor(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return &model.CreateChannelResult{Channel: convert.ToChannel(c), Secret: c.Secret}, nil
+	return &model.CreateChannelResult{Channel: engage.ToChannel(c), Secret: c.Secret}, nil
 }
 
 // RemoveChannel is the resolver for the removeChannel field.
@@ -34,7 +34,7 @@ func (r *queryResolver) Channels(ctx context.Context) ([]*model.Channel, error) 
 	cs, err := r.Resolver.Channels.List(ctx)
 	out := make([]*model.Channel, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, convert.ToChannel(c))
+		out = append(out, engage.ToChannel(c))
 	}
 	return out, err
 }
@@ -48,5 +48,5 @@ func (r *ticketMessageResolver) ChannelDelivery(ctx context.Context, obj *model.
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToChannelDelivery(o), nil
+	return engage.ToChannelDelivery(o), nil
 }

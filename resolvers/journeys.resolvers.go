@@ -13,14 +13,14 @@ import (
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/journey"
-	"github.com/tessera-cdp/tessera/resolvers/convert"
+	"github.com/tessera-cdp/tessera/resolvers/convert/engage"
 )
 
 // Journeys is the resolver for the journeys field.
 func (r *customerResolver) Journeys(ctx context.Context, obj *model.Customer) ([]*model.JourneyEnrollment, error) {
 	out := []*model.JourneyEnrollment{}
 	for _, p := range r.Resolver.Journeys.CustomerPositions(obj.ID) {
-		out = append(out, convert.ToJourneyEnrollment(p))
+		out = append(out, engage.ToJourneyEnrollment(p))
 	}
 	return out, nil
 }
@@ -35,12 +35,12 @@ func (r *journeyResolver) Versions(ctx context.Context, obj *model.Journey) ([]*
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToJourneyVersions(j.Live, vs, r.Resolver.Journeys.Stats(j.ID, vs)), nil
+	return engage.ToJourneyVersions(j.Live, vs, r.Resolver.Journeys.Stats(j.ID, vs)), nil
 }
 
 // CreateJourney is the resolver for the createJourney field.
 func (r *mutationResolver) CreateJourney(ctx context.Context, input model.JourneyInput) (*model.Journey, error) {
-	d, err := convert.ToJourneyDefinition(input.Definition, r.rule)
+	d, err := engage.ToJourneyDefinition(input.Definition, r.rule)
 	if err != nil {
 		return nil, err
 	}
@@ -48,14 +48,14 @@ func (r *mutationResolver) CreateJourney(ctx context.Context, input model.Journe
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToJourney(j), nil
+	return engage.ToJourney(j), nil
 }
 
 // UpdateJourney is the resolver for the updateJourney field.
 func (r *mutationResolver) UpdateJourney(ctx context.Context, id string, input model.JourneyUpdateInput) (*model.Journey, error) {
 	var def *journey.Definition
 	if input.Definition != nil {
-		d, err := convert.ToJourneyDefinition(input.Definition, r.rule)
+		d, err := engage.ToJourneyDefinition(input.Definition, r.rule)
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +65,7 @@ func (r *mutationResolver) UpdateJourney(ctx context.Context, id string, input m
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToJourney(j), nil
+	return engage.ToJourney(j), nil
 }
 
 // PublishJourney is the resolver for the publishJourney field.
@@ -74,7 +74,7 @@ func (r *mutationResolver) PublishJourney(ctx context.Context, id string) (*mode
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToJourney(j), nil
+	return engage.ToJourney(j), nil
 }
 
 // PauseJourney is the resolver for the pauseJourney field.
@@ -83,7 +83,7 @@ func (r *mutationResolver) PauseJourney(ctx context.Context, id string) (*model.
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToJourney(j), nil
+	return engage.ToJourney(j), nil
 }
 
 // ArchiveJourney is the resolver for the archiveJourney field.
@@ -92,7 +92,7 @@ func (r *mutationResolver) ArchiveJourney(ctx context.Context, id string) (*mode
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToJourney(j), nil
+	return engage.ToJourney(j), nil
 }
 
 // Journeys is the resolver for the journeys field.
@@ -103,7 +103,7 @@ func (r *queryResolver) Journeys(ctx context.Context) ([]*model.Journey, error) 
 	}
 	out := make([]*model.Journey, len(js))
 	for i, j := range js {
-		out[i] = convert.ToJourney(j)
+		out[i] = engage.ToJourney(j)
 	}
 	return out, nil
 }
@@ -117,7 +117,7 @@ func (r *queryResolver) Journey(ctx context.Context, id string) (*model.Journey,
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToJourney(j), nil
+	return engage.ToJourney(j), nil
 }
 
 // JourneyEnrollments is the resolver for the journeyEnrollments field.
@@ -132,7 +132,7 @@ func (r *queryResolver) JourneyEnrollments(ctx context.Context, journey string, 
 		if i == n {
 			break
 		}
-		c.Nodes = append(c.Nodes, convert.ToJourneyEnrollment(p))
+		c.Nodes = append(c.Nodes, engage.ToJourneyEnrollment(p))
 		c.PageInfo.EndCursor = &ps[i].ProfileID
 	}
 	return c, nil

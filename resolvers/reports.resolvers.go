@@ -11,86 +11,98 @@ import (
 
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/internal/analytics"
+	"github.com/tessera-cdp/tessera/internal/analytics/valuemodel"
 	"github.com/tessera-cdp/tessera/resolvers/convert"
+	"github.com/tessera-cdp/tessera/resolvers/convert/engage"
 )
 
 // PredictedValue is the resolver for the predictedValue field.
 func (r *customerResolver) PredictedValue(ctx context.Context, obj *model.Customer, days *int, asOf *time.Time) (*model.PredictedValue, error) {
-	p, err := r.Reports.PredictedValue(ctx, analytics.PredictQuery{ProfileID: obj.ID, Days: intOr(days, 90), AsOf: convert.TimeOr(asOf)})
+	p, err := r.Reports.PredictedValue(ctx, valuemodel.PredictQuery{ProfileID: obj.ID, Days: intOr(days, 90), AsOf: convert.TimeOr(asOf)})
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToPredictedValue(p), nil
+	return engage.ToPredictedValue(p), nil
 }
 
 // RefitCustomerValueModel is the resolver for the refitCustomerValueModel field.
 func (r *mutationResolver) RefitCustomerValueModel(ctx context.Context, asOf *time.Time, currency *string) (*model.CustomerValueModel, error) {
-	m, err := r.Reports.Refit(ctx, analytics.ModelQuery{AsOf: convert.TimeOr(asOf), Currency: val(currency)})
+	m, err := r.Reports.Refit(ctx, valuemodel.ModelQuery{AsOf: convert.TimeOr(asOf), Currency: val(currency)})
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCustomerValueModel(m), nil
+	return engage.ToCustomerValueModel(m), nil
+}
+
+// SaveRfmCellAsSegment is the resolver for the saveRfmCellAsSegment field.
+func (r *mutationResolver) SaveRfmCellAsSegment(ctx context.Context, recency int, frequency int, name string, description *string, asOf *time.Time, country *string, source *string, currency *string) (*model.Segment, error) {
+	s, err := r.CellSegments.SaveRFMCell(ctx, analytics.CellQuery{Scope: engage.ReportScope(asOf, country, source, currency), R: recency, F: frequency},
+		name, val(description))
+	if err != nil {
+		return nil, err
+	}
+	return convert.ToSegment(s), nil
 }
 
 // ReportsStatus is the resolver for the reportsStatus field.
 func (r *queryResolver) ReportsStatus(ctx context.Context) (*model.ReportsStatus, error) {
-	return convert.ToReportsStatus(r.Reports.Status()), nil
+	return engage.ToReportsStatus(r.Reports.Status()), nil
 }
 
 // CustomerTrend is the resolver for the customerTrend field.
 func (r *queryResolver) CustomerTrend(ctx context.Context, interval model.TrendInterval, from *time.Time, to *time.Time, country *string, source *string, currency *string, asOf *time.Time, churnDays *int) (*model.CustomerTrend, error) {
-	t, err := r.Reports.Trend(ctx, analytics.TrendQuery{Scope: convert.ReportScope(asOf, country, source, currency),
+	t, err := r.Reports.Trend(ctx, analytics.TrendQuery{Scope: engage.ReportScope(asOf, country, source, currency),
 		Interval: analytics.Interval(interval), From: convert.TimeOr(from), To: convert.TimeOr(to), ChurnDays: intOr(churnDays, 90)})
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCustomerTrend(t), nil
+	return engage.ToCustomerTrend(t), nil
 }
 
 // CohortRetention is the resolver for the cohortRetention field.
 func (r *queryResolver) CohortRetention(ctx context.Context, from *time.Time, to *time.Time, country *string, source *string, currency *string, asOf *time.Time) (*model.CohortRetention, error) {
-	c, err := r.Reports.Cohorts(ctx, analytics.CohortQuery{Scope: convert.ReportScope(asOf, country, source, currency), From: convert.TimeOr(from), To: convert.TimeOr(to)})
+	c, err := r.Reports.Cohorts(ctx, analytics.CohortQuery{Scope: engage.ReportScope(asOf, country, source, currency), From: convert.TimeOr(from), To: convert.TimeOr(to)})
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCohortRetention(c), nil
+	return engage.ToCohortRetention(c), nil
 }
 
 // RfmGrid is the resolver for the rfmGrid field.
 func (r *queryResolver) RfmGrid(ctx context.Context, asOf *time.Time, country *string, source *string, currency *string) (*model.RfmGrid, error) {
-	g, err := r.Reports.RFM(ctx, convert.ReportScope(asOf, country, source, currency))
+	g, err := r.Reports.RFM(ctx, engage.ReportScope(asOf, country, source, currency))
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToRfmGrid(g), nil
+	return engage.ToRfmGrid(g), nil
 }
 
 // RfmCell is the resolver for the rfmCell field.
 func (r *queryResolver) RfmCell(ctx context.Context, recency int, frequency int, asOf *time.Time, country *string, source *string, currency *string, first *int, after *string) (*model.RfmCellPage, error) {
-	p, err := r.Reports.RFMCell(ctx, analytics.CellQuery{Scope: convert.ReportScope(asOf, country, source, currency), R: recency, F: frequency,
+	p, err := r.Reports.RFMCell(ctx, analytics.CellQuery{Scope: engage.ReportScope(asOf, country, source, currency), R: recency, F: frequency,
 		First: intOr(first, 20), After: val(after)})
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToRfmCellPage(p), nil
+	return engage.ToRfmCellPage(p), nil
 }
 
 // CustomerValueDistribution is the resolver for the customerValueDistribution field.
 func (r *queryResolver) CustomerValueDistribution(ctx context.Context, asOf *time.Time, country *string, source *string, currency *string) (*model.ValueDistribution, error) {
-	d, err := r.Reports.ValueDistribution(ctx, convert.ReportScope(asOf, country, source, currency))
+	d, err := r.Reports.ValueDistribution(ctx, engage.ReportScope(asOf, country, source, currency))
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToValueDistribution(d), nil
+	return engage.ToValueDistribution(d), nil
 }
 
 // CustomerValueModel is the resolver for the customerValueModel field.
 func (r *queryResolver) CustomerValueModel(ctx context.Context, asOf *time.Time, currency *string) (*model.CustomerValueModel, error) {
-	m, err := r.Reports.Model(ctx, analytics.ModelQuery{AsOf: convert.TimeOr(asOf), Currency: val(currency)})
+	m, err := r.Reports.Model(ctx, valuemodel.ModelQuery{AsOf: convert.TimeOr(asOf), Currency: val(currency)})
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToCustomerValueModel(m), nil
+	return engage.ToCustomerValueModel(m), nil
 }
 
 // SalesForecast is the resolver for the salesForecast field.
@@ -99,9 +111,9 @@ func (r *queryResolver) SalesForecast(ctx context.Context, weeks *int, asOf *tim
 	if level == nil {
 		level = &level95
 	}
-	f, err := r.Reports.SalesForecast(ctx, analytics.SalesQuery{Scope: convert.ReportScope(asOf, nil, nil, currency), Weeks: intOr(weeks, 13), Level: *level})
+	f, err := r.Reports.SalesForecast(ctx, analytics.SalesQuery{Scope: engage.ReportScope(asOf, nil, nil, currency), Weeks: intOr(weeks, 13), Level: *level})
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToSalesForecast(f), nil
+	return engage.ToSalesForecast(f), nil
 }

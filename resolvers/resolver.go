@@ -10,7 +10,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/analytics"
 	"github.com/tessera-cdp/tessera/internal/audit"
 	"github.com/tessera-cdp/tessera/internal/auth"
-	"github.com/tessera-cdp/tessera/internal/campaign"
+	"github.com/tessera-cdp/tessera/internal/campaign/sender"
 	"github.com/tessera-cdp/tessera/internal/channels"
 	"github.com/tessera-cdp/tessera/internal/chat"
 	"github.com/tessera-cdp/tessera/internal/commerce"
@@ -20,11 +20,13 @@ import (
 	"github.com/tessera-cdp/tessera/internal/helpdeskmail"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
-	"github.com/tessera-cdp/tessera/internal/journey"
+	"github.com/tessera-cdp/tessera/internal/journey/engine"
+	"github.com/tessera-cdp/tessera/internal/marketing"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/offers"
+	"github.com/tessera-cdp/tessera/internal/quality"
 	"github.com/tessera-cdp/tessera/internal/survey"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 	"github.com/tessera-cdp/tessera/internal/ticket/admin"
@@ -83,9 +85,11 @@ type Resolver struct {
 
 	// Reports and forecasts (issue 17), from the in-process order book.
 	Reports *analytics.Service
+	// CellSegments saves a report's RFM cell as a segment.
+	CellSegments workflow.CellSegments
 
 	// Campaigns: e-mail campaigns, their sends and reports.
-	Campaigns *campaign.Service
+	Campaigns *sender.Service
 	// Live chat: typing and read state of the widget's conversations (CHAT tickets).
 	Chat *chat.Service
 
@@ -98,12 +102,19 @@ type Resolver struct {
 	Surveys  *survey.Service
 
 	// Journeys: triggered multi-step customer journeys, their versions and positions.
-	Journeys *journey.Service
+	Journeys *engine.Service
 
 	// Audit trail and event webhooks (issue 17): the append-only log of actions, and
 	// the subscriptions of other systems to profile and ticket events.
 	Audit         *audit.Service
 	EventWebhooks *webhooks.Service
+
+	// Marketing effectiveness (issue 17): campaigns and journeys against their holdouts.
+	Marketing *marketing.Service
+
+	// Product quality (issue 17): return rate and CSAT per product and category, the
+	// product catalogue and the tickets' orders.
+	Quality *quality.Service
 
 	// BaseContext is the server's lifetime context, for work that outlives a request.
 	BaseContext context.Context

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"time"
 
@@ -44,15 +45,16 @@ func (r *Resolver) rule(in *model.SegmentRuleInput) (segment.Rule, error) {
 }
 
 func (r *Resolver) toSegmentInput(in model.SegmentInput) (membership.Input, error) {
-	rule, err := r.rule(in.Rule)
-	if err != nil {
-		return membership.Input{}, err
-	}
-	out := membership.Input{Name: in.Name, Description: val(in.Description), Rule: rule}
+	out := membership.Input{Name: in.Name, Description: val(in.Description)}
 	if in.Kind != nil {
 		out.Kind = string(*in.Kind)
 	}
-	return out, nil
+	if out.Kind == membership.List && in.Rule != nil && reflect.ValueOf(*in.Rule).IsZero() {
+		return out, nil // a list has no rule (membership refuses one)
+	}
+	var err error
+	out.Rule, err = r.rule(in.Rule)
+	return out, err
 }
 
 func (r *Resolver) segmentPreview(ctx context.Context, in model.SegmentRuleInput, sample *int) (*model.SegmentPreview, error) {

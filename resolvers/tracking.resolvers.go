@@ -10,6 +10,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/graph/model"
 	"github.com/tessera-cdp/tessera/resolvers/convert"
+	"github.com/tessera-cdp/tessera/resolvers/convert/engage"
 )
 
 // CreateWriteKey is the resolver for the createWriteKey field.
@@ -18,7 +19,7 @@ func (r *mutationResolver) CreateWriteKey(ctx context.Context, source string) (*
 	if err != nil {
 		return nil, err
 	}
-	return &model.CreatedWriteKey{WriteKey: convert.ToWriteKey(k), Key: secret}, nil
+	return &model.CreatedWriteKey{WriteKey: engage.ToWriteKey(k), Key: secret}, nil
 }
 
 // RevokeWriteKey is the resolver for the revokeWriteKey field.
@@ -27,7 +28,7 @@ func (r *mutationResolver) RevokeWriteKey(ctx context.Context, id string) (*mode
 	if err != nil {
 		return nil, err
 	}
-	return convert.ToWriteKey(k), nil
+	return engage.ToWriteKey(k), nil
 }
 
 // WriteKeys is the resolver for the writeKeys field.
@@ -36,5 +37,5 @@ func (r *queryResolver) WriteKeys(ctx context.Context, source string) ([]*model.
 	if err != nil {
 		return nil, err
 	}
-	return convert.All(ks, convert.ToWriteKey), nil
+	return convert.All(ks, engage.ToWriteKey), nil
 }

@@ -44,11 +44,25 @@ type AgentCsat struct {
 	Summary *CsatSummary `json:"summary"`
 }
 
+type AgentDeletion struct {
+	Agent *Agent `json:"agent"`
+	// Open tickets this call unassigned (a repeated call counts only the rest).
+	UnassignedTickets int `json:"unassignedTickets"`
+}
+
 type AgentInput struct {
 	APIKeyID  string `json:"apiKeyId"`
 	Name      string `json:"name"`
 	Email     string `json:"email"`
 	Available *bool  `json:"available,omitempty"`
+}
+
+type AgentUpdateInput struct {
+	Name  *string `json:"name,omitempty"`
+	Email *string `json:"email,omitempty"`
+	// Group ids: the complete list of the agent's groups.
+	Groups    []string `json:"groups,omitempty"`
+	Available *bool    `json:"available,omitempty"`
 }
 
 type APIKey struct {
@@ -163,6 +177,25 @@ type Campaign struct {
 type CampaignCount struct {
 	Reason string `json:"reason"`
 	Count  int    `json:"count"`
+}
+
+type CampaignEffectiveness struct {
+	CampaignID   string              `json:"campaignId"`
+	Name         string              `json:"name"`
+	State        CampaignState       `json:"state"`
+	StartedAt    *time.Time          `json:"startedAt,omitempty"`
+	Planned      int                 `json:"planned"`
+	Sent         int                 `json:"sent"`
+	Delivered    int                 `json:"delivered"`
+	Opened       int                 `json:"opened"`
+	Clicked      int                 `json:"clicked"`
+	Unsubscribed int                 `json:"unsubscribed"`
+	Treated      *EffectivenessGroup `json:"treated"`
+	Holdout      *EffectivenessGroup `json:"holdout"`
+	// Treated against holdout conversion (absent until both groups have customers).
+	Uplift *CampaignUplift `json:"uplift,omitempty"`
+	// When the figures were computed: what happened since may be missing.
+	ComputedAt time.Time `json:"computedAt"`
 }
 
 type CampaignGroup struct {
@@ -414,6 +447,8 @@ type CreateTicketInput struct {
 	Priority *TicketPriority `json:"priority,omitempty"`
 	Tags     []string        `json:"tags,omitempty"`
 	GroupID  *string         `json:"groupId,omitempty"`
+	// The order the ticket is about (the requester's); see setTicketOrder.
+	OrderID *string `json:"orderId,omitempty"`
 }
 
 type CreatedAPIKey struct {
@@ -498,6 +533,8 @@ type CustomerConnection struct {
 	PageInfo *PageInfo       `json:"pageInfo"`
 	// Number of profiles that match, independent of paging.
 	TotalCount int `json:"totalCount"`
+	// The state of the predicted-value ranking (orderBy PREDICTED_VALUE); null for other orders.
+	Ranking *CustomerRanking `json:"ranking,omitempty"`
 }
 
 type CustomerConsent struct {
@@ -520,6 +557,10 @@ type CustomerFilter struct {
 	Currency *string `json:"currency,omitempty"`
 	// The `country` attribute, exactly.
 	Country *string `json:"country,omitempty"`
+	// PREDICTED_VALUE only: the horizon in days (1 to 3650; default 90).
+	PredictionDays *int `json:"predictionDays,omitempty"`
+	// PREDICTED_VALUE only: the ranking is as of the start of this instant's day (default: the reports' as-of date).
+	PredictionAsOf *time.Time `json:"predictionAsOf,omitempty"`
 }
 
 type CustomerInput struct {
@@ -564,6 +605,19 @@ type CustomerNps struct {
 	At       time.Time   `json:"at"`
 }
 
+type CustomerRanking struct {
+	Status  CustomerRankingStatus `json:"status"`
+	Message *string               `json:"message,omitempty"`
+	// The start of the day the ranking is as of: the model sees the orders before it.
+	AsOf time.Time `json:"asOf"`
+	Days int       `json:"days"`
+	// Null while the book loads.
+	Currency *string `json:"currency,omitempty"`
+	// The fit the ranking comes from.
+	ModelFittedAt *time.Time `json:"modelFittedAt,omitempty"`
+	ComputedAt    *time.Time `json:"computedAt,omitempty"`
+}
+
 // How an order names its customer: the customer's source record, or one identifier.
 type CustomerRefInput struct {
 	// A source record id, e.g. webshop:17850.
@@ -598,6 +652,16 @@ type CustomerValueModel struct {
 	Purchases *BgNbdFit `json:"purchases,omitempty"`
 	// Gamma-Gamma: spend per purchase; meanSpend = p·gamma/(q−1).
 	Spend *GammaGammaFit `json:"spend,omitempty"`
+}
+
+type EffectivenessGroup struct {
+	Customers      int     `json:"customers"`
+	Converted      int     `json:"converted"`
+	ConversionRate float64 `json:"conversionRate"`
+	// Net of the converted customers' orders in the attribution window (absent without a currency).
+	Revenue *Money `json:"revenue,omitempty"`
+	// revenue over customers, rounded to the minor unit.
+	RevenuePerCustomer *Money `json:"revenuePerCustomer,omitempty"`
 }
 
 type EmailAttachment struct {
@@ -779,6 +843,31 @@ type JourneyDefinitionInput struct {
 	Goal *JourneyGoalInput `json:"goal,omitempty"`
 }
 
+type JourneyEffectiveness struct {
+	JourneyID string        `json:"journeyId"`
+	Name      string        `json:"name"`
+	Status    JourneyStatus `json:"status"`
+	Version   int           `json:"version"`
+	Live      bool          `json:"live"`
+	// Runs entered (in the period), the holdout's among them.
+	Entered    int `json:"entered"`
+	InProgress int `json:"inProgress"`
+	Done       int `json:"done"`
+	Exited     int `json:"exited"`
+	// Runs outside the holdout that reached the goal.
+	Converted int `json:"converted"`
+	// converted over the runs outside the holdout (absent without such runs).
+	ConversionRate        *float64 `json:"conversionRate,omitempty"`
+	Holdout               int      `json:"holdout"`
+	HoldoutConverted      int      `json:"holdoutConverted"`
+	HoldoutConversionRate *float64 `json:"holdoutConversionRate,omitempty"`
+	// E-mails its steps sent.
+	MessagesSent int `json:"messagesSent"`
+	// Treated against holdout conversion (absent until both have runs).
+	Uplift     *CampaignUplift `json:"uplift,omitempty"`
+	ComputedAt time.Time       `json:"computedAt"`
+}
+
 // Placeholders: customer.firstName, customer.lastName, customer.name, customer.email,
 // customer.attributes.<key>, journey.name. Sent only with consent to marketing e-mail.
 type JourneyEmailInput struct {
@@ -945,6 +1034,35 @@ type MacroResult struct {
 	Ticket *Ticket `json:"ticket"`
 	// Placeholders that had no value; left visible in the reply.
 	MissingPlaceholders []string `json:"missingPlaceholders"`
+}
+
+type MarketingEffectiveness struct {
+	From *time.Time `json:"from,omitempty"`
+	To   *time.Time `json:"to,omitempty"`
+	// False until every campaign report has been computed once after the start.
+	Ready bool `json:"ready"`
+	// The currency of the revenue figures (absent when no campaign has revenue and none was asked for).
+	Currency *string `json:"currency,omitempty"`
+	// The currencies of the campaigns' revenue.
+	Currencies []string         `json:"currencies"`
+	Totals     *MarketingTotals `json:"totals"`
+	// Newest first; campaigns not started yet last.
+	Campaigns []*CampaignEffectiveness `json:"campaigns"`
+	// Journeys newest first, their versions newest first.
+	Journeys []*JourneyEffectiveness `json:"journeys"`
+}
+
+type MarketingTotals struct {
+	// Campaign messages accepted by the relay, and e-mails sent by journey steps.
+	MessagesSent int `json:"messagesSent"`
+	// Treated customers of campaigns who converted, and treated journey runs that did.
+	Conversions int `json:"conversions"`
+	// Net revenue of the treated customers' orders in their campaigns' attribution windows.
+	AttributedRevenue *Money `json:"attributedRevenue,omitempty"`
+	// Campaigns whose uplift is above zero at the 5% significance level.
+	SignificantCampaigns int `json:"significantCampaigns"`
+	// Journey versions whose uplift is above zero at the 5% significance level.
+	SignificantJourneys int `json:"significantJourneys"`
 }
 
 // One field's comparison: both values, the level it reached and its weight (log2 odds).
@@ -1115,6 +1233,8 @@ type OrderLineInput struct {
 	// line amount (quantity × unit price) and an order total may each be at most 10^15 minor
 	// units either way (£10,000,000,000,000.00); a row beyond the bounds is rejected.
 	UnitPrice string `json:"unitPrice"`
+	// The shop's category of the line (else the product catalogue's); at most 200 bytes.
+	Category *string `json:"category,omitempty"`
 }
 
 type PageInfo struct {
@@ -1166,6 +1286,70 @@ type PredictionInputs struct {
 	Orders         int       `json:"orders"`
 	Revenue        *Money    `json:"revenue"`
 	FirstOrderAt   time.Time `json:"firstOrderAt"`
+}
+
+type Product struct {
+	Sku      string  `json:"sku"`
+	Name     string  `json:"name"`
+	Category *string `json:"category,omitempty"`
+}
+
+type ProductInput struct {
+	Sku      string  `json:"sku"`
+	Name     string  `json:"name"`
+	Category *string `json:"category,omitempty"`
+}
+
+type ProductQualityPage struct {
+	// False while the aggregate loads: no rows.
+	Ready bool       `json:"ready"`
+	From  *time.Time `json:"from,omitempty"`
+	To    *time.Time `json:"to,omitempty"`
+	// Currency of the revenue (null without orders).
+	Currency         *string `json:"currency,omitempty"`
+	MinUnits         int     `json:"minUnits"`
+	TicketWindowDays int     `json:"ticketWindowDays"`
+	// Orders placed in the range (credit notes left out) and tickets attributed to them.
+	Orders  int `json:"orders"`
+	Tickets int `json:"tickets"`
+	// Rows over the threshold, on every page.
+	TotalCount int                  `json:"totalCount"`
+	Rows       []*ProductQualityRow `json:"rows"`
+	PageInfo   *PageInfo            `json:"pageInfo"`
+}
+
+type ProductQualityRow struct {
+	// The SKU, or the category.
+	Key string `json:"key"`
+	// Null for a category.
+	Sku *string `json:"sku,omitempty"`
+	// The catalogue's name, else the latest line's description; the category's name for a category.
+	Name      string `json:"name"`
+	Category  string `json:"category"`
+	Orders    int    `json:"orders"`
+	UnitsSold int    `json:"unitsSold"`
+	// Units that came back of a sale: the lines of CANCELLED or REFUNDED orders, and
+	// credit-note (negative) lines up to what the customer bought of the product in counted
+	// orders at or before the credit note and had not returned yet (first come, first served;
+	// merged profiles count as one customer). Counted in the period of the credit note.
+	UnitsReturned int `json:"unitsReturned"`
+	// Units returned / units sold. At most 1 over all time; over a period it can pass 1 only
+	// when returns of sales before the period outnumber the period's sales.
+	ReturnRate float64 `json:"returnRate"`
+	// Credit-note units with no earlier sale of that product to that customer on record:
+	// returns of sales before the data, stock write-offs, credit notes without a customer.
+	// Not in the return rate.
+	UnmatchedReturnedUnits int `json:"unmatchedReturnedUnits"`
+	// Credit notes (orders) with unmatched units of it.
+	UnmatchedReturns    int     `json:"unmatchedReturns"`
+	NetRevenue          *Money  `json:"netRevenue"`
+	Tickets             int     `json:"tickets"`
+	TicketsPer100Orders float64 `json:"ticketsPer100Orders"`
+	RatedTickets        int     `json:"ratedTickets"`
+	// Null without ratings.
+	AverageCsat *float64 `json:"averageCsat,omitempty"`
+	// Share of ratings of 4 or 5; null without ratings.
+	SatisfiedShare *float64 `json:"satisfiedShare,omitempty"`
 }
 
 type Query struct {
@@ -1475,6 +1659,10 @@ type Source struct {
 	TraitFields []*FieldMapping `json:"traitFields"`
 	RecordCount int             `json:"recordCount"`
 	CreatedAt   time.Time       `json:"createdAt"`
+	// Increases with every updateSource.
+	Revision int `json:"revision"`
+	// The source's own trait mappings, without the default names (what updateSource's traitFields replaces).
+	OwnTraitFields []*FieldMapping `json:"ownTraitFields"`
 }
 
 type SourceInput struct {
@@ -1495,6 +1683,17 @@ type SourceRecord struct {
 	ContentHash string    `json:"contentHash"`
 	ReceivedAt  time.Time `json:"receivedAt"`
 	ObservedAt  time.Time `json:"observedAt"`
+}
+
+type SourceUpdateInput struct {
+	Kind     *SourceKind `json:"kind,omitempty"`
+	Priority *int        `json:"priority,omitempty"`
+	// Replaces the identifier mappings (at least one).
+	IdentifierFields []*FieldMappingInput `json:"identifierFields,omitempty"`
+	// Replaces the source's own trait mappings; [] leaves the default names only.
+	TraitFields []*FieldMappingInput `json:"traitFields,omitempty"`
+	// The revision the edit was made on: CONFLICT if the source changed since.
+	ExpectedRevision *int `json:"expectedRevision,omitempty"`
 }
 
 type Subscription struct {
@@ -1585,6 +1784,9 @@ type Ticket struct {
 	Messages []*TicketMessage `json:"messages"`
 	// Audit trail: who changed what, when, oldest first.
 	History []*TicketEvent `json:"history"`
+	// The order the ticket is about, if named.
+	OrderID *string `json:"orderId,omitempty"`
+	Order   *Order  `json:"order,omitempty"`
 }
 
 type TicketConnection struct {
@@ -2464,6 +2666,15 @@ const (
 	CustomerOrderLastOrder CustomerOrder = "LAST_ORDER"
 	// Highest churn risk first (computed now over the filtered customers).
 	CustomerOrderChurnRisk CustomerOrder = "CHURN_RISK"
+	// Highest expected value in the `filter.predictionDays` (default 90) days after the start
+	// of `filter.predictionAsOf`'s day first (default: the reports' as-of date), from the
+	// customer-value model of one currency (`filter.currency`, by default the one with the most
+	// orders): the customers whose currency it is and who ordered before that day, as
+	// `Customer.predictedValue(days, asOf: ranking.asOf)` predicts them. Served from a ranking
+	// computed in the background after each fit of the model; until it is there the page is
+	// empty and `ranking.status` says why (poll it). The other filters apply as for the other
+	// orders. See docs/reports.md.
+	CustomerOrderPredictedValue CustomerOrder = "PREDICTED_VALUE"
 )
 
 var AllCustomerOrder = []CustomerOrder{
@@ -2471,11 +2682,12 @@ var AllCustomerOrder = []CustomerOrder{
 	CustomerOrderRevenue,
 	CustomerOrderLastOrder,
 	CustomerOrderChurnRisk,
+	CustomerOrderPredictedValue,
 }
 
 func (e CustomerOrder) IsValid() bool {
 	switch e {
-	case CustomerOrderNewest, CustomerOrderRevenue, CustomerOrderLastOrder, CustomerOrderChurnRisk:
+	case CustomerOrderNewest, CustomerOrderRevenue, CustomerOrderLastOrder, CustomerOrderChurnRisk, CustomerOrderPredictedValue:
 		return true
 	}
 	return false
@@ -2511,6 +2723,72 @@ func (e *CustomerOrder) UnmarshalJSON(b []byte) error {
 }
 
 func (e CustomerOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether the predicted-value ranking can answer; only READY comes with customers.
+type CustomerRankingStatus string
+
+const (
+	CustomerRankingStatusReady CustomerRankingStatus = "READY"
+	// The report book is loading.
+	CustomerRankingStatusLoading CustomerRankingStatus = "LOADING"
+	// The customer-value model of the day is being fitted.
+	CustomerRankingStatusFitting CustomerRankingStatus = "FITTING"
+	// The model is fitted; the customers are being ranked.
+	CustomerRankingStatusRanking CustomerRankingStatus = "RANKING"
+	// No model for this currency and day (too little data): `message` says why.
+	CustomerRankingStatusUnavailable CustomerRankingStatus = "UNAVAILABLE"
+)
+
+var AllCustomerRankingStatus = []CustomerRankingStatus{
+	CustomerRankingStatusReady,
+	CustomerRankingStatusLoading,
+	CustomerRankingStatusFitting,
+	CustomerRankingStatusRanking,
+	CustomerRankingStatusUnavailable,
+}
+
+func (e CustomerRankingStatus) IsValid() bool {
+	switch e {
+	case CustomerRankingStatusReady, CustomerRankingStatusLoading, CustomerRankingStatusFitting, CustomerRankingStatusRanking, CustomerRankingStatusUnavailable:
+		return true
+	}
+	return false
+}
+
+func (e CustomerRankingStatus) String() string {
+	return string(e)
+}
+
+func (e *CustomerRankingStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CustomerRankingStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CustomerRankingStatus", str)
+	}
+	return nil
+}
+
+func (e CustomerRankingStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CustomerRankingStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CustomerRankingStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -3534,6 +3812,125 @@ func (e PredictionStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type QualityGrouping string
+
+const (
+	QualityGroupingProduct  QualityGrouping = "PRODUCT"
+	QualityGroupingCategory QualityGrouping = "CATEGORY"
+)
+
+var AllQualityGrouping = []QualityGrouping{
+	QualityGroupingProduct,
+	QualityGroupingCategory,
+}
+
+func (e QualityGrouping) IsValid() bool {
+	switch e {
+	case QualityGroupingProduct, QualityGroupingCategory:
+		return true
+	}
+	return false
+}
+
+func (e QualityGrouping) String() string {
+	return string(e)
+}
+
+func (e *QualityGrouping) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = QualityGrouping(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid QualityGrouping", str)
+	}
+	return nil
+}
+
+func (e QualityGrouping) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *QualityGrouping) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e QualityGrouping) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Every ordering puts the weakest first.
+type QualityOrder string
+
+const (
+	// Highest return rate first.
+	QualityOrderReturnRate QualityOrder = "RETURN_RATE"
+	// Lowest average CSAT first; rows without ratings last.
+	QualityOrderCsat QualityOrder = "CSAT"
+	// Most tickets per 100 orders first.
+	QualityOrderTicketRate QualityOrder = "TICKET_RATE"
+	// Highest net revenue first.
+	QualityOrderRevenue QualityOrder = "REVENUE"
+)
+
+var AllQualityOrder = []QualityOrder{
+	QualityOrderReturnRate,
+	QualityOrderCsat,
+	QualityOrderTicketRate,
+	QualityOrderRevenue,
+}
+
+func (e QualityOrder) IsValid() bool {
+	switch e {
+	case QualityOrderReturnRate, QualityOrderCsat, QualityOrderTicketRate, QualityOrderRevenue:
+		return true
+	}
+	return false
+}
+
+func (e QualityOrder) String() string {
+	return string(e)
+}
+
+func (e *QualityOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = QualityOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid QualityOrder", str)
+	}
+	return nil
+}
+
+func (e QualityOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *QualityOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e QualityOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type RecommendationKind string
 
 const (
@@ -3712,16 +4109,20 @@ const (
 	SegmentKindDynamic SegmentKind = "DYNAMIC"
 	// Members are a snapshot, changed only by refreshSegment.
 	SegmentKindStatic SegmentKind = "STATIC"
+	// Customers chosen once, such as a report's cell (saveRfmCellAsSegment); the rule is
+	// empty. Follows merges and unmerges; refreshSegment changes nothing.
+	SegmentKindList SegmentKind = "LIST"
 )
 
 var AllSegmentKind = []SegmentKind{
 	SegmentKindDynamic,
 	SegmentKindStatic,
+	SegmentKindList,
 }
 
 func (e SegmentKind) IsValid() bool {
 	switch e {
-	case SegmentKindDynamic, SegmentKindStatic:
+	case SegmentKindDynamic, SegmentKindStatic, SegmentKindList:
 		return true
 	}
 	return false

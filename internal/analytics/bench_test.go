@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
+	"github.com/tessera-cdp/tessera/internal/analytics/valuemodel"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 )
 
@@ -32,7 +34,7 @@ func BenchmarkReports(b *testing.B) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	s := New(NewBook(), f, f.profiles, nil)
+	s := New(orderbook.NewBook(), f, f.profiles, nil)
 	s.Now = func() time.Time { return time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC) }
 	if err := s.Book.Build(ctx, f); err != nil {
 		b.Fatal(err)
@@ -61,8 +63,13 @@ func BenchmarkReports(b *testing.B) {
 			b.Skip("a fit on 100,000 customers takes about 40 s")
 		}
 		for b.Loop() {
-			if e := s.fit(modelKey{"GBP", time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)}); e.status != ModelReady {
-				b.Fatal(e.message)
+			q := valuemodel.ModelQuery{AsOf: time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC), Currency: "GBP"}
+			if _, err := s.Refit(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+			s.values.FitDue(ctx)
+			if m, err := s.Model(ctx, q); err != nil || m.Status != valuemodel.ModelReady {
+				b.Fatal(err, m.Message)
 			}
 		}
 	})

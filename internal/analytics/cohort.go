@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/money"
 )
@@ -59,7 +60,7 @@ func monthStart(i int) time.Time { return time.Date(i/12, time.Month(i%12+1), 1,
 func (s *Service) Cohorts(_ context.Context, q CohortQuery) (Cohorts, error) {
 	out := Cohorts{Cohorts: []Cohort{}}
 	var err error
-	out.Resolved, err = s.report(q.Scope, func(st *state, v view, r Resolved) error {
+	out.Resolved, err = s.report(q.Scope, func(st *orderbook.State, v view, r Resolved) error {
 		first, last, err := cohortRange(q, r.AsOf)
 		if err != nil {
 			return err
@@ -93,7 +94,7 @@ func cohortRange(q CohortQuery, asOf time.Time) (first, last int, err error) {
 	return first, last, nil
 }
 
-func cohorts(st *state, v view, first, last int) []Cohort {
+func cohorts(st *orderbook.State, v view, first, last int) []Cohort {
 	end := monthIndex(v.asOf - 1) // the last month with data
 	n := last - first + 1
 	out := make([]Cohort, n)
@@ -106,11 +107,11 @@ func cohorts(st *state, v view, first, last int) []Cohort {
 			out[i].Months[k] = CohortMonth{Offset: k, Month: monthStart(m + k), Partial: m+k == end && monthStart(m+k+1).UnixMilli() > v.asOf}
 		}
 	}
-	v.each(st, false, func(c *customer, es []entry) {
+	v.each(st, false, func(c *orderbook.Customer, es []orderbook.Entry) {
 		start := -1
 		for _, e := range es {
-			if e.kind == kindOrder {
-				start = monthIndex(e.at)
+			if e.Kind == orderbook.KindOrder {
+				start = monthIndex(e.At)
 				break
 			}
 		}
@@ -121,18 +122,18 @@ func cohorts(st *state, v view, first, last int) []Cohort {
 		co.Customers++
 		seen := -1
 		for _, e := range es {
-			k := monthIndex(e.at) - start
+			k := monthIndex(e.At) - start
 			if k < 0 || k >= len(co.Months) {
 				continue // a credit note before the first order
 			}
 			cm := &co.Months[k]
-			if e.kind == kindOrder && k != seen {
+			if e.Kind == orderbook.KindOrder && k != seen {
 				cm.Customers++
 				seen = k
 			}
-			if v.cur >= 0 && int(e.cur) == v.cur {
-				cm.RevenueMinor = money.SatAdd(cm.RevenueMinor, e.net)
-				co.RevenueMinor = money.SatAdd(co.RevenueMinor, e.net)
+			if v.cur >= 0 && int(e.Cur) == v.cur {
+				cm.RevenueMinor = money.SatAdd(cm.RevenueMinor, e.Net)
+				co.RevenueMinor = money.SatAdd(co.RevenueMinor, e.Net)
 			}
 		}
 	})

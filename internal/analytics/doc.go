@@ -1,20 +1,24 @@
 // Package analytics answers the management reports and forecasts (issue 17) from an
 // in-process book of order history, never from a scan per request.
 //
+// The package is the Service and the reports; the book is package orderbook and the
+// customer-value models with the ranking by them package valuemodel (the Service runs
+// its loop and answers through it).
+//
 // # The book
 //
-// Book holds, per live profile, its orders (time, what the order contributed as in the
-// commerce ledger, currency, source) and its country, and the guest orders apart: a
-// 32-byte entry an order, its place in the id index and the customer's share, about 100
-// bytes an order in all (measured 104 with 100,000 customers and 500,000 orders: 52 MB;
-// BenchmarkReports). It is built once in the background at start (one
-// pass over the orders, one over the profiles' countries) and kept current by the writes:
-// commerce's order observer (new, replaced and moved orders), identity's change hook
-// (the country of changed profiles is read again by _id, in the background, for those
-// with orders) and erasures (the orders become guest orders, as in the database). While
-// it loads every report answers Ready false and no figures. Where several instances
-// write one database (MongoDB) each hears only its own writes, so the book is rebuilt
-// now and then (Service.RebuildEvery).
+// Book (package orderbook) holds, per live profile, its orders (time, what the order
+// contributed as in the commerce ledger, currency, source) and its country, and the
+// guest orders apart: a 32-byte entry an order, its place in the id index and the
+// customer's share, about 100 bytes an order in all (measured 104 with 100,000
+// customers and 500,000 orders: 52 MB; BenchmarkReports). It is built once in the
+// background at start (one pass over the orders, one over the profiles' countries) and
+// kept current by the writes: commerce's order observer (new, replaced and moved
+// orders), identity's change hook (the country of changed profiles is read again by
+// _id, in the background, for those with orders) and erasures (the orders become guest
+// orders, as in the database). While it loads every report answers Ready false and no
+// figures. Where several instances write one database (MongoDB) each hears only its own
+// writes, so the book is rebuilt now and then (Service.RebuildEvery).
 //
 // Order ids are kept as 64-bit FNV-1a hashes: two ids that collide (a chance of about
 // 10⁻⁶ with ten million orders) would count as one order.
@@ -38,10 +42,10 @@
 //   - RFM: customers in fixed recency and frequency bands (RecencyBands,
 //     FrequencyBands) with their net revenue, and a cell's customers by revenue.
 //   - ValueDistribution: quantiles and a 1-2-5 histogram of customers' net revenue.
-//   - PredictedValue and Model: BG/NBD and Gamma-Gamma (package forecast) fitted in the
-//     background on the book's orders before the as-of day; a customer's expected
-//     purchases, value and probability of being alive over a horizon, with the summary
-//     they come from.
+//   - PredictedValue and Model (package valuemodel): BG/NBD and Gamma-Gamma (package
+//     forecast) fitted in the background on the book's orders before the as-of day; a
+//     customer's expected purchases, value and probability of being alive over a
+//     horizon, with the summary they come from.
 //   - SalesForecast: weekly orders and revenue by damped-trend smoothing, with a
 //     prediction interval, and the weekly history it was fitted on.
 //

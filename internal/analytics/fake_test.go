@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
@@ -48,12 +49,12 @@ func (f *fakeSource) EachCountry(_ context.Context, fn func(id, country string))
 	return nil
 }
 
-func (f *fakeSource) Profiles(_ context.Context, ids []string) (map[string]ProfileState, error) {
-	out := map[string]ProfileState{}
+func (f *fakeSource) Profiles(_ context.Context, ids []string) (map[string]orderbook.ProfileState, error) {
+	out := map[string]orderbook.ProfileState{}
 	for _, id := range ids {
 		f.reads++
 		if c, ok := f.countries[id]; ok {
-			out[id] = ProfileState{Country: c}
+			out[id] = orderbook.ProfileState{Country: c}
 		}
 	}
 	return out, nil
@@ -80,7 +81,7 @@ func (f *fakeSource) put(s *Service, os ...commerce.Order) {
 // newService builds a service on the fake, with the clock at now.
 func newService(t *testing.T, f *fakeSource, now time.Time) *Service {
 	t.Helper()
-	s := New(NewBook(), f, f.profiles, slog.New(slog.DiscardHandler))
+	s := New(orderbook.NewBook(), f, f.profiles, slog.New(slog.DiscardHandler))
 	s.Now = func() time.Time { return now }
 	if err := s.Book.Build(context.Background(), f); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
+	"github.com/tessera-cdp/tessera/internal/analytics/valuemodel"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/forecast"
 )
@@ -121,7 +123,7 @@ func TestHandExample(t *testing.T) {
 }
 
 func TestLoadingAnswersNotReady(t *testing.T) {
-	s := New(NewBook(), newFake(), nil, nil)
+	s := New(orderbook.NewBook(), newFake(), nil, nil)
 	tr, err := s.Trend(ctx, TrendQuery{Interval: Daily})
 	if err != nil || tr.Ready || len(tr.Periods) != 0 {
 		t.Fatalf("trend while loading: %+v %v", tr, err)
@@ -132,10 +134,10 @@ func TestLoadingAnswersNotReady(t *testing.T) {
 	if g, err := s.RFM(ctx, Scope{}); err != nil || g.Ready || len(g.Cells) != 0 {
 		t.Fatalf("rfm while loading: %+v %v", g, err)
 	}
-	if m, err := s.Model(ctx, ModelQuery{}); err != nil || m.Status != ModelLoading {
+	if m, err := s.Model(ctx, valuemodel.ModelQuery{}); err != nil || m.Status != valuemodel.ModelLoading {
 		t.Fatalf("model while loading: %+v %v", m, err)
 	}
-	if p, err := s.PredictedValue(ctx, PredictQuery{ProfileID: "x"}); err != nil || p.Status != PredictionLoading {
+	if p, err := s.PredictedValue(ctx, valuemodel.PredictQuery{ProfileID: "x"}); err != nil || p.Status != valuemodel.PredictionLoading {
 		t.Fatalf("prediction while loading: %+v %v", p, err)
 	}
 	if st := s.Status(); st.Ready || st.Orders != 0 {
@@ -482,16 +484,16 @@ func TestPredictedValueFromTheFittedModel(t *testing.T) {
 	generate(rng, f, 400)
 	s := newService(t, f, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
 	asOf := time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
-	m, err := s.Model(ctx, ModelQuery{AsOf: asOf.Add(5 * time.Hour)})
-	if err != nil || m.Status != ModelFitting || !m.AsOf.Equal(asOf) || m.Currency != "GBP" {
+	m, err := s.Model(ctx, valuemodel.ModelQuery{AsOf: asOf.Add(5 * time.Hour)})
+	if err != nil || m.Status != valuemodel.ModelFitting || !m.AsOf.Equal(asOf) || m.Currency != "GBP" {
 		t.Fatalf("first ask: %+v %v", m, err)
 	}
-	p, err := s.PredictedValue(ctx, PredictQuery{ProfileID: "p0001", Days: 30, AsOf: asOf})
-	if err != nil || p.Status != PredictionFitting && p.Status != PredictionNoOrders {
+	p, err := s.PredictedValue(ctx, valuemodel.PredictQuery{ProfileID: "p0001", Days: 30, AsOf: asOf})
+	if err != nil || p.Status != valuemodel.PredictionFitting && p.Status != valuemodel.PredictionNoOrders {
 		t.Fatalf("before the fit: %+v %v", p, err)
 	}
-	s.fitDue(ctx)
-	if m, _ = s.Model(ctx, ModelQuery{AsOf: asOf}); m.Status != ModelReady || m.Refitting {
+	s.values.FitDue(ctx)
+	if m, _ = s.Model(ctx, valuemodel.ModelQuery{AsOf: asOf}); m.Status != valuemodel.ModelReady || m.Refitting {
 		t.Fatalf("after the fit: %+v", m)
 	}
 
@@ -519,7 +521,7 @@ func TestPredictedValueFromTheFittedModel(t *testing.T) {
 	}
 	checked := 0
 	for id := range f.countries {
-		p, err := s.PredictedValue(ctx, PredictQuery{ProfileID: id, Days: 90, AsOf: asOf})
+		p, err := s.PredictedValue(ctx, valuemodel.PredictQuery{ProfileID: id, Days: 90, AsOf: asOf})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -534,13 +536,13 @@ func TestPredictedValueFromTheFittedModel(t *testing.T) {
 			continue // the customer's currency is EUR: another model
 		}
 		if !has {
-			if p.Status != PredictionNoOrders {
+			if p.Status != valuemodel.PredictionNoOrders {
 				t.Errorf("%s: %+v, want no orders", id, p)
 			}
 			continue
 		}
 		want, _ := model.Predict(sm, 90)
-		if p.Status != PredictionReady || p.Prediction != want || p.Currency != "GBP" {
+		if p.Status != valuemodel.PredictionReady || p.Prediction != want || p.Currency != "GBP" {
 			t.Errorf("%s: %+v, want %+v", id, p, want)
 		}
 		checked++
@@ -549,11 +551,11 @@ func TestPredictedValueFromTheFittedModel(t *testing.T) {
 		t.Fatalf("only %d customers checked", checked)
 	}
 	// The fit is kept while the book does not change; Refit asks for another at once.
-	if m, _ = s.Refit(ctx, ModelQuery{AsOf: asOf}); m.Status != ModelReady || !m.Refitting {
+	if m, _ = s.Refit(ctx, valuemodel.ModelQuery{AsOf: asOf}); m.Status != valuemodel.ModelReady || !m.Refitting {
 		t.Fatalf("refit asked: %+v", m)
 	}
-	s.fitDue(ctx)
-	if m2, _ := s.Model(ctx, ModelQuery{AsOf: asOf}); m2.Refitting || !m2.FittedAt.After(m.FittedAt) && !m2.FittedAt.Equal(m.FittedAt) {
+	s.values.FitDue(ctx)
+	if m2, _ := s.Model(ctx, valuemodel.ModelQuery{AsOf: asOf}); m2.Refitting || !m2.FittedAt.After(m.FittedAt) && !m2.FittedAt.Equal(m.FittedAt) {
 		t.Fatalf("refitted: %+v", m2)
 	}
 }
@@ -580,7 +582,7 @@ func TestChangesDuringTheBuildAreKept(t *testing.T) {
 	f := newFake()
 	generate(rng, f, 60)
 	src := blockingSource{f, make(chan struct{}), make(chan struct{})}
-	s := New(NewBook(), src, f.profiles, nil)
+	s := New(orderbook.NewBook(), src, f.profiles, nil)
 	s.Now = func() time.Time { return time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC) }
 	done := make(chan error)
 	go func() { done <- s.Book.Build(ctx, src) }()
@@ -630,18 +632,5 @@ func TestCountriesFollowProfileChanges(t *testing.T) {
 	s.refreshProfiles(ctx)
 	if st := s.Status(); st.Customers != 2 || st.GuestOrders != 4 || gb() != 2 {
 		t.Fatalf("after A went: %+v, GB %d", st, gb())
-	}
-}
-
-func TestDefaultAsOf(t *testing.T) {
-	now := time.Date(2025, 6, 1, 15, 0, 0, 0, time.UTC)
-	for _, c := range []struct{ last, want time.Time }{
-		{time.Time{}, now},
-		{now.Add(-29 * 24 * time.Hour), now},
-		{time.Date(2011, 12, 9, 12, 50, 0, 0, time.UTC), time.Date(2011, 12, 10, 0, 0, 0, 0, time.UTC)},
-	} {
-		if got := defaultAsOf(now, c.last); !got.Equal(c.want) {
-			t.Errorf("last order %s: %s, want %s", c.last, got, c.want)
-		}
 	}
 }

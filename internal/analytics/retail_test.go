@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/valuemodel"
 	"github.com/tessera-cdp/tessera/internal/forecast"
 	"github.com/tessera-cdp/tessera/internal/retail"
 )
@@ -101,18 +102,18 @@ func TestRetailAgainstBacktest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Model(ctx, ModelQuery{AsOf: cut})
-	s.fitDue(ctx)
-	m, _ := s.Model(ctx, ModelQuery{AsOf: cut})
+	s.Model(ctx, valuemodel.ModelQuery{AsOf: cut})
+	s.values.FitDue(ctx)
+	m, _ := s.Model(ctx, valuemodel.ModelQuery{AsOf: cut})
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Abs(b) }
 	got, want := m.Model, bt.Model
-	if m.Status != ModelReady || m.Customers != bt.Customers || got.Purchases != want.Purchases || !near(got.Spend.P, want.Spend.P) ||
+	if m.Status != valuemodel.ModelReady || m.Customers != bt.Customers || got.Purchases != want.Purchases || !near(got.Spend.P, want.Spend.P) ||
 		!near(got.Spend.Q, want.Spend.Q) || !near(got.Spend.Gamma, 100*want.Spend.Gamma) {
 		t.Fatalf("model %+v on %d customers, backtest %+v on %d", m, m.Customers, want, bt.Customers)
 	}
 	top := bt.Top[0] // the highest predicted value (customer 14646)
-	p, err := s.PredictedValue(ctx, PredictQuery{ProfileID: "c" + top.Customer, Days: 90, AsOf: cut})
-	if err != nil || p.Status != PredictionReady || p.X != top.X || p.Tx != top.Tx || p.T != top.T || !near(p.Purchases, top.Purchases) ||
+	p, err := s.PredictedValue(ctx, valuemodel.PredictQuery{ProfileID: "c" + top.Customer, Days: 90, AsOf: cut})
+	if err != nil || p.Status != valuemodel.PredictionReady || p.X != top.X || p.Tx != top.Tx || p.T != top.T || !near(p.Purchases, top.Purchases) ||
 		!near(p.Value, 100*top.Value) || !near(p.PAlive, top.PAlive) {
 		t.Fatalf("customer %s: %+v %v, backtest %+v", top.Customer, p, err, top.Prediction)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/money"
 	"github.com/tessera-cdp/tessera/internal/profile"
@@ -42,7 +43,7 @@ func score(bands []Band, v int) int {
 
 // rfmRow is a customer's position in the grid.
 type rfmRow struct {
-	c                  *customer
+	c                  *orderbook.Customer
 	recency, frequency int   // days, orders
 	last               int64 // Unix ms
 	net                int64
@@ -51,16 +52,16 @@ type rfmRow struct {
 const dayMs = int64(24 * time.Hour / time.Millisecond)
 
 // rfmRows walks the customers with a counted order before the as-of date.
-func rfmRows(st *state, v view, fn func(rfmRow)) {
-	v.each(st, false, func(c *customer, es []entry) {
+func rfmRows(st *orderbook.State, v view, fn func(rfmRow)) {
+	v.each(st, false, func(c *orderbook.Customer, es []orderbook.Entry) {
 		r := rfmRow{c: c}
 		for _, e := range es {
-			if e.kind == kindOrder {
+			if e.Kind == orderbook.KindOrder {
 				r.frequency++
-				r.last = e.at
+				r.last = e.At
 			}
-			if v.cur >= 0 && int(e.cur) == v.cur {
-				r.net = money.SatAdd(r.net, e.net)
+			if v.cur >= 0 && int(e.Cur) == v.cur {
+				r.net = money.SatAdd(r.net, e.Net)
 			}
 		}
 		if r.frequency == 0 {
@@ -96,7 +97,7 @@ type RFMGrid struct {
 func (s *Service) RFM(_ context.Context, sc Scope) (RFMGrid, error) {
 	out := RFMGrid{RecencyBands: RecencyBands, FrequencyBands: FrequencyBands, Cells: []Cell{}}
 	var err error
-	out.Resolved, err = s.report(sc, func(st *state, v view, _ Resolved) error {
+	out.Resolved, err = s.report(sc, func(st *orderbook.State, v view, _ Resolved) error {
 		cells := map[[2]int]*Cell{}
 		for _, rb := range RecencyBands {
 			for _, fb := range FrequencyBands {
@@ -174,7 +175,7 @@ func (s *Service) RFMCell(ctx context.Context, q CellQuery) (CellPage, error) {
 	}
 	out := CellPage{R: q.R, F: q.F, Customers: []CellCustomer{}}
 	var err error
-	out.Resolved, err = s.report(q.Scope, func(st *state, v view, _ Resolved) error {
+	out.Resolved, err = s.report(q.Scope, func(st *orderbook.State, v view, _ Resolved) error {
 		var rows []rfmRow
 		rfmRows(st, v, func(r rfmRow) {
 			if score(RecencyBands, r.recency) == q.R && score(FrequencyBands, r.frequency) == q.F {
@@ -185,7 +186,7 @@ func (s *Service) RFMCell(ctx context.Context, q CellQuery) (CellPage, error) {
 			if c := cmp.Compare(b.net, a.net); c != 0 {
 				return c
 			}
-			return cmp.Compare(a.c.id, b.c.id)
+			return cmp.Compare(a.c.ID, b.c.ID)
 		})
 		out.Total = len(rows)
 		i := 0
@@ -194,15 +195,15 @@ func (s *Service) RFMCell(ctx context.Context, q CellQuery) (CellPage, error) {
 				if d := cmp.Compare(c.net, r.net); d != 0 {
 					return d
 				}
-				return cmp.Compare(r.c.id, c.id)
+				return cmp.Compare(r.c.ID, c.id)
 			})
-			if i < len(rows) && rows[i].net == after.net && rows[i].c.id == after.id {
+			if i < len(rows) && rows[i].net == after.net && rows[i].c.ID == after.id {
 				i++
 			}
 		}
 		for _, r := range rows[i:min(len(rows), i+q.First)] {
-			out.Customers = append(out.Customers, CellCustomer{ID: r.c.id, RecencyDays: r.recency, Orders: r.frequency,
-				LastOrderAt: time.UnixMilli(r.last).UTC(), RevenueMinor: r.net, Cursor: cellCursor{r.net, r.c.id}.String()})
+			out.Customers = append(out.Customers, CellCustomer{ID: r.c.ID, RecencyDays: r.recency, Orders: r.frequency,
+				LastOrderAt: time.UnixMilli(r.last).UTC(), RevenueMinor: r.net, Cursor: cellCursor{r.net, r.c.ID}.String()})
 		}
 		out.HasNext = i+q.First < len(rows)
 		return nil

@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/forecast"
 	"github.com/tessera-cdp/tessera/internal/money"
@@ -78,7 +79,7 @@ func (s *Service) SalesForecast(_ context.Context, q SalesQuery) (SalesForecast,
 	}
 	out := SalesForecast{Weeks: q.Weeks, Level: q.Level, History: []SalesWeek{}, Forecast: []ForecastWeek{}}
 	var err error
-	out.Resolved, err = s.report(q.Scope, func(st *state, v view, r Resolved) error {
+	out.Resolved, err = s.report(q.Scope, func(st *orderbook.State, v view, r Resolved) error {
 		out.History = weekly(st, v)
 		return nil
 	})
@@ -113,12 +114,12 @@ func (s *Service) SalesForecast(_ context.Context, q SalesQuery) (SalesForecast,
 
 // weekly sums the view into the whole weeks that end at the as-of date, from the week
 // of the first counted order.
-func weekly(st *state, v view) []SalesWeek {
+func weekly(st *orderbook.State, v view) []SalesWeek {
 	first := int64(math.MaxInt64)
-	v.each(st, true, func(_ *customer, es []entry) {
+	v.each(st, true, func(_ *orderbook.Customer, es []orderbook.Entry) {
 		for _, e := range es {
-			if e.kind == kindOrder {
-				first = min(first, e.at)
+			if e.Kind == orderbook.KindOrder {
+				first = min(first, e.At)
 				break
 			}
 		}
@@ -127,7 +128,7 @@ func weekly(st *state, v view) []SalesWeek {
 		return []SalesWeek{}
 	}
 	const weekMs = 7 * dayMs
-	day := startOfDay(time.UnixMilli(first)).UnixMilli()
+	day := orderbook.StartOfDay(time.UnixMilli(first)).UnixMilli()
 	n := int((v.asOf - day) / weekMs)
 	n = min(n, MaxHistoryWeeks)
 	start := v.asOf - int64(n)*weekMs
@@ -135,17 +136,17 @@ func weekly(st *state, v view) []SalesWeek {
 	for i := range out {
 		out[i].Start = time.UnixMilli(start + int64(i)*weekMs).UTC()
 	}
-	v.each(st, true, func(_ *customer, es []entry) {
+	v.each(st, true, func(_ *orderbook.Customer, es []orderbook.Entry) {
 		for _, e := range es {
-			if e.at < start {
+			if e.At < start {
 				continue
 			}
-			w := &out[(e.at-start)/weekMs]
-			if e.kind == kindOrder {
+			w := &out[(e.At-start)/weekMs]
+			if e.Kind == orderbook.KindOrder {
 				w.Orders++
 			}
-			if v.cur >= 0 && int(e.cur) == v.cur {
-				w.RevenueMinor = money.SatAdd(w.RevenueMinor, e.net)
+			if v.cur >= 0 && int(e.Cur) == v.cur {
+				w.RevenueMinor = money.SatAdd(w.RevenueMinor, e.Net)
 			}
 		}
 	})

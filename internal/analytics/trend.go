@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/money"
 )
@@ -20,7 +21,7 @@ const (
 
 // floor returns the start of the period containing t.
 func (iv Interval) floor(t time.Time) time.Time {
-	d := startOfDay(t)
+	d := orderbook.StartOfDay(t)
 	switch iv {
 	case Weekly:
 		return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
@@ -111,7 +112,7 @@ func (s *Service) Trend(_ context.Context, q TrendQuery) (Trend, error) {
 	}
 	out := Trend{Interval: q.Interval, ChurnDays: q.ChurnDays, Periods: []Period{}}
 	var err error
-	out.Resolved, err = s.report(q.Scope, func(st *state, v view, r Resolved) error {
+	out.Resolved, err = s.report(q.Scope, func(st *orderbook.State, v view, r Resolved) error {
 		bounds, err := periodBounds(q.Interval, q.From, q.To, r.AsOf)
 		if err != nil {
 			return err
@@ -165,23 +166,23 @@ func periodOf(bounds []int64, t int64) int {
 	return i
 }
 
-func trend(st *state, v view, bounds []time.Time, churn int64) []Period {
+func trend(st *orderbook.State, v view, bounds []time.Time, churn int64) []Period {
 	ms := make([]int64, len(bounds))
 	for i, b := range bounds {
 		ms[i] = b.UnixMilli()
 	}
 	n := len(bounds) - 1
 	cs := make([]Counts, n)
-	v.each(st, true, func(c *customer, es []entry) {
-		guest := c.id == ""
+	v.each(st, true, func(c *orderbook.Customer, es []orderbook.Entry) {
+		guest := c.ID == ""
 		active, churned := -1, -1
 		first := true
 		for i, e := range es {
-			p := periodOf(ms, e.at)
-			if p >= 0 && v.cur >= 0 && int(e.cur) == v.cur && e.kind != kindVoid {
-				cs[p].RevenueMinor = money.SatAdd(cs[p].RevenueMinor, e.net)
+			p := periodOf(ms, e.At)
+			if p >= 0 && v.cur >= 0 && int(e.Cur) == v.cur && e.Kind != orderbook.KindVoid {
+				cs[p].RevenueMinor = money.SatAdd(cs[p].RevenueMinor, e.Net)
 			}
-			if e.kind != kindOrder {
+			if e.Kind != orderbook.KindOrder {
 				continue
 			}
 			if p >= 0 {
@@ -201,12 +202,12 @@ func trend(st *state, v view, bounds []time.Time, churn int64) []Period {
 			// The churn moment after this order: ChurnDays without a next order.
 			next := int64(1<<63 - 1)
 			for _, f := range es[i+1:] {
-				if f.kind == kindOrder {
-					next = f.at
+				if f.Kind == orderbook.KindOrder {
+					next = f.At
 					break
 				}
 			}
-			if m := e.at + churn; m < next && m < v.asOf {
+			if m := e.At + churn; m < next && m < v.asOf {
 				if q := periodOf(ms, m); q >= 0 && q != churned {
 					cs[q].Churned++
 					churned = q

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
 	"github.com/tessera-cdp/tessera/internal/money"
 )
 
@@ -47,16 +48,16 @@ var QuantileLevels = []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99
 func (s *Service) ValueDistribution(_ context.Context, sc Scope) (Distribution, error) {
 	out := Distribution{Quantiles: []Quantile{}, Buckets: []ValueBucket{}}
 	var err error
-	out.Resolved, err = s.report(sc, func(st *state, v view, r Resolved) error {
+	out.Resolved, err = s.report(sc, func(st *orderbook.State, v view, r Resolved) error {
 		var vals []int64
-		v.each(st, false, func(c *customer, es []entry) {
+		v.each(st, false, func(c *orderbook.Customer, es []orderbook.Entry) {
 			counted, net := false, int64(0)
 			for _, e := range es {
-				if v.cur < 0 || int(e.cur) != v.cur {
+				if v.cur < 0 || int(e.Cur) != v.cur {
 					continue
 				}
-				counted = counted || e.kind == kindOrder
-				net = money.SatAdd(net, e.net)
+				counted = counted || e.Kind == orderbook.KindOrder
+				net = money.SatAdd(net, e.Net)
 			}
 			if counted {
 				vals = append(vals, net)

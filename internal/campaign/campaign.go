@@ -2,8 +2,10 @@
 // subject, HTML and text templates for each customer, and is sent through an SMTP relay
 // (internal/mail) with tracked links, an open pixel and a one-click unsubscribe; every
 // campaign keeps a random holdout whose conversions the report compares with the
-// treated customers'. Domain code: the store is internal/store/campaignstore, the HTTP
-// endpoints of the links are package campaign/web.
+// treated customers'. Domain code: this package is the model (definitions, templates,
+// link tokens, ledger records, report figures), the service running campaigns is package
+// campaign/sender, the store is internal/store/campaignstore, the HTTP endpoints of the
+// links are package campaign/web.
 //
 // # States
 //
@@ -170,8 +172,8 @@ const (
 	maxSubject             = 500
 )
 
-// apply validates in and writes it onto c.
-func (in Input) apply(c *Campaign) error {
+// Apply validates in and writes it onto c.
+func (in Input) Apply(c *Campaign) error {
 	in.Name = strings.TrimSpace(in.Name)
 	switch {
 	case in.Name == "" || utf8.RuneCountInString(in.Name) > maxName:
@@ -217,14 +219,14 @@ func (in Input) apply(c *Campaign) error {
 	if in.RatePerMinute < 0 || in.RatePerMinute > 1_000_000 {
 		return apperr.Invalidf("ratePerMinute must be between 0 (no cap) and 1000000")
 	}
-	t, err := compile(in.Subject, in.HTML, in.Text, in.Defaults)
+	t, err := Compile(in.Subject, in.HTML, in.Text, in.Defaults)
 	if err != nil {
 		return err
 	}
 	c.Name, c.SegmentID, c.Audience = in.Name, in.SegmentID, in.Audience
 	c.Subject, c.HTML, c.Text, c.FromName = in.Subject, in.HTML, in.Text, strings.TrimSpace(in.FromName)
 	c.Defaults, c.HoldoutPercent, c.AttributionDays, c.RatePerMinute = in.Defaults, hold, in.AttributionDays, in.RatePerMinute
-	c.Links = t.links
+	c.Links = t.Links
 	return nil
 }
 

@@ -72,24 +72,24 @@ func known(key string) bool {
 	return false
 }
 
-// compiled is a campaign's templates ready to render: tracked links replaced by
+// Compiled is a campaign's templates ready to render: tracked links replaced by
 // {{link.N}} keys, the open pixel and an unsubscribe link added where missing.
-type compiled struct {
+type Compiled struct {
 	subject, html, text string
-	links               []string
-	used                []string // placeholders the templates use, in order
+	Links               []string
+	Used                []string // placeholders the templates use, in order
 }
 
 var hrefRe = regexp.MustCompile(`(?i)(\bhref\s*=\s*)("[^"]*"|'[^']*')`)
 
-// compile checks templates and defaults and prepares them.
-func compile(subject, htmlT, text string, defaults map[string]string) (compiled, error) {
+// Compile checks templates and defaults and prepares them.
+func Compile(subject, htmlT, text string, defaults map[string]string) (Compiled, error) {
 	for k, v := range defaults {
 		if !known(k) {
-			return compiled{}, apperr.Invalidf("defaults: unknown placeholder %q", k)
+			return Compiled{}, apperr.Invalidf("defaults: unknown placeholder %q", k)
 		}
 		if strings.TrimSpace(v) == "" || len(v) > 1000 || strings.ContainsAny(v, "\r\n") {
-			return compiled{}, apperr.Invalidf("defaults: the fallback of %s must be one line of 1 to 1000 characters", k)
+			return Compiled{}, apperr.Invalidf("defaults: the fallback of %s must be one line of 1 to 1000 characters", k)
 		}
 	}
 	var used []string
@@ -97,7 +97,7 @@ func compile(subject, htmlT, text string, defaults map[string]string) (compiled,
 		part, body := pb[0], pb[1]
 		for _, k := range macro.Placeholders(body) {
 			if !known(k) {
-				return compiled{}, apperr.Invalidf("%s: unknown placeholder {{%s}} (known: %s, %s<name>, %s1 to %d)", part, k,
+				return Compiled{}, apperr.Invalidf("%s: unknown placeholder {{%s}} (known: %s, %s<name>, %s1 to %d)", part, k,
 					strings.Join(Placeholders, ", "), PhAttribute, PhRecommendation, MaxRecommendations)
 			}
 			if !slices.Contains(used, k) {
@@ -113,9 +113,9 @@ func compile(subject, htmlT, text string, defaults map[string]string) (compiled,
 		}
 	}
 	if len(bare) > 0 {
-		return compiled{}, apperr.Invalidf("set a default for %s: a customer may have no value for it", strings.Join(bare, ", "))
+		return Compiled{}, apperr.Invalidf("set a default for %s: a customer may have no value for it", strings.Join(bare, ", "))
 	}
-	c := compiled{subject: subject, text: text, used: used}
+	c := Compiled{subject: subject, text: text, Used: used}
 	if htmlT != "" {
 		c.html = hrefRe.ReplaceAllStringFunc(htmlT, func(m string) string {
 			sub := hrefRe.FindStringSubmatch(m)
@@ -123,10 +123,10 @@ func compile(subject, htmlT, text string, defaults map[string]string) (compiled,
 			if strings.Contains(raw, "{{") || !(strings.HasPrefix(strings.ToLower(raw), "https://") || strings.HasPrefix(strings.ToLower(raw), "http://")) {
 				return m // mailto:, anchors and personalised links stay as written
 			}
-			i := slices.Index(c.links, raw)
+			i := slices.Index(c.Links, raw)
 			if i < 0 {
-				i = len(c.links)
-				c.links = append(c.links, raw)
+				i = len(c.Links)
+				c.Links = append(c.Links, raw)
 			}
 			return fmt.Sprintf(`%s"{{%s%d}}"`, sub[1], phLink, i)
 		})
@@ -138,8 +138,8 @@ func compile(subject, htmlT, text string, defaults map[string]string) (compiled,
 	if !slices.Contains(used, PhUnsub) {
 		c.text = strings.TrimRight(c.text, "\n") + "\n\nUnsubscribe: {{" + PhUnsub + "}}\n"
 	}
-	if len(c.links) > 1000 {
-		return compiled{}, apperr.Invalidf("html: at most 1000 distinct links")
+	if len(c.Links) > 1000 {
+		return Compiled{}, apperr.Invalidf("html: at most 1000 distinct links")
 	}
 	return c, nil
 }
@@ -158,9 +158,9 @@ type Rendered struct {
 	Subject, HTML, Text string
 }
 
-// render fills the compiled templates with data (already completed with defaults);
+// Render fills the compiled templates with data (already completed with defaults);
 // links are the tracked links' URLs for this recipient.
-func (c compiled) render(data map[string]string, links []string, openURL string) Rendered {
+func (c Compiled) Render(data map[string]string, links []string, openURL string) Rendered {
 	esc := make(map[string]string, len(data)+len(links)+1)
 	for k, v := range data {
 		esc[k] = html.EscapeString(v)
@@ -179,11 +179,11 @@ func (c compiled) render(data map[string]string, links []string, openURL string)
 	return out
 }
 
-// complete gives every used placeholder a value: the customer's, else the campaign's
+// Complete gives every used placeholder a value: the customer's, else the campaign's
 // default, else the built-in one.
-func (c compiled) complete(values, defaults map[string]string) map[string]string {
-	out := make(map[string]string, len(c.used)+len(neverEmpty))
-	for _, k := range append(slices.Clone(c.used), neverEmpty...) {
+func (c Compiled) Complete(values, defaults map[string]string) map[string]string {
+	out := make(map[string]string, len(c.Used)+len(neverEmpty))
+	for _, k := range append(slices.Clone(c.Used), neverEmpty...) {
 		v := strings.TrimSpace(values[k])
 		if v == "" {
 			v = defaults[k]

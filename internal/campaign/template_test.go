@@ -24,7 +24,7 @@ func TestCompileChecksPlaceholdersAndDefaults(t *testing.T) {
 		{"x", "", "x", map[string]string{PhFirstName: " "}, "fallback of customer.firstName"},
 		{"{{customer.email}} {{campaign.name}} {{unsubscribe.url}}", "", "x", nil, ""},
 	} {
-		_, err := compile(tc.subject, tc.html, tc.text, tc.defaults)
+		_, err := Compile(tc.subject, tc.html, tc.text, tc.defaults)
 		if tc.bad == "" && err != nil || tc.bad != "" && (err == nil || !strings.Contains(err.Error(), tc.bad)) {
 			t.Errorf("%q %q %q %v: %v, want %q", tc.subject, tc.html, tc.text, tc.defaults, err, tc.bad)
 		}
@@ -32,16 +32,16 @@ func TestCompileChecksPlaceholdersAndDefaults(t *testing.T) {
 }
 
 func TestRenderEscapesHTMLTracksLinksAndFallsBack(t *testing.T) {
-	c, err := compile("Hi {{customer.firstName}}!", `<body><a href="https://shop.example/a?x=1&amp;y=2">A</a> <a href='https://shop.example/a?x=1&y=2'>again</a> `+
+	c, err := Compile("Hi {{customer.firstName}}!", `<body><a href="https://shop.example/a?x=1&amp;y=2">A</a> <a href='https://shop.example/a?x=1&y=2'>again</a> `+
 		`<a href="https://shop.example/u/{{customer.email}}">mine</a> <a href="#top">top</a> {{customer.firstName}}</body>`, "Hi {{customer.firstName}}", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.links) != 1 || c.links[0] != "https://shop.example/a?x=1&y=2" {
-		t.Fatalf("links %q", c.links)
+	if len(c.Links) != 1 || c.Links[0] != "https://shop.example/a?x=1&y=2" {
+		t.Fatalf("links %q", c.Links)
 	}
 	vals := map[string]string{PhFirstName: `<script>"x"</script>`, PhEmail: "a&b@example.com"}
-	out := c.render(c.complete(vals, nil), []string{"https://t.example/c/T0"}, "https://t.example/o/O.gif")
+	out := c.Render(c.Complete(vals, nil), []string{"https://t.example/c/T0"}, "https://t.example/o/O.gif")
 	if out.Subject != `Hi <script>"x"</script>!` || !strings.HasPrefix(out.Text, `Hi <script>"x"</script>`) {
 		t.Fatalf("subject/text %q %q", out.Subject, out.Text)
 	}
@@ -56,16 +56,16 @@ func TestRenderEscapesHTMLTracksLinksAndFallsBack(t *testing.T) {
 		t.Errorf("footer: %q / %q", out.HTML, out.Text)
 	}
 	// A missing first name falls back; a value that is a placeholder stays literal.
-	out = c.render(c.complete(map[string]string{PhFirstName: "  "}, nil), []string{"l"}, "o")
+	out = c.Render(c.Complete(map[string]string{PhFirstName: "  "}, nil), []string{"l"}, "o")
 	if out.Subject != "Hi there!" {
 		t.Fatalf("fallback: %q", out.Subject)
 	}
-	out = c.render(c.complete(map[string]string{PhFirstName: "{{unsubscribe.url}}"}, map[string]string{PhFirstName: "friend"}), []string{"l"}, "o")
+	out = c.Render(c.Complete(map[string]string{PhFirstName: "{{unsubscribe.url}}"}, map[string]string{PhFirstName: "friend"}), []string{"l"}, "o")
 	if out.Subject != "Hi {{unsubscribe.url}}!" {
 		t.Fatalf("injection: %q", out.Subject)
 	}
 	// Subjects stay one line whatever the values.
-	out = c.render(c.complete(map[string]string{PhFirstName: "Ann\r\nBcc: x@example.com"}, nil), nil, "o")
+	out = c.Render(c.Complete(map[string]string{PhFirstName: "Ann\r\nBcc: x@example.com"}, nil), nil, "o")
 	if strings.ContainsAny(out.Subject, "\r\n") {
 		t.Fatalf("subject %q", out.Subject)
 	}

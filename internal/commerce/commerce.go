@@ -84,7 +84,12 @@ type Line struct {
 	Description    string `bson:"description,omitempty"`
 	Quantity       int64  `bson:"quantity"`
 	UnitPriceMinor int64  `bson:"unitPriceMinor"`
+	// Category is the shop's category of the line ("" none: the product catalogue's).
+	Category string `bson:"category,omitempty"`
 }
+
+// MaxCategoryBytes bounds a line's category.
+const MaxCategoryBytes = 200
 
 // AmountMinor is quantity × unit price, saturated at the int64 bounds (an order that
 // passed CheckAmounts never gets near them).
@@ -212,6 +217,13 @@ func (o *Order) normalize(now time.Time) error {
 	}
 	if err := o.CheckAmounts(); err != nil {
 		return apperr.Invalidf("order %s: %v", o.ID, err)
+	}
+	for i := range o.Lines {
+		c := strings.TrimSpace(o.Lines[i].Category)
+		if len(c) > MaxCategoryBytes || !utf8.ValidString(c) {
+			return apperr.Invalidf("order %s: line %d: category longer than %d bytes or not UTF-8", o.ID, i+1, MaxCategoryBytes)
+		}
+		o.Lines[i].Category = c
 	}
 	// Stored times have millisecond precision; truncating here keeps a re-sent order
 	// equal to its ledger entry.

@@ -184,7 +184,7 @@ func (s *Service) Ingest(ctx context.Context, source string, in []Input, jobID s
 			obs = now
 		}
 		r := &profile.Record{ID: profile.RecordID(src.Name, ext), Source: src.Name, ExternalID: ext, Payload: clean.(map[string]any), ReceivedAt: now, ObservedAt: obs.UTC(), PinnedProfile: x.Pinned}
-		r.Hash = ContentHash(r.Payload)
+		r.Hash = src.RecordHash(r.Payload)
 		Map(src, s.Normalizer, r, now)
 		if prev, dup := index[r.ID]; !dup {
 			ids = append(ids, r.ID)

@@ -34,6 +34,10 @@ type Source struct {
 	TraitFields map[string]string `bson:"traitFields,omitempty"`
 	RecordCount int64             `bson:"recordCount"`
 	CreatedAt   time.Time         `bson:"createdAt"`
+	// Revision counts the source's updates (UpdateSource); MappingRev those that changed
+	// its mappings, which records are hashed with (RecordHash).
+	Revision   int64 `bson:"revision,omitempty"`
+	MappingRev int64 `bson:"mappingRev,omitempty"`
 }
 
 // Traits a payload field can map to. "address." fields fill one postal address;
@@ -190,6 +194,10 @@ type Store interface {
 	CreateSource(ctx context.Context, s Source) error
 	GetSource(ctx context.Context, name string) (Source, error)
 	ListSources(ctx context.Context) ([]Source, error)
+	// ReplaceSource writes s if the stored revision is still prevRevision (else an
+	// apperr.Conflict; an unknown name is apperr.NotFound), and keeps the source
+	// priorities the identity graph reads in step (UpdateSource).
+	ReplaceSource(ctx context.Context, s Source, prevRevision int64) error
 	GetRecords(ctx context.Context, ids []string) ([]profile.Record, error)
 	// MaybeRecords leaves out ids that certainly have no record (a hint that may keep
 	// missing ones: resolution's inserts still detect a record stored meanwhile).

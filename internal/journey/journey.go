@@ -2,7 +2,8 @@
 // saved segment, an interaction of a type, an order placed, a ticket solved or rated)
 // enrols a customer, who then moves through steps: waits, branches on a segment rule,
 // random splits with a holdout, e-mails, webhooks, attribute and tag changes, tickets,
-// and an exit.
+// and an exit. This package is the model (definitions, their validation, positions);
+// the service that keeps and runs journeys is package journey/engine.
 //
 // # Versions
 //
@@ -188,6 +189,9 @@ type Goal struct {
 	Within time.Duration `json:"within"`
 }
 
+// Email placeholders (besides customer.attributes.<key>).
+var emailPlaceholders = []string{macro.PhCustomerFirstName, macro.PhCustomerLastName, macro.PhCustomerName, macro.PhCustomerEmail, "journey.name"}
+
 // Definition is one version of a journey.
 type Definition struct {
 	Trigger Trigger `json:"trigger"`
@@ -227,7 +231,8 @@ type Version struct {
 func VersionID(journeyID string, n int) string { return fmt.Sprintf("%s:v%d", journeyID, n) }
 
 const (
-	maxSteps    = 100
+	// MaxSteps bounds a definition (and so a run of the engine through one).
+	MaxSteps    = 100
 	maxArms     = 10
 	maxTextLen  = 100_000
 	maxNameLen  = 200
@@ -273,8 +278,8 @@ func (d *Definition) Validate() error {
 	if len(d.Steps) == 0 {
 		return invalid("", "a journey needs at least one step")
 	}
-	if len(d.Steps) > maxSteps {
-		return invalid("", "at most %d steps", maxSteps)
+	if len(d.Steps) > MaxSteps {
+		return invalid("", "at most %d steps", MaxSteps)
 	}
 	byID := map[string]*Step{}
 	for i := range d.Steps {
@@ -516,8 +521,8 @@ func (a *AttributeSpec) validate(id string) error {
 	return nil
 }
 
-// step returns a step by id.
-func (d *Definition) step(id string) *Step {
+// Step returns a step by id.
+func (d *Definition) Step(id string) *Step {
 	for i := range d.Steps {
 		if d.Steps[i].ID == id {
 			return &d.Steps[i]

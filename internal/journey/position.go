@@ -104,30 +104,30 @@ func MayEnter(p *Position, r Reentry, key string, now time.Time) bool {
 	return false
 }
 
-// enter starts a new run of p on version v at its start step.
-func (p *Position) enter(v *Version, trigger string, now time.Time) {
+// Enter starts a new run of p on version v at its start step.
+func (p *Position) Enter(v *Version, trigger string, now time.Time) {
 	p.Run++
 	p.Version, p.Trigger, p.Pending = v.N, trigger, nil
 	p.Runs = append(p.Runs, Run{N: p.Run, Version: v.N, Trigger: trigger, EnteredAt: now})
-	p.arrive(&v.Def, v.Def.Start, now)
+	p.Arrive(&v.Def, v.Def.Start, now)
 }
 
-// arrive moves p to step id ("" ends the run): a wait sets the wake time, an EXIT step
+// Arrive moves p to step id ("" ends the run): a wait sets the wake time, an EXIT step
 // ends the run.
-func (p *Position) arrive(d *Definition, id string, now time.Time) {
+func (p *Position) Arrive(d *Definition, id string, now time.Time) {
 	p.Pending = nil
 	if id == "" {
-		p.end(Done, "", now)
+		p.End(Done, "", now)
 		return
 	}
-	s := d.step(id)
+	s := d.Step(id)
 	p.Step = id
 	p.Visits = append(p.Visits, Visit{Run: p.Run, Version: p.Version, Step: id, At: now})
 	p.Status, p.WakeAt = InProgress, now
 	switch s.Kind {
 	case Exit:
-		p.leave("exit", now)
-		p.end(Done, "", now)
+		p.Leave("exit", now)
+		p.End(Done, "", now)
 	case Wait:
 		p.Status = Waiting
 		switch w := s.Wait; {
@@ -141,23 +141,23 @@ func (p *Position) arrive(d *Definition, id string, now time.Time) {
 	}
 }
 
-// leave closes the current visit with its outcome.
-func (p *Position) leave(outcome string, now time.Time) {
+// Leave closes the current visit with its outcome.
+func (p *Position) Leave(outcome string, now time.Time) {
 	if n := len(p.Visits); n > 0 && p.Visits[n-1].LeftAt.IsZero() {
 		p.Visits[n-1].LeftAt, p.Visits[n-1].Outcome = now, outcome
 	}
 }
 
-// end finishes the current run.
-func (p *Position) end(s PositionStatus, reason string, now time.Time) {
+// End finishes the current run.
+func (p *Position) End(s PositionStatus, reason string, now time.Time) {
 	p.Status, p.Pending, p.WakeAt = s, nil, time.Time{}
 	r := &p.Runs[len(p.Runs)-1]
 	r.EndedAt, r.End, r.Reason = now, s, reason
 }
 
-// at reports whether p is at step of run (a transition computed from an older read is
+// At reports whether p is at step of run (a transition computed from an older read is
 // dropped when p moved on meanwhile).
-func (p *Position) at(run int, step string) bool {
+func (p *Position) At(run int, step string) bool {
 	return p.Run == run && p.Step == step && !p.Status.Ended()
 }
 

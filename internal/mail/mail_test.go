@@ -203,3 +203,21 @@ func BenchmarkMailPool(b *testing.B) {
 	})
 	b.ReportMetric(float64(perOp*b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// TestEnvelopeAddressesInAngleBrackets: MAIL FROM and RCPT TO carry their addresses as
+// RFC 5321 paths, <address>. go-mail's low-level client sends what it is given, and a
+// strict relay (nodemailer's smtp-server, Postfix with strict_rfc821_envelopes) answers
+// "501 Bad sender address syntax" to a bare address; go-smtp accepts both.
+func TestEnvelopeAddressesInAngleBrackets(t *testing.T) {
+	s := mailtest.StartRecording(t)
+	c := client(t, s)
+	if r := c.SendOne(context.Background(), mail.Message{To: "ann@example.com", Subject: "x", Text: "x"}); r.Outcome != mail.Accepted {
+		t.Fatalf("result %+v", r)
+	}
+	tr := s.Transcript()
+	for _, want := range []string{"MAIL FROM:<news@shop.example>", "RCPT TO:<ann@example.com>"} {
+		if !strings.Contains(tr, want) {
+			t.Errorf("the conversation has no %q:\n%s", want, tr)
+		}
+	}
+}

@@ -231,10 +231,11 @@ func (s *Session) attempt(ctx context.Context, to string, msg *gomail.Msg, commi
 		s.drop()
 		return Result{Outcome: Deferred, Err: err}
 	}
-	if err := s.conn.Mail(s.c.from.Address); err != nil {
+	// go-mail's low-level client sends the argument as given: RFC 5321 wants a path.
+	if err := s.conn.Mail("<" + s.c.from.Address + ">"); err != nil {
 		return s.failed(err, false)
 	}
-	if err := s.conn.Rcpt(to); err != nil {
+	if err := s.conn.Rcpt("<" + to + ">"); err != nil {
 		r := s.failed(err, false)
 		r.AtRecipient = true
 		return r

@@ -2,7 +2,9 @@
 // rule, records who entered and who exited (with times), keeps the current members on
 // the profile and in a membership collection, and hands entered/exited batches to the
 // webhook outbox. Dynamic segments are re-evaluated for the profiles that change and on
-// a schedule; static segments are a snapshot that only follows merges and unmerges.
+// a schedule; static segments are a snapshot that only follows merges and unmerges; list
+// segments are customers chosen once (a report's cell saved as a segment, see SaveList),
+// following merges and unmerges like a static one and never re-evaluated.
 package membership
 
 import (
@@ -13,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +30,7 @@ import (
 const (
 	Dynamic = "DYNAMIC"
 	Static  = "STATIC"
+	List    = "LIST"
 )
 
 // Change kinds.
@@ -163,16 +167,25 @@ func (in *Input) validate() error {
 	if in.Kind == "" {
 		in.Kind = Dynamic
 	}
-	if in.Kind != Dynamic && in.Kind != Static {
-		return apperr.Invalidf("unknown segment kind %q", in.Kind)
+	switch in.Kind {
+	case Dynamic, Static:
+		return in.Rule.Validate()
+	case List:
+		if !reflect.ValueOf(in.Rule).IsZero() {
+			return apperr.Invalidf("a LIST segment has no rule: its members were chosen when it was saved")
+		}
+		return nil
 	}
-	return in.Rule.Validate()
+	return apperr.Invalidf("unknown segment kind %q", in.Kind)
 }
 
 // Create saves a segment and evaluates it.
 func (s *Service) Create(ctx context.Context, in Input) (Segment, error) {
 	if err := in.validate(); err != nil {
 		return Segment{}, err
+	}
+	if in.Kind == List {
+		return Segment{}, apperr.Invalidf("LIST segments are saved from a report (saveRfmCellAsSegment), not created empty")
 	}
 	now := s.now()
 	seg := Segment{ID: s.NewID(), Name: in.Name, Description: in.Description, Kind: in.Kind, Rule: in.Rule, CreatedAt: now, UpdatedAt: now}
@@ -194,6 +207,9 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Segment, err
 	seg, err := s.Store.GetSegment(ctx, id)
 	if err != nil {
 		return Segment{}, err
+	}
+	if (seg.Kind == List) != (in.Kind == List) {
+		return Segment{}, apperr.Invalidf("a LIST segment stays a list, and no other segment becomes one")
 	}
 	before, _ := json.Marshal(seg.Rule)
 	after, _ := json.Marshal(in.Rule)
@@ -234,6 +250,9 @@ func (s *Service) Refresh(ctx context.Context, id string) error {
 		return err
 	}
 	now := s.now()
+	if seg.Kind == List { // nothing to evaluate: the members were chosen
+		return s.Store.SetEvaluated(ctx, id, now)
+	}
 	want := map[string]bool{}
 	if err := s.Eval.SegmentMembers(ctx, seg.Rule, now, nil, func(ids []string) error {
 		for _, id := range ids {
@@ -346,7 +365,7 @@ func (s *Service) touchOne(ctx context.Context, seg Segment, scope []string, mer
 		return err
 	}
 	want := map[string]bool{}
-	if seg.Kind == Static {
+	if seg.Kind != Dynamic { // static and list: follow merges only
 		for id := range have {
 			want[id] = true
 		}
@@ -376,7 +395,7 @@ func (s *Service) Split(ctx context.Context, from string, split []string) error 
 	}
 	now := s.now()
 	for _, seg := range segs {
-		if seg.Kind != Static {
+		if seg.Kind == Dynamic {
 			continue
 		}
 		have, err := s.Store.Members(ctx, seg.ID, []string{from})

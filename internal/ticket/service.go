@@ -34,6 +34,9 @@ type Service struct {
 	// stored; the e-mail channel sends it on (see Observe).
 	Replied []func(ctx context.Context, t Ticket, m Message)
 
+	// Orders checks the order a ticket names (OrderID) is the requester's (order.go).
+	Orders Orders
+
 	// StatusChanged hears each stored change of a ticket's status (from is the status
 	// before), from every path that goes through update; surveys ask after a solve.
 	StatusChanged []func(ctx context.Context, t Ticket, from Status)
@@ -146,6 +149,9 @@ func (s *Service) createTicket(ctx context.Context, ids IDs, d Draft, body strin
 		if _, err := s.Store.GetGroup(ctx, t.GroupID); err != nil {
 			return Ticket{}, s.inputIfNotFound(err, FieldGroup, t.GroupID)
 		}
+	}
+	if err := s.checkOrder(ctx, t.RequesterID, t.OrderID); err != nil {
+		return Ticket{}, err
 	}
 	t.ID = ids.Ticket
 	if t.ID == "" {

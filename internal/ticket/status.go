@@ -82,6 +82,7 @@ type Draft struct {
 	Priority    Priority // "" = normal
 	Tags        []string
 	GroupID     string
+	OrderID     string // "" none; checked against the requester's orders (Service.Orders)
 }
 
 // Create validates d and returns a new ticket in status new. The caller
@@ -116,6 +117,7 @@ func Create(d Draft, now time.Time) (Ticket, error) {
 		Priority:    d.Priority,
 		Tags:        tags,
 		GroupID:     d.GroupID,
+		OrderID:     d.OrderID,
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}, nil

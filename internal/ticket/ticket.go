@@ -101,7 +101,9 @@ type Ticket struct {
 
 	MergedInto string // id of the ticket this one was merged into
 	CSAT       *Rating
-	Version    int64
+	// OrderID is the order the ticket is about ("" none named; see SetOrder).
+	OrderID string
+	Version int64
 }
 
 // MessageKind separates what the customer sees from agent-only notes.
@@ -211,6 +213,7 @@ const (
 	FieldMergedInto       = "merged_into"
 	FieldCSAT             = "csat"
 	FieldMerged           = "merged" // on the target: New = id of the absorbed ticket
+	FieldOrder            = "order_id"
 )
 
 // clone deep-copies the parts of t that diff compares and that callers could
@@ -250,6 +253,7 @@ func diff(before, after *Ticket, by Actor, at time.Time) []Event {
 	add(FieldResolutionDue, fmtTime(before.ResolutionDue), fmtTime(after.ResolutionDue))
 	add(FieldMergedInto, before.MergedInto, after.MergedInto)
 	add(FieldCSAT, fmtRating(before.CSAT), fmtRating(after.CSAT))
+	add(FieldOrder, before.OrderID, after.OrderID)
 	return evs
 }
 

@@ -24,12 +24,12 @@ func ToAuditEntry(e audit.Entry) *model.AuditEntry {
 		_ = json.Unmarshal([]byte(e.Change), &change)
 	}
 	return &model.AuditEntry{ID: e.ID, At: e.At, Actor: &model.AuditActor{APIKeyID: e.Actor.KeyID, Name: e.Actor.Name, Role: e.Actor.Role},
-		Action: e.Action, Targets: nonNil(e.Targets), Change: change, Result: e.Result}
+		Action: e.Action, Targets: NonNil(e.Targets), Change: change, Result: e.Result}
 }
 
 // FromAuditFilter builds the filter of the auditLog query.
 func FromAuditFilter(actor, action, target *string, from, to *time.Time) audit.Filter {
-	f := audit.Filter{Actor: val(actor), Action: val(action), Target: val(target)}
+	f := audit.Filter{Actor: Val(actor), Action: Val(action), Target: Val(target)}
 	if from != nil {
 		f.From = *from
 	}

@@ -49,7 +49,8 @@ func formatMoney(amount, currency string) string {
 	return sign + currency + " " + b.String()
 }
 
-func optTime(t time.Time) *time.Time {
+// OptTime is &t, or nil for the zero time.
+func OptTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
@@ -58,8 +59,8 @@ func optTime(t time.Time) *time.Time {
 
 func ToMetrics(m ledger.Metrics) *model.CustomerMetrics {
 	out := &model.CustomerMetrics{OrderCount: m.Orders, CancellationCount: m.Cancellations, InteractionCount: m.Interactions,
-		OtherCurrencies: []*model.Money{}, FirstOrderAt: optTime(m.FirstOrderAt), LastOrderAt: optTime(m.LastOrderAt),
-		LastSeenAt: optTime(m.LastSeenAt()),
+		OtherCurrencies: []*model.Money{}, FirstOrderAt: OptTime(m.FirstOrderAt), LastOrderAt: OptTime(m.LastOrderAt),
+		LastSeenAt: OptTime(m.LastSeenAt()),
 		ChurnRisk: &model.ChurnRisk{Score: m.Churn.Score, DaysSinceLastOrder: m.Churn.DaysSinceLastOrder, MeanIntervalDays: m.Churn.MeanIntervalDays,
 			Basis: model.ChurnBasis(strings.ToUpper(m.Churn.Basis)), AsOf: m.Churn.Asof}}
 	if m.Currency != "" {
@@ -78,10 +79,10 @@ func ToMetrics(m ledger.Metrics) *model.CustomerMetrics {
 
 func ToOrder(o *commerce.Order) *model.Order {
 	out := &model.Order{ID: o.ID, Source: o.Source, ExternalID: o.ExternalID, Status: model.OrderStatus(strings.ToUpper(o.Status)),
-		Channel: o.Channel, Total: ToMoney(o.TotalMinor, o.Currency), PlacedAt: o.PlacedAt, CustomerRecordID: opt(o.CustomerRecordID),
+		Channel: o.Channel, Total: ToMoney(o.TotalMinor, o.Currency), PlacedAt: o.PlacedAt, CustomerRecordID: Opt(o.CustomerRecordID),
 		Lines: make([]*model.OrderLine, len(o.Lines))}
 	for i, l := range o.Lines {
-		out.Lines[i] = &model.OrderLine{Sku: l.SKU, Description: opt(l.Description), Quantity: int(l.Quantity),
+		out.Lines[i] = &model.OrderLine{Sku: l.SKU, Description: Opt(l.Description), Quantity: int(l.Quantity),
 			UnitPrice: ToMoney(l.UnitPriceMinor, o.Currency), Amount: ToMoney(l.AmountMinor(), o.Currency)}
 	}
 	return out
@@ -122,7 +123,7 @@ func orderCursor(o *commerce.Order) string {
 // FromOrderInput turns one input row into an order, or a reason to reject it.
 func FromOrderInput(source string, in *model.OrderInput) (commerce.Order, string) {
 	o := commerce.Order{Source: source, ExternalID: strings.TrimSpace(in.ExternalID), Status: strings.ToLower(string(in.Status)),
-		Currency: strings.ToUpper(strings.TrimSpace(in.Currency)), PlacedAt: in.PlacedAt, Channel: val(in.Channel)}
+		Currency: strings.ToUpper(strings.TrimSpace(in.Currency)), PlacedAt: in.PlacedAt, Channel: Val(in.Channel)}
 	if o.ExternalID == "" || len(o.ExternalID) > 200 {
 		return o, "externalId must have 1 to 200 characters"
 	}
@@ -142,7 +143,8 @@ func FromOrderInput(source string, in *model.OrderInput) (commerce.Order, string
 		if err != nil {
 			return o, fmt.Sprintf("line %d: unit price %q: %v", i+1, l.UnitPrice, err)
 		}
-		o.Lines = append(o.Lines, commerce.Line{SKU: l.Sku, Description: val(l.Description), Quantity: int64(l.Quantity), UnitPriceMinor: p})
+		o.Lines = append(o.Lines, commerce.Line{SKU: l.Sku, Description: Val(l.Description), Quantity: int64(l.Quantity), UnitPriceMinor: p,
+			Category: Val(l.Category)})
 	}
 	if in.Total != nil {
 		t, err := money.ParseMinor(*in.Total, exp)
@@ -198,7 +200,7 @@ func ToCommerceIngestResult(n int, reasons []string, ids []string, extIDs []stri
 			out.Rejects = append(out.Rejects, &model.Reject{Index: i, ExternalID: extIDs[i], Reason: reasons[i]})
 			continue
 		}
-		out.ProfileIds[i] = opt(ids[i])
+		out.ProfileIds[i] = Opt(ids[i])
 	}
 	return out
 }
@@ -254,8 +256,12 @@ func ToRankRequest(query string, filter *model.CustomerFilter, orderBy *model.Cu
 		if filter.MinOrders != nil && *filter.MinOrders > 0 {
 			q.Filter.MinOrders = *filter.MinOrders
 		}
-		q.Filter.Currency = strings.ToUpper(val(filter.Currency))
+		q.Filter.Currency = strings.ToUpper(Val(filter.Currency))
 		q.Country = filter.Country
+		if filter.PredictionDays != nil {
+			q.Days = *filter.PredictionDays
+		}
+		q.AsOf = TimeOr(filter.PredictionAsOf)
 	}
 	return q
 }
@@ -268,6 +274,10 @@ func ToRankedConnection(pg c360.RankPage, ps []profile.Profile) *model.CustomerC
 		byID[p.ID] = i
 	}
 	out := &model.CustomerConnection{Edges: []*model.CustomerEdge{}, PageInfo: &model.PageInfo{HasNextPage: pg.HasNext}, TotalCount: int(pg.Total)}
+	if p := pg.Predicted; p != nil {
+		out.Ranking = &model.CustomerRanking{Status: model.CustomerRankingStatus(p.Status), Message: Opt(p.Message), AsOf: p.AsOf, Days: p.Days,
+			Currency: Opt(p.Currency), ModelFittedAt: OptTime(p.ModelFittedAt), ComputedAt: OptTime(p.ComputedAt)}
+	}
 	for i, m := range pg.Metrics {
 		c := pg.Cursors[i]
 		out.PageInfo.EndCursor = &c

@@ -4,21 +4,26 @@
 // customer references) stays in the resolvers.
 package convert
 
-func opt(s string) *string {
+import "time"
+
+// Opt is s, or nil for the empty string (an absent optional field).
+func Opt(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
 }
 
-func val(s *string) string {
+// Val is *s, or the empty string when s is nil.
+func Val(s *string) string {
 	if s == nil {
 		return ""
 	}
 	return *s
 }
 
-func nonNil(s []string) []string {
+// NonNil is s, or an empty list for nil (GraphQL shows [], not null).
+func NonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
@@ -32,4 +37,12 @@ func All[T, M any](xs []T, f func(T) M) []M {
 		out[i] = f(x)
 	}
 	return out
+}
+
+// TimeOr is *t, or the zero time (the report's default) when the argument is absent.
+func TimeOr(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }

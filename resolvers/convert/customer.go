@@ -14,9 +14,9 @@ func ToCustomer(p profile.Profile) *model.Customer {
 	t := p.Traits
 	c := &model.Customer{
 		ID: p.ID, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-		FirstName: opt(t.FirstName), LastName: opt(t.LastName),
-		Emails: nonNil(t.Emails), Phones: nonNil(t.Phones),
-		BirthDate: opt(t.BirthDate), Locale: opt(t.Locale),
+		FirstName: Opt(t.FirstName), LastName: Opt(t.LastName),
+		Emails: NonNil(t.Emails), Phones: NonNil(t.Phones),
+		BirthDate: Opt(t.BirthDate), Locale: Opt(t.Locale),
 		TraitProvenance: []*model.TraitProvenance{}, MergeHistory: []*model.MergeEvent{}, InvalidValues: []*model.InvalidValue{},
 		Addresses: []*model.Address{},
 	}
@@ -31,13 +31,13 @@ func ToCustomer(p profile.Profile) *model.Customer {
 		c.Name = p.ID
 	}
 	for _, a := range t.Addresses {
-		c.Addresses = append(c.Addresses, &model.Address{Line1: opt(a.Line1), Line2: opt(a.Line2), City: opt(a.City), Postcode: opt(a.Postcode), Region: opt(a.Region), Country: opt(a.Country)})
+		c.Addresses = append(c.Addresses, &model.Address{Line1: Opt(a.Line1), Line2: Opt(a.Line2), City: Opt(a.City), Postcode: Opt(a.Postcode), Region: Opt(a.Region), Country: Opt(a.Country)})
 	}
 	for _, pv := range p.Provenance {
 		c.TraitProvenance = append(c.TraitProvenance, &model.TraitProvenance{Field: pv.Field, Value: pv.Value, Source: pv.Source, RecordID: pv.RecordID, ReceivedAt: pv.ReceivedAt, Rule: model.SurvivorshipRule(pv.Rule)})
 	}
 	for _, ev := range p.History {
-		c.MergeHistory = append(c.MergeHistory, &model.MergeEvent{At: ev.At, Kind: model.MergeKind(ev.Kind), ProfileIds: ev.ProfileIDs, RecordID: opt(ev.RecordID), Rule: ev.Rule, Actor: ev.Actor})
+		c.MergeHistory = append(c.MergeHistory, &model.MergeEvent{At: ev.At, Kind: model.MergeKind(ev.Kind), ProfileIds: ev.ProfileIDs, RecordID: Opt(ev.RecordID), Rule: ev.Rule, Actor: ev.Actor})
 	}
 	for _, iv := range p.Invalid {
 		c.InvalidValues = append(c.InvalidValues, &model.InvalidValue{Field: iv.Field, Value: iv.Value, Reason: iv.Reason, Source: iv.Source, RecordID: iv.RecordID})
@@ -46,7 +46,7 @@ func ToCustomer(p profile.Profile) *model.Customer {
 }
 
 func ToIdentity(i profile.Identity) *model.Identity {
-	return &model.Identity{ID: i.ID, Type: i.Type, Value: i.Value, Sources: nonNil(i.Sources), FirstSeen: i.FirstSeen}
+	return &model.Identity{ID: i.ID, Type: i.Type, Value: i.Value, Sources: NonNil(i.Sources), FirstSeen: i.FirstSeen}
 }
 
 func ToRecord(r profile.Record) *model.SourceRecord {
@@ -60,7 +60,7 @@ func ToKey(k auth.Key) *model.APIKey {
 func ToEdit(in model.CustomerInput) (customer.Edit, error) {
 	e := customer.Edit{FirstName: in.FirstName, LastName: in.LastName, BirthDate: in.BirthDate, Locale: in.Locale, Emails: in.Emails, Phones: in.Phones}
 	for _, a := range in.Addresses {
-		e.Addresses = append(e.Addresses, profile.Address{Line1: val(a.Line1), Line2: val(a.Line2), City: val(a.City), Postcode: val(a.Postcode), Region: val(a.Region), Country: val(a.Country)})
+		e.Addresses = append(e.Addresses, profile.Address{Line1: Val(a.Line1), Line2: Val(a.Line2), City: Val(a.City), Postcode: Val(a.Postcode), Region: Val(a.Region), Country: Val(a.Country)})
 	}
 	if in.Attributes != nil {
 		m, ok := in.Attributes.(map[string]any)

@@ -20,37 +20,37 @@ func ToTicket(t ticket.Ticket) *model.Ticket {
 	m := &model.Ticket{
 		ID: t.ID, Subject: t.Subject, RequesterID: t.RequesterID,
 		Channel: upperEnum[model.TicketChannel](t.Channel), Status: upperEnum[model.TicketStatus](t.Status),
-		Priority: upperEnum[model.TicketPriority](t.Priority), Tags: nonNil(t.Tags),
-		AssigneeID: opt(t.AssigneeID), GroupID: opt(t.GroupID), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		Priority: upperEnum[model.TicketPriority](t.Priority), Tags: NonNil(t.Tags),
+		AssigneeID: Opt(t.AssigneeID), GroupID: Opt(t.GroupID), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 		FirstResponseAt: t.FirstResponseAt, SolvedAt: t.SolvedAt, ClosedAt: t.ClosedAt,
 		FirstResponseDue: t.FirstResponseDue, ResolutionDue: t.ResolutionDue,
-		MergedInto: opt(t.MergedInto), Version: int(t.Version),
+		MergedInto: Opt(t.MergedInto), Version: int(t.Version), OrderID: Opt(t.OrderID),
 	}
 	if t.CSAT != nil {
-		m.Csat = &model.CsatRating{Score: t.CSAT.Score, Comment: opt(t.CSAT.Comment), At: t.CSAT.At}
+		m.Csat = &model.CsatRating{Score: t.CSAT.Score, Comment: Opt(t.CSAT.Comment), At: t.CSAT.At}
 	}
 	return m
 }
 
 func ToMessage(x ticket.Message) *model.TicketMessage {
 	return &model.TicketMessage{ID: x.ID, Kind: upperEnum[model.MessageKind](x.Kind), AuthorKind: upperEnum[model.ActorKind](x.AuthorKind),
-		AuthorID: opt(x.AuthorID), Body: x.Body, CreatedAt: x.CreatedAt}
+		AuthorID: Opt(x.AuthorID), Body: x.Body, CreatedAt: x.CreatedAt}
 }
 
 func ToEvent(e ticket.Event) *model.TicketEvent {
-	return &model.TicketEvent{ID: e.ID, ActorKind: upperEnum[model.ActorKind](e.Actor.Kind), ActorID: opt(e.Actor.ID), Field: e.Field, Old: e.Old, New: e.New, At: e.At}
+	return &model.TicketEvent{ID: e.ID, ActorKind: upperEnum[model.ActorKind](e.Actor.Kind), ActorID: Opt(e.Actor.ID), Field: e.Field, Old: e.Old, New: e.New, At: e.At}
 }
 
 func ToAgent(a ticket.Agent) *model.Agent {
-	return &model.Agent{ID: a.ID, Name: a.Name, Email: a.Email, Groups: nonNil(a.Groups), Available: a.Available}
+	return &model.Agent{ID: a.ID, Name: a.Name, Email: a.Email, Groups: NonNil(a.Groups), Available: a.Available}
 }
 
 func ToGroup(g ticket.Group) *model.Group {
-	return &model.Group{ID: g.ID, Name: g.Name, AgentIds: nonNil(g.AgentIDs)}
+	return &model.Group{ID: g.ID, Name: g.Name, AgentIds: NonNil(g.AgentIDs)}
 }
 
 func ToMacro(m ticket.Macro) *model.Macro {
-	out := &model.Macro{ID: m.ID, Name: m.Name, Body: m.Body, AddTags: nonNil(m.AddTags)}
+	out := &model.Macro{ID: m.ID, Name: m.Name, Body: m.Body, AddTags: NonNil(m.AddTags)}
 	if m.SetStatus != nil {
 		s := upperEnum[model.TicketStatus](*m.SetStatus)
 		out.SetStatus = &s
@@ -122,7 +122,7 @@ func fromTicketFilter(in *model.TicketFilter) *queue.Filter {
 	if in == nil {
 		return nil
 	}
-	f := &queue.Filter{AssigneeID: in.AssigneeID, GroupID: in.GroupID, RequesterID: val(in.RequesterID), Tags: in.Tags,
+	f := &queue.Filter{AssigneeID: in.AssigneeID, GroupID: in.GroupID, RequesterID: Val(in.RequesterID), Tags: in.Tags,
 		CreatedFrom: in.CreatedFrom, CreatedTo: in.CreatedTo}
 	for _, st := range in.Statuses {
 		f.Statuses = append(f.Statuses, ticket.Status(strings.ToLower(string(st))))
@@ -155,7 +155,7 @@ func ToCsatSummary(s report.CSATSummary) *model.CsatSummary {
 // FromCreateTicketInput converts the input to the requester and the draft of the new
 // ticket (a web form ticket unless the input names the channel).
 func FromCreateTicketInput(in model.CreateTicketInput) (ticket.RequesterRef, ticket.Draft) {
-	d := ticket.Draft{Subject: in.Subject, Channel: ticket.ChannelWebForm, Tags: in.Tags, GroupID: val(in.GroupID)}
+	d := ticket.Draft{Subject: in.Subject, Channel: ticket.ChannelWebForm, Tags: in.Tags, GroupID: Val(in.GroupID), OrderID: Val(in.OrderID)}
 	if in.Channel != nil {
 		d.Channel = ticket.Channel(strings.ToLower(string(*in.Channel)))
 	}
@@ -167,7 +167,7 @@ func FromCreateTicketInput(in model.CreateTicketInput) (ticket.RequesterRef, tic
 
 // ToMacroResult is the ticket after a macro and the placeholders it could not fill.
 func ToMacroResult(t ticket.Ticket, missing []string) *model.MacroResult {
-	return &model.MacroResult{Ticket: ToTicket(t), MissingPlaceholders: nonNil(missing)}
+	return &model.MacroResult{Ticket: ToTicket(t), MissingPlaceholders: NonNil(missing)}
 }
 
 func ToSLAAttainment(a report.SLAAttainment) *model.SLAAttainment {
@@ -179,7 +179,7 @@ func ToSLAAttainment(a report.SLAAttainment) *model.SLAAttainment {
 func ToCsatStats(st report.CSATStats) *model.CsatStats {
 	out := &model.CsatStats{Total: ToCsatSummary(st.Total), ByAgent: []*model.AgentCsat{}}
 	for _, a := range st.ByAgent {
-		ac := &model.AgentCsat{AgentID: opt(a.AgentID), Summary: ToCsatSummary(a.Summary)}
+		ac := &model.AgentCsat{AgentID: Opt(a.AgentID), Summary: ToCsatSummary(a.Summary)}
 		if a.Agent != nil {
 			ac.Agent = ToAgent(*a.Agent)
 		}

@@ -34,7 +34,7 @@ func fromMappings(in []*model.FieldMappingInput) []ingest.Mapping {
 // names for fields it does not map.
 func ToSource(s ingest.Source) *model.Source {
 	return &model.Source{Name: s.Name, Kind: model.SourceKind(s.Kind), Priority: s.Priority, IdentifierFields: mappings(s.IdentifierFields),
-		TraitFields: mappings(s.EffectiveTraitFields()), RecordCount: int(s.RecordCount), CreatedAt: s.CreatedAt}
+		TraitFields: mappings(s.EffectiveTraitFields()), RecordCount: int(s.RecordCount), CreatedAt: s.CreatedAt, Revision: int(s.Revision), OwnTraitFields: mappings(s.TraitFields)}
 }
 
 func ToJob(j ingest.Job) *model.IngestJob {
@@ -87,7 +87,7 @@ func ToIngestResult(res ingest.Result) *model.IngestResult {
 	out := &model.IngestResult{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged, Merged: res.Merged, Rejected: res.Rejected,
 		ProfileIds: make([]*string, len(res.ProfileIDs)), Rejects: []*model.Reject{}}
 	for i, p := range res.ProfileIDs {
-		out.ProfileIds[i] = opt(p)
+		out.ProfileIds[i] = Opt(p)
 	}
 	for _, rj := range res.Rejects {
 		out.Rejects = append(out.Rejects, &model.Reject{Index: rj.Index, ExternalID: rj.ExternalID, Reason: rj.Reason})

@@ -52,7 +52,7 @@ func ToMatchOptions(in *model.MatchJobInput, actor string) matchjob.Options {
 	if in == nil {
 		return o
 	}
-	o.SourceFilter = val(in.Source)
+	o.SourceFilter = Val(in.Source)
 	o.Incremental = in.Incremental != nil && *in.Incremental
 	o.DryRun = in.DryRun != nil && *in.DryRun
 	if in.UpperThreshold != nil {

@@ -10,10 +10,10 @@ import (
 // ToSurvey converts a survey send with its answer.
 func ToSurvey(s survey.Send) *model.Survey {
 	out := &model.Survey{ID: s.ID, Kind: model.SurveyKind(strings.ToUpper(string(s.Kind))), Trigger: model.SurveyTrigger(strings.ToUpper(s.TriggerType)),
-		TriggerID: s.TriggerID, State: model.SurveyState(strings.ToUpper(string(s.State))), Reason: opt(s.Reason), To: opt(s.To),
-		CreatedAt: s.CreatedAt, SentAt: optTime(s.SentAt)}
+		TriggerID: s.TriggerID, State: model.SurveyState(strings.ToUpper(string(s.State))), Reason: Opt(s.Reason), To: Opt(s.To),
+		CreatedAt: s.CreatedAt, SentAt: OptTime(s.SentAt)}
 	if a := s.Answer; a != nil {
-		out.Answer = &model.SurveyAnswer{Score: a.Score, Comment: opt(a.Comment), At: a.At, UpdatedAt: a.UpdatedAt}
+		out.Answer = &model.SurveyAnswer{Score: a.Score, Comment: Opt(a.Comment), At: a.At, UpdatedAt: a.UpdatedAt}
 		if s.Kind == survey.NPS {
 			c := model.NpsCategory(strings.ToUpper(survey.Category(a.Score)))
 			out.Answer.Category = &c

@@ -7,12 +7,12 @@ import (
 
 // ToWebhook converts a subscription; its secret only when set (on creation).
 func ToWebhook(s webhooks.Subscription) *model.Webhook {
-	out := &model.Webhook{ID: s.ID, URL: s.URL, Secret: opt(s.Secret), CreatedAt: s.CreatedAt, LastStatus: opt(s.LastStatus), Failures: s.Failures,
+	out := &model.Webhook{ID: s.ID, URL: s.URL, Secret: Opt(s.Secret), CreatedAt: s.CreatedAt, LastStatus: Opt(s.LastStatus), Failures: s.Failures,
 		Events: make([]model.WebhookEvent, len(s.Events))}
 	for i, e := range s.Events {
 		out.Events[i] = model.WebhookEvent(e)
 	}
-	out.LastDeliveryAt = optTime(s.LastDeliveryAt)
+	out.LastDeliveryAt = OptTime(s.LastDeliveryAt)
 	return out
 }
 

@@ -16,25 +16,27 @@ import (
 	"github.com/tessera-cdp/tessera/internal/audit"
 	"github.com/tessera-cdp/tessera/internal/auth"
 	"github.com/tessera-cdp/tessera/internal/campaign"
+	"github.com/tessera-cdp/tessera/internal/campaign/sender"
 	campaignweb "github.com/tessera-cdp/tessera/internal/campaign/web"
 	"github.com/tessera-cdp/tessera/internal/channels"
 	"github.com/tessera-cdp/tessera/internal/chat"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/commerce/c360"
-	// The package-level consent() of privacy.go takes the plain name.
 	consentsvc "github.com/tessera-cdp/tessera/internal/consent"
 	"github.com/tessera-cdp/tessera/internal/customer"
 	"github.com/tessera-cdp/tessera/internal/helpdeskmail"
 	"github.com/tessera-cdp/tessera/internal/identity"
 	"github.com/tessera-cdp/tessera/internal/ingest"
-	"github.com/tessera-cdp/tessera/internal/journey"
+	"github.com/tessera-cdp/tessera/internal/journey/engine"
 	"github.com/tessera-cdp/tessera/internal/mail"
+	"github.com/tessera-cdp/tessera/internal/marketing"
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/netguard"
 	"github.com/tessera-cdp/tessera/internal/normalize"
 	"github.com/tessera-cdp/tessera/internal/notify"
 	"github.com/tessera-cdp/tessera/internal/offers"
+	"github.com/tessera-cdp/tessera/internal/quality"
 	"github.com/tessera-cdp/tessera/internal/store/analyticsstore"
 	"github.com/tessera-cdp/tessera/internal/store/auditstore"
 	"github.com/tessera-cdp/tessera/internal/store/authstore"
@@ -60,6 +62,9 @@ import (
 	"github.com/tessera-cdp/tessera/internal/workflow"
 	"github.com/tessera-cdp/tessera/resolvers"
 	"github.com/tessera-cdp/tessera/resolvers/loaders"
+	"github.com/tessera-cdp/tessera/server/app/adapters"
+	"github.com/tessera-cdp/tessera/server/app/endpoints"
+	"github.com/tessera-cdp/tessera/server/app/gdpr"
 	"github.com/tessera-cdp/tessera/server/chathttp"
 	"github.com/tessera-cdp/tessera/server/gqlhttp"
 	"github.com/tessera-cdp/tessera/server/trackinghttp"
@@ -148,7 +153,7 @@ type App struct {
 	// Reports: management reports and forecasts from an in-process order book.
 	Reports *analytics.Service
 	// Campaigns: e-mail campaigns to segments, sent through the SMTP relay.
-	Campaigns *campaign.Service
+	Campaigns *sender.Service
 	// Live chat: the shop widget's conversations as CHAT tickets (server/chathttp).
 	Chat *chat.Service
 	// E-mail in the help desk: support mailboxes and e-mail replies; MailAddr is where
@@ -160,9 +165,13 @@ type App struct {
 	Channels *channels.Service
 	Surveys  *survey.Service
 	// Journeys: triggered multi-step customer journeys (server/app/journeys.go).
-	Journeys *journey.Service
+	Journeys *engine.Service
+	// Marketing effectiveness: campaign report snapshots kept in the background.
+	Marketing *marketing.Service
+	// Product quality: return rate and CSAT per product and category (quality.go).
+	Quality *quality.Service
 	// Audit trail and event webhooks (issue 17, server/app/audit.go, webhooks.go;
-	// full exports in dataexport.go).
+	// full exports in server/app/endpoints).
 	Audit         *audit.Service
 	AuditStore    *auditstore.Store
 	EventWebhooks *webhooks.Service
@@ -242,7 +251,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		return nil, err
 	}
 	a.HelpDesk.StartQueueIndex(ctx)
-	req := &Requesters{Profiles: a.Profiles, Suppressions: priv}
+	req := &adapters.Requesters{Profiles: a.Profiles, Suppressions: priv}
 	a.Tickets = ticket.NewService(a.HelpDesk, req)
 	a.Tickets.NewID = dbkit.NewID
 	a.Tickets.Requesters = req
@@ -333,24 +342,27 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 		return nil, err
 	}
 	customer360 := &c360.Customer360{Service: a.Commerce, Store: a.CommerceStore, Search: a.Profiles.SearchIDs, WithAttribute: st.ProfileIDsWithAttribute,
-		Profiles: a.Profiles.Stored, TimelineSources: []c360.TimelineSource{&ticketstore.Timeline{Tickets: a.HelpDesk, Aliases: ticketAliases(a.Profiles)}}}
+		Profiles: a.Profiles.Stored, TimelineSources: []c360.TimelineSource{&ticketstore.Timeline{Tickets: a.HelpDesk, Aliases: adapters.TicketAliases(a.Profiles)}}}
+	// Customers by predicted value: the ranking the reports keep after each model fit.
+	customer360.Predicted = a.Reports.RankPredicted
 	a.Resolver = &resolvers.Resolver{Workflows: a.Workflows, Auth: a.Auth, Ingest: ing, Profiles: a.Profiles, Engine: eng, Log: o.Log,
 		Tickets: a.Tickets, TicketQueues: &queue.Service{Store: a.HelpDesk},
 		DeskAdmin:   &admin.Service{Store: a.HelpDesk, Keys: agentKeys{a.Auth}, NewID: dbkit.NewID},
 		DeskReports: &report.Service{Store: a.HelpDesk}, Notify: a.Notify,
-		Commerce: a.Commerce, C360: customer360, Refs: &CustomerRefs{Store: st, Profiles: a.Profiles},
-		Eraser: &Eraser{Store: st, Privacy: priv, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
+		Commerce: a.Commerce, C360: customer360, Refs: &adapters.CustomerRefs{Store: st, Profiles: a.Profiles},
+		Eraser: &gdpr.Eraser{Store: st, Privacy: priv, Matches: a.MatchStore, Tickets: a.HelpDesk, Segments: a.Segments, SegmentStore: a.SegmentStore, Engine: eng,
 			Normalizer: norm, Log: o.Log},
-		Privacy:  &Privacy{Store: st, List: priv, Commerce: a.CommerceStore, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
+		Privacy:  &gdpr.Privacy{Store: st, List: priv, Commerce: a.CommerceStore, Tickets: a.HelpDesk, Segments: a.SegmentStore, Profiles: a.Profiles, Log: o.Log},
 		Segments: a.Segments, PublicURL: strings.TrimSuffix(o.PublicURL, "/"), Matching: a.Matching}
 	a.Resolver.Offers, a.Resolver.Consent = a.Offers, a.Consent
 	customer360.TimelineSources = append(customer360.TimelineSources, consentstore.Timeline{Store: a.ConsentStore})
-	eraser := a.Resolver.Eraser.(*Eraser)
+	eraser := a.Resolver.Eraser.(*gdpr.Eraser)
 	eraser.Also = append(eraser.Also, a.Consent.Forget, func(_ context.Context, ids []string) error { a.Offers.Forget(ids); return nil })
 	// Reports: an erased customer's orders are guest orders in the report book too.
 	a.Resolver.Reports = a.Reports
+	a.Resolver.CellSegments = workflow.CellSegments{Reports: a.Reports, Segments: a.Segments}
 	eraser.Also = append(eraser.Also, func(_ context.Context, ids []string) error { a.Reports.Forget(ids); return nil })
-	a.Workflows.Eraser = eraseWith(a.Resolver.Eraser)
+	a.Workflows.Eraser = adapters.EraseWith(a.Resolver.Eraser)
 	// Tracking API: records go through the workflows (commerce follows their merges),
 	// events become interactions; write keys and processed message ids in trackingstore.
 	a.Tracking = &tracking.Service{Store: trackingstore.New(db), Sources: ing, Ingest: a.Workflows, Interactions: a.Commerce}
@@ -363,6 +375,7 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	// E-mail in the help desk: inbound mail into tickets, agent replies out as e-mail.
 	a.HelpDeskMail = a.newHelpDeskMail(db, backend, req, o)
 	a.Resolver.HelpDeskMail = a.HelpDeskMail
+	a.wireAdminEdits() // admin edits (issue 17): agent deletion, group deletion checks
 	// Live chat: after the help desk, the workflows and tracking (site keys).
 	if a.Chat, err = a.newChat(ctx, db, o); err != nil {
 		return nil, err
@@ -379,6 +392,12 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	// Journeys: after campaigns (the relay), the workflows and the help desk.
 	a.Journeys = a.newJourneys(db, backend, hooks, o)
 	a.Resolver.Journeys = a.Journeys
+	// Marketing effectiveness: campaign reports recomputed when their messages'
+	// interactions or orders in their windows are stored (every 15 minutes in any case).
+	a.Marketing = &marketing.Service{Campaigns: a.Campaigns, Journeys: a.Journeys, Log: o.Log, Now: a.Commerce.Now}
+	a.Commerce.Observe(a.Marketing.ObserveOrders)
+	a.Commerce.ObserveInteractions(a.Marketing.ObserveInteractions)
+	a.Resolver.Marketing = a.Marketing
 	// Audit trail and event webhooks: after the engine's followers and the eraser.
 	if err := a.newAudit(ctx, db, backend); err != nil {
 		return nil, err
@@ -386,6 +405,8 @@ func New(ctx context.Context, db *mongo.Database, o Options) (*App, error) {
 	if err := a.newEventWebhooks(ctx, db, backend, hooks); err != nil {
 		return nil, err
 	}
+	// Product quality: after the resolver, the eraser and the engine's followers.
+	a.newQuality(db, backend)
 	return a, nil
 }
 
@@ -412,6 +433,8 @@ func (a *App) Start(ctx context.Context) {
 	// Reports answer "still loading" until the order book is built.
 	go a.Reports.Run(ctx)
 	go a.Offers.Run(ctx) // offers answer an empty list until its first model is built
+	// Product quality answers "still loading" until its aggregate is built.
+	go a.Quality.Run(ctx)
 	go a.ticketsToSegments(ctx)
 	// Campaigns: due schedules start and sends a crash interrupted resume, at start and
 	// every 10 seconds.
@@ -429,6 +452,7 @@ func (a *App) Start(ctx context.Context) {
 	// Journeys: positions loaded once, then due steps every second; ticket events.
 	a.Journeys.Start(ctx)
 	go a.ticketsToJourneys(ctx)
+	go a.Marketing.Run(ctx) // marketing effectiveness: campaign report snapshots
 	go a.Webhooks.Run(ctx, time.Second)
 	a.startAudit(ctx)         // the audit trail's in-process index
 	a.startEventWebhooks(ctx) // event webhooks: resumed outbox, ticket feed
@@ -519,21 +543,19 @@ func (a *App) Handler(ready func(context.Context) error) http.Handler {
 	query = gqlhttp.AuthMiddleware(a.Auth, query)
 	query = gqlhttp.RequireJSONPost(query)
 	query = a.limits(query)
-	query = cors(a.opts.CORSOrigins, query)
+	query = endpoints.CORS(a.opts.CORSOrigins, query)
 
 	mux := http.NewServeMux()
 	mux.Handle("/query", query)
-	mux.Handle("GET /export/segments/{file}", cors(a.opts.CORSOrigins, http.HandlerFunc(a.exportSegment)))
-	a.mountExports(mux) // full exports: GET /export/{kind}.{csv|parquet}
+	// Exports, other channels' inbound messages (signed) and survey answer links (/s/).
+	endpoints.Mount(mux, &endpoints.Deps{Auth: a.Auth, Audit: a.Audit, Segments: a.SegmentStore, Store: a.Store, Channels: a.Channels,
+		Surveys: a.Surveys, CORSOrigins: a.opts.CORSOrigins, RequestTimeout: a.opts.RequestTimeout, Log: a.opts.Log})
 	// Tracking API (Segment HTTP spec): its own auth (write keys), limits and CORS.
 	mux.Handle("/v1/", trackinghttp.Handler(a.Tracking, trackinghttp.Options{Timeout: a.opts.RequestTimeout, Log: a.opts.Log}))
 	// Links in campaign messages: unsubscribe (/u/), open pixel (/o/), clicks (/c/).
 	campaignweb.Mount(mux, a.Campaigns, a.opts.Log, a.opts.RequestTimeout)
 	// Live chat: the widget script, visitor sessions and sockets (any origin).
 	chathttp.Mount(mux, a.Chat, chathttp.Options{Timeout: a.opts.RequestTimeout, Log: a.opts.Log})
-	// Other channels' inbound messages (signed) and survey answer links (/s/).
-	a.mountChannels(mux)
-	a.mountSurveys(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -548,7 +570,7 @@ func (a *App) Handler(ready func(context.Context) error) http.Handler {
 	if a.opts.Dev {
 		mux.Handle("GET /{$}", playground.Handler("Tessera", "/query"))
 	}
-	return logRequests(a.opts.Log, mux)
+	return endpoints.LogRequests(a.opts.Log, mux)
 }
 
 // limits bounds body size and, for plain requests, time. WebSocket upgrades are long
@@ -569,56 +591,6 @@ func (a *App) limits(next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), a.opts.RequestTimeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// cors lets the desktop webview and browser tools call the API. Keys travel in the
-// Authorization header, never in cookies, so allowing other origins exposes nothing a
-// caller without the key could use.
-func cors(origins []string, next http.Handler) http.Handler {
-	allowed := func(o string) bool {
-		for _, a := range origins {
-			if a == "*" || a == o {
-				return true
-			}
-		}
-		return false
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if o := r.Header.Get("Origin"); o != "" && allowed(o) {
-			h := w.Header()
-			h.Set("Access-Control-Allow-Origin", o)
-			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-			h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-			h.Set("Access-Control-Max-Age", "600")
-			if r.Method == http.MethodOptions {
-				w.WriteHeader(http.StatusNoContent)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(s int)           { w.status = s; w.ResponseWriter.WriteHeader(s) }
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" {
-			next.ServeHTTP(w, r) // keep the raw writer: the socket hijacks it
-			return
-		}
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: 200}
-		next.ServeHTTP(sw, r)
-		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
 	})
 }
 

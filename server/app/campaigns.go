@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tessera-cdp/tessera/internal/campaign"
+	"github.com/tessera-cdp/tessera/internal/campaign/sender"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/customer"
@@ -24,8 +25,8 @@ import (
 )
 
 // newCampaigns wires the campaign service (after consent, offers and commerce).
-func (a *App) newCampaigns(db *mongo.Database, b *dbkit.Backend, o Options) (*campaign.Service, error) {
-	s := &campaign.Service{
+func (a *App) newCampaigns(db *mongo.Database, b *dbkit.Backend, o Options) (*sender.Service, error) {
+	s := &sender.Service{
 		Store:        campaignstore.New(db, b),
 		Segments:     campaignSegments{a.Segments, a.SegmentStore},
 		Profiles:     campaignProfiles{a.Profiles},

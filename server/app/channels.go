@@ -4,13 +4,6 @@ package app
 // (signed), which become SOCIAL tickets; agents' replies go back through the outbox.
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"io"
-	"net/http"
-
-	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/channels"
 	"github.com/tessera-cdp/tessera/internal/netguard"
 	"github.com/tessera-cdp/tessera/internal/store/channelstore"
@@ -25,54 +18,4 @@ func (a *App) newChannels(db *mongo.Database, policy *netguard.Policy, o Options
 		Log: o.Log, NewID: dbkit.NewID}
 	a.Tickets.Observe(s.Replied)
 	return s
-}
-
-// maxChannelBody bounds a connector's request.
-const maxChannelBody = 1 << 20
-
-// mountChannels serves the connectors' inbound endpoint: no API key, the channel's
-// signature instead.
-func (a *App) mountChannels(mux *http.ServeMux) {
-	mux.HandleFunc("POST /channels/{name}/messages", a.channelMessage)
-}
-
-func (a *App) channelMessage(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), a.opts.RequestTimeout)
-	defer cancel()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxChannelBody))
-	if err != nil {
-		channelError(w, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT", "request body over 1 MiB or unreadable")
-		return
-	}
-	res, err := a.Channels.Receive(ctx, r.PathValue("name"), r.Header.Get("X-Tessera-Timestamp"), r.Header.Get("X-Tessera-Signature"), body)
-	if errors.Is(err, channels.ErrUnauthorized) {
-		channelError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
-		return
-	}
-	if e, ok := apperr.As(err); ok {
-		switch e.Kind {
-		case apperr.NotFound:
-			channelError(w, http.StatusNotFound, "NOT_FOUND", e.Error())
-			return
-		case apperr.Invalid:
-			channelError(w, http.StatusBadRequest, "BAD_USER_INPUT", e.Error())
-			return
-		}
-	}
-	if err != nil {
-		a.opts.Log.Error("channel message", "channel", r.PathValue("name"), "err", err)
-		channelError(w, http.StatusInternalServerError, "INTERNAL", "temporary failure: send the message again")
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(struct {
-		Success bool `json:"success"`
-		channels.Result
-	}{true, res})
-}
-
-func channelError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"success": false, "code": code, "error": msg})
 }

@@ -12,11 +12,12 @@ import (
 	"github.com/tessera-cdp/tessera/internal/helpdeskmail/smtpd"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/store/helpdeskmailstore"
+	"github.com/tessera-cdp/tessera/server/app/adapters"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // newHelpDeskMail wires the service and makes it hear agent replies.
-func (a *App) newHelpDeskMail(db *mongo.Database, b *dbkit.Backend, req *Requesters, o Options) *helpdeskmail.Service {
+func (a *App) newHelpDeskMail(db *mongo.Database, b *dbkit.Backend, req *adapters.Requesters, o Options) *helpdeskmail.Service {
 	s := &helpdeskmail.Service{Store: helpdeskmailstore.New(db, b), Tickets: a.Tickets, Requesters: req, Customers: req, Groups: a.HelpDesk,
 		Relay: o.Mail, Log: o.Log, NewID: dbkit.NewID}
 	a.Tickets.Observe(s.Replied)

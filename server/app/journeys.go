@@ -21,6 +21,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/ingest"
 	"github.com/tessera-cdp/tessera/internal/journey"
+	"github.com/tessera-cdp/tessera/internal/journey/engine"
 	"github.com/tessera-cdp/tessera/internal/netguard"
 	"github.com/tessera-cdp/tessera/internal/segment"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
@@ -31,8 +32,8 @@ import (
 
 // newJourneys wires the journey service (after campaigns, the workflows and the help
 // desk) and its observers.
-func (a *App) newJourneys(db *mongo.Database, b *dbkit.Backend, hooks *netguard.Policy, o Options) *journey.Service {
-	s := &journey.Service{
+func (a *App) newJourneys(db *mongo.Database, b *dbkit.Backend, hooks *netguard.Policy, o Options) *engine.Service {
+	s := &engine.Service{
 		Store:        journeystore.New(db, b),
 		Profiles:     campaignProfiles{a.Profiles},
 		Rules:        journeyRules{a},

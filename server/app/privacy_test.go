@@ -13,7 +13,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/matchjob"
 	"github.com/tessera-cdp/tessera/internal/membership"
-	"github.com/tessera-cdp/tessera/server/app"
+	"github.com/tessera-cdp/tessera/server/app/gdpr"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -312,7 +312,7 @@ func TestErasureFinishesAfterCrash(t *testing.T) {
 		crowd = append(crowd, map[string]any{"externalId": fmt.Sprint("crowd-", i), "payload": p})
 	}
 	s.ok(adminKey, ingestQ, map[string]any{"recs": crowd})
-	eraser := s.a.Resolver.Eraser.(*app.Eraser)
+	eraser := s.a.Resolver.Eraser.(*gdpr.Eraser)
 	crash := errors.New("simulated crash")
 	for n, step := range []string{"suppress", "tickets", "matches", "profiles", "segments"} {
 		x := newErasable(n)

@@ -22,7 +22,6 @@ var (
 	_ queue.Store             = (*ticketstore.Store)(nil)
 	_ report.Store            = (*ticketstore.Store)(nil)
 	_ ticket.RequesterTickets = (*ticketstore.Store)(nil)
-	_ ticket.Requesters       = (*Requesters)(nil)
 	_ c360.Reader             = (*commercestore.Store)(nil)
 	_ membership.Reader       = segmentReads{}
 )

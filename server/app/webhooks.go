@@ -14,6 +14,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/store/webhookstore"
 	"github.com/tessera-cdp/tessera/internal/webhooks"
+	"github.com/tessera-cdp/tessera/server/app/gdpr"
 )
 
 // newEventWebhooks wires the profile and ticket event webhooks to what feeds them:
@@ -39,7 +40,7 @@ func (a *App) newEventWebhooks(ctx context.Context, db *mongo.Database, backend 
 		a.Engine.Follower = a.EventWebhooks
 	}
 	a.Engine.Store = createdProfiles{Store: a.Engine.Store, hooks: a.EventWebhooks}
-	if e, ok := a.Resolver.Eraser.(*Eraser); ok {
+	if e, ok := a.Resolver.Eraser.(*gdpr.Eraser); ok {
 		e.Also = append(e.Also, a.EventWebhooks.Erased)
 	}
 	return nil

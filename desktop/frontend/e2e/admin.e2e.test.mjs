@@ -1,7 +1,8 @@
 // End-to-end: the admin screens (issues 17, 18) in Debian's Chromium against a real server
 // (scripts/desktop-test.sh sets TESSERA_E2E_SERVER_URL and TESSERA_E2E_API_KEY, an ADMIN key):
-// an AGENT key created, listed and revoked, its creation in the audit trail, and a write key
-// for a tracking source.
+// an AGENT key created, listed and revoked, its creation in the audit trail, a write key
+// for a tracking source, and the admin edits (issue 17): an agent and a macro edited and
+// deleted, a source's mapping edited, and those actions in the audit trail.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -20,6 +21,8 @@ if (!SERVER || !KEY) throw new Error('set TESSERA_E2E_SERVER_URL and TESSERA_E2E
 const suffix = Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 6).padEnd(6, 'q');
 const keyName = `e2e-agent-${suffix}`;
 const source = `e2e-track-${suffix}`;
+const agentName = `E2E Agent ${suffix}`;
+const macroName = `E2E macro ${suffix}`;
 
 async function gql(query, variables = {}) {
   const res = await fetch(`${SERVER}/query`, {
@@ -48,6 +51,12 @@ describe('admin: API keys, audit trail, write keys', () => {
         ],
       },
     });
+    // An agent (an AGENT key registered) and a macro to edit and delete.
+    const created = await gql(`mutation($n: String!) { createApiKey(name: $n, role: AGENT) { apiKey { id } } }`, { n: `e2e-desk-${suffix}` });
+    await gql(`mutation($in: AgentInput!) { createAgent(input: $in) { id } }`, {
+      in: { apiKeyId: created.createApiKey.apiKey.id, name: agentName, email: `agent-${suffix}@example.com` },
+    });
+    await gql(`mutation($in: MacroInput!) { createMacro(input: $in) { id } }`, { in: { name: macroName, body: 'Hello {{customer.firstName}}' } });
     desk = await serveDist(path.resolve(here, '../dist'));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -136,6 +145,77 @@ describe('admin: API keys, audit trail, write keys', () => {
       assert.ok(snippet.includes(value) && snippet.includes(`host: '${SERVER.replace(/\/+$/, '')}'`), snippet);
       await panel.getByRole('table', { name: 'Write keys' }).getByText('active').waitFor();
       await shot('sources-write-key');
+    }));
+
+  test('an agent and a macro are edited, then deleted behind a confirmation', () =>
+    step('admin-edits', async () => {
+      await page.getByRole('link', { name: 'Admin', exact: true }).click();
+      await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Help desk setup' }).click();
+      const agents = page.getByRole('region', { name: 'Agents' });
+      await agents.getByRole('button', { name: `Edit agent ${agentName}` }).click();
+      const form = agents.getByRole('form', { name: `Edit agent ${agentName}` });
+      await form.getByLabel('Agent name').fill(`${agentName} renamed`);
+      await form.getByRole('button', { name: 'Save agent' }).click();
+      await agents.getByRole('cell', { name: `${agentName} renamed`, exact: true }).waitFor();
+      await shot('admin-agent-edited');
+      await agents.getByRole('button', { name: `Delete agent ${agentName} renamed` }).click();
+      const dialog = page.getByRole('dialog', { name: `Delete agent ${agentName} renamed?` });
+      await dialog.getByRole('button', { name: 'Delete agent' }).click();
+      await page.getByRole('status').filter({ hasText: `${agentName} renamed deleted; 0 open ticket(s) unassigned.` }).waitFor();
+      assert.equal(await agents.getByRole('cell', { name: `${agentName} renamed`, exact: true }).count(), 0, 'the agent is gone');
+
+      const macros = page.getByRole('region', { name: 'Macros' });
+      await macros.getByRole('button', { name: `Edit macro ${macroName}` }).click();
+      const mform = macros.getByRole('form', { name: `Edit macro ${macroName}` });
+      await mform.getByLabel('Macro name').fill(`${macroName} v2`);
+      await mform.getByLabel('Sets ticket state').selectOption('SOLVED');
+      await mform.getByRole('button', { name: 'Save macro' }).click();
+      const item = macros.locator('li', { hasText: `${macroName} v2` });
+      await item.getByText('status → Solved').waitFor();
+      await shot('admin-macro-edited');
+      await macros.getByRole('button', { name: `Delete macro ${macroName} v2` }).click();
+      await page.getByRole('dialog', { name: `Delete macro ${macroName} v2?` }).getByRole('button', { name: 'Delete macro' }).click();
+      await item.waitFor({ state: 'detached' });
+    }));
+
+  test("a source's kind, priority and mappings are edited", () =>
+    step('sources-edit', async () => {
+      await page.getByRole('link', { name: 'Sources' }).click();
+      await page.getByRole('button', { name: `Edit source ${source}` }).click();
+      const form = page.getByRole('form', { name: `Edit source ${source}` });
+      const ids = form.getByLabel('Identifier fields');
+      await ids.waitFor();
+      assert.equal(await ids.inputValue(), 'anonymousId:anonymous_id, userId:customer_id');
+      await form.getByLabel('Kind').selectOption('CRM');
+      await form.getByLabel('Priority').fill('4');
+      await ids.fill('anonymousId:anonymous_id, userId:customer_id, mail:email');
+      await form.getByLabel('Trait fields').fill('given:firstName');
+      await form.getByRole('button', { name: 'Save source' }).click();
+      await form.waitFor({ state: 'detached' });
+      const row = page.locator(`tr[data-source="${source}"]`);
+      await row.getByText('mail → email').waitFor();
+      await row.getByText('CRM', { exact: true }).waitFor();
+      await shot('sources-edited');
+      // The server has it, with the trait mapping.
+      const d = await gql(`{ sources { name priority revision ownTraitFields { field target } } }`);
+      const s = d.sources.find((x) => x.name === source);
+      assert.deepEqual([s.priority, s.revision, s.ownTraitFields], [4, 1, [{ field: 'given', target: 'firstName' }]]);
+    }));
+
+  test('the audit trail lists the edits', () =>
+    step('admin-audit-edits', async () => {
+      await page.getByRole('link', { name: 'Admin', exact: true }).click();
+      await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Audit trail' }).click();
+      const filters = page.getByRole('form', { name: 'Audit filters' });
+      for (const action of ['updateAgent', 'deleteAgent', 'updateMacro', 'deleteMacro', 'updateSource']) {
+        await filters.getByLabel('Action').fill(action);
+        await filters.getByRole('button', { name: 'Apply filters' }).click();
+        await page.locator(`ol.audit li[data-action="${action}"]`).first().waitFor();
+        assert.equal(await page.locator(`ol.audit li:not([data-action="${action}"])`).count(), 0, `only ${action} entries`);
+      }
+      const entry = page.locator('ol.audit li[data-action="updateSource"]').first();
+      await entry.getByText(source).first().waitFor();
+      await shot('admin-audit-edits');
     }));
 
   test('no uncaught errors in the page', () => assert.deepEqual(pageErrors.map(String), []));

@@ -740,7 +740,7 @@ describe('desktop frontend (browser host)', () => {
       await drill.locator('tbody tr').first().waitFor();
       await page.locator('figure[aria-label="RFM grid"]').screenshot({ path: path.join(ARTIFACTS, 'e2e-management-rfm-drill.png') });
       // Customers ranked by predicted value: the value model fits in the background.
-      await page.getByLabel('Rank by').selectOption('PREDICTED');
+      await page.getByLabel('Rank by').selectOption('PREDICTED_VALUE');
       await page.locator('.value-model[data-status="READY"]').waitFor({ timeout: 60000 });
       await page.locator('table.ranked-table tbody tr').first().waitFor();
       await shot('management-ranked');

@@ -2,18 +2,23 @@
 // Chromium against a real server (scripts/desktop-test.sh sets TESSERA_E2E_SERVER_URL and
 // TESSERA_E2E_API_KEY): a campaign on a seeded segment is written, previewed for one of
 // its customers and saved again; a journey with a wait and an exit is built and published.
+// With TESSERA_E2E_SMTP_PORT (the port of the server's TESSERA_SMTP_HOST, plain SMTP:
+// TESSERA_SMTP_TLS=none) the test listens there as the relay, sends the campaign and
+// finds it in the Management screen's effectiveness section with its report's figures.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
 import { serveDist } from './static-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SERVER = process.env.TESSERA_E2E_SERVER_URL;
 const KEY = process.env.TESSERA_E2E_API_KEY;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SMTP_PORT = Number(process.env.TESSERA_E2E_SMTP_PORT ?? 0);
 const ARTIFACTS = process.env.TESSERA_ARTIFACTS ?? path.resolve(here, '../../../artifacts');
 if (!SERVER || !KEY) throw new Error('set TESSERA_E2E_SERVER_URL and TESSERA_E2E_API_KEY (see scripts/desktop-test.sh)');
 
@@ -35,6 +40,28 @@ async function gql(query, variables = {}) {
   return body.data;
 }
 
+// A relay that accepts every message (plain SMTP, no authentication) and counts them:
+// nodemailer's smtp-server, a real protocol implementation.
+function startRelay(port) {
+  const relay = { messages: 0 };
+  relay.server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: !!process.env.TESSERA_E2E_SMTP_LOG,
+    onData(stream, _session, done) {
+      stream.on('data', () => {});
+      stream.on('end', () => {
+        relay.messages++;
+        done();
+      });
+    },
+  });
+  return new Promise((resolve, reject) => {
+    relay.server.once('error', reject);
+    relay.server.listen(port, '127.0.0.1', () => resolve(relay));
+  });
+}
+
 // Two customers with a last name of their own, and a segment of them.
 async function seed() {
   await gql(`mutation($input: SourceInput!) { createSource(input: $input) { name } }`, {
@@ -52,11 +79,12 @@ async function seed() {
 }
 
 describe('campaigns and journeys', () => {
-  let browser, site, page, segmentId;
+  let browser, site, page, segmentId, relay;
   const pageErrors = [];
 
   before(async () => {
     segmentId = await seed();
+    if (SMTP_PORT) relay = await startRelay(SMTP_PORT);
     site = await serveDist(path.resolve(here, '../dist'));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -75,6 +103,7 @@ describe('campaigns and journeys', () => {
   after(async () => {
     await browser?.close();
     await site?.close();
+    relay?.server.close();
   });
 
   async function shot(name) {
@@ -148,4 +177,52 @@ describe('campaigns and journeys', () => {
       await shot('journey');
       assert.deepEqual(pageErrors, []);
     }));
+
+  test(
+    'the sent campaign shows in the effectiveness report with its report\'s figures',
+    { skip: !SMTP_PORT && 'set TESSERA_E2E_SMTP_PORT (and the server\'s TESSERA_SMTP_HOST to it) to send campaigns' },
+    () =>
+      step('effectiveness', async () => {
+        // Both customers may get marketing e-mail; the campaign goes out.
+        const found = await gql(`query($q: String!) { customers(query: $q, first: 10) { edges { node { id } } } }`, { q: last });
+        const ids = found.customers.edges.map((e) => e.node.id);
+        assert.equal(ids.length, 2, 'the two seeded customers');
+        for (const id of ids) {
+          await gql(`mutation($c: ID!) { setConsent(customer: $c, channel: EMAIL, purpose: MARKETING, status: GRANTED, source: "e2e") { customerId } }`, { c: id });
+        }
+        const list = await gql(`{ campaigns { id name } }`);
+        const campaign = list.campaigns.find((c) => c.name === campaignName);
+        assert.ok(campaign, 'the campaign of the first test');
+        await gql(`mutation($id: ID!) { sendCampaignNow(id: $id) { state } }`, { id: campaign.id });
+        let state = 'SENDING';
+        for (let i = 0; i < 120 && state === 'SENDING'; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          state = (await gql(`query($id: ID!) { campaign(id: $id) { state } }`, { id: campaign.id })).campaign.state;
+        }
+        assert.equal(state, 'SENT');
+        const report = (await gql(`query($id: ID!) { campaignReport(id: $id) { sent treated { customers } } }`, { id: campaign.id })).campaignReport;
+        assert.equal(report.sent, relay.messages, 'the relay got what the report counts as sent');
+        assert.ok(report.sent > 0, 'something was sent');
+
+        await page.goto(`${site.url}#/management`);
+        await page.getByRole('heading', { level: 1, name: 'Management' }).waitFor();
+        const section = page.getByRole('region', { name: 'Campaign and journey effectiveness' });
+        await section.waitFor();
+        const row = section.locator(`tr[data-effectiveness="campaign:${campaignName}"]`);
+        // The row is the snapshot of the report: recompute until it has caught up.
+        let sent = null;
+        for (let i = 0; i < 10; i++) {
+          if ((await row.count()) > 0) sent = (await row.locator('td[data-col="sent"]').textContent())?.trim();
+          if (sent === String(report.sent)) break;
+          await section.getByRole('button', { name: 'Recompute now' }).click();
+          await section.getByRole('button', { name: 'Recompute now' }).waitFor({ timeout: 30000 });
+        }
+        assert.equal(sent, String(report.sent), 'the row shows the report\'s sent count');
+        assert.equal(await section.locator('[role=alert]').count(), 0, 'no errors in the section');
+        await section.scrollIntoViewIfNeeded();
+        await mkdir(ARTIFACTS, { recursive: true });
+        await section.screenshot({ path: path.join(ARTIFACTS, 'e2e-marketing-effectiveness.png') });
+        assert.deepEqual(pageErrors, []);
+      }),
+  );
 });

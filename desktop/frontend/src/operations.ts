@@ -631,6 +631,7 @@ export const RankedCustomersQuery = /* GraphQL */ `
     customers(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
+      ranking { status message asOf days currency }
       edges {
         node {
           id
@@ -641,7 +642,7 @@ export const RankedCustomersQuery = /* GraphQL */ `
             lastOrderAt
             churnRisk { score basis }
           }
-          predictedValue(asOf: $asOf) { status expectedValue { ...MoneyFields } probabilityAlive }
+          predictedValue(asOf: $asOf) { status asOf expectedValue { ...MoneyFields } probabilityAlive }
         }
       }
     }
@@ -1013,4 +1014,173 @@ export const ArchiveJourneyMutation = /* GraphQL */ `
     archiveJourney(id: $id) { ...JourneySummary }
   }
   ${JourneySummaryFragment}
+`;
+
+// marketing effectiveness
+export const MarketingEffectivenessQuery = /* GraphQL */ `
+  query MarketingEffectiveness($from: Time, $to: Time, $currency: String) {
+    marketingEffectiveness(from: $from, to: $to, currency: $currency) {
+      from
+      to
+      ready
+      currency
+      currencies
+      totals {
+        messagesSent
+        conversions
+        attributedRevenue { amountMinor currency }
+        significantCampaigns
+        significantJourneys
+      }
+      campaigns {
+        campaignId
+        name
+        state
+        startedAt
+        planned
+        sent
+        delivered
+        opened
+        clicked
+        unsubscribed
+        computedAt
+        treated { customers converted conversionRate revenue { amountMinor currency } revenuePerCustomer { amountMinor currency } }
+        holdout { customers converted conversionRate revenue { amountMinor currency } revenuePerCustomer { amountMinor currency } }
+        uplift { difference low high relative pValue significant }
+      }
+      journeys {
+        journeyId
+        name
+        status
+        version
+        live
+        entered
+        inProgress
+        done
+        exited
+        converted
+        conversionRate
+        holdout
+        holdoutConverted
+        holdoutConversionRate
+        messagesSent
+        computedAt
+        uplift { difference low high relative pValue significant }
+      }
+    }
+  }
+`;
+
+export const RefreshMarketingEffectivenessMutation = /* GraphQL */ `
+  mutation RefreshMarketingEffectiveness {
+    refreshMarketingEffectiveness
+  }
+`;
+
+// admin edits
+export const AdminSourceQuery = /* GraphQL */ `
+  query AdminSource {
+    sources {
+      name
+      kind
+      priority
+      revision
+      identifierFields { field target }
+      ownTraitFields { field target }
+    }
+  }
+`;
+
+export const UpdateSourceMutation = /* GraphQL */ `
+  mutation UpdateSource($source: String!, $input: SourceUpdateInput!) {
+    updateSource(source: $source, input: $input) { name kind priority revision }
+  }
+`;
+
+export const UpdateAgentMutation = /* GraphQL */ `
+  mutation UpdateAgent($id: ID!, $input: AgentUpdateInput!) {
+    updateAgent(id: $id, input: $input) { id name email groups available }
+  }
+`;
+
+export const DeleteAgentMutation = /* GraphQL */ `
+  mutation DeleteAgent($id: ID!) {
+    deleteAgent(id: $id) { agent { id } unassignedTickets }
+  }
+`;
+
+export const UpdateGroupMutation = /* GraphQL */ `
+  mutation UpdateGroup($id: ID!, $name: String!, $agentIds: [ID!]!) {
+    updateGroup(id: $id, name: $name, agentIds: $agentIds) { id name agentIds }
+  }
+`;
+
+export const DeleteGroupMutation = /* GraphQL */ `
+  mutation DeleteGroup($id: ID!) {
+    deleteGroup(id: $id) { id }
+  }
+`;
+
+export const DeleteSlaPolicyMutation = /* GraphQL */ `
+  mutation DeleteSlaPolicy($priority: TicketPriority!) {
+    deleteSlaPolicy(priority: $priority) { priority }
+  }
+`;
+
+export const UpdateMacroMutation = /* GraphQL */ `
+  mutation UpdateMacro($id: ID!, $input: MacroInput!) {
+    updateMacro(id: $id, input: $input) { id name body setStatus setPriority addTags }
+  }
+`;
+
+export const DeleteMacroMutation = /* GraphQL */ `
+  mutation DeleteMacro($id: ID!) {
+    deleteMacro(id: $id) { id }
+  }
+`;
+
+// product quality
+export const ProductQualityQuery = /* GraphQL */ `
+  query ProductQuality($by: QualityGrouping!, $orderBy: QualityOrder!, $minUnits: Int, $first: Int, $after: String) {
+    productQuality(by: $by, orderBy: $orderBy, minUnits: $minUnits, first: $first, after: $after) {
+      ready
+      currency
+      minUnits
+      ticketWindowDays
+      orders
+      tickets
+      totalCount
+      rows {
+        key
+        sku
+        name
+        category
+        orders
+        unitsSold
+        unitsReturned
+        returnRate
+        unmatchedReturnedUnits
+        unmatchedReturns
+        netRevenue { formatted }
+        tickets
+        ticketsPer100Orders
+        ratedTickets
+        averageCsat
+        satisfiedShare
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+
+export const TicketOrderQuery = /* GraphQL */ `
+  query TicketOrder($id: ID!) {
+    ticket(id: $id) { id orderId order { id externalId placedAt total { formatted } } }
+  }
+`;
+
+export const SetTicketOrderMutation = /* GraphQL */ `
+  mutation SetTicketOrder($id: ID!, $orderId: ID) {
+    setTicketOrder(id: $id, orderId: $orderId) { id orderId order { id externalId placedAt total { formatted } } }
+  }
 `;

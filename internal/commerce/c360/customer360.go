@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/valuemodel"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
 	"github.com/tessera-cdp/tessera/internal/profile"
@@ -37,6 +39,8 @@ type Customer360 struct {
 	WithAttribute AttributeLookup
 	// Profiles reads the profiles of a ranking's page (the customer domain's).
 	Profiles func(ctx context.Context, ids []string) ([]profile.Profile, error)
+	// Predicted serves the RankPredicted order (analytics.Service.RankPredicted).
+	Predicted func(ctx context.Context, q valuemodel.ValueRankQuery) (valuemodel.ValueRankPage, error)
 }
 
 // RankRequest asks for one page of customers with commerce data in a value order,
@@ -48,6 +52,9 @@ type RankRequest struct {
 	Country *string
 	After   string
 	Limit   int
+	// Days and AsOf are the horizon and as-of date of RankPredicted (zero: defaults).
+	Days int
+	AsOf time.Time
 }
 
 // Rank pages through customers with commerce data in a value order (rank), restricted
@@ -55,6 +62,9 @@ type RankRequest struct {
 func (c *Customer360) Rank(ctx context.Context, q RankRequest) (RankPage, error) {
 	if c.Search == nil || c.WithAttribute == nil {
 		return RankPage{}, errors.New("commerce: Customer360 needs Search and WithAttribute")
+	}
+	if q.Order == RankPredicted {
+		return c.rankPredicted(ctx, q)
 	}
 	f := q.Filter
 	var err error

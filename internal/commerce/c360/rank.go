@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tessera-cdp/tessera/internal/analytics/valuemodel"
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/commerce/ledger"
@@ -22,6 +23,8 @@ const (
 	RankRevenue   RankOrder = "revenue"
 	RankLastOrder RankOrder = "last_order"
 	RankChurn     RankOrder = "churn_risk"
+	// RankPredicted is served by Customer360.Predicted (predicted.go).
+	RankPredicted RankOrder = "predicted_value"
 )
 
 // RankFilter narrows ranked customers; zero fields mean any.
@@ -64,6 +67,9 @@ type RankPage struct {
 	Cursors []string
 	HasNext bool
 	Total   int64
+	// Predicted is the ranking's state for RankPredicted (whose Metrics hold only the
+	// profile ids: no metrics are read).
+	Predicted *valuemodel.ValueRankPage
 }
 
 // maxChurnScan bounds the metrics read to rank by churn risk: the score depends on

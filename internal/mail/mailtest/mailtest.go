@@ -73,19 +73,55 @@ type Server struct {
 	// CertPEM is the server's certificate, for a client in another process.
 	CertPEM []byte
 
-	srv     *smtp.Server
-	mu      sync.Mutex
-	msgs    []Received
-	arrived chan struct{}
+	srv *smtp.Server
+	// transcript is the raw conversation of a StartRecording server.
+	transcript *transcript
+	mu         sync.Mutex
+	msgs       []Received
+	arrived    chan struct{}
 }
 
 // Start runs a server until the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { t.Helper(); return start(t, nil) }
+
+// StartRecording runs a server that also keeps the raw SMTP conversation (both sides,
+// after STARTTLS too), for tests of the protocol's syntax; use one connection at a time.
+func StartRecording(t testing.TB) *Server {
+	t.Helper()
+	s := start(t, &transcript{})
+	return s
+}
+
+// Transcript is the conversation a StartRecording server kept.
+func (s *Server) Transcript() string {
+	if s.transcript == nil {
+		return ""
+	}
+	s.transcript.mu.Lock()
+	defer s.transcript.mu.Unlock()
+	return s.transcript.b.String()
+}
+
+type transcript struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (x *transcript) Write(p []byte) (int, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.b.Write(p)
+}
+
+func start(t testing.TB, rec *transcript) *Server {
 	t.Helper()
 	cert, pool := selfSigned(t)
 	s := &Server{ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}, arrived: make(chan struct{}, 1),
 		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, c: c}, nil }))
+	if rec != nil {
+		s.transcript, s.srv.Debug = rec, rec
+	}
 	s.srv.Domain = "mailtest.local"
 	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	s.srv.ReadTimeout, s.srv.WriteTimeout = time.Minute, time.Minute

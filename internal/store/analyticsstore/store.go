@@ -11,13 +11,13 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/tessera-cdp/tessera/internal/analytics"
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/store/commercestore"
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 )
 
-var _ analytics.Source = (*Store)(nil)
+var _ orderbook.Source = (*Store)(nil)
 
 // Store reads orders and profiles of one database.
 type Store struct{ db *mongo.Database }
@@ -26,7 +26,7 @@ type Store struct{ db *mongo.Database }
 func New(db *mongo.Database) *Store { return &Store{db: db} }
 
 // Book returns the database's report book, one per database in the process.
-func Book(db *mongo.Database) *analytics.Book { return dbkit.Shared(db, analytics.NewBook) }
+func Book(db *mongo.Database) *orderbook.Book { return dbkit.Shared(db, orderbook.NewBook) }
 
 const batch = 1000
 
@@ -97,14 +97,14 @@ func (s *Store) EachCountry(ctx context.Context, fn func(id, country string)) er
 }
 
 // Profiles reads profiles by bare _id (their country, and whether they were merged).
-func (s *Store) Profiles(ctx context.Context, ids []string) (map[string]analytics.ProfileState, error) {
+func (s *Store) Profiles(ctx context.Context, ids []string) (map[string]orderbook.ProfileState, error) {
 	ds, err := dbkit.PointReads[profileDoc](ctx, s.db.Collection("profiles"), ids, options.FindOne().SetProjection(profileFields))
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]analytics.ProfileState, len(ds))
+	out := make(map[string]orderbook.ProfileState, len(ds))
 	for _, d := range ds {
-		out[d.ID] = analytics.ProfileState{Country: d.country(), Merged: d.MergedInto != ""}
+		out[d.ID] = orderbook.ProfileState{Country: d.country(), Merged: d.MergedInto != ""}
 	}
 	return out, nil
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-cdp/tessera/internal/analytics"
+	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
 	"github.com/tessera-cdp/tessera/internal/commerce"
 	"github.com/tessera-cdp/tessera/internal/store/analyticsstore"
 	"github.com/tessera-cdp/tessera/internal/testdb"
@@ -54,7 +54,7 @@ func TestReadsOrdersAndCountries(t *testing.T) {
 		t.Fatalf("countries %v %v", countries, err)
 	}
 	got, err := st.Profiles(ctx, []string{"p0", "p1", "p2", "gone"})
-	want := map[string]analytics.ProfileState{"p0": {Country: "GB"}, "p1": {Country: "FR", Merged: true}, "p2": {}}
+	want := map[string]orderbook.ProfileState{"p0": {Country: "GB"}, "p1": {Country: "FR", Merged: true}, "p2": {}}
 	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("profiles %v %v", got, err)
 	}

@@ -335,10 +335,10 @@ func (s *Store) SaveComputed(ctx context.Context, ps []profile.Profile) ([]strin
 	return stale, nil
 }
 
-// SourcePriorities maps each source to its priority. Sources are only ever added and
-// their priority never changes, so where only bare-_id reads avoid a scan (the
-// embedded backend, one writer) the map is kept in process, filled once and extended
-// by CreateSource; on MongoDB the small sources collection is read each time, so
+// SourcePriorities maps each source to its priority. Sources are only ever added, and
+// their priority changes only through ReplaceSource, so where only bare-_id reads avoid
+// a scan (the embedded backend, one writer) the map is kept in process, filled once and
+// written through by CreateSource and ReplaceSource; on MongoDB the small sources collection is read each time, so
 // every instance sees the others' new sources.
 func (s *Store) SourcePriorities(ctx context.Context) (map[string]int, error) {
 	if !s.b.IndexedFilters {

@@ -43,6 +43,7 @@ func (s *Store) ListSources(ctx context.Context) ([]ingest.Source, error) {
 }
 
 func (s *Store) IncSourceRecords(ctx context.Context, name string, n int64) error {
+	defer s.b.Guard("sources")() // ReplaceSource writes the same documents
 	_, err := s.sources.UpdateOne(ctx, bson.M{"_id": name}, bson.M{"$inc": bson.M{"recordCount": n}})
 	return err
 }

@@ -37,6 +37,7 @@ func summaryOf(d *ticketdoc.Ticket) queueindex.Summary {
 // queued writes a ticket write through to the queue index: d as written, or nil for
 // the ticket id deleted.
 func (s *Store) queued(d *ticketdoc.Ticket, id string) {
+	s.observe(d, id)
 	if !s.inProcessQueues() {
 		return
 	}
@@ -45,6 +46,22 @@ func (s *Store) queued(d *ticketdoc.Ticket, id string) {
 		return
 	}
 	s.queues.Put(summaryOf(d))
+}
+
+// Observe adds f to the hearers of every ticket write of this store, as written (nil:
+// the ticket id was deleted, an insert undone). It runs under the tickets guard, in
+// the order of the writes, and must not block.
+func (s *Store) Observe(f func(id string, t *ticket.Ticket)) { s.observers = append(s.observers, f) }
+
+func (s *Store) observe(d *ticketdoc.Ticket, id string) {
+	for _, f := range s.observers {
+		if d == nil {
+			f(id, nil)
+			continue
+		}
+		t := d.Ticket()
+		f(id, &t)
+	}
 }
 
 // EnsureQueueIndex builds the in-process queue index from one projected scan of the

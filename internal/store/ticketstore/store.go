@@ -58,6 +58,8 @@ type Store struct {
 	queues *queueindex.Index
 	// index writes and reads the requester index and the thread lists.
 	index *ticketindex.Index
+	// observers hear every ticket write (Observe).
+	observers []func(id string, t *ticket.Ticket)
 }
 
 var _ ticket.Store = (*Store)(nil)

@@ -26,6 +26,7 @@ type Store interface {
 	ListSLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, error)
 	CreateMacro(ctx context.Context, m ticket.Macro) error
 	ListMacros(ctx context.Context) ([]ticket.Macro, error)
+	EditStore
 }
 
 // Service changes and lists the configuration.
@@ -34,6 +35,10 @@ type Service struct {
 	// Keys shows the API keys agents are registered with (CreateAgent).
 	Keys  Keys
 	NewID func() string // default random 26-char base32
+	// Tickets unassigns the tickets of a deleted agent (DeleteAgent).
+	Tickets Tickets
+	// Mailboxes tells which support mailboxes route to a group (DeleteGroup); nil: none.
+	Mailboxes Mailboxes
 }
 
 func (s *Service) newID() string {
@@ -79,9 +84,9 @@ type AgentDraft struct {
 // CreateAgent registers an agent: its key must exist, be an AGENT or ADMIN key and
 // not be revoked.
 func (s *Service) CreateAgent(ctx context.Context, d AgentDraft) (ticket.Agent, error) {
-	name, email := strings.TrimSpace(d.Name), strings.TrimSpace(d.Email)
-	if name == "" || len(name) > 100 || email == "" || len(email) > 254 {
-		return ticket.Agent{}, invalidf("an agent needs a name (1-100 characters) and an e-mail")
+	name, email, err := agentContact(d.Name, d.Email)
+	if err != nil {
+		return ticket.Agent{}, err
 	}
 	if s.Keys == nil {
 		return ticket.Agent{}, errors.New("admin: Service.Keys is not set")
@@ -100,6 +105,15 @@ func (s *Service) CreateAgent(ctx context.Context, d AgentDraft) (ticket.Agent, 
 	return s.Store.CreateAgent(ctx, ticket.Agent{ID: d.KeyID, Name: name, Email: email, Available: d.Available})
 }
 
+// agentContact trims and checks an agent's name and e-mail (create and update).
+func agentContact(name, email string) (string, string, error) {
+	name, email = strings.TrimSpace(name), strings.TrimSpace(email)
+	if name == "" || len(name) > 100 || email == "" || len(email) > 254 {
+		return "", "", invalidf("an agent needs a name (1-100 characters) and an e-mail")
+	}
+	return name, email, nil
+}
+
 // SetAgentAvailable takes an agent in or out of round-robin assignment.
 func (s *Service) SetAgentAvailable(ctx context.Context, id string, available bool) (ticket.Agent, error) {
 	return s.Store.SetAgentAvailable(ctx, id, available)
@@ -110,11 +124,20 @@ func (s *Service) Agents(ctx context.Context) ([]ticket.Agent, error) { return s
 
 // CreateGroup creates a group; agentIDs is its round-robin order.
 func (s *Service) CreateGroup(ctx context.Context, name string, agentIDs []string) (ticket.Group, error) {
+	g, err := groupOf(s.newID(), name, agentIDs)
+	if err != nil {
+		return ticket.Group{}, err
+	}
+	return s.Store.CreateGroup(ctx, g)
+}
+
+// groupOf checks a group's name and agent list (create and update).
+func groupOf(id, name string, agentIDs []string) (ticket.Group, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 || len(agentIDs) > 500 {
 		return ticket.Group{}, invalidf("a group needs a name of 1 to 100 characters and at most 500 agents")
 	}
-	return s.Store.CreateGroup(ctx, ticket.Group{ID: s.newID(), Name: name, AgentIDs: slices.Compact(agentIDs)})
+	return ticket.Group{ID: id, Name: name, AgentIDs: slices.Compact(agentIDs)}, nil
 }
 
 // Groups lists the groups.
@@ -140,7 +163,20 @@ func (s *Service) SLAPolicies(ctx context.Context) ([]ticket.SLAPolicy, error) {
 // CreateMacro saves a new macro (its ID is assigned here) after normalising its tags
 // and checking it could apply cleanly (ValidateMacro).
 func (s *Service) CreateMacro(ctx context.Context, m ticket.Macro) (ticket.Macro, error) {
-	m.ID, m.Name = s.newID(), strings.TrimSpace(m.Name)
+	m.ID = s.newID()
+	m, err := prepareMacro(m)
+	if err != nil {
+		return ticket.Macro{}, err
+	}
+	if err := s.Store.CreateMacro(ctx, m); err != nil {
+		return ticket.Macro{}, err
+	}
+	return m, nil
+}
+
+// prepareMacro trims the name, normalises the tags and validates (create and update).
+func prepareMacro(m ticket.Macro) (ticket.Macro, error) {
+	m.Name = strings.TrimSpace(m.Name)
 	if len(m.AddTags) > 0 {
 		tags, err := ticket.NormalizeTags(m.AddTags)
 		if err != nil {
@@ -148,13 +184,7 @@ func (s *Service) CreateMacro(ctx context.Context, m ticket.Macro) (ticket.Macro
 		}
 		m.AddTags = tags
 	}
-	if err := ValidateMacro(m); err != nil {
-		return ticket.Macro{}, err
-	}
-	if err := s.Store.CreateMacro(ctx, m); err != nil {
-		return ticket.Macro{}, err
-	}
-	return m, nil
+	return m, ValidateMacro(m)
 }
 
 // Macros lists the macros.

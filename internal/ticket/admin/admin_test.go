@@ -183,6 +183,8 @@ type memAdmin struct {
 	groups map[string]ticket.Group
 	saved  []ticket.Macro
 	puts   []ticket.SLAPolicy
+	// tickets are those ListTickets lists (edit_test.go).
+	tickets []ticket.Ticket
 }
 
 func (s *memAdmin) CreateAgent(_ context.Context, a ticket.Agent) (ticket.Agent, error) {

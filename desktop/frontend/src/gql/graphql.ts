@@ -14,6 +14,14 @@ export type AgentInput = {
   name: string;
 };
 
+export type AgentUpdateInput = {
+  available?: boolean | null | undefined;
+  email?: string | null | undefined;
+  /** Group ids: the complete list of the agent's groups. */
+  groups?: Array<string> | null | undefined;
+  name?: string | null | undefined;
+};
+
 export type BusinessHoursInput = {
   holidays?: Array<string> | null | undefined;
   intervals: Array<BusinessIntervalInput>;
@@ -139,6 +147,10 @@ export type CustomerFilter = {
   minOrders?: number | null | undefined;
   /** Net revenue at least this, in minor units of the customer's currency. */
   minRevenueMinor?: number | null | undefined;
+  /** PREDICTED_VALUE only: the ranking is as of the start of this instant's day (default: the reports' as-of date). */
+  predictionAsOf?: string | null | undefined;
+  /** PREDICTED_VALUE only: the horizon in days (1 to 3650; default 90). */
+  predictionDays?: number | null | undefined;
 };
 
 export type CustomerOrder =
@@ -148,8 +160,31 @@ export type CustomerOrder =
   | 'LAST_ORDER'
   /** Newest profile first (profile ids are time-ordered). */
   | 'NEWEST'
+  /**
+   * Highest expected value in the `filter.predictionDays` (default 90) days after the start
+   * of `filter.predictionAsOf`'s day first (default: the reports' as-of date), from the
+   * customer-value model of one currency (`filter.currency`, by default the one with the most
+   * orders): the customers whose currency it is and who ordered before that day, as
+   * `Customer.predictedValue(days, asOf: ranking.asOf)` predicts them. Served from a ranking
+   * computed in the background after each fit of the model; until it is there the page is
+   * empty and `ranking.status` says why (poll it). The other filters apply as for the other
+   * orders. See docs/reports.md.
+   */
+  | 'PREDICTED_VALUE'
   /** Highest net revenue (historic CLV) first; amounts compared in minor units, whatever the currency. */
   | 'REVENUE';
+
+/** Whether the predicted-value ranking can answer; only READY comes with customers. */
+export type CustomerRankingStatus =
+  /** The customer-value model of the day is being fitted. */
+  | 'FITTING'
+  /** The report book is loading. */
+  | 'LOADING'
+  /** The model is fitted; the customers are being ranked. */
+  | 'RANKING'
+  | 'READY'
+  /** No model for this currency and day (too little data): `message` says why. */
+  | 'UNAVAILABLE';
 
 /** Delivery of an agent reply: UNCERTAIN means the relay may or may not have taken it (it is not sent again). */
 export type EmailDelivery =
@@ -419,6 +454,21 @@ export type PredictionStatus =
   /** The model could not be fitted or gives no value: see message. */
   | 'UNAVAILABLE';
 
+export type QualityGrouping =
+  | 'CATEGORY'
+  | 'PRODUCT';
+
+/** Every ordering puts the weakest first. */
+export type QualityOrder =
+  /** Lowest average CSAT first; rows without ratings last. */
+  | 'CSAT'
+  /** Highest return rate first. */
+  | 'RETURN_RATE'
+  /** Highest net revenue first. */
+  | 'REVENUE'
+  /** Most tickets per 100 orders first. */
+  | 'TICKET_RATE';
+
 export type RecommendationKind =
   /** Often bought with something the customer bought. */
   | 'CO_PURCHASE'
@@ -453,6 +503,11 @@ export type SegmentInput = {
 export type SegmentKind =
   /** Members follow the rule as data changes. */
   | 'DYNAMIC'
+  /**
+   * Customers chosen once, such as a report's cell (saveRfmCellAsSegment); the rule is
+   * empty. Follows merges and unmerges; refreshSegment changes nothing.
+   */
+  | 'LIST'
   /** Members are a snapshot, changed only by refreshSegment. */
   | 'STATIC';
 
@@ -509,6 +564,17 @@ export type SourceKind =
   | 'POINT_OF_SALE'
   | 'SUPPORT_DESK'
   | 'WEB_SHOP';
+
+export type SourceUpdateInput = {
+  /** The revision the edit was made on: CONFLICT if the source changed since. */
+  expectedRevision?: number | null | undefined;
+  /** Replaces the identifier mappings (at least one). */
+  identifierFields?: Array<FieldMappingInput> | null | undefined;
+  kind?: SourceKind | null | undefined;
+  priority?: number | null | undefined;
+  /** Replaces the source's own trait mappings; [] leaves the default names only. */
+  traitFields?: Array<FieldMappingInput> | null | undefined;
+};
 
 export type SurveyKind =
   /** How satisfied are you (1-5). */
@@ -1044,7 +1110,7 @@ export type RankedCustomersQueryVariables = Exact<{
 }>;
 
 
-export type RankedCustomersQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, metrics: { orderCount: number, lastOrderAt: string | null, revenue: { amountMinor: number, currency: string, formatted: string } | null, churnRisk: { score: number, basis: ChurnBasis } }, predictedValue: { status: PredictionStatus, probabilityAlive: number | null, expectedValue: { amountMinor: number, currency: string, formatted: string } | null } } }> } };
+export type RankedCustomersQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, ranking: { status: CustomerRankingStatus, message: string | null, asOf: string, days: number, currency: string | null } | null, edges: Array<{ node: { id: string, name: string, metrics: { orderCount: number, lastOrderAt: string | null, revenue: { amountMinor: number, currency: string, formatted: string } | null, churnRisk: { score: number, basis: ChurnBasis } }, predictedValue: { status: PredictionStatus, asOf: string, probabilityAlive: number | null, expectedValue: { amountMinor: number, currency: string, formatted: string } | null } } }> } };
 
 export type CustomerPredictionQueryVariables = Exact<{
   id: string;
@@ -1307,3 +1373,109 @@ export type ArchiveJourneyMutationVariables = Exact<{
 
 
 export type ArchiveJourneyMutation = { archiveJourney: { id: string, name: string, status: JourneyStatus, liveVersion: number | null, latestVersion: number, createdAt: string, updatedAt: string } };
+
+export type MarketingEffectivenessQueryVariables = Exact<{
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  currency?: string | null | undefined;
+}>;
+
+
+export type MarketingEffectivenessQuery = { marketingEffectiveness: { from: string | null, to: string | null, ready: boolean, currency: string | null, currencies: Array<string>, totals: { messagesSent: number, conversions: number, significantCampaigns: number, significantJourneys: number, attributedRevenue: { amountMinor: number, currency: string } | null }, campaigns: Array<{ campaignId: string, name: string, state: CampaignState, startedAt: string | null, planned: number, sent: number, delivered: number, opened: number, clicked: number, unsubscribed: number, computedAt: string, treated: { customers: number, converted: number, conversionRate: number, revenue: { amountMinor: number, currency: string } | null, revenuePerCustomer: { amountMinor: number, currency: string } | null }, holdout: { customers: number, converted: number, conversionRate: number, revenue: { amountMinor: number, currency: string } | null, revenuePerCustomer: { amountMinor: number, currency: string } | null }, uplift: { difference: number, low: number, high: number, relative: number | null, pValue: number, significant: boolean } | null }>, journeys: Array<{ journeyId: string, name: string, status: JourneyStatus, version: number, live: boolean, entered: number, inProgress: number, done: number, exited: number, converted: number, conversionRate: number | null, holdout: number, holdoutConverted: number, holdoutConversionRate: number | null, messagesSent: number, computedAt: string, uplift: { difference: number, low: number, high: number, relative: number | null, pValue: number, significant: boolean } | null }> } };
+
+export type RefreshMarketingEffectivenessMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RefreshMarketingEffectivenessMutation = { refreshMarketingEffectiveness: boolean };
+
+export type AdminSourceQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminSourceQuery = { sources: Array<{ name: string, kind: SourceKind, priority: number, revision: number, identifierFields: Array<{ field: string, target: string }>, ownTraitFields: Array<{ field: string, target: string }> }> };
+
+export type UpdateSourceMutationVariables = Exact<{
+  source: string;
+  input: SourceUpdateInput;
+}>;
+
+
+export type UpdateSourceMutation = { updateSource: { name: string, kind: SourceKind, priority: number, revision: number } };
+
+export type UpdateAgentMutationVariables = Exact<{
+  id: string;
+  input: AgentUpdateInput;
+}>;
+
+
+export type UpdateAgentMutation = { updateAgent: { id: string, name: string, email: string, groups: Array<string>, available: boolean } };
+
+export type DeleteAgentMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteAgentMutation = { deleteAgent: { unassignedTickets: number, agent: { id: string } } };
+
+export type UpdateGroupMutationVariables = Exact<{
+  id: string;
+  name: string;
+  agentIds: Array<string> | string;
+}>;
+
+
+export type UpdateGroupMutation = { updateGroup: { id: string, name: string, agentIds: Array<string> } };
+
+export type DeleteGroupMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteGroupMutation = { deleteGroup: { id: string } };
+
+export type DeleteSlaPolicyMutationVariables = Exact<{
+  priority: TicketPriority;
+}>;
+
+
+export type DeleteSlaPolicyMutation = { deleteSlaPolicy: { priority: TicketPriority } };
+
+export type UpdateMacroMutationVariables = Exact<{
+  id: string;
+  input: MacroInput;
+}>;
+
+
+export type UpdateMacroMutation = { updateMacro: { id: string, name: string, body: string, setStatus: TicketStatus | null, setPriority: TicketPriority | null, addTags: Array<string> } };
+
+export type DeleteMacroMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteMacroMutation = { deleteMacro: { id: string } };
+
+export type ProductQualityQueryVariables = Exact<{
+  by: QualityGrouping;
+  orderBy: QualityOrder;
+  minUnits?: number | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ProductQualityQuery = { productQuality: { ready: boolean, currency: string | null, minUnits: number, ticketWindowDays: number, orders: number, tickets: number, totalCount: number, rows: Array<{ key: string, sku: string | null, name: string, category: string, orders: number, unitsSold: number, unitsReturned: number, returnRate: number, unmatchedReturnedUnits: number, unmatchedReturns: number, tickets: number, ticketsPer100Orders: number, ratedTickets: number, averageCsat: number | null, satisfiedShare: number | null, netRevenue: { formatted: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type TicketOrderQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TicketOrderQuery = { ticket: { id: string, orderId: string | null, order: { id: string, externalId: string, placedAt: string, total: { formatted: string } } | null } | null };
+
+export type SetTicketOrderMutationVariables = Exact<{
+  id: string;
+  orderId?: string | null | undefined;
+}>;
+
+
+export type SetTicketOrderMutation = { setTicketOrder: { id: string, orderId: string | null, order: { id: string, externalId: string, placedAt: string, total: { formatted: string } } | null } };

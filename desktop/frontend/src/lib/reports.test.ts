@@ -13,7 +13,9 @@ import {
   parseMajor,
   periodLabel,
   preparing,
-  rankByPrediction,
+  rankingAsOfToRefetch,
+  rankingPreparing,
+  rankingText,
   rfmMatrix,
   toMajor,
   trendSeries,
@@ -211,8 +213,19 @@ describe('readiness and ranking', () => {
     expect(preparing({ status: 'NO_ORDERS' })).toBe(false);
     expect(preparing(null)).toBe(false);
   });
-  it('ranks by predicted value, unpredicted last in their order', () => {
-    const row = (id: string, v: number | null) => ({ id, predictedValue: { expectedValue: v === null ? null : { amountMinor: v } } });
-    expect(rankByPrediction([row('a', null), row('b', 10), row('c', 30), row('d', null), row('e', 10)]).map((r) => r.id)).toEqual(['c', 'b', 'e', 'a', 'd']);
+  it('follows the server ranking by predicted value', () => {
+    const r = (status: string, message: string | null = null) => ({ status, message, asOf: '2011-12-10T00:00:00Z', days: 90, currency: 'GBP' });
+    expect(['LOADING', 'FITTING', 'RANKING', 'READY', 'UNAVAILABLE'].map((s) => rankingPreparing(r(s)))).toEqual([true, true, true, false, false]);
+    expect(rankingPreparing(null)).toBe(false);
+    expect(rankingText(r('FITTING'))).toBe('Fitting the value model');
+    expect(rankingText(r('UNAVAILABLE', 'forecast: not enough data to fit'))).toBe('No predicted values: forecast: not enough data to fit');
+    expect(rankingText(r('READY'))).toBe('Expected GBP value in the 90 days from 2011-12-10');
+    // The rows' predictions are asked again only when they are not as of the ranking's day.
+    const row = (asOf: string) => ({ predictedValue: { asOf } });
+    expect(rankingAsOfToRefetch(r('READY'), [row('2011-12-10T00:00:00.000Z')])).toBeNull();
+    expect(rankingAsOfToRefetch(r('READY'), [row('2011-12-10T15:04:05Z')])).toBe('2011-12-10T00:00:00Z');
+    expect(rankingAsOfToRefetch(r('FITTING'), [row('2011-12-10T15:04:05Z')])).toBeNull();
+    expect(rankingAsOfToRefetch(r('READY'), [])).toBeNull();
+    expect(rankingAsOfToRefetch(null, [row('2011-12-10T15:04:05Z')])).toBeNull();
   });
 });

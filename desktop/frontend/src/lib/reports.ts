@@ -298,22 +298,46 @@ export function preparing(x: { ready?: boolean; status?: string } | null | undef
 
 // ---------------------------------------------------------------- ranked customers
 
+/** The server's predicted-value ranking (customers ordered by PREDICTED_VALUE). */
+export interface RankingState {
+  status: string;
+  message?: string | null;
+  asOf: string;
+  days: number;
+  currency: string | null;
+}
+
 /**
- * Orders rows by predicted value, highest first; rows without a prediction (still fitting,
- * no orders) go last in their given order. The server ranks by revenue and churn risk;
- * the prediction ranking re-ranks a page it returned.
+ * Whether the ranking is being prepared: the book loads, the value model of the day is
+ * fitted or the customers are ranked, all in the background; the page is empty meanwhile.
  */
-export function rankByPrediction<T extends { predictedValue: { expectedValue: { amountMinor: number } | null } | null }>(rows: T[]): T[] {
-  const v = (r: T) => r.predictedValue?.expectedValue?.amountMinor ?? null;
-  return rows
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => {
-      const x = v(a.r),
-        y = v(b.r);
-      if (x === null || y === null) return x === null && y === null ? a.i - b.i : x === null ? 1 : -1;
-      return y - x || a.i - b.i;
-    })
-    .map((e) => e.r);
+export function rankingPreparing(r: RankingState | null | undefined): boolean {
+  return !!r && (r.status === 'LOADING' || r.status === 'FITTING' || r.status === 'RANKING');
+}
+
+/** What the ranking's state means to the reader (while preparing, or why it has no rows). */
+export function rankingText(r: RankingState): string {
+  switch (r.status) {
+    case 'LOADING':
+      return 'Loading the order history';
+    case 'FITTING':
+      return 'Fitting the value model';
+    case 'RANKING':
+      return 'Ranking customers by predicted value';
+    case 'UNAVAILABLE':
+      return `No predicted values${r.message ? `: ${r.message}` : ''}`;
+  }
+  return `Expected ${r.currency ?? ''} value in the ${r.days} days from ${dateInput(r.asOf)}`.replace('  ', ' ');
+}
+
+/**
+ * The ranking is as of the start of a day; the rows' predictions were asked for at
+ * another instant (the default as-of is "now" on current data): the as-of to ask them at
+ * again so the figures shown are those the order comes from, or null.
+ */
+export function rankingAsOfToRefetch(r: RankingState | null | undefined, rows: { predictedValue: { asOf: string } }[]): string | null {
+  if (!r || r.status !== 'READY' || rows.length === 0) return null;
+  return rows.some((row) => Date.parse(row.predictedValue.asOf) !== Date.parse(r.asOf)) ? r.asOf : null;
 }
 
 /** A major-unit amount typed by the user ("1,250.5") as minor units; null when blank or not a number. */

@@ -32,6 +32,8 @@ import { dateInput, dayEnd, dayStart, defaultRange, forecastSeries, formatChange
 import { CustomerTrendQuery, ReportsStatusQuery, SalesForecastQuery, ValueDistributionQuery } from '../operations';
 import { ReportFrame, usePolled } from './ReportFrame';
 import { CohortHeatmap, RankedCustomers, RfmGridCard } from './ReportTables';
+import { MarketingEffectiveness } from './MarketingEffectiveness';
+import { ProductQuality } from './ProductQuality';
 
 ChartJS.register(CategoryScale, LinearScale, BarController, LineController, BarElement, LineElement, PointElement, Filler, Tooltip, Legend);
 // Numbers, not motion: charts draw in their final state (also what screenshots see).
@@ -177,6 +179,8 @@ export function ManagementScreen({ client }: { client: Client }) {
           <RankedCustomers client={client} scope={scope} asOfLabel={day} />
         </>
       )}
+      <MarketingEffectiveness client={client} />
+      <ProductQuality client={client} />
     </section>
   );
 }

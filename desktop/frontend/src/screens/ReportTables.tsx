@@ -18,7 +18,7 @@ import type {
 } from '../gql/graphql';
 import { errorMessage, type Client } from '../lib/graphql';
 import { formatTime } from '../lib/provenance';
-import { bandLabel, cohortTable, formatMinor, formatShare, heatColor, parseMajor, preparing, rankByPrediction, rfmMatrix } from '../lib/reports';
+import { bandLabel, cohortTable, formatMinor, formatShare, heatColor, parseMajor, preparing, rankingAsOfToRefetch, rankingPreparing, rankingText, rfmMatrix } from '../lib/reports';
 import { CohortRetentionQuery, CustomerValueModelQuery, RankedCustomersQuery, RefitCustomerValueModelMutation, RfmCellQuery, RfmGridQuery } from '../operations';
 import { href } from '../routes';
 import type { Scope } from './ManagementScreen';
@@ -227,37 +227,43 @@ function RfmDrill({ client, scope, r, f }: { client: Client; scope: Scope; r: nu
 
 // ---------------------------------------------------------------- ranked customers
 
-type Ranking = CustomerOrder | 'PREDICTED';
-const RANKINGS: [Ranking, string][] = [
+const RANKINGS: [CustomerOrder, string][] = [
   ['REVENUE', 'Net revenue'],
-  ['PREDICTED', 'Predicted value (top 100 by revenue)'],
+  ['PREDICTED_VALUE', 'Predicted value (90 days)'],
   ['CHURN_RISK', 'Churn risk'],
   ['LAST_ORDER', 'Last order'],
 ];
 type Ranked = RankedData['customers'];
 
 export function RankedCustomers({ client, scope, asOfLabel }: { client: Client; scope: Scope; asOfLabel: string }) {
-  const [ranking, setRanking] = useState<Ranking>('REVENUE');
+  const [ranking, setRanking] = useState<CustomerOrder>('REVENUE');
   const [minOrders, setMinOrders] = useState('');
   const [minRevenue, setMinRevenue] = useState('');
   const currency = scope.currency ?? 'GBP';
+  const predicted = ranking === 'PREDICTED_VALUE';
   const filter = {
     country: scope.country,
     currency: scope.currency,
     minOrders: minOrders ? Number(minOrders) : undefined,
     minRevenueMinor: parseMajor(minRevenue, currency) ?? undefined,
+    // The server ranks every customer by predicted value as of the day of the scope.
+    ...(predicted ? { predictionAsOf: scope.asOf, predictionDays: 90 } : {}),
   };
   const polled = usePolled(
     key('ranked', ranking, filter, scope.asOf),
-    (signal) =>
-      client<RankedData, RankedCustomersQueryVariables>(
-        RankedCustomersQuery,
-        { filter, orderBy: ranking === 'PREDICTED' ? 'REVENUE' : ranking, first: ranking === 'PREDICTED' ? 100 : 25, asOf: scope.asOf },
-        signal,
-      ).then((d) => d.customers),
-    // Predictions answer FITTING until the model for the as-of day is fitted.
-    (c: Ranked) => c.edges.some((e) => preparing(e.node.predictedValue)),
+    async (signal) => {
+      const ask = (asOf: string | undefined) =>
+        client<RankedData, RankedCustomersQueryVariables>(RankedCustomersQuery, { filter, orderBy: ranking, first: 25, asOf }, signal).then((d) => d.customers);
+      const c = await ask(scope.asOf);
+      // The rows' predictions as of the ranking's day (it differs when the default as-of is now).
+      const again = predicted ? rankingAsOfToRefetch(c.ranking, c.edges.map((e) => e.node)) : null;
+      return again ? ask(again) : c;
+    },
+    // The ranking is prepared in the background; row predictions answer FITTING until the
+    // model for the as-of day is fitted.
+    (c: Ranked) => rankingPreparing(c.ranking) || c.edges.some((e) => preparing(e.node.predictedValue)),
   );
+  const state = predicted && polled.data?.ranking ? polled.data.ranking : null;
   return (
     <section className="card ranked" aria-label="Customers ranked">
       <header className="section-header">
@@ -267,7 +273,7 @@ export function RankedCustomers({ client, scope, asOfLabel }: { client: Client; 
       <div className="report-filters" role="group" aria-label="Ranking filters">
         <label>
           Rank by
-          <select aria-label="Rank by" value={ranking} onChange={(e) => setRanking(e.target.value as Ranking)}>
+          <select aria-label="Rank by" value={ranking} onChange={(e) => setRanking(e.target.value as CustomerOrder)}>
             {RANKINGS.map(([v, l]) => (
               <option key={v} value={v}>
                 {l}
@@ -285,18 +291,27 @@ export function RankedCustomers({ client, scope, asOfLabel }: { client: Client; 
         </label>
         <span className="muted">Country and currency from the filters above; predictions as of {asOfLabel}, revenue to date.</span>
       </div>
-      <ReportFrame label="Ranked customers" title="" polled={{ ...polled, preparing: false }} box={false} empty={(c) => (c.edges.length ? null : 'No customers match.')}>
-        {(c) => <RankedTable rows={ranking === 'PREDICTED' ? rankByPrediction(c.edges.map((e) => e.node)) : c.edges.map((e) => e.node)} total={c.totalCount} fitting={polled.preparing} />}
+      <ReportFrame
+        label="Ranked customers"
+        title=""
+        // Only the ranking's preparation hides the table; rows still fitting show "…".
+        polled={{ ...polled, preparing: rankingPreparing(state) }}
+        preparingText={state ? rankingText(state) : undefined}
+        box={false}
+        empty={(c) => (c.edges.length ? null : state?.status === 'UNAVAILABLE' ? rankingText(state) : 'No customers match.')}
+      >
+        {(c) => <RankedTable rows={c.edges.map((e) => e.node)} total={c.totalCount} fitting={polled.preparing} note={state?.status === 'READY' ? rankingText(state) : null} />}
       </ReportFrame>
     </section>
   );
 }
 
-function RankedTable({ rows, total, fitting }: { rows: Ranked['edges'][number]['node'][]; total: number; fitting: boolean }) {
+function RankedTable({ rows, total, fitting, note }: { rows: Ranked['edges'][number]['node'][]; total: number; fitting: boolean; note: string | null }) {
   return (
     <>
       <p className="muted">
-        {rows.length} of {total.toLocaleString('en')} customers{fitting ? ' · predictions: fitting the value model…' : ''}
+        {rows.length} of {total.toLocaleString('en')} customers{note ? ` · ${note}` : ''}
+        {fitting ? ' · predictions: fitting the value model…' : ''}
       </p>
       <table className="compact ranked-table" aria-label="Customers by value">
         <thead>

@@ -175,21 +175,29 @@ export function SegmentView({ id, client, host, serverUrl, canEdit, canWebhook }
             <span className="muted"> · evaluated {segment.evaluatedAt ? formatTime(segment.evaluatedAt) : 'never'}</span>
           </p>
           {segment.description && <p className="muted">{segment.description}</p>}
-          <p className="rule-summary mono" title="Rule">
-            {describeRule(segment.rule)}
-          </p>
+          {segment.kind === 'LIST' ? (
+            <p className="muted">A saved list: these customers were chosen when it was saved; merges and unmerges carry them over.</p>
+          ) : (
+            <p className="rule-summary mono" title="Rule">
+              {describeRule(segment.rule)}
+            </p>
+          )}
         </div>
         {canEdit && (
           <div className="actions">
-            <button onClick={refresh} disabled={busy !== null}>
-              {busy === 'refresh' ? 'Refreshing…' : 'Refresh'}
-            </button>
+            {segment.kind !== 'LIST' && (
+              <button onClick={refresh} disabled={busy !== null}>
+                {busy === 'refresh' ? 'Refreshing…' : 'Refresh'}
+              </button>
+            )}
             <button onClick={exportCsv} disabled={busy !== null}>
               {busy === 'export' ? 'Exporting…' : 'Export CSV'}
             </button>
-            <a className="button" href={href({ name: 'segment-edit', id })}>
-              Edit
-            </a>
+            {segment.kind !== 'LIST' && (
+              <a className="button" href={href({ name: 'segment-edit', id })}>
+                Edit
+              </a>
+            )}
             <button className="danger" onClick={() => setConfirmDelete(true)} disabled={busy !== null}>
               Delete…
             </button>

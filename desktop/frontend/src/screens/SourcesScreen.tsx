@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type {
+  AdminSourceQuery as AdminSourceData,
   CreateSourceMutation as CreateSourceData,
   CreateSourceMutationVariables,
   FinishIngestJobMutation as FinishData,
@@ -11,15 +12,24 @@ import type {
   SourcesQuery as SourcesData,
   StartIngestJobMutation as StartData,
   StartIngestJobMutationVariables,
+  UpdateSourceMutationVariables,
 } from '../gql/graphql';
 import { guessIdColumn, parseCsv, rowsToRecords, type ParsedCsv } from '../lib/csv';
 import { errorMessage, type Client } from '../lib/graphql';
 import type { Host } from '../lib/host';
 import { BATCH_SIZE, runImport, type ImportProgress, type IngestApi } from '../lib/ingest';
-import { parseMappings } from '../lib/mapping';
+import { formatMappings, parseMappings, sourceUpdateInput, type SourceEditForm } from '../lib/mapping';
 import { formatTime } from '../lib/provenance';
 import { SourceWriteKeys } from './SourceWriteKeys';
-import { CreateSourceMutation, FinishIngestJobMutation, IngestRecordsMutation, SourcesQuery, StartIngestJobMutation } from '../operations';
+import {
+  AdminSourceQuery,
+  CreateSourceMutation,
+  FinishIngestJobMutation,
+  IngestRecordsMutation,
+  SourcesQuery,
+  StartIngestJobMutation,
+  UpdateSourceMutation,
+} from '../operations';
 
 type Source = SourcesData['sources'][number];
 
@@ -31,6 +41,7 @@ export function SourcesScreen({ client, host, role, serverUrl }: { client: Clien
   const [file, setFile] = useState<{ name: string; csv: ParsedCsv } | null>(null);
   const [creating, setCreating] = useState(false);
   const [keysOf, setKeysOf] = useState<string | null>(null);
+  const [editingSource, setEditingSource] = useState<string | null>(null);
   const canIngest = role === 'ADMIN' || role === 'INGEST';
 
   const load = useCallback(async () => {
@@ -107,6 +118,7 @@ export function SourcesScreen({ client, host, role, serverUrl }: { client: Clien
               <th>Identifiers</th>
               <th>Created</th>
               {role === 'ADMIN' && <th>Tracking</th>}
+              {role === 'ADMIN' && <th />}
             </tr>
           </thead>
           <tbody>
@@ -127,10 +139,31 @@ export function SourcesScreen({ client, host, role, serverUrl }: { client: Clien
                     </button>
                   </td>
                 )}
+                {role === 'ADMIN' && (
+                  <td>
+                    {s.name !== 'manual' && (
+                      <button className="small" aria-label={`Edit source ${s.name}`} aria-expanded={editingSource === s.name} onClick={() => setEditingSource((cur) => (cur === s.name ? null : s.name))}>
+                        Edit
+                      </button>
+                    )}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {editingSource && (
+        <EditSource
+          key={editingSource}
+          name={editingSource}
+          client={client}
+          onClose={() => setEditingSource(null)}
+          onSaved={() => {
+            setEditingSource(null);
+            void load();
+          }}
+        />
       )}
       {keysOf && <SourceWriteKeys key={keysOf} source={keysOf} client={client} serverUrl={serverUrl ?? window.location.origin} onClose={() => setKeysOf(null)} />}
     </section>
@@ -195,6 +228,92 @@ function NewSource({ client, onCreated }: { client: Client; onCreated(): void })
       <div className="actions wide">
         <button type="submit" className="primary" disabled={busy}>
           Create source
+        </button>
+      </div>
+    </form>
+  );
+}
+
+// Editing a source's kind, priority and mappings (issue 17): loaded fresh with its
+// revision, so a concurrent edit makes the save a conflict rather than lost.
+function EditSource({ name, client, onClose, onSaved }: { name: string; client: Client; onClose(): void; onSaved(): void }) {
+  const [form, setForm] = useState<SourceEditForm | null>(null);
+  const [revision, setRevision] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    client<AdminSourceData>(AdminSourceQuery)
+      .then((d) => {
+        const s = d.sources.find((x) => x.name === name);
+        if (!live) return;
+        if (!s) return setError(`Source ${name} not found.`);
+        setRevision(s.revision);
+        setForm({ kind: s.kind, priority: s.priority, identifiers: formatMappings(s.identifierFields), traits: formatMappings(s.ownTraitFields) });
+      })
+      .catch((e) => live && setError(errorMessage(e)));
+    return () => {
+      live = false;
+    };
+  }, [client, name]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!form) return;
+    const { input, errors } = sourceUpdateInput(form, revision);
+    if (!input) return setError(errors.join('; '));
+    setBusy(true);
+    setError(null);
+    try {
+      await client<unknown, UpdateSourceMutationVariables>(UpdateSourceMutation, { source: name, input: { ...input, kind: input.kind as SourceKind } });
+      onSaved();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card inline" onSubmit={submit} aria-label={`Edit source ${name}`}>
+      <h2 className="wide">Edit {name}</h2>
+      {form && (
+        <>
+          <label>
+            Kind
+            <select value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value })}>
+              {KINDS.map((k) => (
+                <option key={k}>{k}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Priority
+            <input type="number" value={form.priority} onChange={(e) => setForm({ ...form, priority: Number(e.target.value) || 0 })} />
+          </label>
+          <label className="wide">
+            Identifier fields (payload field:identifier type)
+            <input value={form.identifiers} onChange={(e) => setForm({ ...form, identifiers: e.target.value })} aria-label="Identifier fields" />
+          </label>
+          <label className="wide">
+            Trait fields (payload field:trait, besides the default names)
+            <input value={form.traits} onChange={(e) => setForm({ ...form, traits: e.target.value })} placeholder="given:firstName, member:attributes.membership" aria-label="Trait fields" />
+          </label>
+          <p className="hint wide">Applies to records ingested from now on, and to records sent again; records not sent again keep how they were mapped.</p>
+        </>
+      )}
+      {error && (
+        <p className="error wide" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions wide">
+        <button type="button" onClick={onClose} disabled={busy}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy || !form}>
+          Save source
         </button>
       </div>
     </form>

@@ -35,6 +35,7 @@ import {
   TicketUpdatedSubscription,
 } from '../operations';
 import { HOME, href } from '../routes';
+import { TicketOrder } from './TicketOrder';
 
 type Loaded = TicketData;
 type Ticket = NonNullable<TicketData['ticket']>;
@@ -150,6 +151,7 @@ export function TicketView({ id, client, live, canWork }: Props) {
             ))}
           </p>
           <Sla ticket={t} now={now} />
+          <TicketOrder ticketId={t.id} client={client} canWork={canWork} />
         </header>
 
         {canWork && <Controls ticket={t} data={data} busy={busy} client={client} act={act} />}

@@ -34,6 +34,7 @@ type Ticket struct {
 	ResolutionDue    *time.Time `bson:"resolutionDue,omitempty"`
 	MergedInto       string     `bson:"mergedInto"`
 	CSAT             *Rating    `bson:"csat,omitempty"`
+	OrderID          string     `bson:"orderId,omitempty"`
 	Version          int64      `bson:"version"`
 	// NextDue is the earliest unmet SLA target (noDue if none), maintained on every
 	// save so the breaching queue is one range query and one sort, no expressions.
@@ -70,6 +71,7 @@ func FromTicket(t *ticket.Ticket, version int64, cs string) Ticket {
 		FirstResponseAt: t.FirstResponseAt, SolvedAt: t.SolvedAt, ClosedAt: t.ClosedAt,
 		FirstResponseDue: t.FirstResponseDue, ResolutionDue: t.ResolutionDue,
 		MergedInto: t.MergedInto, Version: version, NextDue: nextDue(t), LastCS: cs,
+		OrderID: t.OrderID,
 	}
 	if d.Tags == nil {
 		d.Tags = []string{}
@@ -87,7 +89,7 @@ func (d Ticket) Ticket() ticket.Ticket {
 		AssigneeID: d.AssigneeID, GroupID: d.GroupID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 		FirstResponseAt: d.FirstResponseAt, SolvedAt: d.SolvedAt, ClosedAt: d.ClosedAt,
 		FirstResponseDue: d.FirstResponseDue, ResolutionDue: d.ResolutionDue,
-		MergedInto: d.MergedInto, Version: d.Version,
+		MergedInto: d.MergedInto, Version: d.Version, OrderID: d.OrderID,
 	}
 	if d.CSAT != nil {
 		t.CSAT = &ticket.Rating{Score: d.CSAT.Score, Comment: d.CSAT.Comment, At: d.CSAT.At}
