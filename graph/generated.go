@@ -898,6 +898,7 @@ type ComplexityRoot struct {
 		MeanOrderValue func(childComplexity int) int
 		Orders         func(childComplexity int) int
 		RecencyDays    func(childComplexity int) int
+		Returned       func(childComplexity int) int
 		Revenue        func(childComplexity int) int
 	}
 
@@ -5725,6 +5726,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PredictionInputs.RecencyDays(childComplexity), true
+	case "PredictionInputs.returned":
+		if e.ComplexityRoot.PredictionInputs.Returned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PredictionInputs.Returned(childComplexity), true
 	case "PredictionInputs.revenue":
 		if e.ComplexityRoot.PredictionInputs.Revenue == nil {
 			break
@@ -10833,7 +10840,9 @@ extend type Query {
   customerValueModel(asOf: Time, currency: String): CustomerValueModel! @auth(roles: [ADMIN])
   """
   Weekly orders and net revenue forecast for the ` + "`" + `weeks` + "`" + ` after ` + "`" + `asOf` + "`" + ` with a prediction
-  interval of ` + "`" + `level` + "`" + `, and the weekly history it was fitted on.
+  interval of ` + "`" + `level` + "`" + `, and the weekly history it was fitted on. Revenue is the forecast
+  of the gross sales times the share of them kept over the history (credit notes are rare
+  large spikes that smoothing the net series takes for changes of level).
   """
   salesForecast(weeks: Int = 13, asOf: Time, currency: String, level: Float = 0.95): SalesForecast! @auth(roles: [ADMIN])
 }
@@ -11132,10 +11141,17 @@ type PredictionInputs {
   recencyDays: Float!
   "T: days from the first purchase day to asOf."
   ageDays: Float!
-  "m: mean value of the repeat purchases (zero without any)."
+  """
+  m: mean value of the repeat purchases (zero without any), times the share of what the
+  customer bought that they kept: returns lower it.
+  """
   meanOrderValue: Money!
+  "Orders before asOf (credit notes are not orders)."
   orders: Int!
+  "Net: the orders less the returns."
   revenue: Money!
+  "Value of the returns (credit notes) before asOf."
+  returned: Money!
   firstOrderAt: Time!
 }
 
@@ -13189,6 +13205,8 @@ func (ec *executionContext) childFields_PredictionInputs(ctx context.Context, fi
 		return ec.fieldContext_PredictionInputs_orders(ctx, field)
 	case "revenue":
 		return ec.fieldContext_PredictionInputs_revenue(ctx, field)
+	case "returned":
+		return ec.fieldContext_PredictionInputs_returned(ctx, field)
 	case "firstOrderAt":
 		return ec.fieldContext_PredictionInputs_firstOrderAt(ctx, field)
 	}
@@ -34918,6 +34936,38 @@ func (ec *executionContext) fieldContext_PredictionInputs_revenue(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _PredictionInputs_returned(ctx context.Context, field graphql.CollectedField, obj *model.PredictionInputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PredictionInputs_returned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Returned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋtesseraᚑcdpᚋtesseraᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PredictionInputs_returned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PredictionInputs",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PredictionInputs_firstOrderAt(ctx context.Context, field graphql.CollectedField, obj *model.PredictionInputs) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -56156,6 +56206,11 @@ func (ec *executionContext) _PredictionInputs(ctx context.Context, sel ast.Selec
 			}
 		case "revenue":
 			out.Values[i] = ec._PredictionInputs_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returned":
+			out.Values[i] = ec._PredictionInputs_returned(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

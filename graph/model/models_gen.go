@@ -1281,11 +1281,16 @@ type PredictionInputs struct {
 	RecencyDays float64 `json:"recencyDays"`
 	// T: days from the first purchase day to asOf.
 	AgeDays float64 `json:"ageDays"`
-	// m: mean value of the repeat purchases (zero without any).
-	MeanOrderValue *Money    `json:"meanOrderValue"`
-	Orders         int       `json:"orders"`
-	Revenue        *Money    `json:"revenue"`
-	FirstOrderAt   time.Time `json:"firstOrderAt"`
+	// m: mean value of the repeat purchases (zero without any), times the share of what the
+	// customer bought that they kept: returns lower it.
+	MeanOrderValue *Money `json:"meanOrderValue"`
+	// Orders before asOf (credit notes are not orders).
+	Orders int `json:"orders"`
+	// Net: the orders less the returns.
+	Revenue *Money `json:"revenue"`
+	// Value of the returns (credit notes) before asOf.
+	Returned     *Money    `json:"returned"`
+	FirstOrderAt time.Time `json:"firstOrderAt"`
 }
 
 type Product struct {

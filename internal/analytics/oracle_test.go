@@ -272,6 +272,9 @@ func (o *oracle) weeks() []SalesWeek {
 					out[i].Orders++
 				}
 				out[i].RevenueMinor += o.net(x)
+				if !counted(x) && o.net(x) < 0 { // a credit note: returned
+					out[i].ReturnedMinor -= o.net(x)
+				}
 			}
 		}
 	}

@@ -26,11 +26,13 @@ const (
 	minHistoryWeeks  = 8 // what forecast.DampedTrend needs
 )
 
-// SalesWeek is one week of history: counted orders and net revenue.
+// SalesWeek is one week of history: counted orders and net revenue (ReturnedMinor is
+// the credit notes' part of it, positive).
 type SalesWeek struct {
-	Start        time.Time
-	Orders       int
-	RevenueMinor int64
+	Start         time.Time
+	Orders        int
+	RevenueMinor  int64
+	ReturnedMinor int64
 }
 
 // Estimate is a forecast value with its prediction interval (the lower bound clipped at
@@ -60,7 +62,8 @@ type SalesForecast struct {
 
 // SalesForecast forecasts weekly counted orders (every currency, guest orders included
 // unless a country is asked) and net revenue in the report currency by damped-trend
-// exponential smoothing (forecast.DampedTrend), fitted on the whole weeks ending at the
+// exponential smoothing (forecast.DampedTrend; revenue: forecast.NetForecast, the gross
+// sales' forecast times the share kept), fitted on the whole weeks ending at the
 // as-of date since the first order (at most MaxHistoryWeeks). The weekly series is one
 // walk of the book; the fit takes milliseconds. On MongoDB the series is a $group of
 // the orders by week, O(orders) per request, or weekly counters kept on write.
@@ -90,15 +93,18 @@ func (s *Service) SalesForecast(_ context.Context, q SalesQuery) (SalesForecast,
 		out.Message = "a forecast needs 8 whole weeks of orders before the as-of date"
 		return out, nil
 	}
-	orders, revenue := make([]float64, len(out.History)), make([]float64, len(out.History))
+	n := len(out.History)
+	orders, gross, returned := make([]float64, n), make([]float64, n), make([]float64, n)
 	for i, w := range out.History {
-		orders[i], revenue[i] = float64(w.Orders), float64(w.RevenueMinor)
+		orders[i], gross[i], returned[i] = float64(w.Orders), float64(w.RevenueMinor+w.ReturnedMinor), float64(w.ReturnedMinor)
 	}
 	fo, err := forecast.DampedTrend(orders, q.Weeks, q.Level)
 	if err != nil {
 		return out, err
 	}
-	fr, err := forecast.DampedTrend(revenue, q.Weeks, q.Level)
+	// Net revenue: the gross sales' forecast times the share kept (credit notes are rare
+	// large spikes that a smoothing of the net series takes for changes of level).
+	fr, err := forecast.NetForecast(gross, returned, q.Weeks, q.Level)
 	if err != nil {
 		return out, err
 	}
@@ -147,6 +153,9 @@ func weekly(st *orderbook.State, v view) []SalesWeek {
 			}
 			if v.cur >= 0 && int(e.Cur) == v.cur {
 				w.RevenueMinor = money.SatAdd(w.RevenueMinor, e.Net)
+				if e.Kind == orderbook.KindCredit && e.Net < 0 {
+					w.ReturnedMinor = money.SatAdd(w.ReturnedMinor, -e.Net)
+				}
 			}
 		}
 	})

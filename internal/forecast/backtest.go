@@ -188,22 +188,34 @@ func Backtest(orders []CustomerOrder, cfg BacktestConfig) (*BacktestResult, erro
 		weeks++
 	}
 	res.HistoryWeeks, res.HistoryStart = weeks, cfg.Cutoff.AddDate(0, 0, -7*weeks)
-	histN, histV := Weekly(all, res.HistoryStart, weeks)
-	futN, futV := Weekly(all, cfg.Cutoff, cfg.Weeks)
-	if res.Orders, err = salesBacktest(histN, futN, cfg); err != nil {
+	histN, histV, histR := Weekly(all, res.HistoryStart, weeks)
+	futN, futV, futR := Weekly(all, cfg.Cutoff, cfg.Weeks)
+	fo, err := DampedTrend(histN, cfg.Weeks, cfg.Level)
+	if err != nil {
 		return nil, err
 	}
-	if res.Sales, err = salesBacktest(histV, futV, cfg); err != nil {
+	res.Orders = salesBacktest(fo, histN, futN, cfg)
+	// Revenue is net: the gross forecast times the share kept (NetForecast), against the
+	// net actuals; the baseline is naive on the net history.
+	fv, err := NetForecast(histV, histR, cfg.Weeks, cfg.Level)
+	if err != nil {
 		return nil, err
 	}
+	res.Sales = salesBacktest(fv, net(histV, histR), net(futV, futR), cfg)
 	return res, nil
 }
 
-func salesBacktest(hist, actual []float64, cfg BacktestConfig) (SalesBacktest, error) {
-	f, err := DampedTrend(hist, len(actual), cfg.Level)
-	if err != nil {
-		return SalesBacktest{}, err
+// net is value less returned, week by week.
+func net(value, returned []float64) []float64 {
+	out := make([]float64, len(value))
+	for i := range value {
+		out[i] = value[i] - returned[i]
 	}
+	return out
+}
+
+// salesBacktest compares the forecast f of actual with the naive baseline on hist.
+func salesBacktest(f SalesForecast, hist, actual []float64, cfg BacktestConfig) SalesBacktest {
 	naive, name := Naive(hist, len(actual), 52)
 	b := SalesBacktest{Forecast: f, NaiveName: name, MAPE: MAPE(actual, f.Point), NaiveMAPE: MAPE(actual, naive)}
 	for i, a := range actual {
@@ -212,14 +224,16 @@ func salesBacktest(hist, actual []float64, cfg BacktestConfig) (SalesBacktest, e
 			b.Inside++
 		}
 	}
-	return b, nil
+	return b
 }
 
 // purchaseDays counts the days with orders.
 func purchaseDays(orders []Order) float64 {
 	days := map[int64]bool{}
 	for _, o := range orders {
-		days[dayNumber(o.At)] = true
+		if o.Value >= 0 { // a return is not a purchase
+			days[dayNumber(o.At)] = true
+		}
 	}
 	return float64(len(days))
 }

@@ -48,13 +48,16 @@ type Order struct {
 
 // Summary is a customer's purchase history as of a date, the input of the models.
 type Summary struct {
-	AsOf     time.Time // orders at or after it are not counted
-	X        int       // repeat purchases: purchase days after the first
-	Tx       float64   // days from the first purchase day to the last
-	T        float64   // days from the start of the first purchase day to AsOf
-	Monetary float64   // mean value of the repeat purchases; 0 when X = 0
-	Orders   int       // orders before AsOf, several a day counted each
-	Revenue  float64   // value of all orders before AsOf, the first purchase's included
+	AsOf time.Time // orders at or after it are not counted
+	X    int       // repeat purchases: purchase days after the first
+	Tx   float64   // days from the first purchase day to the last
+	T    float64   // days from the start of the first purchase day to AsOf
+	// Monetary is the mean value of the repeat purchases (0 when X = 0), times the share
+	// of what the customer bought that they kept (returns are orders of negative value).
+	Monetary float64
+	Orders   int       // orders before AsOf, several a day counted each; returns are not orders
+	Revenue  float64   // value of all orders before AsOf, the first purchase's included, less returns
+	Returned float64   // value of the returns before AsOf (positive)
 	First    time.Time // the first order
 }
 
@@ -65,12 +68,19 @@ func dayNumber(t time.Time) int64 {
 }
 
 // Summarize builds the summary of one customer's orders as of asOf; ok is false when
-// none was placed before it. The orders need not be sorted.
+// none was placed before it. The orders need not be sorted. An order of negative value
+// is a return (a credit note): not a purchase, it lowers the value of the purchases by
+// the share of the bought value that came back, so a customer who sent back what they
+// bought is not expected to spend like one who kept it.
 func Summarize(orders []Order, asOf time.Time) (s Summary, ok bool) {
 	s.AsOf = asOf
 	days := map[int64]float64{} // value per purchase day
 	for _, o := range orders {
 		if !o.At.Before(asOf) {
+			continue
+		}
+		if o.Value < 0 {
+			s.Returned -= o.Value
 			continue
 		}
 		if s.Orders == 0 || o.At.Before(s.First) {
@@ -97,7 +107,11 @@ func Summarize(orders []Order, asOf time.Time) (s Summary, ok bool) {
 	s.T = asOf.Sub(startOfDay(s.First)).Hours() / 24
 	if s.X > 0 {
 		s.Monetary = repeat / float64(s.X)
+		if s.Returned > 0 && s.Revenue > 0 {
+			s.Monetary *= max(0, 1-s.Returned/s.Revenue)
+		}
 	}
+	s.Revenue -= s.Returned
 	return s, true
 }
 

@@ -13,6 +13,9 @@ type SalesForecast struct {
 	Alpha, Beta, Phi    float64   // smoothing of level and trend, damping
 	Sigma               float64   // standard deviation of the one-step residuals
 	Fit                 FitInfo   // LogLik is −SSE
+	// Kept is the share of gross sales kept (NetForecast; 1 for DampedTrend's own):
+	// Point, Lower, Upper and Sigma are scaled by it.
+	Kept float64
 }
 
 // DampedTrend forecasts h steps of y by additive damped-trend exponential smoothing,
@@ -74,7 +77,7 @@ func DampedTrend(y []float64, h int, level float64) (SalesForecast, error) {
 	al, be, phi, l0, b0 := params(u)
 	sse, l, b := run(al, be, phi, l0, b0)
 	info.N, info.LogLik = n, -sse
-	f := SalesForecast{Level: level, Alpha: al, Beta: be, Phi: phi, Sigma: math.Sqrt(sse / float64(n-5)), Fit: info}
+	f := SalesForecast{Level: level, Alpha: al, Beta: be, Phi: phi, Sigma: math.Sqrt(sse / float64(n-5)), Fit: info, Kept: 1}
 	z := math.Sqrt2 * math.Erfinv(level)
 	damp, variance := 0.0, 0.0
 	for k := 1; k <= h; k++ {
@@ -85,6 +88,31 @@ func DampedTrend(y []float64, h int, level float64) (SalesForecast, error) {
 		}
 		p, w := l+damp*b, z*f.Sigma*math.Sqrt(1+variance)
 		f.Point, f.Lower, f.Upper = append(f.Point, p), append(f.Lower, p-w), append(f.Upper, p+w)
+	}
+	return f, nil
+}
+
+// NetForecast forecasts net sales (sales less returns) as the damped-trend forecast of
+// the gross sales times the share of them kept over the history. Returns come as rare
+// large spikes (a credit note for a whole order, weeks after it) that a smoothing of the
+// net series would take for changes of level; the kept share is stable. gross and
+// returned are weekly sums, returned positive. The interval scales with the point.
+func NetForecast(gross, returned []float64, h int, level float64) (SalesForecast, error) {
+	f, err := DampedTrend(gross, h, level)
+	if err != nil {
+		return f, err
+	}
+	var g, r float64
+	for i := range gross {
+		g, r = g+gross[i], r+returned[i]
+	}
+	kept := 1.0
+	if g > 0 {
+		kept = math.Min(1, math.Max(0, 1-r/g))
+	}
+	f.Kept, f.Sigma = kept, f.Sigma*kept
+	for i := range f.Point {
+		f.Point[i], f.Lower[i], f.Upper[i] = f.Point[i]*kept, f.Lower[i]*kept, f.Upper[i]*kept
 	}
 	return f, nil
 }
@@ -112,9 +140,10 @@ func Naive(y []float64, h, season int) (forecast []float64, name string) {
 }
 
 // Weekly sums orders into n weeks from start, week i being [start+7i days, start+7(i+1)
-// days): the number of orders and their value.
-func Weekly(orders []Order, start time.Time, n int) (count, value []float64) {
-	count, value = make([]float64, n), make([]float64, n)
+// days): the number of orders (returns, of negative value, are not orders), the value of
+// the orders (gross) and of the returns (positive).
+func Weekly(orders []Order, start time.Time, n int) (count, value, returned []float64) {
+	count, value, returned = make([]float64, n), make([]float64, n), make([]float64, n)
 	end := start.AddDate(0, 0, 7*n)
 	for _, o := range orders {
 		if o.At.Before(start) || !o.At.Before(end) {
@@ -128,10 +157,14 @@ func Weekly(orders []Order, start time.Time, n int) (count, value []float64) {
 		for i < n-1 && !o.At.Before(start.AddDate(0, 0, 7*(i+1))) {
 			i++
 		}
-		count[i]++
-		value[i] += o.Value
+		if o.Value >= 0 {
+			count[i]++
+			value[i] += o.Value
+		} else {
+			returned[i] -= o.Value
+		}
 	}
-	return count, value
+	return count, value, returned
 }
 
 // MAPE is the mean absolute percentage error of forecast against actual, over the

@@ -94,20 +94,49 @@ func TestNaiveWeeklyMAPE(t *testing.T) {
 		{start, 1},
 		{start.AddDate(0, 0, 7).Add(-time.Second), 2}, // last second of week 0
 		{start.AddDate(0, 0, 7), 4},
+		{start.AddDate(0, 0, 8), -3},   // a return: not an order
 		{start.AddDate(0, 0, 14), 100}, // after
 	}
-	if n, v := Weekly(orders, start, 2); !slices.Equal(n, []float64{2, 1}) || !slices.Equal(v, []float64{3, 4}) {
-		t.Errorf("weekly %v %v", n, v)
+	if n, v, r := Weekly(orders, start, 2); !slices.Equal(n, []float64{2, 1}) || !slices.Equal(v, []float64{3, 4}) || !slices.Equal(r, []float64{0, 3}) {
+		t.Errorf("weekly %v %v %v", n, v, r)
 	}
 	// Weeks of local calendar days across a daylight-saving change (27 March 2011 in London).
 	lon, err := time.LoadLocation("Europe/London")
 	if err == nil {
 		s := time.Date(2011, 3, 25, 0, 0, 0, 0, lon)
-		if n, _ := Weekly([]Order{{time.Date(2011, 4, 1, 0, 30, 0, 0, lon), 1}}, s, 2); !slices.Equal(n, []float64{0, 1}) {
+		if n, _, _ := Weekly([]Order{{time.Date(2011, 4, 1, 0, 30, 0, 0, lon), 1}}, s, 2); !slices.Equal(n, []float64{0, 1}) {
 			t.Errorf("weekly across DST %v", n)
 		}
 	}
 	if m := MAPE([]float64{100, 0, 200}, []float64{110, 5, 100}); math.Abs(m-30) > 1e-12 {
 		t.Errorf("MAPE %g, want 30 (the zero week left out)", m)
+	}
+}
+
+// TestNetForecast: the net forecast is the gross series' damped-trend forecast times the
+// share kept over the history, interval included.
+func TestNetForecast(t *testing.T) {
+	gross := []float64{100, 120, 110, 130, 125, 140, 135, 150, 145, 160}
+	returned := []float64{0, 0, 60, 0, 0, 0, 0, 0, 70, 0} // 130 of 1,315 came back
+	g, err := DampedTrend(gross, 4, 0.9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := NetForecast(gross, returned, 4, 0.9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 1 - 130.0/1315
+	if math.Abs(n.Kept-kept) > 1e-12 || g.Kept != 1 {
+		t.Fatalf("kept %v (gross %v), want %v", n.Kept, g.Kept, kept)
+	}
+	for i := range g.Point {
+		if math.Abs(n.Point[i]-kept*g.Point[i]) > 1e-9 || math.Abs(n.Lower[i]-kept*g.Lower[i]) > 1e-9 || math.Abs(n.Upper[i]-kept*g.Upper[i]) > 1e-9 {
+			t.Errorf("week %d: %v [%v, %v], want %v × gross %v [%v, %v]", i, n.Point[i], n.Lower[i], n.Upper[i], kept, g.Point[i], g.Lower[i], g.Upper[i])
+		}
+	}
+	// More returned than sold (write-offs of goods sold before the data): nothing kept.
+	if z, _ := NetForecast(gross, []float64{2000, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 2, 0.9); z.Kept != 0 || z.Point[0] != 0 {
+		t.Errorf("all returned: kept %v, point %v", z.Kept, z.Point)
 	}
 }

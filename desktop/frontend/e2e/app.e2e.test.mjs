@@ -739,6 +739,15 @@ describe('desktop frontend (browser host)', () => {
       const drill = page.locator('section.rfm-drill');
       await drill.locator('tbody tr').first().waitFor();
       await page.locator('figure[aria-label="RFM grid"]').screenshot({ path: path.join(ARTIFACTS, 'e2e-management-rfm-drill.png') });
+      // The cell saved as a segment: a list of exactly the cell's customers.
+      const total = Number((await drill.locator('h3 .muted').textContent()).match(/\(([\d,]+) customers/)[1].replace(/,/g, ''));
+      const segName = `RFM cell e2e ${Date.now()}`;
+      await drill.getByLabel('Segment name').fill(segName);
+      await drill.getByRole('button', { name: 'Save as segment' }).click();
+      await drill.getByRole('status').getByText(`(${total.toLocaleString('en')} customers`, { exact: false }).waitFor();
+      const { segments } = await gql(`{ segments { name kind memberCount } }`);
+      const saved = segments.find((x) => x.name === segName);
+      assert.deepEqual(saved, { name: segName, kind: 'LIST', memberCount: total }, 'the saved cell');
       // Customers ranked by predicted value: the value model fits in the background.
       await page.getByLabel('Rank by').selectOption('PREDICTED_VALUE');
       await page.locator('.value-model[data-status="READY"]').waitFor({ timeout: 60000 });

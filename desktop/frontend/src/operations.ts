@@ -1184,3 +1184,14 @@ export const SetTicketOrderMutation = /* GraphQL */ `
     setTicketOrder(id: $id, orderId: $orderId) { id orderId order { id externalId placedAt total { formatted } } }
   }
 `;
+
+// RFM cell saved as a segment
+export const SaveRfmCellAsSegmentMutation = /* GraphQL */ `
+  mutation SaveRfmCellAsSegment($recency: Int!, $frequency: Int!, $name: String!, $country: String, $currency: String, $asOf: Time) {
+    saveRfmCellAsSegment(recency: $recency, frequency: $frequency, name: $name, country: $country, currency: $currency, asOf: $asOf) {
+      id
+      name
+      memberCount
+    }
+  }
+`;

@@ -243,13 +243,20 @@ func (s *Predictor) fit(k modelKey) modelEntry {
 }
 
 // purchases appends a customer's counted orders in the currency before asOf, in
-// minor units (Gamma-Gamma's fit does not depend on the unit).
+// minor units (Gamma-Gamma's fit does not depend on the unit), and their credit notes as
+// returns (negative values: they lower the value of the purchases, see forecast.Summarize).
 func purchases(dst []forecast.Order, es []orderbook.Entry, cur int, asOf int64) []forecast.Order {
 	for _, e := range es {
 		if e.At >= asOf {
 			break
 		}
-		if e.Kind == orderbook.KindOrder && int(e.Cur) == cur {
+		if int(e.Cur) != cur {
+			continue
+		}
+		switch {
+		case e.Kind == orderbook.KindOrder:
+			dst = append(dst, forecast.Order{At: time.UnixMilli(e.At).UTC(), Value: float64(e.Net)})
+		case e.Kind == orderbook.KindCredit && e.Net < 0:
 			dst = append(dst, forecast.Order{At: time.UnixMilli(e.At).UTC(), Value: float64(e.Net)})
 		}
 	}

@@ -153,7 +153,7 @@ func ToPredictedValue(p valuemodel.Prediction) *model.PredictedValue {
 
 func toInputs(s forecast.Summary, cur string) *model.PredictionInputs {
 	return &model.PredictionInputs{Frequency: s.X, RecencyDays: s.Tx, AgeDays: s.T, MeanOrderValue: reportMoneyF(s.Monetary, cur), Orders: s.Orders,
-		Revenue: reportMoneyF(s.Revenue, cur), FirstOrderAt: s.First}
+		Revenue: reportMoneyF(s.Revenue, cur), Returned: reportMoneyF(s.Returned, cur), FirstOrderAt: s.First}
 }
 
 func ToSalesForecast(f analytics.SalesForecast) *model.SalesForecast {

@@ -1479,3 +1479,15 @@ export type SetTicketOrderMutationVariables = Exact<{
 
 
 export type SetTicketOrderMutation = { setTicketOrder: { id: string, orderId: string | null, order: { id: string, externalId: string, placedAt: string, total: { formatted: string } } | null } };
+
+export type SaveRfmCellAsSegmentMutationVariables = Exact<{
+  recency: number;
+  frequency: number;
+  name: string;
+  country?: string | null | undefined;
+  currency?: string | null | undefined;
+  asOf?: string | null | undefined;
+}>;
+
+
+export type SaveRfmCellAsSegmentMutation = { saveRfmCellAsSegment: { id: string, name: string, memberCount: number } };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bandLabel,
+  cellSegmentName,
   cohortTable,
   dayEnd,
   defaultRange,
@@ -227,5 +228,13 @@ describe('readiness and ranking', () => {
     expect(rankingAsOfToRefetch(r('FITTING'), [row('2011-12-10T15:04:05Z')])).toBeNull();
     expect(rankingAsOfToRefetch(r('READY'), [])).toBeNull();
     expect(rankingAsOfToRefetch(null, [row('2011-12-10T15:04:05Z')])).toBeNull();
+  });
+});
+
+describe('cellSegmentName', () => {
+  it('names the cell, the country and the as-of day', () => {
+    expect(cellSegmentName(4, 3, '2011-12-09T23:59:59Z', 'GB')).toBe('RFM R4 F3 GB as of 2011-12-09');
+    expect(cellSegmentName(5, 1, '2011-12-10T00:00:00.000Z')).toBe('RFM R5 F1 as of 2011-12-10');
+    expect(cellSegmentName(1, 1, undefined)).toMatch(/^RFM R1 F1 as of \d{4}-\d\d-\d\d$/);
   });
 });

@@ -196,6 +196,15 @@ export function bandLabel(b: Band, unit: 'days' | 'orders'): string {
   return `${b.min}–${b.max} ${unit}`;
 }
 
+/**
+ * The name offered for an RFM cell saved as a segment: the cell, the scope's country and
+ * the as-of day (a cell means "as of" a date), e.g. "RFM R4 F3 GB as of 2011-12-09".
+ */
+export function cellSegmentName(r: number, f: number, asOf: string | undefined, country?: string): string {
+  const day = asOf ? asOf.slice(0, 10) : new Date().toISOString().slice(0, 10);
+  return `RFM R${r} F${f}${country ? ` ${country}` : ''} as of ${day}`;
+}
+
 export interface RfmCellIn {
   r: number;
   f: number;

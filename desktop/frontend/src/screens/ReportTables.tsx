@@ -13,13 +13,15 @@ import type {
   RefitCustomerValueModelMutationVariables,
   RfmCellQuery as CellData,
   RfmCellQueryVariables,
+  SaveRfmCellAsSegmentMutation as SavedCell,
+  SaveRfmCellAsSegmentMutationVariables,
   RfmGridQuery as GridData,
   RfmGridQueryVariables,
 } from '../gql/graphql';
 import { errorMessage, type Client } from '../lib/graphql';
 import { formatTime } from '../lib/provenance';
-import { bandLabel, cohortTable, formatMinor, formatShare, heatColor, parseMajor, preparing, rankingAsOfToRefetch, rankingPreparing, rankingText, rfmMatrix } from '../lib/reports';
-import { CohortRetentionQuery, CustomerValueModelQuery, RankedCustomersQuery, RefitCustomerValueModelMutation, RfmCellQuery, RfmGridQuery } from '../operations';
+import { bandLabel, cellSegmentName, cohortTable, formatMinor, formatShare, heatColor, parseMajor, preparing, rankingAsOfToRefetch, rankingPreparing, rankingText, rfmMatrix } from '../lib/reports';
+import { CohortRetentionQuery, CustomerValueModelQuery, RankedCustomersQuery, RefitCustomerValueModelMutation, RfmCellQuery, RfmGridQuery, SaveRfmCellAsSegmentMutation } from '../operations';
 import { href } from '../routes';
 import type { Scope } from './ManagementScreen';
 import { ReportFrame, usePolled } from './ReportFrame';
@@ -221,7 +223,56 @@ function RfmDrill({ client, scope, r, f }: { client: Client; scope: Scope; r: nu
           More
         </button>
       )}
+      {page && page.totalCount > 0 && <SaveCell client={client} scope={scope} r={r} f={f} />}
     </section>
+  );
+}
+
+/** Saves the cell's customers as a LIST segment (campaigns and journeys can target it). */
+function SaveCell({ client, scope, r, f }: { client: Client; scope: Scope; r: number; f: number }) {
+  const [name, setName] = useState(() => cellSegmentName(r, f, scope.asOf, scope.country));
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState<SavedCell['saveRfmCellAsSegment'] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const d = await client<SavedCell, SaveRfmCellAsSegmentMutationVariables>(SaveRfmCellAsSegmentMutation, { ...scope, recency: r, frequency: f, name });
+      setSaved(d.saveRfmCellAsSegment);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="save-cell"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <label>
+        Save these customers as a segment{' '}
+        <input value={name} onChange={(e) => setName(e.target.value)} aria-label="Segment name" maxLength={200} required />
+      </label>{' '}
+      <button type="submit" className="small" disabled={busy || !name.trim()}>
+        {busy ? 'Saving…' : 'Save as segment'}
+      </button>
+      {saved && (
+        <p role="status">
+          Saved: <a href={href({ name: 'segment', id: saved.id })}>{saved.name}</a> ({saved.memberCount.toLocaleString('en')} customers, a list kept as of
+          this date).
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
   );
 }
 

@@ -81,14 +81,14 @@ func load(path string) ([]forecast.CustomerOrder, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		// Cancellations are credit notes: returns, of negative value (forecast.Summarize).
 		if inv.Cancellation() {
 			cancelled++
-			continue
 		}
 		o := inv.Order("retail", "", "")
 		orders = append(orders, forecast.CustomerOrder{Customer: inv.CustomerID, Order: forecast.Order{At: inv.At, Value: float64(o.TotalMinor) / 100}})
 	}
-	return orders, fmt.Sprintf("%d invoices (%d cancellations left out)", len(orders)+cancelled, cancelled), nil
+	return orders, fmt.Sprintf("%d invoices (%d of them cancellations: returns)", len(orders), cancelled), nil
 }
 
 func report(out io.Writer, r *forecast.BacktestResult) {

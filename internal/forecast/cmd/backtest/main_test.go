@@ -65,7 +65,7 @@ func TestRun(t *testing.T) {
 	if err := run([]string{"-data", path}, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"(1 cancellations left out)", "BG/NBD (days)", "naive", "repeat purchases before", "Highest predicted value", "MAPE forecast", "2011-12-02"} {
+	for _, want := range []string{"(1 of them cancellations: returns)", "BG/NBD (days)", "naive", "repeat purchases before", "Highest predicted value", "MAPE forecast", "2011-12-02"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
