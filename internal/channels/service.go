@@ -22,6 +22,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/membership"
 	"github.com/tessera-cdp/tessera/internal/netguard"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/inbound"
 )
 
 // Tickets is what channels do with tickets (ticket.Service).
@@ -279,7 +280,7 @@ func (s *Service) file(ctx context.Context, c Channel, m Message) (Result, error
 			return Result{}, err
 		}
 		if err == nil {
-			if ref.TicketID, err = ticket.Continuable(ctx, s.Tickets.GetTicket, conv.TicketID); err != nil {
+			if ref.TicketID, err = inbound.Continuable(ctx, s.Tickets.GetTicket, conv.TicketID); err != nil {
 				return Result{}, err
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/mail"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/inbound"
 )
 
 // Tickets is what the e-mail channel does with tickets (ticket.Service).
@@ -278,7 +279,7 @@ func (s *Service) plan(ctx context.Context, in Parsed) (Ref, error) {
 		}
 	}
 	if plan.TicketID != "" {
-		id, err := ticket.Continuable(ctx, s.Tickets.GetTicket, plan.TicketID)
+		id, err := inbound.Continuable(ctx, s.Tickets.GetTicket, plan.TicketID)
 		if err != nil {
 			return Ref{}, err
 		}

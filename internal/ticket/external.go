@@ -1,11 +1,6 @@
 package ticket
 
-import (
-	"context"
-	"errors"
-
-	"github.com/tessera-cdp/tessera/internal/apperr"
-)
+import "context"
 
 // IDs fixes the ids of what a change creates ("" takes a new one). A caller importing
 // from outside (an e-mail) derives them from the outside id, so repeating the change
@@ -39,27 +34,4 @@ func (s *Service) replied(ctx context.Context, t Ticket, m Message) {
 	for _, f := range s.Replied {
 		f(ctx, t, m)
 	}
-}
-
-// Continuable follows merges from ticket id to the ticket that lives on, and returns it
-// if a message from outside (e-mail, a connector) may continue it: "" for a missing or
-// closed one, where the message opens a new ticket instead.
-func Continuable(ctx context.Context, get func(context.Context, string) (Ticket, error), id string) (string, error) {
-	for range 5 {
-		t, err := get(ctx, id)
-		if errors.Is(err, ErrNotFound) || apperr.IsNotFound(err) {
-			return "", nil
-		}
-		if err != nil {
-			return "", err
-		}
-		if t.MergedInto == "" {
-			if t.Status == StatusClosed {
-				return "", nil
-			}
-			return t.ID, nil
-		}
-		id = t.MergedInto
-	}
-	return "", nil
 }

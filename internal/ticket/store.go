@@ -25,7 +25,6 @@ type Changeset struct {
 // ErrNotFound (possibly wrapped) for unknown ids.
 type Store interface {
 	GetTicket(ctx context.Context, id string) (Ticket, error)
-	ListTickets(ctx context.Context, f Filter, p Page) (TicketPage, error)
 	Save(ctx context.Context, cs Changeset) error
 
 	// ListMessages returns a ticket's messages oldest first.

@@ -13,6 +13,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketdoc"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	ticketlisting "github.com/tessera-cdp/tessera/internal/ticket/listing"
 )
 
 // The ticket listing behind the queues: a keyset page on (sort key, _id), from the
@@ -26,7 +27,7 @@ type ticketCursor struct {
 // MaxPage bounds one page of tickets.
 const MaxPage = 200
 
-func ticketFilter(f ticket.Filter) bson.M {
+func ticketFilter(f ticketlisting.Filter) bson.M {
 	q := bson.M{}
 	if len(f.Statuses) > 0 {
 		q["status"] = bson.M{"$in": f.Statuses}
@@ -66,10 +67,10 @@ func ticketFilter(f ticket.Filter) bson.M {
 // ListTickets lists a page of tickets matching f. Where only _id lookups are indexed
 // and the in-process queue index is built (queues.go), the page comes from it and
 // point reads of its tickets; elsewhere (and until then) from the query.
-func (s *Store) ListTickets(ctx context.Context, f ticket.Filter, p ticket.Page) (ticket.TicketPage, error) {
+func (s *Store) ListTickets(ctx context.Context, f ticketlisting.Filter, p ticketlisting.Page) (ticketlisting.TicketPage, error) {
 	lp, err := listParams(p)
 	if err != nil {
-		return ticket.TicketPage{}, err
+		return ticketlisting.TicketPage{}, err
 	}
 	if s.inProcessQueues() {
 		if pg, ok, err := s.listFromIndex(ctx, f, p.Order, lp); ok || err != nil {
@@ -87,7 +88,7 @@ type listing struct {
 	after *ticketCursor
 }
 
-func listParams(p ticket.Page) (listing, error) {
+func listParams(p ticketlisting.Page) (listing, error) {
 	lp := listing{limit: p.Limit, dir: 1}
 	if lp.limit <= 0 {
 		lp.limit = 50
@@ -96,10 +97,10 @@ func listParams(p ticket.Page) (listing, error) {
 	// Keyset pagination on (sort key, _id); _id breaks ties and is the whole key for
 	// creation order, since ids are ULIDs.
 	switch p.Order {
-	case ticket.OrderCreatedAsc:
-	case ticket.OrderDueAsc:
+	case ticketlisting.OrderCreatedAsc:
+	case ticketlisting.OrderDueAsc:
 		lp.key = "nextDue"
-	case ticket.OrderUpdatedDesc, "":
+	case ticketlisting.OrderUpdatedDesc, "":
 		lp.key, lp.dir = "updatedAt", -1
 	default:
 		return lp, fmt.Errorf("%w: unknown order %q", ticket.ErrInvalidInput, p.Order)
@@ -117,7 +118,7 @@ func listParams(p ticket.Page) (listing, error) {
 
 // listByQuery is the listing as a query: on MongoDB served by the indexes of
 // EnsureIndexes; the reference of the in-process index.
-func (s *Store) listByQuery(ctx context.Context, f ticket.Filter, lp listing) (ticket.TicketPage, error) {
+func (s *Store) listByQuery(ctx context.Context, f ticketlisting.Filter, lp listing) (ticketlisting.TicketPage, error) {
 	key, dir, limit := lp.key, lp.dir, lp.limit
 	q := ticketFilter(f)
 	if c := lp.after; c != nil {
@@ -139,9 +140,9 @@ func (s *Store) listByQuery(ctx context.Context, f ticket.Filter, lp listing) (t
 	}
 	docs, err := dbkit.FindAll[ticketdoc.Ticket](ctx, s.tickets, q, options.Find().SetSort(sort).SetLimit(int64(limit+1)))
 	if err != nil {
-		return ticket.TicketPage{}, err
+		return ticketlisting.TicketPage{}, err
 	}
-	var pg ticket.TicketPage
+	var pg ticketlisting.TicketPage
 	for i, d := range docs {
 		if i == limit {
 			pg.Next = encodeCursor(docs[limit-1], key)
@@ -153,12 +154,12 @@ func (s *Store) listByQuery(ctx context.Context, f ticket.Filter, lp listing) (t
 }
 
 // TicketCursor is the cursor right after t in a listing of order o.
-func (s *Store) TicketCursor(t ticket.Ticket, o ticket.Order) string {
+func (s *Store) TicketCursor(t ticket.Ticket, o ticketlisting.Order) string {
 	key := ""
 	switch o {
-	case ticket.OrderDueAsc:
+	case ticketlisting.OrderDueAsc:
 		key = "nextDue"
-	case ticket.OrderUpdatedDesc, "":
+	case ticketlisting.OrderUpdatedDesc, "":
 		key = "updatedAt"
 	}
 	return encodeCursor(ticketdoc.FromTicket(&t, t.Version, ""), key)

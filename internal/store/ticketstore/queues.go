@@ -10,6 +10,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/store/ticketstore/ticketdoc"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	ticketlisting "github.com/tessera-cdp/tessera/internal/ticket/listing"
 	"github.com/tessera-cdp/tessera/internal/ticket/queueindex"
 )
 
@@ -102,14 +103,14 @@ func (s *Store) StartQueueIndex(ctx context.Context) {
 
 // listFromIndex is a page of the listing from the queue index and a point read of
 // each of its tickets; ok is false if the index is not built.
-func (s *Store) listFromIndex(ctx context.Context, f ticket.Filter, o ticket.Order, lp listing) (ticket.TicketPage, bool, error) {
+func (s *Store) listFromIndex(ctx context.Context, f ticketlisting.Filter, o ticketlisting.Order, lp listing) (ticketlisting.TicketPage, bool, error) {
 	var after *queueindex.Cursor
 	if lp.after != nil {
 		after = &queueindex.Cursor{K: queueindex.Ms(lp.after.K), ID: lp.after.ID}
 	}
 	got, ok := s.queues.Page(f, o, after, lp.limit)
 	if !ok {
-		return ticket.TicketPage{}, false, nil
+		return ticketlisting.TicketPage{}, false, nil
 	}
 	page := got[:min(len(got), lp.limit)]
 	ids := make([]string, len(page))
@@ -118,13 +119,13 @@ func (s *Store) listFromIndex(ctx context.Context, f ticket.Filter, o ticket.Ord
 	}
 	docs, err := dbkit.PointReads[ticketdoc.Ticket](ctx, s.tickets, ids)
 	if err != nil {
-		return ticket.TicketPage{}, true, err
+		return ticketlisting.TicketPage{}, true, err
 	}
 	byID := make(map[string]ticketdoc.Ticket, len(docs))
 	for _, d := range docs {
 		byID[d.ID] = d
 	}
-	var pg ticket.TicketPage
+	var pg ticketlisting.TicketPage
 	for _, id := range ids {
 		if d, ok := byID[id]; ok { // gone meanwhile (an insert undone): skipped
 			pg.Tickets = append(pg.Tickets, d.Ticket())

@@ -11,6 +11,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/store/dbkit"
 	"github.com/tessera-cdp/tessera/internal/testdb"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	ticketlisting "github.com/tessera-cdp/tessera/internal/ticket/listing"
 	"github.com/tessera-cdp/tessera/internal/ticket/queue"
 )
 
@@ -51,8 +52,8 @@ func scramble(r *rand.Rand, t *ticket.Ticket) {
 	}
 }
 
-func randomFilter(r *rand.Rand) ticket.Filter {
-	var f ticket.Filter
+func randomFilter(r *rand.Rand) ticketlisting.Filter {
+	var f ticketlisting.Filter
 	if r.IntN(2) == 0 {
 		f.Statuses = []ticket.Status{pick(r, ticket.Statuses...), pick(r, ticket.Statuses...)}
 	}
@@ -84,13 +85,13 @@ func randomFilter(r *rand.Rand) ticket.Filter {
 // sameListing walks every page of a listing, from the in-process index (ListTickets)
 // and from the query, and compares them, cursors included; and starts again after a
 // ticket of each page.
-func sameListing(t *testing.T, s *Store, f ticket.Filter, o ticket.Order, limit int) {
+func sameListing(t *testing.T, s *Store, f ticketlisting.Filter, o ticketlisting.Order, limit int) {
 	t.Helper()
 	ctx := context.Background()
 	after := ""
 	var restarts []string
 	for range 100 {
-		p := ticket.Page{Order: o, After: after, Limit: limit}
+		p := ticketlisting.Page{Order: o, After: after, Limit: limit}
 		got, err := s.ListTickets(ctx, f, p)
 		if err != nil {
 			t.Fatal(err)
@@ -115,7 +116,7 @@ func sameListing(t *testing.T, s *Store, f ticket.Filter, o ticket.Order, limit 
 		after = want.Next
 	}
 	for _, c := range restarts[:min(len(restarts), 2)] {
-		p := ticket.Page{Order: o, After: c, Limit: limit}
+		p := ticketlisting.Page{Order: o, After: c, Limit: limit}
 		got, err := s.ListTickets(ctx, f, p)
 		if err != nil {
 			t.Fatal(err)
@@ -147,7 +148,7 @@ func sameQueues(t *testing.T, s *Store, rounds int) {
 	}
 	for range rounds {
 		f := randomFilter(r)
-		for _, o := range []ticket.Order{ticket.OrderCreatedAsc, ticket.OrderDueAsc, ticket.OrderUpdatedDesc} {
+		for _, o := range []ticketlisting.Order{ticketlisting.OrderCreatedAsc, ticketlisting.OrderDueAsc, ticketlisting.OrderUpdatedDesc} {
 			sameListing(t, s, f, o, pick(r, 4, 9, 25, 0))
 		}
 	}
@@ -242,8 +243,8 @@ func TestTicketQueueIndexAsQuery(t *testing.T) {
 		t.Fatal("index not shared")
 	}
 	// A bad cursor or order is refused as before.
-	for _, p := range []ticket.Page{{After: "!!"}, {Order: "sideways"}} {
-		if _, err := s.ListTickets(ctx, ticket.Filter{}, p); !errors.Is(err, ticket.ErrInvalidInput) {
+	for _, p := range []ticketlisting.Page{{After: "!!"}, {Order: "sideways"}} {
+		if _, err := s.ListTickets(ctx, ticketlisting.Filter{}, p); !errors.Is(err, ticket.ErrInvalidInput) {
 			t.Fatalf("%+v: %v", p, err)
 		}
 	}

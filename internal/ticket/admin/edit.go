@@ -8,6 +8,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/listing"
 )
 
 // Editing and deleting the configuration. There are no transactions, so a change that
@@ -47,7 +48,7 @@ type EditStore interface {
 	DeleteMacro(ctx context.Context, id string) (ticket.Macro, error)
 	// ListTickets is the queue listing (the in-process queue index on the embedded
 	// database, an indexed query on MongoDB).
-	ListTickets(ctx context.Context, f ticket.Filter, p ticket.Page) (ticket.TicketPage, error)
+	ListTickets(ctx context.Context, f listing.Filter, p listing.Page) (listing.TicketPage, error)
 }
 
 // Tickets changes tickets through the help desk's own logic (ticket.Service), so an
@@ -166,10 +167,10 @@ func (s *Service) DeleteAgent(ctx context.Context, id string, by ticket.Actor) (
 // unassignAll unassigns the agent's open tickets a page at a time: each unassigned
 // ticket leaves the listing, so the first page is read again until it is empty.
 func (s *Service) unassignAll(ctx context.Context, agentID string, by ticket.Actor) (int, error) {
-	f := ticket.Filter{Statuses: slices.Clone(ticket.OpenStatuses), AssigneeID: &agentID}
+	f := listing.Filter{Statuses: slices.Clone(ticket.OpenStatuses), AssigneeID: &agentID}
 	n, failures := 0, 0
 	for {
-		pg, err := s.Store.ListTickets(ctx, f, ticket.Page{Order: ticket.OrderCreatedAsc, Limit: 100})
+		pg, err := s.Store.ListTickets(ctx, f, listing.Page{Order: listing.OrderCreatedAsc, Limit: 100})
 		if err != nil {
 			return n, err
 		}
@@ -253,7 +254,7 @@ func (s *Service) DeleteGroup(ctx context.Context, id string) (ticket.Group, err
 			return ticket.Group{}, apperr.Conflictf("group %s receives the mail of %s; point the mailbox at another group first", id, addrs[0])
 		}
 	}
-	pg, err := s.Store.ListTickets(ctx, ticket.Filter{Statuses: slices.Clone(ticket.OpenStatuses), GroupID: &id}, ticket.Page{Limit: 1})
+	pg, err := s.Store.ListTickets(ctx, listing.Filter{Statuses: slices.Clone(ticket.OpenStatuses), GroupID: &id}, listing.Page{Limit: 1})
 	if err != nil {
 		return ticket.Group{}, err
 	}

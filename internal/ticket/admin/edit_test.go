@@ -10,6 +10,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/listing"
 )
 
 // The in-memory store's edits (EditStore), tickets included for ListTickets.
@@ -133,8 +134,8 @@ func (s *memAdmin) DeleteMacro(_ context.Context, id string) (ticket.Macro, erro
 	return ticket.Macro{}, fmt.Errorf("macro %s: %w", id, ticket.ErrNotFound)
 }
 
-func (s *memAdmin) ListTickets(_ context.Context, f ticket.Filter, p ticket.Page) (ticket.TicketPage, error) {
-	var pg ticket.TicketPage
+func (s *memAdmin) ListTickets(_ context.Context, f listing.Filter, p listing.Page) (listing.TicketPage, error) {
+	var pg listing.TicketPage
 	for _, t := range s.tickets {
 		if f.Matches(&t) && len(pg.Tickets) < p.Limit {
 			pg.Tickets = append(pg.Tickets, t)

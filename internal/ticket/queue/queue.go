@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/listing"
 )
 
 // Name names one of the agent queues.
@@ -46,20 +47,20 @@ type Filter struct {
 }
 
 // FilterFor turns a queue, the caller's agent id (for MINE) and the caller's extra
-// filter into one ticket.Filter and the queue's order. The filter narrows the queue;
+// filter into one listing.Filter and the queue's order. The filter narrows the queue;
 // ok is false when the two contradict (the result is empty without asking the store).
-func FilterFor(q Name, agentID string, in *Filter, now time.Time) (f ticket.Filter, o ticket.Order, ok bool, err error) {
+func FilterFor(q Name, agentID string, in *Filter, now time.Time) (f listing.Filter, o listing.Order, ok bool, err error) {
 	switch q {
 	case Unassigned:
-		f, o = UnassignedFilter(), ticket.OrderCreatedAsc
+		f, o = UnassignedFilter(), listing.OrderCreatedAsc
 	case Mine:
-		f, o = MineFilter(agentID), ticket.OrderCreatedAsc
+		f, o = MineFilter(agentID), listing.OrderCreatedAsc
 	case BreachingSoon:
-		f, o = BreachingSoonFilter(now, BreachingWindow), ticket.OrderDueAsc
+		f, o = BreachingSoonFilter(now, BreachingWindow), listing.OrderDueAsc
 	case All:
-		o = ticket.OrderUpdatedDesc
+		o = listing.OrderUpdatedDesc
 	default:
-		f, o = AllOpenFilter(), ticket.OrderUpdatedDesc
+		f, o = AllOpenFilter(), listing.OrderUpdatedDesc
 	}
 	if in == nil {
 		return f, o, true, nil
@@ -124,9 +125,9 @@ type Page struct {
 
 // Store is what the queues read; the ticket store implements it.
 type Store interface {
-	ListTickets(ctx context.Context, f ticket.Filter, p ticket.Page) (ticket.TicketPage, error)
+	ListTickets(ctx context.Context, f listing.Filter, p listing.Page) (listing.TicketPage, error)
 	// TicketCursor is the cursor after t in a listing of order o.
-	TicketCursor(t ticket.Ticket, o ticket.Order) string
+	TicketCursor(t ticket.Ticket, o listing.Order) string
 }
 
 // Service lists the queues.
@@ -149,7 +150,7 @@ func (s *Service) List(ctx context.Context, q Query) (Page, error) {
 	if err != nil || !ok {
 		return Page{}, err
 	}
-	pg, err := s.Store.ListTickets(ctx, f, ticket.Page{Order: order, After: q.After, Limit: q.Limit})
+	pg, err := s.Store.ListTickets(ctx, f, listing.Page{Order: order, After: q.After, Limit: q.Limit})
 	if err != nil {
 		return Page{}, err
 	}
@@ -161,17 +162,19 @@ func (s *Service) List(ctx context.Context, q Query) (Page, error) {
 }
 
 // AllOpenFilter: every ticket still needing work.
-func AllOpenFilter() ticket.Filter { return ticket.Filter{Statuses: slices.Clone(ticket.OpenStatuses)} }
+func AllOpenFilter() listing.Filter {
+	return listing.Filter{Statuses: slices.Clone(ticket.OpenStatuses)}
+}
 
 // UnassignedFilter: open tickets nobody owns.
-func UnassignedFilter() ticket.Filter {
+func UnassignedFilter() listing.Filter {
 	f := AllOpenFilter()
 	f.AssigneeID = ptr("")
 	return f
 }
 
 // MineFilter: open tickets assigned to agentID.
-func MineFilter(agentID string) ticket.Filter {
+func MineFilter(agentID string) listing.Filter {
 	f := AllOpenFilter()
 	f.AssigneeID = ptr(agentID)
 	return f
@@ -179,7 +182,7 @@ func MineFilter(agentID string) ticket.Filter {
 
 // BreachingSoonFilter: open tickets with an unmet target due within `within`
 // of now (or already overdue).
-func BreachingSoonFilter(now time.Time, within time.Duration) ticket.Filter {
+func BreachingSoonFilter(now time.Time, within time.Duration) listing.Filter {
 	f := AllOpenFilter()
 	f.BreachingBy = ptr(now.Add(within))
 	return f

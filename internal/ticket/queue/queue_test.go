@@ -9,22 +9,23 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/listing"
 )
 
 func TestQueueFilterForQueues(t *testing.T) {
 	for _, tc := range []struct {
 		q         Name
-		order     ticket.Order
+		order     listing.Order
 		statuses  []ticket.Status
 		assignee  *string
 		breaching bool
 	}{
-		{Unassigned, ticket.OrderCreatedAsc, ticket.OpenStatuses, ptr(""), false},
-		{Mine, ticket.OrderCreatedAsc, ticket.OpenStatuses, ptr("me"), false},
-		{BreachingSoon, ticket.OrderDueAsc, ticket.OpenStatuses, nil, true},
-		{All, ticket.OrderUpdatedDesc, nil, nil, false},
-		{AllOpen, ticket.OrderUpdatedDesc, ticket.OpenStatuses, nil, false},
-		{"", ticket.OrderUpdatedDesc, ticket.OpenStatuses, nil, false}, // unknown: all open
+		{Unassigned, listing.OrderCreatedAsc, ticket.OpenStatuses, ptr(""), false},
+		{Mine, listing.OrderCreatedAsc, ticket.OpenStatuses, ptr("me"), false},
+		{BreachingSoon, listing.OrderDueAsc, ticket.OpenStatuses, nil, true},
+		{All, listing.OrderUpdatedDesc, nil, nil, false},
+		{AllOpen, listing.OrderUpdatedDesc, ticket.OpenStatuses, nil, false},
+		{"", listing.OrderUpdatedDesc, ticket.OpenStatuses, nil, false}, // unknown: all open
 	} {
 		f, o, ok, err := FilterFor(tc.q, "me", nil, t0)
 		if err != nil || !ok {
@@ -49,7 +50,7 @@ func TestQueueFilterForNarrows(t *testing.T) {
 		t.Fatalf("ok=%v err=%v", ok, err)
 	}
 	// The open queue keeps only the open statuses asked for; the rest narrows as given.
-	if o != ticket.OrderCreatedAsc || !slices.Equal(f.Statuses, []ticket.Status{ticket.StatusPending}) || !slices.Equal(f.Priorities, []ticket.Priority{ticket.PriorityHigh}) ||
+	if o != listing.OrderCreatedAsc || !slices.Equal(f.Statuses, []ticket.Status{ticket.StatusPending}) || !slices.Equal(f.Priorities, []ticket.Priority{ticket.PriorityHigh}) ||
 		*f.AssigneeID != "me" || *f.GroupID != "g1" || f.RequesterID != "c1" || !f.CreatedFrom.Equal(from) || !f.CreatedTo.Equal(to) {
 		t.Errorf("got %+v", f)
 	}
@@ -102,7 +103,7 @@ func TestQueues(t *testing.T) {
 		"solved-late": {Status: ticket.StatusSolved, ResolutionDue: ptr(now.Add(-time.Hour)), SolvedAt: ptr(now)},
 		"closed":      {Status: ticket.StatusClosed},
 	}
-	match := func(f ticket.Filter) []string {
+	match := func(f listing.Filter) []string {
 		var out []string
 		for name, tk := range tickets {
 			if f.Matches(tk) {
@@ -114,14 +115,14 @@ func TestQueues(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		f    ticket.Filter
+		f    listing.Filter
 		want []string
 	}{
 		{"unassigned", UnassignedFilter(), []string{"fr-met", "fr-soon", "unassigned"}},
 		{"mine", MineFilter("me"), []string{"mine"}},
 		{"all open", AllOpenFilter(), []string{"fr-met", "fr-soon", "mine", "on-hold", "other", "res-later", "res-overdue", "unassigned"}},
 		{"breaching within 1h", BreachingSoonFilter(now, time.Hour), []string{"fr-soon", "res-overdue"}},
-		{"tags and priority", ticket.Filter{Tags: []string{"x"}, Priorities: []ticket.Priority{ticket.PriorityHigh}}, nil},
+		{"tags and priority", listing.Filter{Tags: []string{"x"}, Priorities: []ticket.Priority{ticket.PriorityHigh}}, nil},
 	} {
 		if got := match(tc.f); !slices.Equal(got, tc.want) {
 			t.Errorf("%s = %v, want %v", tc.name, got, tc.want)
@@ -138,7 +139,7 @@ func TestList(t *testing.T) {
 	svc := &Service{Store: st, Now: func() time.Time { return t0 }}
 	pg, err := svc.List(ctx, Query{Queue: Unassigned, Limit: 1})
 	must(t, err)
-	if len(pg.Tickets) != 1 || !pg.HasNext || pg.Cursors[0] != string(ticket.OrderCreatedAsc)+":"+pg.Tickets[0].ID {
+	if len(pg.Tickets) != 1 || !pg.HasNext || pg.Cursors[0] != string(listing.OrderCreatedAsc)+":"+pg.Tickets[0].ID {
 		t.Errorf("page %+v", pg)
 	}
 	pg, err = svc.List(ctx, Query{Queue: Mine, AgentID: "a1", Filter: &Filter{AssigneeID: ptr("a2")}})
@@ -162,7 +163,7 @@ type memStore struct {
 	reads   int
 }
 
-func (s *memStore) ListTickets(_ context.Context, f ticket.Filter, p ticket.Page) (ticket.TicketPage, error) {
+func (s *memStore) ListTickets(_ context.Context, f listing.Filter, p listing.Page) (listing.TicketPage, error) {
 	s.reads++
 	var all []ticket.Ticket
 	for _, t := range s.tickets {
@@ -172,12 +173,12 @@ func (s *memStore) ListTickets(_ context.Context, f ticket.Filter, p ticket.Page
 	}
 	slices.SortFunc(all, func(a, b ticket.Ticket) int { return strings.Compare(a.ID, b.ID) })
 	if p.Limit > 0 && len(all) > p.Limit {
-		return ticket.TicketPage{Tickets: all[:p.Limit], Next: all[p.Limit-1].ID}, nil
+		return listing.TicketPage{Tickets: all[:p.Limit], Next: all[p.Limit-1].ID}, nil
 	}
-	return ticket.TicketPage{Tickets: all}, nil
+	return listing.TicketPage{Tickets: all}, nil
 }
 
-func (s *memStore) TicketCursor(t ticket.Ticket, o ticket.Order) string {
+func (s *memStore) TicketCursor(t ticket.Ticket, o listing.Order) string {
 	return string(o) + ":" + t.ID
 }
 

@@ -7,7 +7,7 @@
 // Tickets are kept per status, each status in the three listing orders, so a queue of
 // open tickets walks open tickets only, whatever the number of solved and closed ones.
 // The answers are those of the store's query (ticketstore.ListTickets): the filter is
-// ticket.Filter on the stored values (times to the millisecond, as the database keeps
+// listing.Filter on the stored values (times to the millisecond, as the database keeps
 // them), the orders and the keyset cursor those of the query.
 package queueindex
 
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/listing"
 )
 
 // Summary is what the queues filter and sort a ticket on, as stored: times are Unix
@@ -44,13 +45,13 @@ const (
 	orders
 )
 
-func orderIndex(o ticket.Order) (int, bool) {
+func orderIndex(o listing.Order) (int, bool) {
 	switch o {
-	case ticket.OrderCreatedAsc:
+	case listing.OrderCreatedAsc:
 		return byCreated, true
-	case ticket.OrderDueAsc:
+	case listing.OrderDueAsc:
 		return byDue, true
-	case ticket.OrderUpdatedDesc, "":
+	case listing.OrderUpdatedDesc, "":
 		return byUpdated, true
 	}
 	return 0, false
@@ -257,16 +258,16 @@ func (x *Index) deleteLocked(id string) {
 	}
 }
 
-// matcher is a ticket.Filter on the stored values.
+// matcher is a listing.Filter on the stored values.
 type matcher struct {
-	f                ticket.Filter
+	f                listing.Filter
 	from, to, dueBy  int64
 	hasFrom, hasTo   bool
 	hasDue           bool
 	priorities, tags []string
 }
 
-func matcherOf(f ticket.Filter) matcher {
+func matcherOf(f listing.Filter) matcher {
 	m := matcher{f: f, hasFrom: !f.CreatedFrom.IsZero(), hasTo: !f.CreatedTo.IsZero(), hasDue: f.BreachingBy != nil}
 	if m.hasFrom {
 		m.from = Ms(f.CreatedFrom)
@@ -308,7 +309,7 @@ func (m *matcher) matches(s *Summary) bool {
 // (nil: from the start), at most limit+1 of them (one more than a page tells whether
 // there is a next one). ok is false if the index is not built (or o unknown): ask the
 // database then.
-func (x *Index) Page(f ticket.Filter, o ticket.Order, after *Cursor, limit int) (out []Summary, ok bool) {
+func (x *Index) Page(f listing.Filter, o listing.Order, after *Cursor, limit int) (out []Summary, ok bool) {
 	oi, known := orderIndex(o)
 	x.mu.RLock()
 	defer x.mu.RUnlock()

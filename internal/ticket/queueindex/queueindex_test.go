@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/ticket"
+	"github.com/tessera-cdp/tessera/internal/ticket/listing"
 )
 
 var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -37,8 +38,8 @@ func asTicket(s Summary) ticket.Ticket {
 	return t
 }
 
-// reference pages the summaries the slow way: ticket.Filter.Matches, a sort, a cursor.
-func reference(all map[string]Summary, f ticket.Filter, o ticket.Order, after *Cursor, limit int) []Summary {
+// reference pages the summaries the slow way: listing.Filter.Matches, a sort, a cursor.
+func reference(all map[string]Summary, f listing.Filter, o listing.Order, after *Cursor, limit int) []Summary {
 	oi, _ := orderIndex(o)
 	var out []Summary
 	for _, s := range all {
@@ -60,8 +61,8 @@ func reference(all map[string]Summary, f ticket.Filter, o ticket.Order, after *C
 	return out[:min(len(out), limit+1)]
 }
 
-func randFilter(r *rand.Rand) ticket.Filter {
-	var f ticket.Filter
+func randFilter(r *rand.Rand) listing.Filter {
+	var f listing.Filter
 	if r.IntN(2) == 0 {
 		f.Statuses = slices.Clone(ticket.OpenStatuses[:1+r.IntN(4)])
 	}
@@ -95,7 +96,7 @@ func randFilter(r *rand.Rand) ticket.Filter {
 func TestQueueIndexPagesAsReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x := New()
-	if _, ok := x.Page(ticket.Filter{}, ticket.OrderCreatedAsc, nil, 10); ok {
+	if _, ok := x.Page(listing.Filter{}, listing.OrderCreatedAsc, nil, 10); ok {
 		t.Fatal("answers before it is built")
 	}
 	all := map[string]Summary{}
@@ -128,7 +129,7 @@ func TestQueueIndexPagesAsReference(t *testing.T) {
 		}
 		for range 60 {
 			f := randFilter(r)
-			for _, o := range []ticket.Order{ticket.OrderCreatedAsc, ticket.OrderDueAsc, ticket.OrderUpdatedDesc} {
+			for _, o := range []listing.Order{listing.OrderCreatedAsc, listing.OrderDueAsc, listing.OrderUpdatedDesc} {
 				limit := 1 + r.IntN(25)
 				var after *Cursor
 				for pages := 0; ; pages++ {

@@ -1,18 +1,22 @@
-package ticket
+// Package listing holds the ticket listing types: the filter of queues and reports,
+// the sort orders and the cursor pages a ticket store answers with.
+package listing
 
 import (
 	"slices"
 	"time"
+
+	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
 // Filter selects tickets for queues and reports. Zero-valued fields don't
 // filter. Matches is the reference semantics; a database Store translates the
 // same fields into its query language and must agree with it.
 type Filter struct {
-	Statuses    []Status   // any of
-	Priorities  []Priority // any of
-	AssigneeID  *string    // nil = any; ptr("") = unassigned
-	GroupID     *string    // nil = any; ptr("") = no group
+	Statuses    []ticket.Status   // any of
+	Priorities  []ticket.Priority // any of
+	AssigneeID  *string           // nil = any; ptr("") = unassigned
+	GroupID     *string           // nil = any; ptr("") = no group
 	RequesterID string
 	Tags        []string // all of
 
@@ -25,7 +29,7 @@ type Filter struct {
 }
 
 // Matches reports whether t passes f.
-func (f Filter) Matches(t *Ticket) bool {
+func (f Filter) Matches(t *ticket.Ticket) bool {
 	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, t.Status) {
 		return false
 	}
@@ -80,6 +84,6 @@ type Page struct {
 
 // TicketPage is one page of results; Next is "" on the last page.
 type TicketPage struct {
-	Tickets []Ticket
+	Tickets []ticket.Ticket
 	Next    string
 }
