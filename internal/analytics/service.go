@@ -8,6 +8,7 @@ import (
 	"github.com/tessera-cdp/tessera/internal/analytics/orderbook"
 	"github.com/tessera-cdp/tessera/internal/analytics/valuemodel"
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/live"
 	"github.com/tessera-cdp/tessera/internal/profile"
 )
 
@@ -54,23 +55,12 @@ func (s *Service) Forget(ids []string) { s.Book.Forget(ids) }
 // Run builds the book (retrying after a failure) and then keeps it and the models
 // current until ctx ends.
 func (s *Service) Run(ctx context.Context) {
-	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
-		start := time.Now()
-		err := s.Book.Build(ctx, s.Source)
-		if err == nil {
-			s.Log.Info("reports: order book built", "orders", s.Status().Orders, "took", time.Since(start).Round(time.Millisecond))
-			break
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		s.Log.Error("reports: build the order book", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
+	var start time.Time
+	if !live.BuildWithRetry(ctx, func() error { start = time.Now(); return s.Book.Build(ctx, s.Source) },
+		func(err error) { s.Log.Error("reports: build the order book", "err", err) }) {
+		return
 	}
+	s.Log.Info("reports: order book built", "orders", s.Status().Orders, "took", time.Since(start).Round(time.Millisecond))
 	tick := s.Tick
 	if tick <= 0 {
 		tick = 2 * time.Second

@@ -6,10 +6,9 @@ import (
 	"hash/fnv"
 	"slices"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/live"
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
@@ -375,77 +374,36 @@ func (st *state) attributed(t *tkt, window int64) *order {
 }
 
 // Aggregate is the in-process order lines and tickets every report reads. Writers
-// never wait for readers: changes are queued under a small lock and applied under the
-// write lock before the next read, so a report sees every change made before it; a
-// build that runs meanwhile replays them on its result.
+// never wait for readers (package live): changes are queued and applied before the next
+// read, so a report sees every change made before it; a build that runs meanwhile
+// replays them on its result.
 type Aggregate struct {
-	mu       sync.RWMutex
-	st       *state // nil until the first build ends
-	building bool
-	log      []func(*state)
-	builtAt  time.Time
-	took     time.Duration
-	err      string
-	loaded   atomic.Int64
+	v *live.Value[state, func(*state)]
 
 	qmu   sync.Mutex
-	queue []func(*state)
 	dirty map[string]bool // profiles of a split: their redirects are read again
 	wake  chan struct{}
 }
 
 // NewAggregate returns an empty aggregate; Build fills it.
 func NewAggregate() *Aggregate {
-	return &Aggregate{dirty: map[string]bool{}, wake: make(chan struct{}, 1)}
+	return &Aggregate{v: live.New(applyOps), dirty: map[string]bool{}, wake: make(chan struct{}, 1)}
 }
 
-func (a *Aggregate) enqueue(f func(*state)) {
-	a.qmu.Lock()
-	a.queue = append(a.queue, f)
-	a.qmu.Unlock()
-}
-
-func (a *Aggregate) flush() {
-	a.qmu.Lock()
-	empty := len(a.queue) == 0
-	a.qmu.Unlock()
-	if empty {
+// applyOps applies queued changes (live.Apply), then matches the returns of the owners
+// whose orders they changed.
+func applyOps(st *state, ops []func(*state), _ bool) {
+	if st == nil {
 		return
 	}
-	a.mu.Lock()
-	a.flushLocked()
-	a.mu.Unlock()
-}
-
-func (a *Aggregate) flushLocked() {
-	a.qmu.Lock()
-	ops := a.queue
-	a.queue = nil
-	a.qmu.Unlock()
 	for _, f := range ops {
-		if a.building {
-			a.log = append(a.log, f)
-		}
-		if a.st != nil {
-			f(a.st)
-		}
+		f(st)
 	}
-	if a.st != nil {
-		a.st.rematch()
-	}
+	st.rematch()
 }
 
 // read runs fn on the built aggregate under the read lock; ok is false while it loads.
-func (a *Aggregate) read(fn func(st *state)) bool {
-	a.flush()
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if a.st == nil {
-		return false
-	}
-	fn(a.st)
-	return true
-}
+func (a *Aggregate) read(fn func(st *state)) bool { return a.v.Read(fn) }
 
 // Source is what a build reads: every order with its lines, every ticket, the product
 // catalogue and the merged profiles, each once; and later profiles by _id.
@@ -463,60 +421,33 @@ type Source interface {
 // Build reads the aggregate from src; changes heard meanwhile are replayed on the
 // result. A call while one runs returns at once; a later call rebuilds and swaps.
 func (a *Aggregate) Build(ctx context.Context, src Source) error {
-	a.mu.Lock()
-	if a.building {
-		a.mu.Unlock()
-		return nil
-	}
-	a.flushLocked()
-	a.building, a.log = true, nil
-	a.loaded.Store(0)
-	a.mu.Unlock()
-	start := time.Now()
-	fresh := newState()
-	err := src.EachOrder(ctx, func(os []commerce.Order) error {
-		for i := range os {
-			fresh.put(&os[i])
+	return a.v.Build(func(progress func(int)) (*state, error) {
+		fresh := newState()
+		err := src.EachOrder(ctx, live.Batches(progress, fresh.put))
+		if err == nil {
+			err = src.EachProduct(ctx, func(ps []Product) error {
+				for _, p := range ps {
+					fresh.setProduct(p)
+				}
+				return nil
+			})
 		}
-		a.loaded.Add(int64(len(os)))
-		return nil
+		if err == nil {
+			err = src.EachTicket(ctx, func(ts []ticket.Ticket) error {
+				for i := range ts {
+					fresh.setTicket(ts[i].ID, &ts[i])
+				}
+				return nil
+			})
+		}
+		if err == nil {
+			err = src.EachRedirect(ctx, func(id, into string) { fresh.redirects[id] = into })
+		}
+		if err == nil {
+			fresh.rematch() // every owner, outside the lock
+		}
+		return fresh, err
 	})
-	if err == nil {
-		err = src.EachProduct(ctx, func(ps []Product) error {
-			for _, p := range ps {
-				fresh.setProduct(p)
-			}
-			return nil
-		})
-	}
-	if err == nil {
-		err = src.EachTicket(ctx, func(ts []ticket.Ticket) error {
-			for i := range ts {
-				fresh.setTicket(ts[i].ID, &ts[i])
-			}
-			return nil
-		})
-	}
-	if err == nil {
-		err = src.EachRedirect(ctx, func(id, into string) { fresh.redirects[id] = into })
-	}
-	if err == nil {
-		fresh.rematch() // every owner, outside the lock
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.flushLocked()
-	a.building = false
-	if err != nil {
-		a.log, a.err = nil, err.Error()
-		return err
-	}
-	for _, f := range a.log {
-		f(fresh)
-	}
-	fresh.rematch()
-	a.st, a.log, a.err, a.builtAt, a.took = fresh, nil, "", time.Now(), time.Since(start)
-	return nil
 }
 
 // Observe applies orders as stored (commerce.Service.Observe): new, replaced, or moved
@@ -530,7 +461,7 @@ func (a *Aggregate) Observe(orders []commerce.Order) {
 		keep[i] = commerce.Order{ID: o.ID, ProfileID: o.ProfileID, Status: o.Status, TotalMinor: o.TotalMinor, Currency: o.Currency,
 			PlacedAt: o.PlacedAt, Lines: o.Lines}
 	}
-	a.enqueue(func(st *state) {
+	a.v.Enqueue(func(st *state) {
 		for i := range keep {
 			st.put(&keep[i])
 		}
@@ -547,7 +478,7 @@ func (a *Aggregate) TicketWritten(id string, t *ticket.Ticket) {
 		}
 		keep = &c
 	}
-	a.enqueue(func(st *state) { st.setTicket(id, keep) })
+	a.v.Enqueue(func(st *state) { st.setTicket(id, keep) })
 }
 
 // Merged records that absorbed profiles now redirect to survivors.
@@ -555,7 +486,7 @@ func (a *Aggregate) Merged(into map[string]string) {
 	if len(into) == 0 {
 		return
 	}
-	a.enqueue(func(st *state) {
+	a.v.Enqueue(func(st *state) {
 		for from, to := range into {
 			if from != to {
 				st.redirects[from] = to
@@ -580,14 +511,14 @@ func (a *Aggregate) Split(ids []string) {
 // Forget turns the orders of erased profiles into guest orders.
 func (a *Aggregate) Forget(ids []string) {
 	if len(ids) > 0 {
-		a.enqueue(func(st *state) { st.forget(ids) })
+		a.v.Enqueue(func(st *state) { st.forget(ids) })
 	}
 }
 
 // products applies catalogue entries as written.
 func (a *Aggregate) products(ps []Product) {
 	keep := slices.Clone(ps)
-	a.enqueue(func(st *state) {
+	a.v.Enqueue(func(st *state) {
 		for _, p := range keep {
 			st.setProduct(p)
 		}
@@ -608,7 +539,7 @@ func (a *Aggregate) takeDirty() []string {
 
 // setRedirects applies what reading profiles found (id -> merged into, "" live).
 func (a *Aggregate) setRedirects(found map[string]string) {
-	a.enqueue(func(st *state) {
+	a.v.Enqueue(func(st *state) {
 		for id, into := range found {
 			if into == "" {
 				delete(st.redirects, id)

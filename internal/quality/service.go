@@ -9,6 +9,7 @@ import (
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/live"
 )
 
 // Product is an entry of the product catalogue: a SKU's name and category.
@@ -62,23 +63,12 @@ func (s *Service) Run(ctx context.Context) {
 	if log == nil {
 		log = slog.Default()
 	}
-	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
-		err := s.Agg.Build(ctx, s.Source)
-		if err == nil {
-			st := s.Status()
-			log.Info("product quality: aggregate built", "orders", st.Orders, "lines", st.Lines, "tickets", st.Tickets, "took", st.BuildTook.Round(time.Millisecond))
-			break
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		log.Error("product quality: build the aggregate", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
+	if !live.BuildWithRetry(ctx, func() error { return s.Agg.Build(ctx, s.Source) },
+		func(err error) { log.Error("product quality: build the aggregate", "err", err) }) {
+		return
 	}
+	st := s.Status()
+	log.Info("product quality: aggregate built", "orders", st.Orders, "lines", st.Lines, "tickets", st.Tickets, "took", st.BuildTook.Round(time.Millisecond))
 	tick := s.Tick
 	if tick <= 0 {
 		tick = 2 * time.Second
@@ -128,14 +118,13 @@ type Status struct {
 
 // Status reports the aggregate's state and size.
 func (s *Service) Status() Status {
-	a := s.Agg
-	a.flush()
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	out := Status{Loaded: int(a.loaded.Load()), BuiltAt: a.builtAt, BuildTook: a.took, Error: a.err}
-	if st := a.st; st != nil {
-		out.Ready, out.Orders, out.Lines, out.Tickets, out.Products = true, len(st.orders), st.lines, len(st.tickets), len(st.prods)
-	}
+	var out Status
+	s.Agg.v.Inspect(func(st *state, m live.Meta) {
+		out = Status{Loaded: int(m.Loaded), BuiltAt: m.BuiltAt, BuildTook: m.Took, Error: m.Err}
+		if st != nil {
+			out.Ready, out.Orders, out.Lines, out.Tickets, out.Products = true, len(st.orders), st.lines, len(st.tickets), len(st.prods)
+		}
+	})
 	return out
 }
 

@@ -8,10 +8,9 @@ import (
 	"hash/fnv"
 	"slices"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/tessera-cdp/tessera/internal/commerce"
+	"github.com/tessera-cdp/tessera/internal/live"
 )
 
 // What an order contributes, as in the commerce ledger (package ledger): a counted order
@@ -242,34 +241,29 @@ func (st *State) apply(o op, newProfile func(id string)) {
 // profiles is read again by _id (the Service's loop). It is shared by the services of
 // one database in a process (dbkit.Shared), like the other in-process structures.
 //
-// Writers never wait for readers: Observe, Forget and ProfilesChanged queue their change
-// under a small lock of their own (commerce's observers must not block, and a report or
-// a model fit holds the read lock for a while); the queue is applied under the write lock
-// before the next read, so a report sees every write made before it.
+// Writers never wait for readers (package live): Observe, Forget and ProfilesChanged
+// queue their change, applied before the next read, so a report sees every write made
+// before it.
 type Book struct {
-	mu       sync.RWMutex
-	st       *State // nil until the first build ends
-	building bool
-	log      []op
-	version  uint64 // raised by every change
-	changes  uint64 // orders set, moved or forgotten since start
-	builtAt  time.Time
-	err      string
-	loaded   atomic.Int64 // orders read by the running build
+	v       *live.Value[State, op]
+	changes uint64 // orders set, moved or forgotten since start; under v's write lock
 
 	statusMu      sync.Mutex // below: Status, computed once per version
 	statusVersion uint64
 	status        Status
 
-	qmu     sync.Mutex // below: what writers queue
-	queue   []op
+	qmu     sync.Mutex      // below: the profiles to read again
 	dirty   map[string]bool // profiles whose country to read
 	reading int             // taken from dirty, being read
 	wake    chan struct{}   // tells the Service's loop there is work
 }
 
 // NewBook returns an empty book; Build fills it.
-func NewBook() *Book { return &Book{dirty: map[string]bool{}, wake: make(chan struct{}, 1)} }
+func NewBook() *Book {
+	b := &Book{dirty: map[string]bool{}, wake: make(chan struct{}, 1)}
+	b.v = live.New(b.apply)
+	return b
+}
 
 func (b *Book) signal() {
 	select {
@@ -301,84 +295,28 @@ type ProfileState struct {
 // again after it finished, it rebuilds and swaps (how an instance on a shared MongoDB
 // picks up the writes of the others).
 func (b *Book) Build(ctx context.Context, src Source) error {
-	b.mu.Lock()
-	if b.building {
-		b.mu.Unlock()
-		return nil
-	}
-	b.flushLocked()
-	b.building, b.log = true, nil
-	b.loaded.Store(0)
-	b.mu.Unlock()
-	fresh := newState()
-	err := src.EachOrder(ctx, func(os []commerce.Order) error {
-		for i := range os {
-			fresh.put(&os[i])
+	return b.v.Build(func(progress func(int)) (*State, error) {
+		fresh := newState()
+		err := src.EachOrder(ctx, live.Batches(progress, func(o *commerce.Order) { fresh.put(o) }))
+		if err == nil {
+			fresh.sort()
+			err = src.EachCountry(ctx, func(id, country string) {
+				if c := fresh.Customers[id]; c != nil && id != "" {
+					c.Country = fresh.Countries.intern(country)
+				}
+			})
 		}
-		b.loaded.Add(int64(len(os)))
-		return nil
+		return fresh, err
 	})
-	if err == nil {
-		fresh.sort()
-		err = src.EachCountry(ctx, func(id, country string) {
-			if c := fresh.Customers[id]; c != nil && id != "" {
-				c.Country = fresh.Countries.intern(country)
-			}
-		})
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.flushLocked() // into the log too
-	b.building = false
-	if err != nil {
-		b.log, b.err = nil, err.Error()
-		return err
-	}
-	var entered []string
-	for _, o := range b.log {
-		fresh.apply(o, func(id string) { entered = append(entered, id) })
-	}
-	b.markDirty(entered)
-	b.st, b.log, b.err, b.builtAt = fresh, nil, "", time.Now()
-	b.version++
-	return nil
 }
 
-// enqueue queues a change for the next read.
-func (b *Book) enqueue(o op) {
-	b.qmu.Lock()
-	b.queue = append(b.queue, o)
-	b.qmu.Unlock()
-	b.signal()
-}
-
-// flush applies the queued changes.
-func (b *Book) flush() {
-	b.qmu.Lock()
-	empty := len(b.queue) == 0
-	b.qmu.Unlock()
-	if empty {
-		return
-	}
-	b.mu.Lock()
-	b.flushLocked()
-	b.mu.Unlock()
-}
-
-// flushLocked applies the queued changes to the book (and logs them for a running
-// build); the caller holds mu.
-func (b *Book) flushLocked() {
-	b.qmu.Lock()
-	ops := b.queue
-	b.queue = nil
-	b.qmu.Unlock()
+// apply applies changes (live.Apply) and marks the profiles that enter the book to
+// have their country read.
+func (b *Book) apply(st *State, ops []op, replay bool) {
 	var entered []string
 	for _, o := range ops {
-		if b.building {
-			b.log = append(b.log, o)
-		}
-		if b.st != nil {
-			b.st.apply(o, func(id string) { entered = append(entered, id) })
+		if st != nil {
+			st.apply(o, func(id string) { entered = append(entered, id) })
 		} else {
 			// Not built yet: read the countries of the new owners after the build.
 			for _, x := range o.orders {
@@ -387,10 +325,17 @@ func (b *Book) flushLocked() {
 				}
 			}
 		}
-		b.version++
-		b.changes += uint64(o.n)
+		if !replay {
+			b.changes += uint64(o.n)
+		}
 	}
 	b.markDirty(entered)
+}
+
+// enqueue queues a change for the next read.
+func (b *Book) enqueue(o op) {
+	b.v.Enqueue(o)
+	b.signal()
 }
 
 func (b *Book) markDirty(ids []string) {
@@ -437,25 +382,24 @@ func (b *Book) ProfilesChanged(ids []string) { b.markDirty(ids) }
 // takeDirty returns up to n profiles to read again that have orders in the book (the
 // others are dropped: they show in no report), once the book is built.
 func (b *Book) takeDirty(n int) []string {
-	b.flush()
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	if b.st == nil || b.building {
-		return nil
-	}
-	b.qmu.Lock()
-	defer b.qmu.Unlock()
 	var out []string
-	for id := range b.dirty {
-		delete(b.dirty, id)
-		if b.st.Customers[id] != nil {
-			out = append(out, id)
-			if len(out) == n {
-				break
+	b.v.Inspect(func(st *State, m live.Meta) {
+		if st == nil || m.Building {
+			return
+		}
+		b.qmu.Lock()
+		defer b.qmu.Unlock()
+		for id := range b.dirty {
+			delete(b.dirty, id)
+			if st.Customers[id] != nil {
+				out = append(out, id)
+				if len(out) == n {
+					break
+				}
 			}
 		}
-	}
-	b.reading += len(out)
+		b.reading += len(out)
+	})
 	return out
 }
 
@@ -481,8 +425,8 @@ func (b *Book) setProfiles(ids []string, found map[string]ProfileState) {
 		}
 	}
 	o.n = len(o.forget)
+	b.v.Enqueue(o) // before they stop counting as pending
 	b.qmu.Lock()
-	b.queue = append(b.queue, o)
 	b.reading -= len(ids)
 	b.qmu.Unlock()
 }
@@ -496,21 +440,10 @@ func (b *Book) pendingProfiles() int {
 
 // Read runs fn on the built book under the read lock, once the queued changes are
 // applied; ok is false while it loads.
-func (b *Book) Read(fn func(st *State)) (ok bool) {
-	b.flush()
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	if b.st == nil {
-		return false
-	}
-	fn(b.st)
-	return true
-}
+func (b *Book) Read(fn func(st *State)) (ok bool) { return b.v.Read(fn) }
 
 // Counters returns the book's version and change count, the queued changes applied.
 func (b *Book) Counters() (version, changes uint64) {
-	b.flush()
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	return b.version, b.changes
+	b.v.Inspect(func(_ *State, m live.Meta) { version, changes = m.Version, b.changes })
+	return version, changes
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tessera-cdp/tessera/internal/apperr"
+	"github.com/tessera-cdp/tessera/internal/live"
 	"github.com/tessera-cdp/tessera/internal/money"
 )
 
@@ -56,11 +57,12 @@ type Status struct {
 // Status reports the book's state and size (computed once per version of the book);
 // now is the clock of the default as-of date.
 func (b *Book) Status(now time.Time) Status {
-	b.flush()
-	b.mu.RLock()
-	out := Status{Error: b.err, BuiltAt: b.builtAt, Loaded: int(b.loaded.Load()), PendingProfiles: b.pendingProfiles()}
-	version := b.version
-	b.mu.RUnlock()
+	var out Status
+	var version uint64
+	b.v.Inspect(func(_ *State, m live.Meta) {
+		out = Status{Error: m.Err, BuiltAt: m.BuiltAt, Loaded: int(m.Loaded), PendingProfiles: b.pendingProfiles()}
+		version = m.Version
+	})
 	b.statusMu.Lock()
 	defer b.statusMu.Unlock()
 	if b.status.Ready && b.statusVersion == version {
