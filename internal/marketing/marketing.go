@@ -172,10 +172,12 @@ func or(d, def time.Duration) time.Duration {
 func (s *Service) Run(ctx context.Context) {
 	s.init()
 	for {
+		began := time.Now()
 		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 			s.Log.Error("marketing effectiveness: refresh", "err", err)
 		}
-		t := time.NewTimer(or(s.Every, time.Minute))
+		took := time.Since(began)
+		t := time.NewTimer(s.pause(took, false, true))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -183,13 +185,33 @@ func (s *Service) Run(ctx context.Context) {
 		case <-t.C:
 		case <-s.wake:
 			t.Stop()
+			s.mu.Lock()
+			requested := s.all
+			s.mu.Unlock()
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(or(s.Settle, 2*time.Second)):
+			case <-time.After(s.pause(took, requested, false)):
 			}
 		}
 	}
+}
+
+// pause is how long the loop waits after a refresh that took took: Settle after events
+// (a burst of a send's opens gathers), Every otherwise, and in both cases at least nine
+// times what the refresh took. A campaign's report reads its recipients, so a large
+// campaign's events would otherwise keep the database busy recomputing it while it
+// sends; this way at most a tenth of the time goes to these reports. A requested
+// refresh (refreshMarketingEffectiveness) only waits Settle.
+func (s *Service) pause(took time.Duration, requested, periodic bool) time.Duration {
+	base := or(s.Settle, 2*time.Second)
+	if periodic {
+		base = or(s.Every, time.Minute)
+	}
+	if requested {
+		return base
+	}
+	return max(base, 9*took)
 }
 
 // RequestRefresh has the background loop recompute every report now.

@@ -424,3 +424,26 @@ func TestJourneyRows(t *testing.T) {
 		t.Fatalf("period: %+v asked %v", got.Journeys, e.js.asked)
 	}
 }
+
+// TestPauseKeepsReportsToATenth: after a refresh the loop waits Settle (events) or Every
+// (periodic), and at least nine times what the refresh took, unless a refresh was asked
+// for: recomputing a large campaign's report on each of its events would keep the
+// database busy while it sends.
+func TestPauseKeepsReportsToATenth(t *testing.T) {
+	s := &marketing.Service{Every: time.Minute, Settle: 2 * time.Second}
+	for _, c := range []struct {
+		took                time.Duration
+		requested, periodic bool
+		want                time.Duration
+	}{
+		{10 * time.Millisecond, false, false, 2 * time.Second}, // a small campaign: Settle
+		{time.Second, false, false, 9 * time.Second},           // a large one: nine times its cost
+		{time.Second, true, false, 2 * time.Second},            // asked for: at once
+		{time.Second, false, true, time.Minute},                // periodic: Every
+		{20 * time.Second, false, true, 180 * time.Second},     // periodic, very large
+	} {
+		if got := s.Pause(c.took, c.requested, c.periodic); got != c.want {
+			t.Errorf("pause(%v, requested %v, periodic %v) = %v, want %v", c.took, c.requested, c.periodic, got, c.want)
+		}
+	}
+}
