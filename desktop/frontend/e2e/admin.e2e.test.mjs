@@ -82,6 +82,19 @@ describe('admin: API keys, audit trail, write keys', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${name}.png`), fullPage: true });
   }
 
+  // Waits until the audit list shows entries of action and only those: the list on the
+  // screen before the filter applies holds others (a count right after the click races it).
+  async function onlyAction(action) {
+    await page.waitForFunction(
+      (a) => {
+        const items = [...document.querySelectorAll('ol.audit li')];
+        return items.length > 0 && items.every((li) => li.getAttribute('data-action') === a);
+      },
+      action,
+      { timeout: 15000 },
+    );
+  }
+
   async function step(name, fn) {
     try {
       await fn();
@@ -122,9 +135,8 @@ describe('admin: API keys, audit trail, write keys', () => {
       const filters = page.getByRole('form', { name: 'Audit filters' });
       await filters.getByLabel('Action').fill('createApiKey');
       await filters.getByRole('button', { name: 'Apply filters' }).click();
+      await onlyAction('createApiKey');
       const entry = page.locator('ol.audit li[data-action="createApiKey"]').first();
-      await entry.waitFor();
-      assert.equal(await page.locator('ol.audit li:not([data-action="createApiKey"])').count(), 0, 'only createApiKey entries');
       await entry.locator('summary').click();
       await entry.getByTestId('audit-change').filter({ hasText: '"role": "AGENT"' }).waitFor();
       await shot('admin-audit');
@@ -162,7 +174,8 @@ describe('admin: API keys, audit trail, write keys', () => {
       const dialog = page.getByRole('dialog', { name: `Delete agent ${agentName} renamed?` });
       await dialog.getByRole('button', { name: 'Delete agent' }).click();
       await page.getByRole('status').filter({ hasText: `${agentName} renamed deleted; 0 open ticket(s) unassigned.` }).waitFor();
-      assert.equal(await agents.getByRole('cell', { name: `${agentName} renamed`, exact: true }).count(), 0, 'the agent is gone');
+      // The list reloads after the notice: the agent's row goes.
+      await agents.getByRole('cell', { name: `${agentName} renamed`, exact: true }).waitFor({ state: 'detached' });
 
       const macros = page.getByRole('region', { name: 'Macros' });
       await macros.getByRole('button', { name: `Edit macro ${macroName}` }).click();
@@ -210,8 +223,7 @@ describe('admin: API keys, audit trail, write keys', () => {
       for (const action of ['updateAgent', 'deleteAgent', 'updateMacro', 'deleteMacro', 'updateSource']) {
         await filters.getByLabel('Action').fill(action);
         await filters.getByRole('button', { name: 'Apply filters' }).click();
-        await page.locator(`ol.audit li[data-action="${action}"]`).first().waitFor();
-        assert.equal(await page.locator(`ol.audit li:not([data-action="${action}"])`).count(), 0, `only ${action} entries`);
+        await onlyAction(action);
       }
       const entry = page.locator('ol.audit li[data-action="updateSource"]').first();
       await entry.getByText(source).first().waitFor();
