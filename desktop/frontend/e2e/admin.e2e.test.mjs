@@ -129,6 +129,27 @@ describe('admin: API keys, audit trail, write keys', () => {
       await row.getByText(/revoked/).waitFor();
     }));
 
+  test('an event webhook is refused without events, created with its secret shown once, then deleted', () =>
+    step('admin-webhooks', async () => {
+      await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Webhooks' }).click();
+      const form = page.getByRole('form', { name: 'New webhook' });
+      // Loopback: allowed by the server's -webhook-allow (the script passes it); nothing listens.
+      const url = `http://127.0.0.1:9/tessera-e2e-${Date.now()}`;
+      await form.getByLabel('Endpoint URL').fill(url);
+      await form.getByRole('button', { name: 'Create webhook' }).click();
+      await page.getByRole('region', { name: 'Webhooks' }).getByRole('alert').filter({ hasText: 'Pick at least one event.' }).waitFor();
+      await form.getByLabel('Ticket changed').check();
+      await form.getByRole('button', { name: 'Create webhook' }).click();
+      await page.getByTestId('event-webhook-secret').waitFor();
+      const list = page.getByRole('table', { name: 'Webhooks list' });
+      await list.getByRole('cell', { name: url, exact: true }).waitFor();
+      await list.getByRole('button', { name: `Delete webhook ${url}` }).click();
+      await page.getByRole('dialog', { name: 'Delete webhook?' }).getByRole('button', { name: 'Delete' }).click();
+      await list.getByRole('cell', { name: url, exact: true }).waitFor({ state: 'detached' });
+      const { webhooks } = await gql(`{ webhooks { url } }`);
+      assert.ok(!webhooks.some((w) => w.url === url), 'the webhook is gone on the server');
+    }));
+
   test('the audit trail has the createApiKey entry with its redacted change', () =>
     step('admin-audit', async () => {
       await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Audit trail' }).click();

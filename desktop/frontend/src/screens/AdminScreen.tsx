@@ -1,6 +1,6 @@
 // Admin (issue 17; ADMIN keys): API keys, the audit trail, event webhooks, and the help
 // desk's agents, groups, SLA policies and macros, one tab each.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import type {
   ApiKeysQuery as ApiKeysData,
   CreateApiKeyMutation as CreateData,
@@ -10,7 +10,7 @@ import type {
   Role,
 } from '../gql/graphql';
 import { ADMIN_TABS, ROLES, type AdminTab } from '../lib/admin';
-import { errorMessage, type Client } from '../lib/graphql';
+import type { Client } from '../lib/graphql';
 import { formatTime } from '../lib/provenance';
 import { ApiKeysQuery, CreateApiKeyMutation, RevokeApiKeyMutation } from '../operations';
 import { href } from '../routes';
@@ -19,6 +19,7 @@ import { AdminHelpdesk } from './AdminHelpdesk';
 import { AdminWebhooks } from './AdminWebhooks';
 import { ConfirmDialog } from './ConfirmDialog';
 import { SecretOnce } from './SecretOnce';
+import { useManagedList } from './useManagedList';
 
 export type ApiKey = ApiKeysData['apiKeys'][number];
 
@@ -49,39 +50,13 @@ export function AdminScreen({ tab, client, meId }: { tab: AdminTab; client: Clie
 }
 
 function ApiKeys({ client, meId }: { client: Client; meId: string }) {
-  const [keys, setKeys] = useState<ApiKey[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const fetch = useCallback(async () => (await client<ApiKeysData>(ApiKeysQuery)).apiKeys, [client]);
+  const { items: keys, error, busy, run } = useManagedList<ApiKey>(fetch);
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('AGENT');
   const [created, setCreated] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [showRevoked, setShowRevoked] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      setKeys((await client<ApiKeysData>(ApiKeysQuery)).apiKeys);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }, [client]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      await load();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const create = (e: FormEvent) => {
     e.preventDefault();

@@ -1,6 +1,6 @@
 // Event webhooks (issue 17): profile and ticket events POSTed to other systems, signed
 // with a secret shown once.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import type {
   CreateWebhookMutation as CreateData,
   CreateWebhookMutationVariables,
@@ -10,47 +10,22 @@ import type {
   WebhooksQuery as WebhooksData,
 } from '../gql/graphql';
 import { WEBHOOK_EVENTS, webhookProblem } from '../lib/admin';
-import { errorMessage, type Client } from '../lib/graphql';
+import type { Client } from '../lib/graphql';
 import { formatTime } from '../lib/provenance';
 import { CreateWebhookMutation, DeleteWebhookMutation, WebhooksQuery } from '../operations';
 import { ConfirmDialog } from './ConfirmDialog';
 import { SecretOnce } from './SecretOnce';
+import { useManagedList } from './useManagedList';
 
 type Webhook = WebhooksData['webhooks'][number];
 
 export function AdminWebhooks({ client }: { client: Client }) {
-  const [hooks, setHooks] = useState<Webhook[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const fetch = useCallback(async () => (await client<WebhooksData>(WebhooksQuery)).webhooks, [client]);
+  const { items: hooks, error, setError, busy, run } = useManagedList<Webhook>(fetch);
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<WebhookEvent[]>([]);
   const [secret, setSecret] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<Webhook | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setHooks((await client<WebhooksData>(WebhooksQuery)).webhooks);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }, [client]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      await load();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const create = (e: FormEvent) => {
     e.preventDefault();

@@ -1,6 +1,6 @@
 // Write keys of the tracking API for one source (issue 18): list, create (shown once),
 // revoke, and how to point the Segment SDKs at this server.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type {
   CreateWriteKeyMutation as CreateData,
   CreateWriteKeyMutationVariables,
@@ -10,45 +10,23 @@ import type {
   WriteKeysQueryVariables,
 } from '../gql/graphql';
 import { segmentSnippet } from '../lib/admin';
-import { errorMessage, type Client } from '../lib/graphql';
+import type { Client } from '../lib/graphql';
 import { formatTime } from '../lib/provenance';
 import { CreateWriteKeyMutation, RevokeWriteKeyMutation, WriteKeysQuery } from '../operations';
 import { ConfirmDialog } from './ConfirmDialog';
 import { SecretOnce } from './SecretOnce';
+import { useManagedList } from './useManagedList';
 
 type WriteKey = WriteKeysData['writeKeys'][number];
 
 export function SourceWriteKeys({ source, client, serverUrl, onClose }: { source: string; client: Client; serverUrl: string; onClose(): void }) {
-  const [keys, setKeys] = useState<WriteKey[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const fetch = useCallback(
+    async () => (await client<WriteKeysData, WriteKeysQueryVariables>(WriteKeysQuery, { source })).writeKeys,
+    [client, source],
+  );
+  const { items: keys, error, busy, run } = useManagedList<WriteKey>(fetch);
   const [created, setCreated] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<WriteKey | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setKeys((await client<WriteKeysData, WriteKeysQueryVariables>(WriteKeysQuery, { source })).writeKeys);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }, [client, source]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      await load();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const create = () =>
     run(async () => {
