@@ -25,13 +25,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/ticket/inbound"
 )
 
-// Tickets is what channels do with tickets (ticket.Service).
-type Tickets interface {
-	GetTicket(ctx context.Context, id string) (ticket.Ticket, error)
-	Messages(ctx context.Context, id string) ([]ticket.Message, error)
-	CreateTicketWithIDs(ctx context.Context, ids ticket.IDs, d ticket.Draft, body string, atts []ticket.Attachment, by ticket.Actor) (ticket.Ticket, error)
-	ReplyWithID(ctx context.Context, id, msgID string, by ticket.Actor, body string, atts []ticket.Attachment) (ticket.Ticket, ticket.Message, error)
-}
+// Tickets is what an inbound channel does with tickets (inbound.Tickets).
+type Tickets = inbound.Tickets
 
 // Sources reads and creates sources (ingest.Service).
 type Sources interface {

@@ -16,13 +16,8 @@ import (
 	"github.com/tessera-cdp/tessera/internal/ticket/inbound"
 )
 
-// Tickets is what the e-mail channel does with tickets (ticket.Service).
-type Tickets interface {
-	GetTicket(ctx context.Context, id string) (ticket.Ticket, error)
-	Messages(ctx context.Context, id string) ([]ticket.Message, error)
-	CreateTicketWithIDs(ctx context.Context, ids ticket.IDs, d ticket.Draft, body string, atts []ticket.Attachment, by ticket.Actor) (ticket.Ticket, error)
-	ReplyWithID(ctx context.Context, id, msgID string, by ticket.Actor, body string, atts []ticket.Attachment) (ticket.Ticket, ticket.Message, error)
-}
+// Tickets is what an inbound channel does with tickets (inbound.Tickets).
+type Tickets = inbound.Tickets
 
 // Service receives and sends the help desk's e-mail.
 type Service struct {

@@ -10,6 +10,16 @@ import (
 	"github.com/tessera-cdp/tessera/internal/ticket"
 )
 
+// Tickets is what an inbound channel (help-desk e-mail, a connector) does with tickets
+// (ticket.Service): read one and its messages, and create or continue one with ids
+// derived from the outside message, so a repeat after a crash adds nothing twice.
+type Tickets interface {
+	GetTicket(ctx context.Context, id string) (ticket.Ticket, error)
+	Messages(ctx context.Context, id string) ([]ticket.Message, error)
+	CreateTicketWithIDs(ctx context.Context, ids ticket.IDs, d ticket.Draft, body string, atts []ticket.Attachment, by ticket.Actor) (ticket.Ticket, error)
+	ReplyWithID(ctx context.Context, id, msgID string, by ticket.Actor, body string, atts []ticket.Attachment) (ticket.Ticket, ticket.Message, error)
+}
+
 // Continuable follows merges from ticket id to the ticket that lives on, and returns it
 // if a message from outside (e-mail, a connector) may continue it: "" for a missing or
 // closed one, where the message opens a new ticket instead.
